@@ -1,0 +1,30 @@
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace cback {
+struct Context;
+}
+
+namespace cback::actions {
+
+using ActionFunction = void (*)(Context& context);
+
+/// A built-in action: its command-line name, its index for index-mode
+/// ordering (reference §2.1), whether it may be combined with other actions,
+/// and the function that runs it (throws cback::Error on failure).
+struct BuiltinAction {
+  std::string_view name;
+  int index;
+  bool combinable;
+  ActionFunction run;
+};
+
+/// collect, stage, store, purge, all, rebuild, validate, initialize.
+std::span<const BuiltinAction> builtin_actions();
+
+/// The entry named `name`, or nullptr.
+const BuiltinAction* find_builtin(std::string_view name);
+
+} // namespace cback::actions

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <cback/cli/options.hpp>
+#include <cback/config/model.hpp>
+#include <cback/core/log.hpp>
+#include <cback/core/process.hpp>
+#include <cback/core/stop.hpp>
+
+namespace cback {
+
+/// Everything one run needs, passed explicitly to every action. There are
+/// no mutable globals: what an action reads or changes is reachable from
+/// here.
+struct Context {
+  const cli::Options& options;
+  const config::Config& config;
+  core::Logger& log;
+  core::CommandRunner& runner;
+  core::StopFlag& stop;
+};
+
+} // namespace cback

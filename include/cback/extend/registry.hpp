@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cback/actions/action.hpp>
+#include <cback/config/model.hpp>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace cback::extend {
+
+/// A built-in extension (reference §9.2): sysinfo, mysql, postgresql,
+/// subversion, mbox, encrypt, split, capacity, amazons3.
+struct BuiltinExtension {
+  std::string_view name;
+  int suggested_index;
+  actions::ActionFunction run;
+};
+
+std::span<const BuiltinExtension> builtin_extensions();
+
+/// Which built-in implements a configured extended action: the legacy
+/// module "CedarBackup3.extend.X" / "CedarBackup2.extend.X" with function
+/// "executeAction" maps to X; with no module (TOML), the action's name.
+/// nullptr when nothing matches (a configuration error, exit 4).
+const BuiltinExtension* resolve(const config::ExtendedAction& action);
+
+} // namespace cback::extend

@@ -1,0 +1,111 @@
+#include "support/run.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace cback::test {
+namespace {
+
+void drain(int fd, std::string& into, bool& open) {
+  char buffer[4096];
+  const ssize_t n = ::read(fd, buffer, sizeof buffer);
+  if (n > 0) {
+    into.append(buffer, static_cast<std::size_t>(n));
+  } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+    open = false;
+  }
+}
+
+} // namespace
+
+RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
+  int out_pipe[2];
+  int err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    env.emplace_back(*e);
+  }
+  env.insert(env.end(), options.env.begin(), options.env.end());
+
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    throw std::runtime_error("fork failed");
+  }
+  if (pid == 0) {
+    ::dup2(out_pipe[1], 1);
+    ::dup2(err_pipe[1], 2);
+    const int null_fd = ::open("/dev/null", O_RDONLY);
+    ::dup2(null_fd, 0);
+    if (options.cwd && ::chdir(options.cwd->c_str()) != 0) {
+      ::_exit(126);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) {
+      args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    std::vector<char*> envp;
+    for (auto& e : env) {
+      envp.push_back(e.data());
+    }
+    envp.push_back(nullptr);
+    ::execve(args[0], args.data(), envp.data());
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+
+  RunResult result;
+  bool out_open = true;
+  bool err_open = true;
+  bool signalled = options.signal == 0;
+  const auto start = std::chrono::steady_clock::now();
+  while (out_open || err_open) {
+    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+    ::poll(fds, 2, 20);
+    if (out_open && (fds[0].revents & (POLLIN | POLLHUP)) != 0) {
+      drain(out_pipe[0], result.out, out_open);
+    }
+    if (err_open && (fds[1].revents & (POLLIN | POLLHUP)) != 0) {
+      drain(err_pipe[0], result.err, err_open);
+    }
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    if (!signalled) {
+      const bool ready = options.signal_when_exists
+                             ? (std::filesystem::exists(*options.signal_when_exists) ||
+                                elapsed > std::chrono::seconds(30))
+                             : elapsed >= options.signal_after;
+      if (ready) {
+        ::kill(pid, options.signal);
+        signalled = true;
+      }
+    }
+    if (elapsed > options.timeout) {
+      ::kill(pid, SIGKILL);
+    }
+  }
+  ::close(out_pipe[0]);
+  ::close(err_pipe[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string cback_binary() { return CBACK_BINARY; }
+std::string cback_config_binary() { return CBACK_CONFIG_BINARY; }
+
+} // namespace cback::test

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cback::test {
+
+struct RunResult {
+  int exit_code = -1;  ///< exit status, or 128+signal when killed
+  std::string out;     ///< stdout
+  std::string err;     ///< stderr
+};
+
+struct RunOptions {
+  std::optional<std::filesystem::path> cwd;
+  std::vector<std::string> env;          ///< extra NAME=VALUE entries
+  /// Send this signal after `signal_after` (0 = never).
+  int signal = 0;
+  std::chrono::milliseconds signal_after{0};
+  /// Send the signal once this file exists (checked every 20 ms), instead
+  /// of after a fixed delay; a bound of 30 s applies.
+  std::optional<std::filesystem::path> signal_when_exists;
+  std::chrono::seconds timeout{60};
+};
+
+/// Runs a program with argv (no shell), capturing stdout and stderr.
+RunResult run(const std::vector<std::string>& argv, const RunOptions& options = {});
+
+/// The cback binary under test (set by CMake).
+std::string cback_binary();
+/// The cback-config binary under test (set by CMake).
+std::string cback_config_binary();
+
+} // namespace cback::test
