@@ -1,0 +1,71 @@
+#include <cback/extend/registry.hpp>
+
+#include <cback/context.hpp>
+#include <cback/core/error.hpp>
+
+#include <array>
+#include <fmt/format.h>
+
+namespace cback::extend {
+namespace {
+
+// The built-in extensions are added one by one by later work; until an
+// extension's implementation exists, running it is an error of the run
+// (exit 6), never a silent success.
+template <const char* Name>
+void not_available(Context& /*context*/) {
+  throw Error(ExitCode::action,
+              fmt::format("Extension [{}] is not available in this version of cback.", Name));
+}
+
+constexpr char k_sysinfo[] = "sysinfo";
+constexpr char k_mysql[] = "mysql";
+constexpr char k_postgresql[] = "postgresql";
+constexpr char k_subversion[] = "subversion";
+constexpr char k_mbox[] = "mbox";
+constexpr char k_encrypt[] = "encrypt";
+constexpr char k_split[] = "split";
+constexpr char k_capacity[] = "capacity";
+constexpr char k_amazons3[] = "amazons3";
+
+constexpr std::array k_extensions{
+    BuiltinExtension{k_sysinfo, 99, &not_available<k_sysinfo>},
+    BuiltinExtension{k_mysql, 99, &not_available<k_mysql>},
+    BuiltinExtension{k_postgresql, 99, &not_available<k_postgresql>},
+    BuiltinExtension{k_subversion, 99, &not_available<k_subversion>},
+    BuiltinExtension{k_mbox, 99, &not_available<k_mbox>},
+    BuiltinExtension{k_encrypt, 299, &not_available<k_encrypt>},
+    BuiltinExtension{k_split, 299, &not_available<k_split>},
+    BuiltinExtension{k_capacity, 299, &not_available<k_capacity>},
+    BuiltinExtension{k_amazons3, 201, &not_available<k_amazons3>},
+};
+
+const BuiltinExtension* find(std::string_view name) {
+  for (const auto& extension : k_extensions) {
+    if (extension.name == name) {
+      return &extension;
+    }
+  }
+  return nullptr;
+}
+
+} // namespace
+
+std::span<const BuiltinExtension> builtin_extensions() { return k_extensions; }
+
+const BuiltinExtension* resolve(const config::ExtendedAction& action) {
+  if (!action.module) {
+    return find(action.name);
+  }
+  if (action.function && *action.function != "executeAction") {
+    return nullptr;
+  }
+  for (std::string_view prefix : {"CedarBackup3.extend.", "CedarBackup2.extend."}) {
+    if (action.module->starts_with(prefix)) {
+      return find(std::string_view(*action.module).substr(prefix.size()));
+    }
+  }
+  return nullptr;
+}
+
+} // namespace cback::extend
