@@ -277,29 +277,38 @@ struct SpawnSetup {
 // Child side, in order: stdout, stderr (either may be the pipe), stdin from
 // /dev/null, every other fd closed, then the working directory. The child
 // leads a new process group and starts with default signal handling.
-void prepare_spawn(SpawnSetup& setup, const CommandRequest& request, int pipe_write) {
-  auto& actions = setup.actions;
-  posix_spawn_file_actions_adddup2(&actions, request.stdout_fd.value_or(pipe_write), STDOUT_FILENO);
+// Returns the first error (an invalid stdout_fd gives EBADF here).
+int prepare_spawn(SpawnSetup& setup, const CommandRequest& request, int pipe_write) {
+  int error = 0;
+  const auto step = [&error](int result) {
+    if (error == 0) {
+      error = result;
+    }
+  };
+  auto* actions = &setup.actions;
+  step(posix_spawn_file_actions_adddup2(actions, request.stdout_fd.value_or(pipe_write),
+                                        STDOUT_FILENO));
   if (request.stderr_mode == Stderr::discard) {
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    step(posix_spawn_file_actions_addopen(actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0));
   } else {
-    posix_spawn_file_actions_adddup2(&actions, pipe_write, STDERR_FILENO);
+    step(posix_spawn_file_actions_adddup2(actions, pipe_write, STDERR_FILENO));
   }
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+  step(posix_spawn_file_actions_addopen(actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0));
+  step(posix_spawn_file_actions_addclosefrom_np(actions, STDERR_FILENO + 1));
   if (request.cwd) {
-    posix_spawn_file_actions_addchdir_np(&actions, request.cwd->c_str());
+    step(posix_spawn_file_actions_addchdir_np(actions, request.cwd->c_str()));
   }
 
   sigset_t none;
   sigset_t all;
   sigemptyset(&none);
   sigfillset(&all);
-  posix_spawnattr_setflags(&setup.attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&setup.attr, 0);
-  posix_spawnattr_setsigmask(&setup.attr, &none);
-  posix_spawnattr_setsigdefault(&setup.attr, &all);
+  step(posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                                 POSIX_SPAWN_SETSIGDEF));
+  step(posix_spawnattr_setpgroup(&setup.attr, 0));
+  step(posix_spawnattr_setsigmask(&setup.attr, &none));
+  step(posix_spawnattr_setsigdefault(&setup.attr, &all));
+  return error;
 }
 
 struct Spawned {
@@ -319,13 +328,26 @@ Spawned spawn(std::vector<std::string> argv, const CommandRequest& request) {
   (void)::fcntl(ends[0], F_SETFL, O_NONBLOCK);
 
   SpawnSetup setup;
-  prepare_spawn(setup, request, write_end.get());
+  spawned.error = prepare_spawn(setup, request, write_end.get());
+  if (spawned.error != 0) {
+    return spawned;
+  }
   std::vector<std::string> env = sanitized_environment();
   const std::vector<char*> c_argv = c_array(argv);
   const std::vector<char*> c_env = c_array(env);
   spawned.error = ::posix_spawnp(&spawned.pid, c_argv[0], &setup.actions, &setup.attr,
                                  c_argv.data(), c_env.data());
   return spawned;
+}
+
+// "Executing command ['/bin/ls'] with args ['-l', '/tmp']." to the flow log
+// (debug) and the output log, as the original writes it.
+void log_executing(Logger& log, const std::vector<std::string>& argv) {
+  const std::string line =
+      fmt::format("Executing command {} with args {}.", python_list(argv.begin(), argv.begin() + 1),
+                  python_list(argv.begin() + 1, argv.end()));
+  log.debug("{}", line);
+  log.output(line);
 }
 
 enum class Outcome { exited, timed_out, stopped };
@@ -407,17 +429,15 @@ CommandResult CommandRunner::run(const CommandRequest& request) {
   }
   std::vector<std::string> argv = request.argv;
   argv[0] = m_resolver.resolve(argv[0]);
-  const std::string executing =
-      fmt::format("Executing command {} with args {}.", python_list(argv.begin(), argv.begin() + 1),
-                  python_list(argv.begin() + 1, argv.end()));
-  m_log.debug("{}", executing);
-  m_log.output(executing);
+  log_executing(m_log, argv);
   m_stop.check();
 
   CommandResult result;
   LineCollector lines(m_log, request.capture);
   Spawned spawned = spawn(argv, request);
   if (spawned.error != 0) {
+    // The shell's convention (and a status no tool returns by itself), with
+    // the reason where callers look for it: the tail.
     const std::string message =
         fmt::format("Cannot execute [{}]: {}", argv[0], std::strerror(spawned.error));
     m_log.debug("{}", message);

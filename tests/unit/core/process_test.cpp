@@ -263,6 +263,16 @@ TEST_CASE("A program that cannot be executed gives 127 and says why", "[core][pr
   CHECK(fixture.logfile().find("Cannot execute [no-such-program-cback-test]") != std::string::npos);
 }
 
+TEST_CASE("An invalid stdout_fd is reported like a failed exec", "[core][process]") {
+  Fixture fixture;
+  CommandRequest request;
+  request.argv = {"echo", "lost"};
+  request.stdout_fd = -1;
+  const auto result = fixture.runner.run(request);
+  CHECK(result.exit_status == 127);
+  CHECK(result.tail == Strings{"Cannot execute [echo]: Bad file descriptor"});
+}
+
 TEST_CASE("An empty command is an error", "[core][process]") {
   Fixture fixture;
   CHECK_THROWS_AS(fixture.run_all({}), cback::Error);
