@@ -7,9 +7,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <tuple>
 #include <unistd.h>
 
 namespace cback::config {
@@ -89,6 +91,10 @@ Config parse(std::string_view content, const std::string& name) {
   config.path = name;
   check_rules(config, problems);
   if (!problems.empty()) {
+    // Binding goes key by key; users read files top to bottom.
+    std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
+      return std::tie(a.where.line, a.where.column) < std::tie(b.where.line, b.where.column);
+    });
     throw InvalidConfig(std::move(problems));
   }
   return config;

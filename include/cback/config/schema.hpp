@@ -133,7 +133,7 @@ void check_keys(Binder& binder, const Node& node, const Schema<T>& schema) {
       known = known || (field.key == child.name && (!field.xml_only || node.is_xml()));
     }
     if (!known) {
-      binder.problem(child, "unknown key");
+      binder.problem(child, node.is_xml() ? "unknown element" : "unknown key");
     }
   }
 }
