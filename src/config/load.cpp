@@ -78,6 +78,10 @@ Format detect_format(std::string_view content) {
 
 Config parse(std::string_view content, const std::string& name) {
   Problems problems;
+  const std::optional<std::string> converted = latin1_as_utf8(content);
+  if (converted) {
+    content = *converted;
+  }
   if (!check_text(content, name, problems)) {
     throw InvalidConfig(std::move(problems));
   }

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 namespace cback::config {
 namespace {
 
@@ -58,6 +60,34 @@ bool check_text(std::string_view content, const std::string& name, Problems& pro
     i += length;
   }
   return true;
+}
+
+std::optional<std::string> latin1_as_utf8(std::string_view content) {
+  if (!content.starts_with("<?xml")) {
+    return std::nullopt;
+  }
+  std::string declaration(content.substr(0, content.find("?>")));
+  for (char& c : declaration) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  const bool latin1 = declaration.find("iso-8859-1") != std::string::npos ||
+                      declaration.find("latin1") != std::string::npos ||
+                      declaration.find("latin-1") != std::string::npos;
+  if (!latin1 || declaration.find("encoding") == std::string::npos) {
+    return std::nullopt;
+  }
+  std::string utf8;
+  utf8.reserve(content.size() + content.size() / 8);
+  for (const char c : content) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x80) {
+      utf8 += c;
+    } else {
+      utf8 += static_cast<char>(0xC0u | (byte >> 6u));
+      utf8 += static_cast<char>(0x80u | (byte & 0x3Fu));
+    }
+  }
+  return utf8;
 }
 
 Location locate(std::string_view content, std::size_t offset, const std::string& name) {

@@ -26,6 +26,11 @@ std::optional<Node> read_toml(std::string_view content, const std::string& name,
 /// problem at the first offending byte.
 bool check_text(std::string_view content, const std::string& name, Problems& problems);
 
+/// The original (expat) honours the encoding an XML declaration names; the
+/// only one besides UTF-8 met in practice is ISO-8859-1 (latin1). When
+/// `content` declares it, returns the content converted to UTF-8.
+std::optional<std::string> latin1_as_utf8(std::string_view content);
+
 /// The 1-based line and column (in characters) of byte `offset` of `content`.
 Location locate(std::string_view content, std::size_t offset, const std::string& name);
 

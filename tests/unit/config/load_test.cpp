@@ -292,3 +292,16 @@ TEST_CASE("A missing file is an invalid configuration naming the file", "[config
     CHECK(std::string(error.what()).find("No such file") != std::string::npos);
   }
 }
+
+TEST_CASE("An XML file declared as ISO-8859-1 is read as latin1", "[config][xml]") {
+  const std::string xml =
+      "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"
+      "<cb_config><reference><author>Ren\xE9</author></reference>"
+      "<options><starting_day>monday</starting_day><working_dir>/w</working_dir>"
+      "<backup_user>u</backup_user><backup_group>g</backup_group>"
+      "<rcp_command>scp</rcp_command></options>"
+      "<purge/></cb_config>";
+  CHECK(config::parse(xml, "latin1.xml").reference->author == "Ren\xC3\xA9");
+  const std::string undeclared = "<cb_config><reference><author>Ren\xE9</author>";
+  CHECK_THROWS_AS(config::parse(undeclared, "x.xml"), config::InvalidConfig);
+}
