@@ -174,6 +174,21 @@ void write_table(Writer& writer, std::string_view key, const T& value, bool arra
 
 // ----------------------------------------------------------- field makers
 
+/// Reads the scalar `key` of `parent` into `target` (a V or an optional<V>);
+/// reports it missing when `need` says it must be there.
+template <class V, class Target>
+void bind_scalar(Binder& binder, const Node& parent, std::string_view key, const Codec<V>& codec,
+                 Need need, Target& target) {
+  const Node* node = binder.scalar(parent, key);
+  if (node == nullptr) {
+    if (need == Need::required || (need == Need::required_in_xml && parent.is_xml())) {
+      binder.missing(parent, key);
+    }
+  } else if (std::optional<V> value = codec.read(binder, *node)) {
+    target = std::move(*value);
+  }
+}
+
 /// A single scalar kept in a plain member (written only when it differs
 /// from the member's default, or when required).
 template <class T, class V>
@@ -181,14 +196,7 @@ Field<T> scalar(std::string_view key, V T::*member, Codec<V> codec, Need need = 
   Field<T> field;
   field.key = key;
   field.bind = [=](Binder& binder, const Node& parent, T& out) {
-    const Node* node = binder.scalar(parent, key);
-    if (node == nullptr) {
-      if (need == Need::required || (need == Need::required_in_xml && parent.is_xml())) {
-        binder.missing(parent, key);
-      }
-    } else if (std::optional<V> value = codec.read(binder, *node)) {
-      out.*member = std::move(*value);
-    }
+    bind_scalar(binder, parent, key, codec, need, out.*member);
   };
   field.write = [=](Writer& writer, const T& in) {
     if (need != Need::optional || !(in.*member == T{}.*member)) {
@@ -205,14 +213,7 @@ Field<T> scalar(std::string_view key, std::optional<V> T::*member, Codec<V> code
   Field<T> field;
   field.key = key;
   field.bind = [=](Binder& binder, const Node& parent, T& out) {
-    const Node* node = binder.scalar(parent, key);
-    if (node == nullptr) {
-      if (need == Need::required || (need == Need::required_in_xml && parent.is_xml())) {
-        binder.missing(parent, key);
-      }
-    } else if (std::optional<V> value = codec.read(binder, *node)) {
-      out.*member = std::move(*value);
-    }
+    bind_scalar(binder, parent, key, codec, need, out.*member);
   };
   field.write = [=](Writer& writer, const T& in) {
     if (in.*member) {
