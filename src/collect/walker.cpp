@@ -271,9 +271,19 @@ std::optional<std::string> ItemWalk::link_target(int dir_fd, const std::string& 
   return resolve_link_target(path, *target);
 }
 
+bool holds_ignore_file(int dir_fd, const std::string& name, const ExclusionMatcher& matcher) {
+  if (!matcher.ignore_file()) {
+    return false;
+  }
+  const auto inside = name + "/" + *matcher.ignore_file();
+  struct ::stat st {};
+  return ::fstatat(dir_fd, inside.c_str(), &st, 0) == 0;
+}
+
 /// Immediate subdirectories of `path` for recursion levels: real
 /// directories only (no symlinks), with the exclusions applied. A directory
-/// holding the ignore file has none (its whole subtree is skipped).
+/// holding the ignore file is skipped with its whole subtree: it is neither
+/// listed nor searched for subdirectories of its own.
 std::vector<std::string> immediate_subdirs(const std::string& path,
                                            const ExclusionMatcher& matcher) {
   std::vector<std::string> subdirs;
@@ -288,7 +298,7 @@ std::vector<std::string> immediate_subdirs(const std::string& path,
     if (::fstatat(::dirfd(dir.get()), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         S_ISDIR(st.st_mode)) {
       auto subdir = join(path, name);
-      if (!matcher.excluded(subdir)) {
+      if (!matcher.excluded(subdir) && !holds_ignore_file(::dirfd(dir.get()), name, matcher)) {
         subdirs.push_back(std::move(subdir));
       }
     }
