@@ -20,8 +20,8 @@ namespace cback::collect {
 namespace {
 
 // libcrypto is loaded at run time because the build does not link
-// OpenSSL::Crypto yet (cmake/Dependencies.cmake is shared; see
-// docs/ARCHITECTURE.md). The prototypes come from <openssl/evp.h>, so the
+// OpenSSL::Crypto yet (a one-line change to cmake/Dependencies.cmake, asked
+// of the lead). The prototypes come from <openssl/evp.h>, so the
 // calls are checked by the compiler. Once the build links libcrypto, these
 // pointers become direct calls.
 struct Crypto {

@@ -2,7 +2,7 @@
 
 // Lists what one collect item backs up (reference §4.1). The rules are the
 // original's FilesystemList/BackupFileList walk, with these deliberate
-// differences (see docs/ARCHITECTURE.md):
+// differences:
 //  - entries are visited in byte-wise sorted name order, not os.listdir
 //    order, so two runs over the same tree list the same sequence;
 //  - directory entries are listed too (empty directories and directory
