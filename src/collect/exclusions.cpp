@@ -64,9 +64,11 @@ std::string_view basename_of(std::string_view path) {
 struct ExclusionMatcher::Compiled {
   std::vector<Code> path_patterns;
   std::vector<Code> basename_patterns;
-  MatchData match_data{pcre2_match_data_create(1, nullptr)};
 
-  bool any_matches(const std::vector<Code>& codes, std::string_view subject) const {
+  static bool any_matches(const std::vector<Code>& codes, std::string_view subject) {
+    // One match buffer per thread: the compiled patterns are shared by every
+    // copy of the matcher, and matching only reads them.
+    thread_local const MatchData match_data{pcre2_match_data_create(1, nullptr)};
     for (const auto& code : codes) {
       // A result of 0 means "matched, but the vector was too small": still a match.
       const int rc = pcre2_match(code.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()),

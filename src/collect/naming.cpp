@@ -142,4 +142,12 @@ std::string archive_file_name(std::string_view abs_path, config::ArchiveMode mod
   return normalized_name(abs_path).append(".").append(archive_extension(mode));
 }
 
+std::string state_file_name(std::string_view abs_path) {
+  return normalized_name(abs_path).append(".state");
+}
+
+std::string legacy_digest_file_name(std::string_view abs_path) {
+  return normalized_name(abs_path).append(".sha");
+}
+
 } // namespace cback::collect

@@ -46,7 +46,7 @@ std::optional<std::string> pattern_error(const std::string& pattern);
 ///
 /// Copies share the compiled patterns; the absolute-path set is per copy, so
 /// a walk can add paths (recursion levels) without touching the original.
-/// Not safe for concurrent use from several threads (one match buffer).
+/// Matching is safe from several threads at once; add_path is not.
 class ExclusionMatcher {
 public:
   /// Compiles the rules. Throws cback::Error (config) naming the first

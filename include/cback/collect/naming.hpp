@@ -21,4 +21,11 @@ std::string_view archive_extension(config::ArchiveMode mode);
 /// normalized_name + "." + extension: "/etc" → "etc.tar.gz", "/" → "_.tar".
 std::string archive_file_name(std::string_view abs_path, config::ArchiveMode mode);
 
+/// The incremental state file of an item (docs/state-format.md):
+/// normalized_name + ".state", in working_dir.
+std::string state_file_name(std::string_view abs_path);
+
+/// The original's digest file of an item: normalized_name + ".sha".
+std::string legacy_digest_file_name(std::string_view abs_path);
+
 } // namespace cback::collect

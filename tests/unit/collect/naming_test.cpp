@@ -49,6 +49,12 @@ TEST_CASE("Normalised names match buildNormalizedPath", "[collect][naming]") {
   }
 }
 
+TEST_CASE("State and legacy digest files are named after the item", "[collect][naming]") {
+  CHECK(state_file_name("/home/user1") == "home-user1.state");
+  CHECK(legacy_digest_file_name("/etc") == "etc.sha");
+  CHECK(legacy_digest_file_name("/") == "_.sha");
+}
+
 TEST_CASE("Every archive mode has its extension", "[collect][naming]") {
   CHECK(archive_extension(ArchiveMode::tar) == "tar");
   CHECK(archive_extension(ArchiveMode::targz) == "tar.gz");
