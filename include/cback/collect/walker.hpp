@@ -1,0 +1,110 @@
+#pragma once
+
+// Lists what one collect item backs up (reference §4.1). The rules are the
+// original's FilesystemList/BackupFileList walk, with these deliberate
+// differences:
+//  - entries are visited in byte-wise sorted name order, not os.listdir
+//    order, so two runs over the same tree list the same sequence;
+//  - directory entries are listed too (empty directories and directory
+//    modes reach the archive); a symlink to a directory that is followed
+//    without dereference is listed as a directory at the link's path;
+//  - an unreadable directory is reported as a Problem and skipped, where the
+//    original aborted the whole collect action;
+//  - names are bytes: a backslash in a name is kept (the original turned it
+//    into a slash and then failed), and duplicate paths (reachable twice
+//    through dereferenced links) are listed once;
+//  - with a recursion level, a directory holding the ignore file is skipped
+//    with its whole subtree (the original still gave its subdirectories
+//    their own archives).
+
+#include <cback/collect/exclusions.hpp>
+#include <cback/collect/problem.hpp>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+struct stat;
+
+namespace cback::collect {
+
+enum class EntryKind : std::uint8_t { file, directory, symlink };
+
+/// The stat fields collect and purge use (from lstat, except where noted).
+struct FileStat {
+  std::uint64_t dev = 0;
+  std::uint64_t ino = 0;
+  std::uint32_t mode = 0; ///< type and permission bits, as st_mode
+  std::uint32_t nlink = 0;
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::int64_t size = 0;
+  std::int64_t atime_ns = 0;
+  std::int64_t mtime_ns = 0;
+  std::int64_t ctime_ns = 0;
+
+  static FileStat from(const struct ::stat& st);
+  bool operator==(const FileStat&) const = default;
+};
+
+/// One path to archive.
+struct Entry {
+  std::string path; ///< absolute path, bytes (never assumed UTF-8)
+  EntryKind kind = EntryKind::file;
+  FileStat stat;
+
+  /// A regular file with other names: the archiver may store later names
+  /// with the same (dev, ino) as hard links.
+  [[nodiscard]] bool hardlink_candidate() const {
+    return kind == EntryKind::file && stat.nlink > 1;
+  }
+};
+
+/// What one archive holds: the item (or sub-item, with recursion levels)
+/// whose normalised path names the archive, and its entries in walk order.
+struct ArchiveUnit {
+  std::string item_path;
+  std::vector<Entry> entries;
+
+  /// The original made no archive for an empty list, and its lists held no
+  /// directories. An archive should be written only when this is true, so
+  /// the same archive files appear as with the original.
+  [[nodiscard]] bool has_non_directory_entries() const;
+};
+
+struct WalkOptions {
+  int link_depth = 0;       ///< tree depth down to which symlinks are followed
+  bool dereference = false; ///< followed links: walk the target, add the link too
+  int recursion_level = 0;  ///< >0: one archive per subdir level; <0: one per dir
+};
+
+struct WalkResult {
+  std::vector<ArchiveUnit> units; ///< sub-items first (depth first), the item last
+  std::vector<Problem> problems;  ///< unreadable directories, vanished entries
+};
+
+/// Lists collect items. One Walker per item: it owns that item's exclusions.
+class Walker {
+public:
+  explicit Walker(ExclusionMatcher matcher) : m_matcher(std::move(matcher)) {}
+
+  /// A `<file>` item: just that path, which must be a regular file or a
+  /// symlink to one (then the link itself is listed). No exclusions apply.
+  /// Throws cback::Error (action) naming the path otherwise.
+  static ArchiveUnit list_file(const std::string& abs_path);
+
+  /// A `<dir>` item. The path must be a directory or a link to one, else
+  /// cback::Error (action) naming it. A trailing '/' is ignored.
+  WalkResult list_dir(const std::string& abs_path, const WalkOptions& options);
+
+private:
+  ExclusionMatcher m_matcher;
+};
+
+/// Joins a symlink's target to its directory, as the original's
+/// dereferenceLink: one level only, relative targets made absolute and
+/// normalised lexically ("a/./b/../c" → "a/c").
+std::string resolve_link_target(const std::string& link_path, const std::string& target);
+
+} // namespace cback::collect

@@ -1,0 +1,407 @@
+#include <cback/collect/walker.hpp>
+
+#include <cback/core/error.hpp>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <system_error>
+
+#include <fmt/format.h>
+
+namespace cback::collect {
+
+namespace {
+
+struct DirCloser {
+  void operator()(DIR* dir) const { ::closedir(dir); }
+};
+using DirHandle = std::unique_ptr<DIR, DirCloser>;
+
+std::string errno_text(int error) {
+  return std::error_code(error, std::generic_category()).message();
+}
+
+std::string join(const std::string& dir, std::string_view name) {
+  std::string path;
+  path.reserve(dir.size() + 1 + name.size());
+  path.append(dir);
+  if (path.empty() || path.back() != '/') {
+    path.push_back('/');
+  }
+  path.append(name);
+  return path;
+}
+
+std::string strip_trailing_slash(std::string path) {
+  while (path.size() > 1 && path.back() == '/') {
+    path.pop_back();
+  }
+  return path;
+}
+
+enum class Follow { no, yes };
+
+/// Opens a directory relative to `parent_fd`; with Follow::no a symlink is
+/// refused (the walk decided already that this name is a real directory).
+DirHandle open_dir(int parent_fd, const char* name, Follow follow, int& error) {
+  const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow == Follow::no ? O_NOFOLLOW : 0);
+  const int fd = ::openat(parent_fd, name, flags);
+  if (fd < 0) {
+    error = errno;
+    return nullptr;
+  }
+  DirHandle dir(::fdopendir(fd));
+  if (!dir) {
+    error = errno;
+    ::close(fd);
+  }
+  return dir;
+}
+
+/// The names in a directory except "." and "..", sorted byte-wise. Sorting
+/// makes the listing (and so the archive) the same from run to run; the
+/// original used os.listdir order.
+std::vector<std::string> read_names(DIR* dir, int& error) {
+  std::vector<std::string> names;
+  errno = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name(entry->d_name);
+    if (name != "." && name != "..") {
+      names.emplace_back(name);
+    }
+    errno = 0;
+  }
+  error = errno;
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::optional<std::string> read_link(int dir_fd, const char* name) {
+  std::string target(256, '\0');
+  for (;;) {
+    const auto length = ::readlinkat(dir_fd, name, target.data(), target.size());
+    if (length < 0) {
+      return std::nullopt;
+    }
+    if (static_cast<std::size_t>(length) < target.size()) {
+      target.resize(static_cast<std::size_t>(length));
+      return target;
+    }
+    target.resize(target.size() * 2);
+  }
+}
+
+/// Removes later duplicates of a path, keeping the first occurrence and the
+/// order. Duplicates only arise from dereferenced links.
+void remove_duplicate_paths(std::vector<Entry>& entries) {
+  std::vector<std::size_t> order(entries.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return entries[a].path < entries[b].path; });
+  std::vector<bool> drop(entries.size(), false);
+  for (std::size_t i = 1; i < order.size(); ++i) {
+    if (entries[order[i]].path == entries[order[i - 1]].path) {
+      drop[order[i]] = true;
+    }
+  }
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!drop[i]) {
+      if (kept != i) {
+        entries[kept] = std::move(entries[i]);
+      }
+      ++kept;
+    }
+  }
+  entries.resize(kept);
+}
+
+/// One recursive listing at recursion level 0 (the original's
+/// _addDirContentsInternal). `depth` is the link depth left at the current
+/// directory: it drops by one per directory level, and links are followed
+/// only while it is above zero.
+class ItemWalk {
+public:
+  ItemWalk(const ExclusionMatcher& matcher, bool dereference, std::vector<Entry>& out,
+           std::vector<Problem>& problems)
+      : m_matcher(matcher), m_dereference(dereference), m_out(out), m_problems(problems) {}
+
+  void run(const std::string& path, int link_depth) {
+    enter(AT_FDCWD, path.c_str(), path, link_depth, Follow::yes);
+    if (m_dereference) {
+      remove_duplicate_paths(m_out);
+    }
+  }
+
+private:
+  void enter(int parent_fd, const char* name, const std::string& path, int depth, Follow follow);
+  void visit_child(int dir_fd, const std::string& name, const std::string& path, int depth);
+  void visit_file_link(int dir_fd, const std::string& name, const std::string& path,
+                       const struct ::stat& link_stat, int depth);
+  void visit_dir_link(int dir_fd, const std::string& name, const std::string& path,
+                      const struct ::stat& link_stat, int depth);
+  void add_link_target_file(const std::string& target);
+  std::optional<std::string> link_target(int dir_fd, const std::string& name,
+                                         const std::string& path) const;
+
+  void add(const std::string& path, EntryKind kind, const struct ::stat& st) {
+    if (!m_matcher.excluded(path)) {
+      m_out.push_back(Entry{path, kind, FileStat::from(st)});
+    }
+  }
+  void problem(const std::string& path, const std::string& what, int error) {
+    m_problems.push_back(Problem{path, fmt::format("{}: {}", what, errno_text(error))});
+  }
+
+  const ExclusionMatcher& m_matcher;
+  bool m_dereference;
+  std::vector<Entry>& m_out;
+  std::vector<Problem>& m_problems;
+};
+
+// A walked directory is always listed as a directory (with the stat of what
+// was opened), also when reached through a symlink: a symlink entry with
+// files below the same name would not extract.
+void ItemWalk::enter(int parent_fd, const char* name, const std::string& path, int depth,
+                     Follow follow) {
+  if (m_matcher.excluded(path)) {
+    return;
+  }
+  int error = 0;
+  const DirHandle dir = open_dir(parent_fd, name, follow, error);
+  if (!dir) {
+    problem(path, "cannot open directory", error);
+    return;
+  }
+  const int fd = ::dirfd(dir.get());
+  if (m_matcher.has_ignore_file(fd)) {
+    return;
+  }
+  struct ::stat self {};
+  if (::fstat(fd, &self) == 0) {
+    m_out.push_back(Entry{path, EntryKind::directory, FileStat::from(self)});
+  }
+  const auto names = read_names(dir.get(), error);
+  if (error != 0) {
+    problem(path, "cannot read directory", error);
+  }
+  for (const auto& child : names) {
+    visit_child(fd, child, join(path, child), depth);
+  }
+}
+
+void ItemWalk::visit_child(int dir_fd, const std::string& name, const std::string& path,
+                           int depth) {
+  struct ::stat link_stat {};
+  if (::fstatat(dir_fd, name.c_str(), &link_stat, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno != ENOENT) { // a name that vanished meanwhile is not a problem
+      problem(path, "cannot stat", errno);
+    }
+    return;
+  }
+  if (S_ISREG(link_stat.st_mode)) {
+    add(path, EntryKind::file, link_stat);
+  } else if (S_ISDIR(link_stat.st_mode)) {
+    enter(dir_fd, name.c_str(), path, depth - 1, Follow::no);
+  } else if (S_ISLNK(link_stat.st_mode)) {
+    struct ::stat target_stat {};
+    if (::fstatat(dir_fd, name.c_str(), &target_stat, 0) != 0) {
+      return; // broken (or looping) symlink: skipped silently, as the original
+    }
+    if (S_ISREG(target_stat.st_mode)) {
+      visit_file_link(dir_fd, name, path, link_stat, depth);
+    } else if (S_ISDIR(target_stat.st_mode)) {
+      visit_dir_link(dir_fd, name, path, link_stat, depth);
+    }
+  }
+  // FIFOs, sockets, devices, and links to them: never listed.
+}
+
+void ItemWalk::visit_file_link(int dir_fd, const std::string& name, const std::string& path,
+                               const struct ::stat& link_stat, int depth) {
+  if (depth > 0 && m_dereference) {
+    if (const auto target = link_target(dir_fd, name, path); target && *target != path) {
+      add_link_target_file(*target);
+    }
+  }
+  add(path, EntryKind::symlink, link_stat);
+}
+
+void ItemWalk::visit_dir_link(int dir_fd, const std::string& name, const std::string& path,
+                              const struct ::stat& link_stat, int depth) {
+  if (depth <= 0) {
+    add(path, EntryKind::symlink, link_stat);
+  } else if (m_dereference) {
+    if (const auto target = link_target(dir_fd, name, path); target && *target != path) {
+      enter(AT_FDCWD, target->c_str(), *target, depth - 1, Follow::yes);
+    }
+    add(path, EntryKind::symlink, link_stat);
+  } else {
+    // Followed into the link's path: the files appear under the link's name.
+    enter(dir_fd, name.c_str(), path, depth - 1, Follow::yes);
+  }
+}
+
+void ItemWalk::add_link_target_file(const std::string& target) {
+  struct ::stat link_stat {};
+  struct ::stat target_stat {};
+  if (::lstat(target.c_str(), &link_stat) != 0 || ::stat(target.c_str(), &target_stat) != 0 ||
+      !S_ISREG(target_stat.st_mode)) {
+    return;
+  }
+  add(target, S_ISLNK(link_stat.st_mode) ? EntryKind::symlink : EntryKind::file, link_stat);
+}
+
+std::optional<std::string> ItemWalk::link_target(int dir_fd, const std::string& name,
+                                                 const std::string& path) const {
+  const auto target = read_link(dir_fd, name.c_str());
+  if (!target) {
+    return std::nullopt;
+  }
+  return resolve_link_target(path, *target);
+}
+
+bool holds_ignore_file(int dir_fd, const std::string& name, const ExclusionMatcher& matcher) {
+  if (!matcher.ignore_file()) {
+    return false;
+  }
+  const auto inside = name + "/" + *matcher.ignore_file();
+  struct ::stat st {};
+  return ::fstatat(dir_fd, inside.c_str(), &st, 0) == 0;
+}
+
+/// Immediate subdirectories of `path` for recursion levels: real
+/// directories only (no symlinks), with the exclusions applied. A directory
+/// holding the ignore file is skipped with its whole subtree: it is neither
+/// listed nor searched for subdirectories of its own.
+std::vector<std::string> immediate_subdirs(const std::string& path,
+                                           const ExclusionMatcher& matcher) {
+  std::vector<std::string> subdirs;
+  int error = 0;
+  const DirHandle dir =
+      matcher.excluded(path) ? nullptr : open_dir(AT_FDCWD, path.c_str(), Follow::yes, error);
+  if (!dir || matcher.has_ignore_file(::dirfd(dir.get()))) {
+    return subdirs; // an unreadable directory is reported by its own walk
+  }
+  for (const auto& name : read_names(dir.get(), error)) {
+    struct ::stat st {};
+    if (::fstatat(::dirfd(dir.get()), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISDIR(st.st_mode)) {
+      auto subdir = join(path, name);
+      if (!matcher.excluded(subdir) && !holds_ignore_file(::dirfd(dir.get()), name, matcher)) {
+        subdirs.push_back(std::move(subdir));
+      }
+    }
+  }
+  return subdirs;
+}
+
+// The original's _collectDirectory: each subdirectory gets its own units at
+// level − 1 and is then excluded from its parent, whose unit comes last.
+// Negative levels never reach 0, so every directory gets its own unit.
+void collect_units(const std::string& path, int level, ExclusionMatcher& matcher,
+                   const WalkOptions& options, WalkResult& result) {
+  if (level != 0) {
+    for (auto& subdir : immediate_subdirs(path, matcher)) {
+      collect_units(subdir, level - 1, matcher, options, result);
+      matcher.add_path(std::move(subdir));
+    }
+  }
+  ArchiveUnit unit{path, {}};
+  ItemWalk(matcher, options.dereference, unit.entries, result.problems)
+      .run(path, options.link_depth);
+  result.units.push_back(std::move(unit));
+}
+
+} // namespace
+
+FileStat FileStat::from(const struct ::stat& st) {
+  const auto ns = [](const timespec& time) {
+    return static_cast<std::int64_t>(time.tv_sec) * 1'000'000'000 + time.tv_nsec;
+  };
+  FileStat result;
+  result.dev = st.st_dev;
+  result.ino = st.st_ino;
+  result.mode = st.st_mode;
+  result.nlink = static_cast<std::uint32_t>(st.st_nlink);
+  result.uid = st.st_uid;
+  result.gid = st.st_gid;
+  result.size = st.st_size;
+  result.atime_ns = ns(st.st_atim);
+  result.mtime_ns = ns(st.st_mtim);
+  result.ctime_ns = ns(st.st_ctim);
+  return result;
+}
+
+bool ArchiveUnit::has_non_directory_entries() const {
+  return std::any_of(entries.begin(), entries.end(),
+                     [](const Entry& entry) { return entry.kind != EntryKind::directory; });
+}
+
+ArchiveUnit Walker::list_file(const std::string& abs_path) {
+  struct ::stat link_stat {};
+  struct ::stat target_stat {};
+  if (::lstat(abs_path.c_str(), &link_stat) == 0 && ::stat(abs_path.c_str(), &target_stat) == 0 &&
+      S_ISREG(target_stat.st_mode)) {
+    const auto kind = S_ISLNK(link_stat.st_mode) ? EntryKind::symlink : EntryKind::file;
+    return ArchiveUnit{abs_path, {Entry{abs_path, kind, FileStat::from(link_stat)}}};
+  }
+  throw Error(ExitCode::action,
+              fmt::format("collect file [{}] is not a regular file or does not exist", abs_path));
+}
+
+WalkResult Walker::list_dir(const std::string& abs_path, const WalkOptions& options) {
+  const auto path = strip_trailing_slash(abs_path);
+  struct ::stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    throw Error(ExitCode::action,
+                fmt::format("collect directory [{}] is not a directory or does not exist", path));
+  }
+  WalkResult result;
+  ExclusionMatcher matcher = m_matcher; // recursion levels add paths to this copy
+  collect_units(path, options.recursion_level, matcher, options, result);
+  return result;
+}
+
+std::string resolve_link_target(const std::string& link_path, const std::string& target) {
+  std::string joined = target;
+  if (target.empty() || target.front() != '/') {
+    const auto slash = link_path.rfind('/');
+    joined =
+        (slash == std::string::npos ? std::string() : link_path.substr(0, slash)) + "/" + target;
+  }
+  std::vector<std::string_view> parts;
+  std::string_view rest(joined);
+  while (!rest.empty()) {
+    const auto slash = rest.find('/');
+    const auto part = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    if (part.empty() || part == ".") {
+      continue;
+    }
+    if (part == "..") {
+      if (!parts.empty()) {
+        parts.pop_back();
+      }
+    } else {
+      parts.push_back(part);
+    }
+  }
+  std::string result;
+  for (const auto part : parts) {
+    result.append("/").append(part);
+  }
+  return result.empty() ? "/" : result;
+}
+
+} // namespace cback::collect

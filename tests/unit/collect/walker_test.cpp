@@ -1,0 +1,478 @@
+#include <cback/collect/walker.hpp>
+#include <cback/core/error.hpp>
+
+#include "support/temp_dir.hpp"
+#include "unit/collect/walk_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace cback::collect {
+namespace {
+
+using Strings = std::vector<std::string>;
+using test::make_dir;
+using test::make_link;
+using test::shown;
+
+/// src/{a.txt, b.log, empty/, sub/{c.txt, skip/{.cbignore, d.txt}}}
+void make_basic_tree(const test::TempDir& tmp) {
+  tmp.write("src/a.txt", "a");
+  tmp.write("src/b.log", "b");
+  make_dir(tmp / "src/empty");
+  tmp.write("src/sub/c.txt", "c");
+  tmp.write("src/sub/skip/.cbignore", "");
+  tmp.write("src/sub/skip/d.txt", "d");
+}
+
+Strings walk(const test::TempDir& tmp, const ExclusionRules& rules, const WalkOptions& options = {},
+             const std::string& item = "src") {
+  auto result = Walker(ExclusionMatcher(rules)).list_dir((tmp / item).string(), options);
+  REQUIRE(result.units.size() == 1);
+  CHECK(result.problems.empty());
+  return shown(result.units[0].entries, tmp.path());
+}
+
+TEST_CASE("A directory lists its directories and files in sorted order", "[collect][walk]") {
+  test::TempDir tmp;
+  make_basic_tree(tmp);
+  CHECK(walk(tmp, {}) == Strings{"src/", "src/a.txt", "src/b.log", "src/empty/", "src/sub/",
+                                 "src/sub/c.txt", "src/sub/skip/", "src/sub/skip/.cbignore",
+                                 "src/sub/skip/d.txt"});
+}
+
+TEST_CASE("A directory holding the ignore file is skipped with its subtree", "[collect][walk]") {
+  test::TempDir tmp;
+  make_basic_tree(tmp);
+  ExclusionRules rules;
+  rules.ignore_file = ".cbignore";
+  CHECK(walk(tmp, rules) ==
+        Strings{"src/", "src/a.txt", "src/b.log", "src/empty/", "src/sub/", "src/sub/c.txt"});
+
+  SECTION("also when it is the item's own directory") {
+    tmp.write("src/.cbignore", "");
+    CHECK(walk(tmp, rules).empty());
+  }
+  SECTION("also when the ignore file is a symlink to a file") {
+    make_link("../a.txt", tmp / "src/empty/.cbignore");
+    CHECK(walk(tmp, rules) ==
+          Strings{"src/", "src/a.txt", "src/b.log", "src/sub/", "src/sub/c.txt"});
+  }
+  SECTION("but not when that symlink is broken (os.path.exists is false)") {
+    make_link("a.txt", tmp / "src/empty/.cbignore");
+    CHECK(walk(tmp, rules) ==
+          Strings{"src/", "src/a.txt", "src/b.log", "src/empty/", "src/sub/", "src/sub/c.txt"});
+  }
+}
+
+TEST_CASE("Absolute excludes match the exact path of a file or a directory", "[collect][walk]") {
+  test::TempDir tmp;
+  make_basic_tree(tmp);
+  ExclusionRules rules;
+  rules.abs_paths = {(tmp / "src/a.txt").string(), (tmp / "src/sub").string(),
+                     (tmp / "src/b").string()};
+  CHECK(walk(tmp, rules) == Strings{"src/", "src/b.log", "src/empty/"});
+
+  SECTION("excluding the item itself lists nothing") {
+    rules.abs_paths = {(tmp / "src").string()};
+    CHECK(walk(tmp, rules).empty());
+  }
+}
+
+TEST_CASE("Patterns must match the whole path, basename patterns the last component",
+          "[collect][walk][pattern]") {
+  test::TempDir tmp;
+  make_basic_tree(tmp);
+  ExclusionRules rules;
+  SECTION("a full-path pattern") {
+    rules.patterns = {".*\\.log", "sub"}; // "sub" alone never matches a full path
+    CHECK(walk(tmp, rules) == Strings{"src/", "src/a.txt", "src/empty/", "src/sub/",
+                                      "src/sub/c.txt", "src/sub/skip/", "src/sub/skip/.cbignore",
+                                      "src/sub/skip/d.txt"});
+  }
+  SECTION("a full-path pattern on a directory drops its subtree") {
+    rules.patterns = {".*/sub"};
+    CHECK(walk(tmp, rules) == Strings{"src/", "src/a.txt", "src/b.log", "src/empty/"});
+  }
+  SECTION("a prefix is not a full match") {
+    rules.patterns = {".*/a"};
+    const auto listed = walk(tmp, rules);
+    CHECK(std::count(listed.begin(), listed.end(), "src/a.txt") == 1);
+  }
+  SECTION("a basename pattern") {
+    rules.basename_patterns = {"sub", "[a-c]\\.txt"};
+    CHECK(walk(tmp, rules) == Strings{"src/", "src/b.log", "src/empty/"});
+  }
+  SECTION("an alternation is grouped inside the anchors") {
+    rules.patterns = {".*\\.log|.*/empty"};
+    CHECK(walk(tmp, rules) == Strings{"src/", "src/a.txt", "src/sub/", "src/sub/c.txt",
+                                      "src/sub/skip/", "src/sub/skip/.cbignore",
+                                      "src/sub/skip/d.txt"});
+  }
+  SECTION("a pattern matching the item drops everything") {
+    rules.patterns = {".*/src"};
+    CHECK(walk(tmp, rules).empty());
+  }
+}
+
+TEST_CASE("An invalid pattern is an error naming the pattern", "[collect][pattern]") {
+  ExclusionRules rules;
+  rules.patterns = {"ok", "bad(["};
+  CHECK_THROWS_WITH(ExclusionMatcher(rules), Catch::Contains("[bad([]"));
+  CHECK(pattern_error("bad([").value_or("").find("bad([") != std::string::npos);
+  CHECK_FALSE(pattern_error(".*\\.tmp").has_value());
+}
+
+TEST_CASE("Patterns match names that are not UTF-8, byte by byte", "[collect][pattern]") {
+  ExclusionRules rules;
+  rules.basename_patterns = {"bad.name", "caf\xc3\xa9"};
+  const ExclusionMatcher matcher(rules);
+  CHECK(matcher.excluded("/x/bad\xffname"));
+  CHECK(matcher.excluded("/x/caf\xc3\xa9"));
+  CHECK_FALSE(matcher.excluded("/x/cafe"));
+  CHECK_FALSE(matcher.excluded("/x/bad\xff\xfename"));
+}
+
+/// t/src/{file.txt, linkfile -> ../other/target.txt, linkdir -> ../other/dir,
+/// broken -> nowhere, sub/deep -> /abs/other/dir}; t/other/{target.txt, dir/inner.txt}
+void make_link_tree(const test::TempDir& tmp) {
+  tmp.write("src/file.txt", "f");
+  tmp.write("other/target.txt", "t");
+  tmp.write("other/dir/inner.txt", "i");
+  make_link("../other/target.txt", tmp / "src/linkfile");
+  make_link("../other/dir", tmp / "src/linkdir");
+  make_link("nowhere", tmp / "src/broken");
+  make_link((tmp / "other/dir").string(), tmp / "src/sub/deep");
+}
+
+TEST_CASE("With link depth 0 symlinks are listed as links and never followed",
+          "[collect][walk][links]") {
+  test::TempDir tmp;
+  make_link_tree(tmp);
+  for (const bool dereference : {false, true}) {
+    CHECK(walk(tmp, {}, WalkOptions{0, dereference, 0}) == Strings{"src/", "src/file.txt",
+                                                                   "src/linkdir@", "src/linkfile@",
+                                                                   "src/sub/", "src/sub/deep@"});
+  }
+}
+
+TEST_CASE("With link depth 1 links in the top directory are followed into the link path",
+          "[collect][walk][links]") {
+  test::TempDir tmp;
+  make_link_tree(tmp);
+  CHECK(walk(tmp, {}, WalkOptions{1, false, 0}) == Strings{"src/", "src/file.txt", "src/linkdir/",
+                                                           "src/linkdir/inner.txt", "src/linkfile@",
+                                                           "src/sub/", "src/sub/deep@"});
+}
+
+TEST_CASE("With link depth 2 links one level down are followed too", "[collect][walk][links]") {
+  test::TempDir tmp;
+  make_link_tree(tmp);
+  CHECK(walk(tmp, {}, WalkOptions{2, false, 0}) ==
+        Strings{"src/", "src/file.txt", "src/linkdir/", "src/linkdir/inner.txt", "src/linkfile@",
+                "src/sub/", "src/sub/deep/", "src/sub/deep/inner.txt"});
+}
+
+TEST_CASE("Dereference adds link targets and keeps the links themselves",
+          "[collect][walk][links]") {
+  test::TempDir tmp;
+  make_link_tree(tmp);
+  SECTION("depth 1") {
+    CHECK(walk(tmp, {}, WalkOptions{1, true, 0}) ==
+          Strings{"src/", "src/file.txt", "other/dir/", "other/dir/inner.txt", "src/linkdir@",
+                  "other/target.txt", "src/linkfile@", "src/sub/", "src/sub/deep@"});
+  }
+  SECTION("depth 2: the second link reaches the same target, listed once") {
+    CHECK(walk(tmp, {}, WalkOptions{2, true, 0}) ==
+          Strings{"src/", "src/file.txt", "other/dir/", "other/dir/inner.txt", "src/linkdir@",
+                  "other/target.txt", "src/linkfile@", "src/sub/", "src/sub/deep@"});
+  }
+  SECTION("excludes apply to the targets") {
+    ExclusionRules rules;
+    rules.abs_paths = {(tmp / "other/target.txt").string()};
+    rules.patterns = {".*/other/dir"};
+    CHECK(walk(tmp, rules, WalkOptions{1, true, 0}) == Strings{"src/", "src/file.txt",
+                                                               "src/linkdir@", "src/linkfile@",
+                                                               "src/sub/", "src/sub/deep@"});
+  }
+}
+
+TEST_CASE("Link depth counts directory levels, not links", "[collect][walk][links]") {
+  test::TempDir tmp;
+  tmp.write("other/x.txt", "x");
+  make_link("../../../other", tmp / "src/a/b/l");
+  CHECK(walk(tmp, {}, WalkOptions{2, false, 0}) ==
+        Strings{"src/", "src/a/", "src/a/b/", "src/a/b/l@"});
+  CHECK(walk(tmp, {}, WalkOptions{3, false, 0}) ==
+        Strings{"src/", "src/a/", "src/a/b/", "src/a/b/l/", "src/a/b/l/x.txt"});
+}
+
+TEST_CASE("A link to itself or in a loop does not hang the walk", "[collect][walk][links]") {
+  test::TempDir tmp;
+  make_link("self", tmp / "src/self");
+  make_link("..", tmp / "src/up");
+  CHECK(walk(tmp, {}, WalkOptions{3, false, 0}).size() > 1);
+  CHECK(walk(tmp, {}, WalkOptions{0, false, 0}) == Strings{"src/", "src/up@"});
+}
+
+TEST_CASE("FIFOs, sockets and devices are never listed", "[collect][walk]") {
+  test::TempDir tmp;
+  tmp.write("src/plain", "p");
+  REQUIRE(::mkfifo((tmp / "src/fifo").c_str(), 0600) == 0);
+  const int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  const auto socket_path = (tmp / "src/sock").string();
+  REQUIRE(socket_path.size() < sizeof address.sun_path);
+  std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  REQUIRE(::bind(sock, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  ::close(sock);
+  make_link("fifo", tmp / "src/link-to-fifo");
+  // Only root may make a device node; elsewhere the FIFO and socket stand in.
+  const bool device = ::mknod((tmp / "src/null").c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0;
+  INFO("device node made: " << device);
+  CHECK(walk(tmp, {}, WalkOptions{1, true, 0}) == Strings{"src/", "src/plain"});
+}
+
+TEST_CASE("Names with spaces, newlines, backslashes and invalid UTF-8 are listed as bytes",
+          "[collect][walk]") {
+  test::TempDir tmp;
+  const Strings names = {"a b", "back\\slash", "bad\xff\xfename", "caf\xc3\xa9", "new\nline"};
+  for (const auto& name : names) {
+    tmp.write("src/" + name, name);
+  }
+  Strings expected = {"src/"};
+  for (const auto& name : names) {
+    expected.push_back("src/" + name);
+  }
+  CHECK(walk(tmp, {}) == expected);
+}
+
+TEST_CASE("Hard-linked files are marked as hard-link candidates", "[collect][walk]") {
+  test::TempDir tmp;
+  tmp.write("src/one", "x");
+  tmp.write("src/single", "y");
+  REQUIRE(::link((tmp / "src/one").c_str(), (tmp / "src/two").c_str()) == 0);
+  const auto result = Walker(ExclusionMatcher{}).list_dir((tmp / "src").string(), {});
+  const auto& entries = result.units.at(0).entries;
+  REQUIRE(entries.size() == 4);
+  CHECK_FALSE(entries[0].hardlink_candidate()); // the directory
+  CHECK(entries[1].hardlink_candidate());
+  CHECK_FALSE(entries[2].hardlink_candidate());
+  CHECK(entries[3].hardlink_candidate());
+  CHECK(entries[1].stat.ino == entries[3].stat.ino);
+  CHECK(entries[1].stat.dev == entries[3].stat.dev);
+}
+
+/// r/{top.txt, lnk -> a, a/{a.txt, aa/aa.txt}, b/b.txt, c/.cbignore, c/cc/cc.txt}
+void make_recursion_tree(const test::TempDir& tmp) {
+  tmp.write("r/top.txt", "t");
+  tmp.write("r/a/a.txt", "a");
+  tmp.write("r/a/aa/aa.txt", "aa");
+  tmp.write("r/b/b.txt", "b");
+  tmp.write("r/c/.cbignore", "");
+  tmp.write("r/c/cc/cc.txt", "cc");
+  make_link("a", tmp / "r/lnk");
+}
+
+std::vector<std::pair<std::string, Strings>> units(const test::TempDir& tmp, int level,
+                                                   const ExclusionRules& rules = {}) {
+  auto result =
+      Walker(ExclusionMatcher(rules)).list_dir((tmp / "r").string(), WalkOptions{0, false, level});
+  CHECK(result.problems.empty());
+  std::vector<std::pair<std::string, Strings>> out;
+  for (const auto& unit : result.units) {
+    out.emplace_back(unit.item_path.substr(tmp.path().string().size() + 1),
+                     shown(unit.entries, tmp.path()));
+  }
+  return out;
+}
+
+TEST_CASE("Recursion level 1 gives each immediate subdirectory its own unit",
+          "[collect][walk][recursion]") {
+  test::TempDir tmp;
+  make_recursion_tree(tmp);
+  ExclusionRules rules;
+  rules.ignore_file = ".cbignore";
+  const auto got = units(tmp, 1, rules);
+  REQUIRE(got.size() == 3);
+  CHECK(got[0] ==
+        std::pair<std::string, Strings>{"r/a", {"r/a/", "r/a/a.txt", "r/a/aa/", "r/a/aa/aa.txt"}});
+  CHECK(got[1] == std::pair<std::string, Strings>{"r/b", {"r/b/", "r/b/b.txt"}});
+  CHECK(got[2] == std::pair<std::string, Strings>{"r", {"r/", "r/lnk@", "r/top.txt"}});
+}
+
+TEST_CASE("Recursion level 2 goes one level further", "[collect][walk][recursion]") {
+  test::TempDir tmp;
+  make_recursion_tree(tmp);
+  ExclusionRules rules;
+  rules.ignore_file = ".cbignore";
+  const auto got = units(tmp, 2, rules);
+  REQUIRE(got.size() == 4);
+  CHECK(got[0] == std::pair<std::string, Strings>{"r/a/aa", {"r/a/aa/", "r/a/aa/aa.txt"}});
+  CHECK(got[1] == std::pair<std::string, Strings>{"r/a", {"r/a/", "r/a/a.txt"}});
+  CHECK(got[2].first == "r/b");
+  CHECK(got[3].first == "r");
+}
+
+TEST_CASE("A negative recursion level gives every directory its own unit",
+          "[collect][walk][recursion]") {
+  test::TempDir tmp;
+  make_recursion_tree(tmp);
+  SECTION("without an ignore file") {
+    Strings items;
+    for (const auto& [item, entries] : units(tmp, -1)) {
+      items.push_back(item);
+    }
+    CHECK(items == Strings{"r/a/aa", "r/a", "r/b", "r/c/cc", "r/c", "r"});
+  }
+  SECTION("a directory holding the ignore file gives no unit below it") {
+    ExclusionRules rules;
+    rules.ignore_file = ".cbignore";
+    Strings items;
+    for (const auto& [item, entries] : units(tmp, -1, rules)) {
+      items.push_back(item);
+    }
+    CHECK(items == Strings{"r/a/aa", "r/a", "r/b", "r"});
+  }
+  SECTION("an excluded subdirectory gives no unit and stays out of its parent") {
+    ExclusionRules rules;
+    rules.abs_paths = {(tmp / "r/b").string()};
+    rules.patterns = {".*/c"};
+    const auto got = units(tmp, -1, rules);
+    REQUIRE(got.size() == 3);
+    CHECK(got[2] == std::pair<std::string, Strings>{"r", {"r/", "r/lnk@", "r/top.txt"}});
+  }
+}
+
+TEST_CASE("A unit holding only directories counts as empty, as in the original",
+          "[collect][walk][recursion]") {
+  test::TempDir tmp;
+  tmp.write("r/a/a.txt", "a");
+  const auto result =
+      Walker(ExclusionMatcher{}).list_dir((tmp / "r").string(), WalkOptions{0, false, 1});
+  REQUIRE(result.units.size() == 2);
+  CHECK(result.units[0].has_non_directory_entries());
+  CHECK(shown(result.units[1].entries, tmp.path()) == Strings{"r/"});
+  CHECK_FALSE(result.units[1].has_non_directory_entries());
+}
+
+TEST_CASE("An unreadable directory is reported and the rest is still listed",
+          "[collect][walk][problems]") {
+  test::TempDir tmp;
+  tmp.write("src/ok/file", "x");
+  tmp.write("src/locked/secret", "s");
+  const auto locked = (tmp / "src/locked").string();
+  REQUIRE(::chmod(locked.c_str(), 0) == 0);
+  REQUIRE(::chmod(tmp.path().c_str(), 0755) == 0);
+  // Root reads any directory, so the walk runs in a child as "nobody".
+  const auto check = [&]() -> int {
+    const auto result = Walker(ExclusionMatcher{}).list_dir((tmp / "src").string(), {});
+    const auto listed = shown(result.units.at(0).entries, tmp.path());
+    const bool listed_ok = listed == Strings{"src/", "src/ok/", "src/ok/file"};
+    const bool reported = result.problems.size() == 1 && result.problems[0].path == locked &&
+                          result.problems[0].message.find("Permission denied") != std::string::npos;
+    return (listed_ok ? 0 : 1) + (reported ? 0 : 2);
+  };
+  int outcome = 0;
+  if (::geteuid() == 0) {
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
+        ::_exit(10);
+      }
+      ::_exit(check());
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    outcome = WEXITSTATUS(status);
+  } else {
+    outcome = check();
+  }
+  ::chmod(locked.c_str(), 0700);
+  INFO("1: wrong listing, 2: wrong problem report, 10: could not become nobody");
+  CHECK(outcome == 0);
+}
+
+TEST_CASE("A file item is that file, or the link to it", "[collect][walk][file]") {
+  test::TempDir tmp;
+  tmp.write("f.txt", "f");
+  make_link("f.txt", tmp / "link");
+  make_link("nowhere", tmp / "broken");
+  make_dir(tmp / "d");
+  REQUIRE(::mkfifo((tmp / "fifo").c_str(), 0600) == 0);
+
+  const auto file = Walker::list_file((tmp / "f.txt").string());
+  CHECK(shown(file.entries, tmp.path()) == Strings{"f.txt"});
+  CHECK(file.item_path == (tmp / "f.txt").string());
+  CHECK(shown(Walker::list_file((tmp / "link").string()).entries, tmp.path()) == Strings{"link@"});
+  for (const auto* bad : {"d", "broken", "fifo", "missing"}) {
+    CHECK_THROWS_WITH(Walker::list_file((tmp / bad).string()),
+                      Catch::Contains((tmp / bad).string()));
+  }
+}
+
+TEST_CASE("A missing directory item is an error naming it", "[collect][walk]") {
+  test::TempDir tmp;
+  tmp.write("file", "x");
+  for (const auto* bad : {"missing", "file"}) {
+    try {
+      (void)Walker(ExclusionMatcher{}).list_dir((tmp / bad).string(), {});
+      FAIL("no error");
+    } catch (const Error& error) {
+      CHECK(error.code() == ExitCode::action);
+      CHECK_THAT(error.what(), Catch::Contains((tmp / bad).string()));
+    }
+  }
+}
+
+TEST_CASE("A directory item given through a link or with a trailing slash", "[collect][walk]") {
+  test::TempDir tmp;
+  tmp.write("real/x", "x");
+  make_link("real", tmp / "src");
+  CHECK(walk(tmp, {}) == Strings{"src/", "src/x"});
+  CHECK(walk(tmp, {}, {}, "real/") == Strings{"real/", "real/x"});
+}
+
+TEST_CASE("Link targets resolve against the link's directory, one level", "[collect][links]") {
+  CHECK(resolve_link_target("/a/b/link", "target") == "/a/b/target");
+  CHECK(resolve_link_target("/a/b/link", "../c/./d/") == "/a/c/d");
+  CHECK(resolve_link_target("/a/b/link", "/abs//x/") == "/abs/x");
+  CHECK(resolve_link_target("/link", "../../..") == "/");
+}
+
+TEST_CASE("A tree of 100 000 files is listed completely", "[collect][walk][big]") {
+  test::TempDir tmp;
+  constexpr int k_dirs = 100;
+  constexpr int k_files = 1000;
+  for (int d = 0; d < k_dirs; ++d) {
+    const auto dir = tmp / ("src/d" + std::to_string(d));
+    make_dir(dir);
+    for (int f = 0; f < k_files; ++f) {
+      const auto path = dir / ("f" + std::to_string(f));
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      REQUIRE(fd >= 0);
+      ::close(fd);
+    }
+  }
+  const auto result = Walker(ExclusionMatcher{}).list_dir((tmp / "src").string(), {});
+  const auto& entries = result.units.at(0).entries;
+  CHECK(entries.size() == 1 + k_dirs + k_dirs * k_files);
+  CHECK(std::count_if(entries.begin(), entries.end(), [](const Entry& e) {
+          return e.kind == EntryKind::file;
+        }) == k_dirs * k_files);
+}
+
+} // namespace
+} // namespace cback::collect
