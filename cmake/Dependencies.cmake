@@ -10,6 +10,7 @@ find_package(tomlplusplus REQUIRED CONFIG)
 find_package(fmt REQUIRED CONFIG)
 find_package(spdlog REQUIRED CONFIG)
 find_package(pugixml REQUIRED CONFIG)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(tl-expected QUIET CONFIG)
 
 pkg_check_modules(URING REQUIRED IMPORTED_TARGET liburing)
@@ -41,6 +42,7 @@ target_link_libraries(cback_deps INTERFACE
   spdlog::spdlog
   pugixml::pugixml
   PkgConfig::PCRE2
+  OpenSSL::Crypto
   PkgConfig::BURN PkgConfig::ISOFS PkgConfig::ISOBURN
   Threads::Threads
   ${CMAKE_DL_LIBS})

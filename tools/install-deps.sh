@@ -7,7 +7,7 @@ build_packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libasio-dev liburing-dev libzstd-dev libarchive-dev
   libburn-dev libisofs-dev libisoburn-dev libssh-dev
-  libtomlplusplus-dev libfmt-dev libspdlog-dev libpugixml-dev libpcre2-dev
+  libtomlplusplus-dev libfmt-dev libspdlog-dev libpugixml-dev libpcre2-dev libssl-dev
   libexpected-dev catch2
 )
 test_packages=(

@@ -1,10 +1,10 @@
 #include <cback/collect/digest.hpp>
 
 #include <cback/core/error.hpp>
+#include <cback/core/unique_fd.hpp>
 
 #include <openssl/evp.h>
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -19,46 +19,6 @@ namespace cback::collect {
 
 namespace {
 
-// libcrypto is loaded at run time because the build does not link
-// OpenSSL::Crypto yet (a one-line change to cmake/Dependencies.cmake, asked
-// of the lead). The prototypes come from <openssl/evp.h>, so the
-// calls are checked by the compiler. Once the build links libcrypto, these
-// pointers become direct calls.
-struct Crypto {
-  decltype(&EVP_MD_CTX_new) ctx_new = nullptr;
-  decltype(&EVP_MD_CTX_free) ctx_free = nullptr;
-  decltype(&EVP_sha256) sha256 = nullptr;
-  decltype(&EVP_DigestInit_ex) init = nullptr;
-  decltype(&EVP_DigestUpdate) update = nullptr;
-  decltype(&EVP_DigestFinal_ex) final = nullptr;
-};
-
-template <typename Function>
-void resolve(void* library, const char* name, Function& function) {
-  function = reinterpret_cast<Function>(::dlsym(library, name));
-  if (function == nullptr) {
-    throw Error(ExitCode::action, fmt::format("libcrypto has no {}", name));
-  }
-}
-
-const Crypto& crypto() {
-  static const Crypto loaded = [] {
-    void* library = ::dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
-    if (library == nullptr) {
-      throw Error(ExitCode::action, fmt::format("cannot load libcrypto: {}", ::dlerror()));
-    }
-    Crypto c;
-    resolve(library, "EVP_MD_CTX_new", c.ctx_new);
-    resolve(library, "EVP_MD_CTX_free", c.ctx_free);
-    resolve(library, "EVP_sha256", c.sha256);
-    resolve(library, "EVP_DigestInit_ex", c.init);
-    resolve(library, "EVP_DigestUpdate", c.update);
-    resolve(library, "EVP_DigestFinal_ex", c.final);
-    return c;
-  }();
-  return loaded;
-}
-
 EVP_MD_CTX* context(void* ctx) {
   return static_cast<EVP_MD_CTX*>(ctx);
 }
@@ -66,18 +26,15 @@ EVP_MD_CTX* context(void* ctx) {
 } // namespace
 
 Sha256::Sha256() {
-  const auto& c = crypto();
-  m_ctx = c.ctx_new();
-  if (m_ctx == nullptr || c.init(context(m_ctx), c.sha256(), nullptr) != 1) {
-    c.ctx_free(context(m_ctx));
+  m_ctx = EVP_MD_CTX_new();
+  if (m_ctx == nullptr || EVP_DigestInit_ex(context(m_ctx), EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(context(m_ctx));
     throw Error(ExitCode::action, "cannot start a SHA-256 digest");
   }
 }
 
 Sha256::~Sha256() {
-  if (m_ctx != nullptr) {
-    crypto().ctx_free(context(m_ctx));
-  }
+  EVP_MD_CTX_free(context(m_ctx));
 }
 
 Sha256::Sha256(Sha256&& other) noexcept : m_ctx(std::exchange(other.m_ctx, nullptr)) {}
@@ -88,15 +45,14 @@ Sha256& Sha256::operator=(Sha256&& other) noexcept {
 }
 
 void Sha256::update(const void* data, std::size_t size) {
-  crypto().update(context(m_ctx), data, size);
+  EVP_DigestUpdate(context(m_ctx), data, size);
 }
 
 Digest Sha256::finish() {
-  const auto& c = crypto();
   Digest digest{};
   unsigned int length = 0;
-  c.final(context(m_ctx), digest.data(), &length);
-  c.init(context(m_ctx), c.sha256(), nullptr);
+  EVP_DigestFinal_ex(context(m_ctx), digest.data(), &length);
+  EVP_DigestInit_ex(context(m_ctx), EVP_sha256(), nullptr);
   return digest;
 }
 
@@ -107,30 +63,27 @@ Digest sha256(std::string_view data) {
 }
 
 tl::expected<Digest, std::string> sha256_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
+  const core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) {
     return tl::unexpected(fmt::format("cannot open [{}]: {}", path,
                                       std::error_code(errno, std::generic_category()).message()));
   }
   Sha256 hash;
   std::vector<char> buffer(1 << 20);
   for (;;) {
-    const auto count = ::read(fd, buffer.data(), buffer.size());
+    const auto count = ::read(fd.get(), buffer.data(), buffer.size());
     if (count < 0 && errno == EINTR) {
       continue;
     }
     if (count < 0) {
-      const int error = errno;
-      ::close(fd);
       return tl::unexpected(fmt::format("cannot read [{}]: {}", path,
-                                        std::error_code(error, std::generic_category()).message()));
+                                        std::error_code(errno, std::generic_category()).message()));
     }
     if (count == 0) {
       break;
     }
     hash.update(buffer.data(), static_cast<std::size_t>(count));
   }
-  ::close(fd);
   return hash.finish();
 }
 
