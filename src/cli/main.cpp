@@ -149,8 +149,7 @@ int report(core::Logger& log, const Options& options, const Error& error) {
 /// Stage 3: the actions, under the run lock (validate only reads, so it
 /// takes none and may run beside a backup).
 int run_actions(core::Logger& log, const Options& options, const config::Config& config,
-                const ActionPlan& plan) {
-  core::StopFlag stop;
+                const ActionPlan& plan, core::StopFlag& stop) {
   core::install_stop_handlers(stop);
   core::CommandRunner runner(log, stop, path_resolver(config));
   Context context{options, config, log, runner, stop};
@@ -172,14 +171,14 @@ int run_actions(core::Logger& log, const Options& options, const config::Config&
   }
 }
 
-int run(core::Logger& log, const Options& options) {
+int run(core::Logger& log, const Options& options, core::StopFlag& stop) {
   log_start(log, options);
   config::Config config;
   ActionPlan plan;
   if (const auto failed = load_and_plan(log, options, config, plan)) {
     return *failed;
   }
-  return run_actions(log, options, config, plan);
+  return run_actions(log, options, config, plan, stop);
 }
 
 } // namespace
@@ -197,7 +196,10 @@ int main(int argc, char** argv) {
     std::cerr << "Error setting up logging: " << error.what() << "\n";
     return code_of(ExitCode::logging);
   }
-  const int status = run(log, options);
+  // The flag outlives everything that may see a signal: the handlers keep
+  // pointing at it until the process ends.
+  core::StopFlag stop;
+  const int status = run(log, options, stop);
   log.info("Cedar Backup run completed with status {}.", status);
   log.flush();
   return status;
