@@ -2,20 +2,22 @@
 
 // The run's logging, as in the original (reference §10): a flow log (file +
 // screen, with the level matrix of -b/-q/-d) and an output log that records
-// external commands and their output only with -O or -d. Messages from
-// several threads never interleave within a line.
+// external commands and their output only with -O or -d. Both write to the
+// same logfile through one sink, so their lines keep their order. Messages
+// from several threads never interleave within a line.
+//
+// Logfile line: `2026-11-27T10:58:42 UTC --> [INFO   ] message` (local time,
+// zone abbreviation, level padded to 7). Screen line: the message only.
+// Output-log line: the raw command line, no timestamp.
 
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
-
-namespace spdlog {
-class logger;
-}
 
 namespace cback::core {
 
@@ -25,23 +27,39 @@ struct LogSettings {
   std::filesystem::path logfile = "/var/log/cback.log";
   std::string owner_user = "root"; ///< used only when the logfile is created
   std::string owner_group = "adm";
-  mode_t mode = 0640;              ///< used only when the logfile is created
-  bool verbose = false;            ///< -b
-  bool quiet = false;              ///< -q (wins over -b)
-  bool debug = false;              ///< -d (implies output)
-  bool output = false;             ///< -O
+  mode_t mode = 0640;   ///< used only when the logfile is created
+  bool verbose = false; ///< -b
+  bool quiet = false;   ///< -q (wins over -b)
+  bool debug = false;   ///< -d (implies output)
+  bool output = false;  ///< -O
+  /// Where screen lines go; nullptr = stdout. Tests pass a stringstream.
+  /// The stream must outlive the Logger (or the next configure()).
+  std::ostream* screen = nullptr;
 };
+
+/// Where each kind of line goes for given settings (reference §10 matrix).
+struct LogLevels {
+  LogLevel file = LogLevel::info;
+  LogLevel screen = LogLevel::error;
+  bool screen_off = false; ///< -q
+  bool output = false;     ///< output log written
+};
+[[nodiscard]] LogLevels levels_for(const LogSettings& settings) noexcept;
 
 class Logger {
 public:
-  /// A logger that writes errors to stderr only; used before configure().
+  /// A logger that writes ERROR+ (message only) to stderr; used before
+  /// configure().
   Logger();
   ~Logger();
   Logger(const Logger&) = delete;
   Logger& operator=(const Logger&) = delete;
 
-  /// Opens (creating with owner/mode if absent) the logfile and sets the
-  /// levels. Throws cback::Error(ExitCode::logging) when that fails.
+  /// Opens the logfile for appending (creating it with settings.mode
+  /// exactly, then chowning it to owner_user:owner_group, chown failures
+  /// ignored; an existing file is left as it is) and sets the levels.
+  /// Throws cback::Error(ExitCode::logging, "Error setting up logging: ...")
+  /// when the file cannot be opened. Not to be called while other threads log.
   void configure(const LogSettings& settings);
 
   void log(LogLevel level, std::string_view message);
@@ -49,22 +67,41 @@ public:
   void output(std::string_view line);
   [[nodiscard]] bool output_enabled() const noexcept;
   [[nodiscard]] bool debug_enabled() const noexcept;
+  /// Whether a message at `level` reaches any destination.
+  [[nodiscard]] bool enabled(LogLevel level) const noexcept;
   void flush();
 
-  template <class... A> void debug(fmt::format_string<A...> f, A&&... a) {
-    log(LogLevel::debug, fmt::format(f, std::forward<A>(a)...));
+  template <class... A>
+  void debug(fmt::format_string<A...> f, A&&... a) {
+    emit(LogLevel::debug, f, std::forward<A>(a)...);
   }
-  template <class... A> void info(fmt::format_string<A...> f, A&&... a) {
-    log(LogLevel::info, fmt::format(f, std::forward<A>(a)...));
+  template <class... A>
+  void info(fmt::format_string<A...> f, A&&... a) {
+    emit(LogLevel::info, f, std::forward<A>(a)...);
   }
-  template <class... A> void warning(fmt::format_string<A...> f, A&&... a) {
-    log(LogLevel::warning, fmt::format(f, std::forward<A>(a)...));
+  template <class... A>
+  void warning(fmt::format_string<A...> f, A&&... a) {
+    emit(LogLevel::warning, f, std::forward<A>(a)...);
   }
-  template <class... A> void error(fmt::format_string<A...> f, A&&... a) {
-    log(LogLevel::error, fmt::format(f, std::forward<A>(a)...));
+  template <class... A>
+  void error(fmt::format_string<A...> f, A&&... a) {
+    emit(LogLevel::error, f, std::forward<A>(a)...);
+  }
+  template <class... A>
+  void critical(fmt::format_string<A...> f, A&&... a) {
+    emit(LogLevel::critical, f, std::forward<A>(a)...);
   }
 
 private:
+  // Formatting is skipped for levels nobody receives (debug lines in a
+  // normal run are the common case).
+  template <class... A>
+  void emit(LogLevel level, fmt::format_string<A...> f, A&&... a) {
+    if (enabled(level)) {
+      log(level, fmt::format(f, std::forward<A>(a)...));
+    }
+  }
+
   struct Impl;
   std::unique_ptr<Impl> m_impl;
 };

@@ -12,15 +12,24 @@ public:
   [[nodiscard]] bool requested() const noexcept {
     return m_requested.load(std::memory_order_relaxed);
   }
-  /// Throws cback::Error(ExitCode::interrupted) if a stop was requested.
+  /// Throws cback::Error(ExitCode::interrupted, "Backup interrupted.") if a
+  /// stop was requested.
   void check() const;
 
 private:
+  static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
   std::atomic<bool> m_requested{false};
 };
 
 /// Installs SIGINT/SIGTERM handlers that set `flag` (async-signal-safe).
-/// Only one flag can be installed per process; the previous one is replaced.
+/// The handlers are installed without SA_RESTART, so a blocking call in the
+/// thread that receives the signal returns EINTR and the caller gets to
+/// look at the flag. Only one flag can be installed per process; the
+/// previous one is replaced. `flag` must outlive the installation (see
+/// remove_stop_handlers).
 void install_stop_handlers(StopFlag& flag);
+
+/// Restores the default SIGINT/SIGTERM dispositions and forgets the flag.
+void remove_stop_handlers() noexcept;
 
 } // namespace cback::core
