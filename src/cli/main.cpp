@@ -8,10 +8,7 @@
 #include <cback/config/load.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
-#if __has_include(<cback/core/lock.hpp>)
 #include <cback/core/lock.hpp>
-#define CBACK_HAS_RUN_LOCK 1
-#endif
 #include <cback/core/log.hpp>
 #include <cback/core/process.hpp>
 #include <cback/core/stop.hpp>
@@ -154,13 +151,11 @@ int run_actions(core::Logger& log, const Options& options, const config::Config&
   core::CommandRunner runner(log, stop, path_resolver(config));
   Context context{options, config, log, runner, stop};
   try {
-#ifdef CBACK_HAS_RUN_LOCK
     std::optional<core::RunLock> lock;
     const bool validate_only = options.actions == std::vector<std::string>{"validate"};
     if (!validate_only && config.options && config.options->working_dir) {
       lock.emplace(*config.options->working_dir);
     }
-#endif
     execute(plan, context);
     return code_of(ExitCode::ok);
   } catch (const Error& error) {

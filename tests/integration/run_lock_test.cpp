@@ -81,6 +81,6 @@ retain_days = 7
 
   CHECK(second.exit_code != 0);
   CHECK(second.out.find("Error executing backup: ") != std::string::npos);
-  CHECK(second.out.find("lock") != std::string::npos);
+  CHECK(second.out.find("Another cback run (pid ") != std::string::npos);
   CHECK(first_result.exit_code == 5);
 }
