@@ -188,7 +188,10 @@ int main(int argc, char** argv) {
   try {
     log.configure(log_settings(options));
   } catch (const std::exception& error) {
-    std::cerr << "Error setting up logging: " << error.what() << "\n";
+    // The logger's own messages may already say what failed.
+    const std::string_view message = error.what();
+    constexpr std::string_view k_prefix = "Error setting up logging: ";
+    std::cerr << (message.starts_with(k_prefix) ? "" : k_prefix) << message << "\n";
     return code_of(ExitCode::logging);
   }
   // The flag outlives everything that may see a signal: the handlers keep
