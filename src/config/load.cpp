@@ -1,0 +1,125 @@
+#include <cback/config/load.hpp>
+#include <cback/config/readers.hpp>
+#include <cback/config/rules.hpp>
+#include <cback/config/schema.hpp>
+
+#include "schemas.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <tuple>
+#include <unistd.h>
+
+namespace cback::config {
+namespace {
+
+std::string join(const Problems& problems) {
+  std::string text;
+  for (const Problem& problem : problems) {
+    text += (text.empty() ? "" : "\n") + problem.str();
+  }
+  return text;
+}
+
+constexpr std::string_view k_utf8_bom = "\xEF\xBB\xBF";
+
+/// The whole content of `path`, or an errno value.
+int read_all(const std::filesystem::path& path, std::string& content) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return errno;
+  }
+  char buffer[65536];
+  int error = 0;
+  while (true) {
+    const ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      error = got < 0 ? errno : 0;
+      break;
+    }
+    content.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  return error;
+}
+
+} // namespace
+
+InvalidConfig::InvalidConfig(Problems problems)
+    : Error(ExitCode::config, join(problems)), m_problems(std::move(problems)) {}
+
+Format detect_format(std::string_view content) {
+  if (content.starts_with(k_utf8_bom)) {
+    content.remove_prefix(k_utf8_bom.size());
+  }
+  while (true) {
+    const std::size_t start = content.find_first_not_of(" \t\r\n");
+    if (start == std::string_view::npos) {
+      return Format::toml;
+    }
+    content.remove_prefix(start);
+    if (content.front() != '#') {
+      return content.front() == '<' ? Format::xml : Format::toml;
+    }
+    const std::size_t end = content.find('\n');
+    if (end == std::string_view::npos) {
+      return Format::toml;
+    }
+    content.remove_prefix(end);
+  }
+}
+
+Config parse(std::string_view content, const std::string& name) {
+  Problems problems;
+  const std::optional<std::string> converted = latin1_as_utf8(content);
+  if (converted) {
+    content = *converted;
+  }
+  if (!check_text(content, name, problems)) {
+    throw InvalidConfig(std::move(problems));
+  }
+  const std::optional<Node> tree = detect_format(content) == Format::xml
+                                       ? read_xml(content, name, problems)
+                                       : read_toml(content, name, problems);
+  if (!tree) {
+    throw InvalidConfig(std::move(problems));
+  }
+  Config config = schema::bind_config(*tree, problems);
+  config.path = name;
+  check_rules(config, problems);
+  if (!problems.empty()) {
+    // Binding goes key by key; users read files top to bottom.
+    std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
+      return std::tie(a.where.line, a.where.column) < std::tie(b.where.line, b.where.column);
+    });
+    throw InvalidConfig(std::move(problems));
+  }
+  return config;
+}
+
+Config load(const std::filesystem::path& path) {
+  std::string content;
+  if (const int error = read_all(path, content); error != 0) {
+    throw InvalidConfig(
+        {Problem{Location{path.string()},
+                 fmt::format("cannot read the configuration file: {}", std::strerror(error))}});
+  }
+  return parse(content, path.string());
+}
+
+std::string to_toml(const Config& config) {
+  schema::Writer writer;
+  schema::write_struct(writer, config);
+  std::string text = "# cback configuration (TOML). Keys are the legacy XML tags; see the\n"
+                     "# configuration reference in the manual.\n";
+  return text + writer.text();
+}
+
+} // namespace cback::config
