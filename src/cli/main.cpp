@@ -1,7 +1,206 @@
 #include <cback/cli/main.hpp>
 
-namespace cback::cli {
+#include <cback/cli/action_set.hpp>
+#include <cback/cli/diagnostics.hpp>
+#include <cback/cli/execute.hpp>
+#include <cback/cli/options.hpp>
+#include <cback/cli/python_format.hpp>
+#include <cback/config/load.hpp>
+#include <cback/context.hpp>
+#include <cback/core/error.hpp>
+#include <cback/core/lock.hpp>
+#include <cback/core/log.hpp>
+#include <cback/core/process.hpp>
+#include <cback/core/stop.hpp>
 
-int main(int /*argc*/, char** /*argv*/) { return 0; }
+#include <clocale>
+#include <iostream>
+#include <optional>
+
+// The program reads as its stages: switches, logging, configuration and
+// plan, then the actions. Each stage reports its own failures and yields
+// the exit code of the man page; nothing here or below calls exit().
+
+namespace cback::cli {
+namespace {
+
+int code_of(ExitCode code) {
+  return static_cast<int>(code);
+}
+
+/// Switches; -h, -V and -D are answered here, before any logging.
+std::optional<int> handle_switches(int argc, char** argv, Options& options) {
+  try {
+    options = parse_options(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const Error& error) {
+    std::cerr << usage_text() << " *** Error: " << error.what() << "\n";
+    return code_of(ExitCode::usage);
+  }
+  if (options.help) {
+    std::cerr << usage_text(); // stderr, as the original
+    return code_of(ExitCode::ok);
+  }
+  if (options.version) {
+    std::cout << version_text();
+    return code_of(ExitCode::ok);
+  }
+  if (options.diagnostics) {
+    std::cout << diagnostics_block(diagnostic_values());
+    return code_of(ExitCode::ok);
+  }
+  return std::nullopt;
+}
+
+core::LogSettings log_settings(const Options& options) {
+  core::LogSettings settings;
+  settings.logfile = options.logfile;
+  settings.owner_user = options.owner_user;
+  settings.owner_group = options.owner_group;
+  settings.mode = options.mode;
+  settings.verbose = options.verbose;
+  settings.quiet = options.quiet;
+  settings.debug = options.debug;
+  settings.output = options.output;
+  return settings;
+}
+
+void log_start(core::Logger& log, const Options& options) {
+  log.info("Cedar Backup run started.");
+  log.info("Options were [{}]", argument_string(options));
+  log.info("Logfile is [{}]", options.logfile);
+  for (const auto& line : diagnostic_lines(diagnostic_values())) {
+    log.info("{}", line);
+  }
+  log.info("Configuration path is [{}]", options.config);
+}
+
+void log_plan(core::Logger& log, const ActionPlan& plan) {
+  const bool index = plan.order.mode == config::OrderMode::index;
+  log.info("Action ordering will use '{}' order mode.", index ? "index" : "dependency");
+  log.info("Action order will be: {}", python_list(plan.order.names));
+  for (const auto& warning : plan.warnings) {
+    log.warning("{}", warning);
+  }
+}
+
+/// Stage 2: the configuration and the plan. Any problem is exit 4.
+std::optional<int> load_and_plan(core::Logger& log, const Options& options, config::Config& config,
+                                 ActionPlan& plan) {
+  try {
+    config = config::load(options.config);
+    plan = plan_actions(options, config);
+    log_plan(log, plan);
+    return std::nullopt;
+  } catch (const config::InvalidConfig& error) {
+    const auto& problems = error.problems();
+    if (problems.size() == 1) {
+      log.error("Error reading or handling configuration: {}", problems.front().str());
+    } else {
+      log.error("Error reading or handling configuration: {} problems:", problems.size());
+      for (const auto& problem : problems) {
+        log.error("{}", problem.str());
+      }
+    }
+  } catch (const std::exception& error) {
+    log.error("Error reading or handling configuration: {}", error.what());
+  }
+  return code_of(ExitCode::config);
+}
+
+core::PathResolver path_resolver(const config::Config& config) {
+  std::map<std::string, std::string> overrides;
+  if (config.options) {
+    for (const auto& entry : config.options->overrides) {
+      overrides[entry.command] = entry.abs_path;
+    }
+  }
+  return core::PathResolver(std::move(overrides));
+}
+
+void report_stack(core::Logger& log, const Error& error) {
+  log.info("Stack trace of the error (innermost first):");
+  std::cerr << "Stack trace of the error (innermost first):\n";
+  for (const auto& frame : error.stack()) {
+    log.info("   {}", frame);
+    std::cerr << "   " << frame << "\n";
+  }
+}
+
+int report(core::Logger& log, const Options& options, const Error& error) {
+  switch (error.code()) {
+  case ExitCode::interrupted:
+    log.error("Backup interrupted.");
+    break;
+  case ExitCode::config:
+    log.error("Error reading or handling configuration: {}", error.what());
+    break;
+  default:
+    log.error("Error executing backup: {}", error.what());
+  }
+  if (options.stack) {
+    report_stack(log, error);
+  }
+  return code_of(error.code());
+}
+
+/// Stage 3: the actions, under the run lock (validate only reads, so it
+/// takes none and may run beside a backup).
+int run_actions(core::Logger& log, const Options& options, const config::Config& config,
+                const ActionPlan& plan, core::StopFlag& stop) {
+  core::install_stop_handlers(stop);
+  core::CommandRunner runner(log, stop, path_resolver(config));
+  Context context{options, config, log, runner, stop};
+  try {
+    std::optional<core::RunLock> lock;
+    const bool validate_only = options.actions == std::vector<std::string>{"validate"};
+    if (!validate_only && config.options && config.options->working_dir) {
+      lock.emplace(*config.options->working_dir);
+    }
+    execute(plan, context);
+    return code_of(ExitCode::ok);
+  } catch (const Error& error) {
+    return report(log, options, error);
+  } catch (const std::exception& error) {
+    log.error("Error executing backup: {}", error.what());
+    return code_of(ExitCode::action);
+  }
+}
+
+int run(core::Logger& log, const Options& options, core::StopFlag& stop) {
+  log_start(log, options);
+  config::Config config;
+  ActionPlan plan;
+  if (const auto failed = load_and_plan(log, options, config, plan)) {
+    return *failed;
+  }
+  return run_actions(log, options, config, plan, stop);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::setlocale(LC_CTYPE, ""); // UTF-8 names in archives and logs (stack notes)
+  Options options;
+  if (const auto done = handle_switches(argc, argv, options)) {
+    return *done;
+  }
+  core::Logger log;
+  try {
+    log.configure(log_settings(options));
+  } catch (const std::exception& error) {
+    // The logger's own messages may already say what failed.
+    const std::string_view message = error.what();
+    constexpr std::string_view k_prefix = "Error setting up logging: ";
+    std::cerr << (message.starts_with(k_prefix) ? "" : k_prefix) << message << "\n";
+    return code_of(ExitCode::logging);
+  }
+  // The flag outlives everything that may see a signal: the handlers keep
+  // pointing at it until the process ends.
+  core::StopFlag stop;
+  const int status = run(log, options, stop);
+  log.info("Cedar Backup run completed with status {}.", status);
+  log.flush();
+  return status;
+}
 
 } // namespace cback::cli

@@ -6,25 +6,58 @@
 
 namespace cback::cli {
 
+/// Which valued switches were given on the command line. The "Options
+/// were [...]" log line names only those, as the original does.
+struct GivenValues {
+  bool config = false;
+  bool logfile = false;
+  bool owner = false;
+  bool mode = false;
+};
+
 /// The switches and actions of one invocation (man page, reference §2.1).
 struct Options {
-  bool help = false;         ///< -h --help
-  bool version = false;      ///< -V --version
-  bool verbose = false;      ///< -b --verbose
-  bool quiet = false;        ///< -q --quiet
-  std::string config = "/etc/cback.conf"; ///< -c --config
-  bool full = false;         ///< -f --full
-  bool managed = false;      ///< -M --managed
-  bool managed_only = false; ///< -N --managed-only
+  bool help = false;                          ///< -h --help
+  bool version = false;                       ///< -V --version
+  bool verbose = false;                       ///< -b --verbose
+  bool quiet = false;                         ///< -q --quiet
+  std::string config = "/etc/cback.conf";     ///< -c --config
+  bool full = false;                          ///< -f --full
+  bool managed = false;                       ///< -M --managed
+  bool managed_only = false;                  ///< -N --managed-only
   std::string logfile = "/var/log/cback.log"; ///< -l --logfile
-  std::string owner_user = "root";  ///< -o --owner user:group
+  std::string owner_user = "root";            ///< -o --owner user:group
   std::string owner_group = "adm";
-  mode_t mode = 0640;        ///< -m --mode (octal)
-  bool output = false;       ///< -O --output
-  bool debug = false;        ///< -d --debug (implies output)
-  bool stack = false;        ///< -s --stack
-  bool diagnostics = false;  ///< -D --diagnostics
+  mode_t mode = 0640;               ///< -m --mode (octal)
+  bool output = false;              ///< -O --output, as given (debug implies it: see wants_output)
+  bool debug = false;               ///< -d --debug
+  bool stack = false;               ///< -s --stack
+  bool diagnostics = false;         ///< -D --diagnostics
   std::vector<std::string> actions; ///< in command-line order, duplicates kept
+  GivenValues given;
+
+  /// -O, or -d which implies it: external command output goes to the log.
+  [[nodiscard]] bool wants_output() const { return output || debug; }
 };
+
+/// Parses the arguments after the program name. Switches may come before or
+/// after the actions (GNU permutation, an improvement on the original, which
+/// stopped at the first action); "--" ends the switches. Repeated switches:
+/// the last one wins. Throws cback::Error(ExitCode::usage) for an unknown
+/// switch, a missing or bad value, -M with -N, or no action (unless -h, -V
+/// or -D was given).
+Options parse_options(const std::vector<std::string>& arguments);
+
+/// The normalized long form of the options, as the original logs it on the
+/// "Options were [...]" line: `--verbose --config "/etc/x" "collect" ` (every
+/// item followed by a space, values and actions in double quotes, the mode
+/// in octal).
+std::string argument_string(const Options& options);
+
+/// The usage text (-h, and before " *** Error: ..." on a usage error).
+std::string usage_text();
+
+/// The -V block.
+std::string version_text();
 
 } // namespace cback::cli

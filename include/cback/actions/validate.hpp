@@ -1,0 +1,44 @@
+#pragma once
+
+// The validate action (reference §4.6): checks that the configuration can
+// be used on this machine (directories, users, the backup device, the
+// extensions), reports every problem, and takes no other action.
+
+#include <cback/config/model.hpp>
+
+#include <string>
+#include <vector>
+
+namespace cback {
+struct Context;
+}
+
+namespace cback::actions {
+
+/// What validate asks of the system. The real one asks the kernel (stat,
+/// access(2), getpwnam/getgrnam); tests may answer differently (as root,
+/// access(2) says yes to nearly everything).
+class SystemProbe {
+public:
+  virtual ~SystemProbe() = default;
+  [[nodiscard]] virtual bool exists(const std::string& path) const;
+  [[nodiscard]] virtual bool is_directory(const std::string& path) const;
+  /// access(2) with R_OK, W_OK or X_OK.
+  [[nodiscard]] virtual bool can(const std::string& path, int access_mode) const;
+  [[nodiscard]] virtual bool user_exists(const std::string& name) const;
+  [[nodiscard]] virtual bool group_exists(const std::string& name) const;
+};
+
+/// Every problem found, in the order of reference §4.6 (reference, options,
+/// collect, stage, store, purge, extensions), each a complete sentence.
+/// Empty when the configuration is valid.
+std::vector<std::string> validation_problems(const config::Config& config,
+                                             const SystemProbe& probe = SystemProbe());
+
+/// The action: logs each problem (ERROR, or INFO with -q), then
+/// "Configuration is valid." or "Configuration is not valid.". An invalid
+/// configuration throws cback::Error(ExitCode::config), so the run exits 4
+/// (the original exited 0: a deliberate difference, so scripts can tell).
+void run_validate(Context& context);
+
+} // namespace cback::actions

@@ -1,0 +1,63 @@
+#include <cback/actions/action.hpp>
+
+#include <cback/actions/validate.hpp>
+#include <cback/context.hpp>
+#include <cback/core/error.hpp>
+
+#include <array>
+#include <fmt/format.h>
+
+namespace cback::actions {
+namespace {
+
+// The actions that do backup work are added by later work; until an
+// action's implementation exists, running it is an error of the run
+// (exit 6), never a silent success.
+template <const char* Name>
+void not_available(Context& /*context*/) {
+  throw Error(ExitCode::action,
+              fmt::format("The {} action is not available in this version of cback.", Name));
+}
+
+constexpr char k_collect[] = "collect";
+constexpr char k_stage[] = "stage";
+constexpr char k_store[] = "store";
+constexpr char k_purge[] = "purge";
+constexpr char k_rebuild[] = "rebuild";
+constexpr char k_initialize[] = "initialize";
+
+// Indices as the original's (reference §2.1); the non-combinable actions
+// run alone, so their index 0 never competes with anything.
+constexpr std::array k_builtins{
+    BuiltinAction{k_collect, 100, true, &not_available<k_collect>},
+    BuiltinAction{k_stage, 200, true, &not_available<k_stage>},
+    BuiltinAction{k_store, 300, true, &not_available<k_store>},
+    BuiltinAction{k_purge, 400, true, &not_available<k_purge>},
+    BuiltinAction{k_rebuild, 0, false, &not_available<k_rebuild>},
+    BuiltinAction{"validate", 0, false, &run_validate},
+    BuiltinAction{k_initialize, 0, false, &not_available<k_initialize>},
+    BuiltinAction{"all", 0, false, nullptr},
+};
+
+constexpr std::array<std::string_view, 4> k_all_components{k_collect, k_stage, k_store, k_purge};
+
+} // namespace
+
+std::span<const BuiltinAction> builtin_actions() {
+  return k_builtins;
+}
+
+const BuiltinAction* find_builtin(std::string_view name) {
+  for (const auto& action : k_builtins) {
+    if (action.name == name) {
+      return &action;
+    }
+  }
+  return nullptr;
+}
+
+std::span<const std::string_view> all_components() {
+  return k_all_components;
+}
+
+} // namespace cback::actions
