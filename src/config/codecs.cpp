@@ -64,6 +64,16 @@ Codec<std::string> abs_path() {
   return checked_text("an absolute path", [](const std::string& v) { return v.front() == '/'; });
 }
 
+Codec<std::string> device_path() {
+  // A device node, or a libburn pseudo-drive on an image file ("stdio:/path").
+  return checked_text("an absolute device path or stdio:/path", [](const std::string& v) {
+    const std::string_view path = std::string_view(v).starts_with("stdio:")
+                                      ? std::string_view(v).substr(6)
+                                      : std::string_view(v);
+    return !path.empty() && path.front() == '/';
+  });
+}
+
 Codec<std::string> action_name() {
   return checked_text("an action name (lower-case letters and digits)",
                       [](const std::string& v) { return is_action_name(v); });

@@ -20,6 +20,8 @@ Codec<std::string> text();
 /// A non-empty absolute POSIX path. XML text is not trimmed, so " /etc" is
 /// relative, as in the original.
 Codec<std::string> abs_path();
+/// An absolute device path, or "stdio:" followed by an absolute path.
+Codec<std::string> device_path();
 /// ^[a-z0-9]+$: action names, managed actions, dependencies, hook actions.
 Codec<std::string> action_name();
 /// A dotted Python module name ("CedarBackup3.extend.mysql").

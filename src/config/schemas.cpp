@@ -257,7 +257,7 @@ const Schema<Store>& schema_of<Store>() {
                  Need::required),
           scalar("device_type", &Store::device_type,
                  c::enumeration<DeviceType>({"cdwriter", "dvdwriter", "bdwriter"})),
-          scalar("target_device", &Store::target_device, c::abs_path(), Need::required),
+          scalar("target_device", &Store::target_device, c::device_path(), Need::required),
           scalar("target_scsi_id", &Store::target_scsi_id, c::scsi_id()),
           scalar("drive_speed", &Store::drive_speed, c::integer(1, k_max)),
           scalar("check_data", &Store::check_data, c::boolean()),

@@ -111,6 +111,18 @@ TEST_CASE("Relative paths where absolute ones are needed are errors", "[config][
               "11:17", "must be an absolute path"});
 }
 
+TEST_CASE("A target device is an absolute path or a stdio: pseudo-drive on one",
+          "[config][errors]") {
+  const std::string store = "[store]\nsource_dir = \"/s\"\nmedia_type = \"dvd+rw\"\n"
+                            "device_type = \"dvdwriter\"\ntarget_device = ";
+  CHECK(listing(problems_of(toml_with(store + "\"stdio:/var/disc.iso\""), "t.toml")).empty());
+  CHECK(listing(problems_of(toml_with(store + "\"/dev/sr0\""), "t.toml")).empty());
+  check_toml({store + "\"stdio:disc.iso\"", "11:17", "must be an absolute device path or stdio:"});
+  check_xml({"<store><source_dir>/s</source_dir><media_type>cdrw-74</media_type>\n"
+             "<target_device>sr0</target_device></store>",
+             "10:1", "must be an absolute device path or stdio:"});
+}
+
 TEST_CASE("Empty strings are errors", "[config][errors]") {
   check_toml({"[collect]\ncollect_dir = \"/c\"\nignore_file = \"\"", "9:15", "must not be empty"});
   check_toml({"[reference]\nauthor = \"\"", "8:10", "must not be empty"});
