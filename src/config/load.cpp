@@ -20,7 +20,10 @@ namespace {
 std::string join(const Problems& problems) {
   std::string text;
   for (const Problem& problem : problems) {
-    text += (text.empty() ? "" : "\n") + problem.str();
+    if (!text.empty()) {
+      text += '\n';
+    }
+    text += problem.str();
   }
   return text;
 }
