@@ -13,7 +13,7 @@ build_packages=(
 test_packages=(
   clang libclang-rt-14-dev       # libFuzzer for the config fuzz targets
   cedar-backup3                  # the original, for its sample config and benchmarks
-  xorriso openssh-server openssh-client zstd tar
+  xorriso openssh-server openssh-client zstd tar time
 )
 
 want=("${build_packages[@]}")
