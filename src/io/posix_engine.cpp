@@ -1,5 +1,6 @@
 #include "engines.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <deque>
@@ -166,7 +167,7 @@ public:
       : m_pool(std::make_shared<TaskPool>(threads == 0 ? 1 : threads)) {}
   [[nodiscard]] BackendKind kind() const noexcept override { return BackendKind::posix; }
   Result<std::unique_ptr<Engine>> make_engine(unsigned depth) override {
-    return std::make_unique<PosixEngine>(m_pool, depth);
+    return std::make_unique<PosixEngine>(m_pool, std::max(depth, 1U));
   }
 
 private:

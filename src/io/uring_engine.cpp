@@ -4,6 +4,7 @@
 
 #include <liburing.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -113,7 +114,7 @@ class UringBackend final : public Backend {
 public:
   [[nodiscard]] BackendKind kind() const noexcept override { return BackendKind::uring; }
   Result<std::unique_ptr<Engine>> make_engine(unsigned depth) override {
-    auto engine = std::make_unique<UringEngine>(depth);
+    auto engine = std::make_unique<UringEngine>(std::max(depth, 1U));
     if (const int rc = engine->init(); rc < 0) {
       return tl::make_unexpected(IoError{"io_uring_setup", {}, -rc});
     }

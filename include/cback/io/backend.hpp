@@ -80,7 +80,7 @@ public:
   [[nodiscard]] const std::string& note() const noexcept { return m_note; }
   void set_note(std::string note) { m_note = std::move(note); }
 
-  /// A new Engine with up to `depth` operations in flight (depth >= 1).
+  /// A new Engine with up to `depth` operations in flight (0 counts as 1).
   [[nodiscard]] virtual Result<std::unique_ptr<Engine>> make_engine(unsigned depth) = 0;
 
 private:

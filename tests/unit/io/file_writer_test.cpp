@@ -111,6 +111,7 @@ TEST_CASE("A full filesystem is reported as ENOSPC with the path", "[io][write]"
   if (!backend) {
     return;
   }
+  backend.reset(); // no threads at fork(): see run_in_child
   TempDir dir;
   // A 1 MiB tmpfs in a mount namespace of a child: nothing leaks into the
   // system, and without the privilege to mount the test says so.
@@ -122,9 +123,10 @@ TEST_CASE("A full filesystem is reported as ENOSPC with the path", "[io][write]"
     }
     const auto path = dir / "image.partial";
     const int fd = create_file(path);
+    // The pool outlives the writer: it holds buffers until it is gone.
+    BufferPool pool(4, 64 * 1024);
     auto child_backend = cback::io::make_backend(preference);
     auto writer = FileWriter::open(**child_backend, 4, fd, path);
-    BufferPool pool(4, 64 * 1024);
     const auto error = write_all(*writer, pool, cback::test::random_bytes(3 << 20, 2));
     return error ? error->message() : "no error";
   });
@@ -141,6 +143,7 @@ TEST_CASE("A short write is continued where it stopped", "[io][write]") {
   if (!backend) {
     return;
   }
+  backend.reset(); // no threads at fork(): see run_in_child
   TempDir dir;
   const auto path = dir / "limited";
   const std::string content = cback::test::random_bytes(1 << 20, 9);
@@ -155,13 +158,15 @@ TEST_CASE("A short write is continued where it stopped", "[io][write]") {
       return "setrlimit failed";
     }
     const int fd = create_file(path);
+    // The pool outlives the writer: it holds buffers until it is gone.
+    BufferPool pool(4, 64 * 1024);
     auto child_backend = cback::io::make_backend(preference);
     auto writer = FileWriter::open(**child_backend, 4, fd, path);
-    BufferPool pool(4, 64 * 1024);
     const auto error = write_all(*writer, pool, content);
     return error ? error->message() : "no error";
   });
 
+  CAPTURE(child.exit_status);
   CHECK(child.output == "write " + path.string() + ": File too large");
   const std::string written = cback::test::read_file(path);
   CHECK(written.size() == k_limit);

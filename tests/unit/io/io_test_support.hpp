@@ -82,7 +82,9 @@ struct ChildResult {
 /// that change the process for good (seccomp, rlimits, mount namespaces).
 /// The body must not use Catch2 assertions; it reports in its text. Threads
 /// do not survive fork(): the body makes its own Backend (a posix backend of
-/// the parent has no threads in the child).
+/// the parent has no threads in the child), and the parent has no backend
+/// alive when it forks: a pool thread inside malloc at that moment would
+/// leave the child's allocator locked (ASan's allocator is not fork-safe).
 inline ChildResult run_in_child(const std::function<std::string()>& body) {
   int pipe_fds[2];
   REQUIRE(::pipe(pipe_fds) == 0);
