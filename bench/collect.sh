@@ -269,11 +269,11 @@ ran() { [ -n "${r_wall[$1]:-}" ] && [ -z "${r_note[$1]:-}" ]; }
 table_row() {
   local id=$1 ratio=$2
   if ran "$id"; then
-    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${r_label[$id]}" "${r_wall[$id]}" \
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${r_label[$id]//|/\\|}" "${r_wall[$id]}" \
       "$(mb_per_s "${r_bytes[$id]}" "${r_wall[$id]}")" "${r_cpu[$id]}" \
       "$(mb $((r_rss[$id] * 1024)))" "$(mb "${r_out[$id]}")" "$ratio"
   else
-    printf '| %s | %s | | | | | |\n' "${r_label[$id]}" "${r_note[$id]:-not run}"
+    printf '| %s | %s | | | | | |\n' "${r_label[$id]//|/\\|}" "${r_note[$id]:-not run}"
   fi
 }
 

@@ -311,9 +311,11 @@ std::vector<FileSpec> plan_files(Rng& rng, const Options& options) {
   // skewed towards zero (64 KiB × u²: a mean near 21 KiB).
   const std::uint64_t total = options.size_mb * k_mib;
   std::uint64_t large_left = total / 10 * 6;
+  // Large files alternate text and random bytes: with only a few of them a
+  // coin toss would swing the compression ratio from one seed to another.
   while (large_left >= k_mib) {
     const std::uint64_t size = std::min(large_left, rng.between(k_mib, 64 * k_mib));
-    specs.push_back({size, rng.chance(50)});
+    specs.push_back({size, specs.size() % 2 == 0});
     large_left -= size;
   }
   std::uint64_t small_left = total - (total / 10 * 6 - large_left);
