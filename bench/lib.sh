@@ -1,0 +1,72 @@
+# Helpers shared by the benchmark scripts in bench/ (sourced, not run).
+#
+# A row is one measured command: measure_row runs it under /usr/bin/time and
+# records wall seconds, CPU seconds (user + sys, children included) and peak
+# RSS. Rows are compared with each other as ratios, never with fixed times:
+# the machine is shared and absolute numbers are noise.
+
+# Figures of the last measure_row call.
+row_wall=0
+row_cpu=0
+row_rss_kb=0
+row_rc=0
+
+say() { printf '%s\n' "$*"; }
+step() { printf '\n==== %s\n' "$*"; }
+
+# cache_mode: "cold" when the page cache can be dropped before each row,
+# "warm" otherwise (or when BENCH_CACHE=warm). Decided once, for every row.
+cache_mode() {
+  if [ "${BENCH_CACHE:-}" = warm ]; then echo warm; return; fi
+  if [ -w /proc/sys/vm/drop_caches ] && sync && (echo 3 >/proc/sys/vm/drop_caches) 2>/dev/null; then
+    echo cold
+  else
+    echo warm
+  fi
+}
+
+# prepare_cache MODE DIR...: before a row, drop the page cache (cold) or read
+# the trees once so that every row starts from the same warm cache.
+prepare_cache() {
+  local mode=$1; shift
+  if [ "$mode" = cold ]; then
+    sync
+    echo 3 >/proc/sys/vm/drop_caches
+  else
+    local dir
+    for dir in "$@"; do tar -cf - -C "$dir" . 2>/dev/null | cat >/dev/null; done
+  fi
+}
+
+# measure_row LOG CMD...: runs CMD with its output in LOG; sets row_*.
+# Returns CMD's exit status.
+measure_row() {
+  local log=$1; shift
+  local times
+  times=$(mktemp)
+  row_rc=0
+  /usr/bin/time -o "$times" -f '%e %U %S %M' -- "$@" >"$log" 2>&1 || row_rc=$?
+  # On failure time writes "Command exited with non-zero status N" first.
+  local wall user sys rss
+  read -r wall user sys rss < <(tail -n 1 "$times")
+  rm -f "$times"
+  row_wall=$wall
+  row_cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+  row_rss_kb=$rss
+  return "$row_rc"
+}
+
+# bytes_in DIR: total size of the regular files under DIR (the archives a
+# collect run wrote), leaving out the empty cback.collect indicator.
+bytes_in() {
+  find "$1" -type f ! -name cback.collect -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# Arithmetic on decimals, printed with 2 places ("-" when undefined).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else print "-" }'; }
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+mb_per_s() { awk -v b="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.1f", b / 1048576 / t; else print "-" }'; }
+
+# weekday_after_today: the name of tomorrow's weekday, for a starting_day
+# that is not today (so that a run without --full is incremental).
+weekday_after_today() { LC_ALL=C date -d tomorrow +%A | tr '[:upper:]' '[:lower:]'; }
