@@ -171,7 +171,8 @@ private:
   void write_directory(const Entry& entry);
   void write_symlink(const Entry& entry);
   void write_file(std::size_t index);
-  void write_file_content(const Entry& entry, OpenedFile& file, EntryPtr archive);
+  /// False when the entry could not be stored.
+  bool write_file_content(const Entry& entry, OpenedFile& file, EntryPtr archive);
   SizeChange write_whole(OpenedFile& file, std::uint64_t size);
   SizeChange write_stream(const Entry& entry, OpenedFile& file, std::uint64_t size);
   EntryPtr make_entry(const Entry& entry, int fd, const struct ::stat* st);
@@ -344,15 +345,14 @@ void ArchiveJob::write_file(std::size_t index) {
     problem(entry, fmt::format("cannot be read ({}); not archived", why));
     return;
   }
-  write_file_content(entry, file, std::move(archive));
-  if (entry.hardlink_candidate()) {
+  if (write_file_content(entry, file, std::move(archive)) && entry.hardlink_candidate()) {
     m_links.emplace(key, member_name(entry.path));
   }
 }
 
-void ArchiveJob::write_file_content(const Entry& entry, OpenedFile& file, EntryPtr archive) {
+bool ArchiveJob::write_file_content(const Entry& entry, OpenedFile& file, EntryPtr archive) {
   if (!put_header(entry, archive.get())) {
-    return;
+    return false;
   }
   const auto size = static_cast<std::uint64_t>(archive_entry_size(archive.get()));
   const SizeChange change =
@@ -364,6 +364,7 @@ void ArchiveJob::write_file_content(const Entry& entry, OpenedFile& file, EntryP
   if (auto message = describe(change)) {
     problem(entry, std::move(*message));
   }
+  return true;
 }
 
 SizeChange ArchiveJob::write_whole(OpenedFile& file, std::uint64_t size) {

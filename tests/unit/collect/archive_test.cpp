@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -536,5 +538,29 @@ TEST_CASE("Twenty thousand small files archive correctly in bounded memory",
   for (int i : {0, 1, 4999, 12345, k_files - 1}) {
     const fs::path file = dir / fmt::format("src/d{:03}/f{:05}", i / 100, i);
     CHECK(members.at(member_of(file.string())).sha == sha_of(file));
+  }
+}
+
+// Not run by default: `cback_unit_tests "[.archive-bench]"` with
+// CBACK_ARCHIVE_BENCH_DIR=DIR archives DIR to DIR.tar.zst and DIR.tar.gz and
+// prints the wall time of each.
+TEST_CASE("Archive throughput on a given tree", "[.archive-bench]") {
+  const char* root = std::getenv("CBACK_ARCHIVE_BENCH_DIR");
+  REQUIRE(root != nullptr);
+  const auto entries = walk(root);
+  auto backend = cback::io::make_backend(Preference::automatic);
+  REQUIRE(backend);
+  for (const auto mode : {ArchiveMode::tarzst, ArchiveMode::targz}) {
+    ArchiveOptions options;
+    options.mode = mode;
+    cback::core::StopFlag stop;
+    const fs::path target =
+        std::string(root) + (mode == ArchiveMode::tarzst ? ".tar.zst" : ".tar.gz");
+    const auto start = std::chrono::steady_clock::now();
+    const auto result = cback::collect::write_archive(entries, target, options, **backend, stop);
+    const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - start;
+    WARN(fmt::format("{}: {} entries, {} MB in, {} MB out, {:.2f} s wall ({})", target.string(),
+                     result.entries, result.input_bytes / 1000000, result.size / 1000000,
+                     wall.count(), cback::io::to_string((*backend)->kind())));
   }
 }
