@@ -30,11 +30,15 @@ namespace cback::collect {
 
 struct ArchiveOptions {
   config::ArchiveMode mode = config::ArchiveMode::tarzst;
-  int zstd_level = 3;       ///< tarzst
+  int zstd_level = 3;        ///< tarzst
   unsigned zstd_threads = 0; ///< 0: one per core
-  int gzip_level = 6;       ///< targz (the original used 9: much slower, barely smaller)
-  int bzip2_level = 9;      ///< tarbz2
-  unsigned read_depth = 16; ///< file reads in flight
+  int gzip_level = 6;        ///< targz (the original used 9: much slower, barely smaller)
+  int bzip2_level = 9;       ///< tarbz2
+  unsigned read_depth = 16;  ///< file reads in flight
+  /// Store extended attributes and POSIX ACLs (pax SCHILY.xattr / ACL
+  /// records), read through each open file: two or three more system calls
+  /// per file and directory.
+  bool xattrs_and_acls = true;
 };
 
 /// Progress of one archive, reported from the writing thread now and then.
@@ -47,13 +51,13 @@ struct ArchiveProgress {
 using ProgressCallback = std::function<void(const ArchiveProgress&)>;
 
 struct ArchiveResult {
-  std::filesystem::path path;     ///< the committed archive
-  std::uint64_t size = 0;         ///< bytes of the archive file
-  Digest sha256{};                ///< of the archive file's bytes
-  std::uint64_t entries = 0;      ///< entries stored
-  std::uint64_t input_bytes = 0;  ///< file content bytes stored
-  std::vector<Problem> problems;  ///< entries skipped or stored incomplete (unreadable,
-                                  ///< vanished, changed while read); the archive is still valid
+  std::filesystem::path path;    ///< the committed archive
+  std::uint64_t size = 0;        ///< bytes of the archive file
+  Digest sha256{};               ///< of the archive file's bytes
+  std::uint64_t entries = 0;     ///< entries stored
+  std::uint64_t input_bytes = 0; ///< file content bytes stored
+  std::vector<Problem> problems; ///< entries skipped or stored incomplete (unreadable,
+                                 ///< vanished, changed while read); the archive is still valid
 };
 
 /// Writes `entries` (in order; directories, symlinks, hard links to an
