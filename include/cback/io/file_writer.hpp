@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cback/core/buffer_pool.hpp>
+#include <cback/io/backend.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace cback::io {
+
+/// Writes buffers one after the other to an open file (from `start_offset`
+/// on), keeping up to engine->depth() writes in flight (write-behind). Short
+/// writes are continued; the first error sticks and is returned by every
+/// later call. Used by one thread. Creating NAME.partial and renaming it are
+/// the caller's business.
+///
+/// Buffers go back to their pool when the writer sees their write finish,
+/// which happens inside write(), flush() and sync() only: it may hold up to
+/// depth() written buffers between calls. So a thread about to wait for
+/// something else (an empty queue, the same pool) calls flush() first, or the
+/// pool must have more buffers than the write-behind plus what others hold.
+class FileWriter {
+public:
+  /// `fd` is the caller's (left open); `path` names it in errors.
+  FileWriter(std::unique_ptr<Engine> engine, int fd, std::filesystem::path path,
+             std::uint64_t start_offset = 0);
+  static Result<FileWriter> open(Backend& backend, unsigned write_behind, int fd,
+                                 std::filesystem::path path);
+  /// Waits for the writes in flight; their errors are lost: call sync().
+  ~FileWriter();
+  FileWriter(FileWriter&&) noexcept = default;
+  FileWriter& operator=(FileWriter&&) noexcept = delete;
+
+  /// Appends buffer.bytes(). Returns once the write is started, waiting for
+  /// an earlier one only when depth() are in flight; the buffer goes back to
+  /// its pool when written. Reports an error of any earlier write.
+  Result<void> write(core::Buffer buffer);
+  /// Waits for every write, then fdatasync()s the file.
+  Result<void> sync();
+  /// Waits for every write (no fdatasync).
+  Result<void> flush();
+  /// Bytes appended by write() so far (started, not necessarily on disk).
+  [[nodiscard]] std::uint64_t bytes_queued() const noexcept { return m_next_offset; }
+
+private:
+  struct Slot {
+    core::Buffer buffer;
+    std::uint64_t offset = 0; ///< file offset of buffer.data()
+    std::size_t written = 0;
+  };
+
+  void wait_one();
+  void handle(const Completion& completion);
+  void start(std::size_t index);
+
+  std::unique_ptr<Engine> m_engine;
+  int m_fd;
+  std::filesystem::path m_path;
+  std::vector<Slot> m_slots;
+  std::vector<std::size_t> m_free_slots;
+  std::uint64_t m_next_offset;
+  std::optional<IoError> m_error;
+};
+
+} // namespace cback::io

@@ -1,0 +1,222 @@
+#include <cback/core/buffer_pool.hpp>
+#include <cback/io/batch_reader.hpp>
+
+#include "support/temp_dir.hpp"
+#include "unit/io/io_test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unistd.h>
+#include <vector>
+
+using cback::core::Buffer;
+using cback::core::BufferPool;
+using cback::io::BatchReader;
+using cback::io::ReadRequest;
+using cback::io::ReadResult;
+using cback::test::TempDir;
+
+namespace {
+
+constexpr std::size_t k_max_file = 200 * 1024;
+
+/// Sizes 0 B ... 200 KiB, mostly small as in a real tree, with the edges.
+std::vector<std::size_t> file_sizes(std::size_t count) {
+  std::mt19937_64 random(42);
+  std::vector<std::size_t> sizes{0, 1, 4095, 4096, 4097, k_max_file};
+  while (sizes.size() < count) {
+    const bool large = random() % 10 == 0;
+    sizes.push_back(random() % ((large ? k_max_file : 8192) + 1));
+  }
+  return sizes;
+}
+
+std::string_view text_of(const ReadResult& result) {
+  const auto data = result.data();
+  return {reinterpret_cast<const char*>(data.data()), data.size()};
+}
+
+/// Reads every request of `requests` (one pool buffer each) and returns the
+/// results by tag.
+std::map<std::uint64_t, std::pair<ReadResult, std::string>>
+read_all(BatchReader& reader, BufferPool& pool, std::vector<ReadRequest> requests) {
+  std::map<std::uint64_t, std::pair<ReadResult, std::string>> results;
+  std::map<std::uint64_t, Buffer> held;
+  std::size_t next = 0;
+  for (;;) {
+    while (next < requests.size()) {
+      auto buffer = pool.try_acquire();
+      if (!buffer) {
+        break;
+      }
+      requests[next].buffer = buffer->space();
+      held.emplace(requests[next].tag, std::move(*buffer));
+      reader.submit(requests[next++]);
+    }
+    auto result = reader.next();
+    if (!result) {
+      break;
+    }
+    std::string content(text_of(*result));
+    const auto tag = result->request.tag;
+    held.erase(tag);
+    results.emplace(tag, std::make_pair(std::move(*result), std::move(content)));
+  }
+  return results;
+}
+
+} // namespace
+
+TEST_CASE("Reading 2000 small files of random sizes gives exactly their contents", "[io][batch]") {
+  const auto preference = CBACK_EACH_BACKEND();
+  CAPTURE(cback::io::to_string(preference));
+  auto backend = cback::test::backend_under_test(preference);
+  if (!backend) {
+    return;
+  }
+  TempDir dir;
+  const auto sizes = file_sizes(2000);
+  std::vector<std::string> contents;
+  std::vector<ReadRequest> requests;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    contents.push_back(cback::test::random_bytes(sizes[i], i));
+    const auto path =
+        dir.write("tree/" + std::to_string(i % 37) + "/f" + std::to_string(i), contents.back());
+    requests.push_back(ReadRequest{path, -1, {}, i});
+  }
+  BufferPool pool(32, k_max_file);
+  auto reader = BatchReader::open(*backend, 16);
+  REQUIRE(reader);
+
+  const auto results = read_all(*reader, pool, requests);
+
+  REQUIRE(results.size() == sizes.size());
+  std::vector<std::uint64_t> wrong;
+  for (const auto& [tag, entry] : results) {
+    if (!entry.first.ok() || entry.second != contents[tag]) {
+      wrong.push_back(tag);
+    }
+  }
+  CHECK(wrong.empty());
+  CHECK(reader->pending() == 0);
+  CHECK(pool.available() == pool.buffer_count());
+}
+
+TEST_CASE("A file that cannot be read is reported with its path, and only that file",
+          "[io][batch]") {
+  const auto preference = CBACK_EACH_BACKEND();
+  CAPTURE(cback::io::to_string(preference));
+  auto backend = cback::test::backend_under_test(preference);
+  if (!backend) {
+    return;
+  }
+  TempDir dir;
+  const auto first = dir.write("first", "one");
+  const auto removed = dir.write("removed", "gone before the read");
+  std::filesystem::remove(removed);
+  const auto directory = dir / "a-directory";
+  std::filesystem::create_directory(directory);
+  const auto last = dir.write("last", "three");
+  BufferPool pool(8, 4096);
+  auto reader = BatchReader::open(*backend, 2);
+  REQUIRE(reader);
+
+  const auto results = read_all(
+      *reader, pool,
+      {{first, -1, {}, 0}, {removed, -1, {}, 1}, {directory, -1, {}, 2}, {last, -1, {}, 3}});
+
+  REQUIRE(results.size() == 4);
+  CHECK(results.at(0).second == "one");
+  CHECK(results.at(3).second == "three");
+  const auto& missing = results.at(1).first;
+  REQUIRE(missing.error);
+  CHECK(missing.error->error_number == ENOENT);
+  CHECK(missing.error->message() == "open " + removed.string() + ": No such file or directory");
+  const auto& unreadable = results.at(2).first;
+  REQUIRE(unreadable.error);
+  CHECK(unreadable.error->operation == "read");
+  CHECK(unreadable.error->error_number == EISDIR);
+  CHECK(unreadable.error->path == directory);
+}
+
+TEST_CASE("A file larger than its buffer fills the buffer and says so by its length",
+          "[io][batch]") {
+  const auto preference = CBACK_EACH_BACKEND();
+  auto backend = cback::test::backend_under_test(preference);
+  if (!backend) {
+    return;
+  }
+  TempDir dir;
+  const std::string content = cback::test::random_bytes(10000, 7);
+  const auto path = dir.write("big", content);
+  BufferPool pool(1, 4096);
+  auto reader = BatchReader::open(*backend, 4);
+  REQUIRE(reader);
+
+  const auto results = read_all(*reader, pool, {{path, -1, {}, 0}});
+
+  REQUIRE(results.size() == 1);
+  CHECK(results.at(0).first.length == 4096);
+  CHECK(results.at(0).second == content.substr(0, 4096));
+}
+
+TEST_CASE("A file opened by the caller is read from its start and left open", "[io][batch]") {
+  const auto preference = CBACK_EACH_BACKEND();
+  auto backend = cback::test::backend_under_test(preference);
+  if (!backend) {
+    return;
+  }
+  TempDir dir;
+  const auto path = dir.write("opened", "opened by the caller");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  BufferPool pool(1, 4096);
+  auto reader = BatchReader::open(*backend, 1);
+  REQUIRE(reader);
+
+  const auto results = read_all(*reader, pool, {{path, fd, {}, 5}});
+
+  REQUIRE(results.size() == 1);
+  CHECK(results.at(5).second == "opened by the caller");
+  CHECK(::fcntl(fd, F_GETFD) >= 0);
+  ::close(fd);
+}
+
+TEST_CASE("A batch reader with nothing submitted has nothing to return", "[io][batch]") {
+  const auto preference = CBACK_EACH_BACKEND();
+  auto backend = cback::test::backend_under_test(preference);
+  if (!backend) {
+    return;
+  }
+  auto reader = BatchReader::open(*backend, 8);
+  REQUIRE(reader);
+  CHECK_FALSE(reader->next());
+  CHECK(reader->pending() == 0);
+}
+
+TEST_CASE("Dropping a batch reader with reads in flight waits for them", "[io][batch]") {
+  const auto preference = CBACK_EACH_BACKEND();
+  auto backend = cback::test::backend_under_test(preference);
+  if (!backend) {
+    return;
+  }
+  TempDir dir;
+  BufferPool pool(16, 4096);
+  std::vector<Buffer> buffers;
+  {
+    auto reader = BatchReader::open(*backend, 4);
+    REQUIRE(reader);
+    for (std::uint64_t i = 0; i < 16; ++i) {
+      buffers.push_back(*pool.try_acquire());
+      reader->submit({dir.write("f" + std::to_string(i), "x"), -1, buffers.back().space(), i});
+    }
+    REQUIRE(reader->next());
+    CHECK(reader->pending() == 15);
+  }
+  buffers.clear();
+  CHECK(pool.available() == 16);
+}

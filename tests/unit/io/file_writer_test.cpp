@@ -1,0 +1,169 @@
+#include <cback/core/buffer_pool.hpp>
+#include <cback/io/file_writer.hpp>
+
+#include "support/temp_dir.hpp"
+#include "unit/io/io_test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+using cback::core::BufferPool;
+using cback::io::FileWriter;
+using cback::test::TempDir;
+
+namespace {
+
+int create_file(const std::filesystem::path& path) {
+  return ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+}
+
+/// Writes `content` in pool buffers of varying fill; returns the first error
+/// from write(), flush() or sync(), empty when all went well. When the pool
+/// is empty the writer holds its buffers: flush() gives them back.
+std::optional<cback::io::IoError> write_all(FileWriter& writer, BufferPool& pool,
+                                            std::string_view content) {
+  std::mt19937_64 random(3);
+  std::size_t done = 0;
+  while (done < content.size()) {
+    auto buffer = pool.try_acquire();
+    if (!buffer) {
+      if (auto flushed = writer.flush(); !flushed) {
+        return flushed.error();
+      }
+      buffer = pool.acquire();
+    }
+    const std::size_t length =
+        std::min<std::size_t>(content.size() - done, 1 + random() % buffer->capacity());
+    std::memcpy(buffer->data(), content.data() + done, length);
+    buffer->resize(length);
+    done += length;
+    if (auto written = writer.write(std::move(*buffer)); !written) {
+      return written.error();
+    }
+  }
+  if (auto synced = writer.sync(); !synced) {
+    return synced.error();
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+TEST_CASE("Written buffers produce exactly their bytes", "[io][write]") {
+  const auto preference = CBACK_EACH_BACKEND();
+  CAPTURE(cback::io::to_string(preference));
+  auto backend = cback::test::backend_under_test(preference);
+  if (!backend) {
+    return;
+  }
+  TempDir dir;
+  const auto path = dir / "out.partial";
+  const int fd = create_file(path);
+  REQUIRE(fd >= 0);
+  const std::string content = cback::test::random_bytes((12 << 20) + 777, 12);
+  BufferPool pool(6, 64 * 1024);
+  {
+    auto writer = FileWriter::open(*backend, 4, fd, path);
+    REQUIRE(writer);
+
+    const auto error = write_all(*writer, pool, content);
+
+    CHECK_FALSE(error);
+    CHECK(writer->bytes_queued() == content.size());
+  }
+  ::close(fd);
+  CHECK(cback::test::read_file(path) == content);
+  CHECK(pool.available() == pool.buffer_count());
+}
+
+TEST_CASE("A full device is reported with the path on write", "[io][write]") {
+  const auto preference = CBACK_EACH_BACKEND();
+  auto backend = cback::test::backend_under_test(preference);
+  if (!backend) {
+    return;
+  }
+  const int fd = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  BufferPool pool(4, 4096);
+  auto writer = FileWriter::open(*backend, 2, fd, "/dev/full");
+  REQUIRE(writer);
+
+  const auto error = write_all(*writer, pool, cback::test::random_bytes(100000, 1));
+
+  REQUIRE(error);
+  CHECK(error->message() == "write /dev/full: No space left on device");
+  const auto again = writer->flush();
+  REQUIRE_FALSE(again);
+  CHECK(again.error().error_number == ENOSPC);
+  ::close(fd);
+}
+
+TEST_CASE("A full filesystem is reported as ENOSPC with the path", "[io][write]") {
+  const auto preference = CBACK_EACH_BACKEND();
+  auto backend = cback::test::backend_under_test(preference);
+  if (!backend) {
+    return;
+  }
+  TempDir dir;
+  // A 1 MiB tmpfs in a mount namespace of a child: nothing leaks into the
+  // system, and without the privilege to mount the test says so.
+  const auto child = cback::test::run_in_child([&]() -> std::string {
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("tmpfs", dir.path().c_str(), "tmpfs", 0, "size=1m") != 0) {
+      return std::string("cannot mount: ") + std::strerror(errno);
+    }
+    const auto path = dir / "image.partial";
+    const int fd = create_file(path);
+    auto child_backend = cback::io::make_backend(preference);
+    auto writer = FileWriter::open(**child_backend, 4, fd, path);
+    BufferPool pool(4, 64 * 1024);
+    const auto error = write_all(*writer, pool, cback::test::random_bytes(3 << 20, 2));
+    return error ? error->message() : "no error";
+  });
+  if (child.output.rfind("cannot mount", 0) == 0) {
+    WARN("skipped the tmpfs variant (/dev/full covers the error path): " << child.output);
+    return;
+  }
+  CHECK(child.output == "write " + (dir / "image.partial").string() + ": No space left on device");
+}
+
+TEST_CASE("A short write is continued where it stopped", "[io][write]") {
+  const auto preference = CBACK_EACH_BACKEND();
+  auto backend = cback::test::backend_under_test(preference);
+  if (!backend) {
+    return;
+  }
+  TempDir dir;
+  const auto path = dir / "limited";
+  const std::string content = cback::test::random_bytes(1 << 20, 9);
+  constexpr rlim_t k_limit = (512 << 10) + 100;
+  // A file size limit makes the write that crosses it short, and the one
+  // after it fail with EFBIG (SIGXFSZ ignored): set in a child, as it is
+  // for the whole process.
+  const auto child = cback::test::run_in_child([&]() -> std::string {
+    std::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{k_limit, k_limit};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) {
+      return "setrlimit failed";
+    }
+    const int fd = create_file(path);
+    auto child_backend = cback::io::make_backend(preference);
+    auto writer = FileWriter::open(**child_backend, 4, fd, path);
+    BufferPool pool(4, 64 * 1024);
+    const auto error = write_all(*writer, pool, content);
+    return error ? error->message() : "no error";
+  });
+
+  CHECK(child.output == "write " + path.string() + ": File too large");
+  const std::string written = cback::test::read_file(path);
+  CHECK(written.size() == k_limit);
+  CHECK(written == content.substr(0, k_limit));
+}
