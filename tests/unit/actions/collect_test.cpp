@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -54,6 +55,9 @@ public:
     result.size = content.size();
     result.sha256 = collect::sha256(content);
     result.entries = entries.size();
+    if (m_problem) {
+      result.problems.push_back(*m_problem);
+    }
     return result;
   }
 
@@ -64,6 +68,8 @@ public:
   }
 
   void fail_on(const std::string& name) { m_fail.insert(name); }
+  /// Every archive reports this problem (a file that could not be read).
+  void report(collect::Problem problem) { m_problem = std::move(problem); }
 
   /// Archive names written, sorted.
   Strings names() const {
@@ -93,6 +99,7 @@ private:
   std::mutex m_mutex;
   std::vector<std::pair<std::string, Strings>> m_calls;
   std::set<std::string> m_fail;
+  std::optional<collect::Problem> m_problem;
 };
 
 struct Fixture {
@@ -289,6 +296,21 @@ TEST_CASE("The manifest lists each archive with its size and SHA-256", "[actions
   }
   CHECK(manifest.failed_items.empty());
   CHECK(fs::exists(f.indicator()));
+}
+
+TEST_CASE("Per-path problems are listed in the manifest and do not fail the item",
+          "[actions][collect]") {
+  Fixture f;
+  f.add_dir("tree", config::CollectMode::daily);
+  f.tmp.write("src/tree/a", "a");
+  f.fake.report(collect::Problem{f.src("tree/a").string(), "Input/output error"});
+  f.collect_on(k_monday);
+  const auto manifest = manifest_in(f);
+  CHECK(manifest.problems ==
+        std::vector<collect::Problem>{{f.src("tree/a").string(), "Input/output error"}});
+  CHECK(manifest.archives.size() == 1);
+  CHECK(fs::exists(f.indicator()));
+  CHECK_THAT(test::read_file(f.tmp / "cback.log"), Catch::Contains("[WARNING] Archive ["));
 }
 
 TEST_CASE("A cumulative incremental holds every change since the week started",
