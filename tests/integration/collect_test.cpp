@@ -287,3 +287,24 @@ TEST_CASE("A missing item fails the collect with exit 6 naming it; the others ar
   REQUIRE(manifest->failed_items.size() == 1);
   CHECK(manifest->failed_items[0].path == missing.string());
 }
+
+TEST_CASE("A cumulative incremental with content detection holds the week's real changes",
+          "[integration][collect][incr]") {
+  Pool pool;
+  pool.configure(dir_item(pool.src(), "incr", "tar"),
+                 "change_detection = \"content\"\ncumulative = true\n");
+  const auto a = pool.dir.write("src/a", "a");
+  pool.dir.write("src/b", "b");
+  const auto archive = pool.archive(pool.src(), cback::config::ArchiveMode::tar);
+  REQUIRE(pool.collect(k_monday).exit_code == 0);
+
+  pool.dir.write("src/b", "b, changed");
+  fs::last_write_time(a, fs::last_write_time(a) + std::chrono::hours(1)); // same content
+  REQUIRE(pool.collect(k_tuesday).exit_code == 0);
+  const auto prefix = pool.src().relative_path().string();
+  CHECK(tar_list(archive) == std::vector<std::string>{prefix, prefix + "/b"});
+
+  pool.dir.write("src/c", "c");
+  REQUIRE(pool.collect("CBACK_TODAY=2026-12-02").exit_code == 0);
+  CHECK(tar_list(archive) == std::vector<std::string>{prefix, prefix + "/b", prefix + "/c"});
+}
