@@ -48,7 +48,7 @@ struct CollectPlan {
 
 /// The plan for `context` on `today`: requires the options and collect
 /// sections (else cback::Error(action)), at least one item, and a working
-/// directory.
+/// directory when an item is incremental (its state lives there).
 CollectPlan plan_collect(const Context& context, std::chrono::year_month_day today);
 
 /// Runs the action with `writer`. Throws Error(action) "Collect failed for
