@@ -1,5 +1,7 @@
 #include <cback/actions/action.hpp>
 
+#include <cback/actions/collect.hpp>
+#include <cback/actions/purge.hpp>
 #include <cback/actions/validate.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
@@ -29,10 +31,10 @@ constexpr char k_initialize[] = "initialize";
 // Indices as the original's (reference §2.1); the non-combinable actions
 // run alone, so their index 0 never competes with anything.
 constexpr std::array k_builtins{
-    BuiltinAction{k_collect, 100, true, &not_available<k_collect>},
+    BuiltinAction{k_collect, 100, true, &run_collect},
     BuiltinAction{k_stage, 200, true, &not_available<k_stage>},
     BuiltinAction{k_store, 300, true, &not_available<k_store>},
-    BuiltinAction{k_purge, 400, true, &not_available<k_purge>},
+    BuiltinAction{k_purge, 400, true, &run_purge},
     BuiltinAction{k_rebuild, 0, false, &not_available<k_rebuild>},
     BuiltinAction{"validate", 0, false, &run_validate},
     BuiltinAction{k_initialize, 0, false, &not_available<k_initialize>},

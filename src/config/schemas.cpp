@@ -214,6 +214,11 @@ const Schema<Collect>& schema_of<Collect>() {
           scalar("collect_mode", &Collect::collect_mode, collect_mode()),
           scalar("archive_mode", &Collect::archive_mode, archive_mode()),
           scalar("ignore_file", &Collect::ignore_file, c::text()),
+          scalar("change_detection", &Collect::change_detection,
+                 c::enumeration<ChangeDetection>({"stat", "content"})),
+          scalar("cumulative", &Collect::cumulative, c::boolean()),
+          scalar("io_backend", &Collect::io_backend,
+                 c::enumeration<IoBackend>({"auto", "uring", "posix"})),
           table("exclude", &Collect::exclude),
           tables("file", &Collect::files),
           tables("dir", &Collect::dirs),
@@ -286,8 +291,13 @@ const Schema<PurgeDir>& schema_of<PurgeDir>() {
 
 template <>
 const Schema<Purge>& schema_of<Purge>() {
-  static const Schema<Purge> schema{"Purge: old files removed from these directories",
-                                    {tables("dir", &Purge::dirs)}};
+  static const Schema<Purge> schema{
+      "Purge: old files removed from these directories",
+      {
+          scalar("age_basis", &Purge::age_basis,
+                 c::enumeration<AgeBasis>({"max_atime_mtime", "mtime"})),
+          tables("dir", &Purge::dirs),
+      }};
   return schema;
 }
 

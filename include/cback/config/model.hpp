@@ -41,6 +41,13 @@ enum class MediaType {
 };
 enum class DeviceType { cdwriter, dvdwriter, bdwriter };
 enum class BlankMode { daily, weekly };
+/// How an incremental collect recognises a changed file (new).
+enum class ChangeDetection { stat, content };
+/// Which file I/O backend collect uses (new); CBACK_IO wins when set.
+enum class IoBackend { automatic, uring, posix };
+/// What makes a file recently used for purge (new); the original used the
+/// later of atime and mtime.
+enum class AgeBasis { max_atime_mtime, mtime };
 
 /// A byte quantity as in reference §3.10: "250 MB", "1.1 GB", "10240".
 /// The text is kept so a converted file shows what the user wrote.
@@ -178,6 +185,9 @@ struct Collect {
   std::vector<CollectFile> files; ///< XML <file>
   std::vector<CollectDir> dirs;   ///< XML <dir>
   Where where;
+  ChangeDetection change_detection = ChangeDetection::stat; ///< new
+  bool cumulative = false; ///< new: incr holds the changes since the week started
+  IoBackend io_backend = IoBackend::automatic; ///< new
   bool operator==(const Collect&) const = default;
 };
 
@@ -225,6 +235,7 @@ struct PurgeDir {
 struct Purge {
   std::vector<PurgeDir> dirs;
   Where where;
+  AgeBasis age_basis = AgeBasis::max_atime_mtime; ///< new
   bool operator==(const Purge&) const = default;
 };
 

@@ -1,0 +1,64 @@
+#pragma once
+
+// The collect action (reference §4.1): archives the configured files and
+// directories into collect_dir, one archive per item (or per sub-item with
+// recursion levels), several items at once. Incremental items archive only
+// what changed since their saved state; the new state is saved only after
+// the item's archives are committed, so a killed run never advances it.
+// At the end it writes the manifest (collect/manifest.hpp) and, when every
+// item succeeded, cback.collect.
+
+#include <cback/collect/archive.hpp>
+#include <cback/collect/calendar.hpp>
+#include <cback/collect/items.hpp>
+#include <cback/collect/state.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace cback {
+struct Context;
+}
+
+namespace cback::actions {
+
+/// Writes one archive; the real one is collect::write_archive on the run's
+/// io backend. Called from several threads at once. Must commit the target
+/// completely or throw cback::Error (leaving no target behind).
+using ArchiveWriter = std::function<collect::ArchiveResult(
+    const std::vector<collect::Entry>& entries, const std::filesystem::path& target,
+    const collect::ArchiveOptions& options, const collect::ProgressCallback& progress)>;
+
+/// What one collect run does, resolved from the configuration and switches.
+struct CollectPlan {
+  std::vector<collect::CollectItem> items; ///< files first, then dirs
+  std::filesystem::path collect_dir;
+  std::filesystem::path working_dir;
+  std::chrono::year_month_day today;
+  bool today_is_start = false;
+  collect::Full full = collect::Full::no;
+  collect::ChangeBasis basis = collect::ChangeBasis::stat;
+  collect::Cumulative cumulative = collect::Cumulative::no;
+  unsigned threads = 1;  ///< items collected at once
+  bool progress = false; ///< print a progress line per archive on stdout
+};
+
+/// The plan for `context` on `today`: requires the options and collect
+/// sections (else cback::Error(action)), at least one item, and a working
+/// directory when an item is incremental (its state lives there).
+CollectPlan plan_collect(const Context& context, std::chrono::year_month_day today);
+
+/// Runs the action with `writer`. Throws Error(action) "Collect failed for
+/// N item(s): ..." after finishing the other items when any item failed
+/// (the manifest is written, cback.collect is not); Error(interrupted) when
+/// the run is stopped.
+void run_collect_with(Context& context, const CollectPlan& plan, const ArchiveWriter& writer);
+
+/// The action: plan_collect for collect::today(), the io backend from the
+/// configuration (CBACK_IO wins when set), collect::write_archive.
+void run_collect(Context& context);
+
+} // namespace cback::actions

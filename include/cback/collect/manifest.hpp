@@ -1,0 +1,48 @@
+#pragma once
+
+// The collect manifest, `cback.manifest` in collect_dir: what one collect
+// run wrote (each archive with its size and SHA-256), which items failed and
+// which paths had problems. Stage and store read it to verify the archives
+// they move. The format is docs/state-format.md ("Collect manifest"); the
+// file is written atomically.
+
+#include <cback/collect/digest.hpp>
+#include <cback/collect/problem.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+namespace cback::collect {
+
+inline constexpr std::string_view k_manifest_file_name = "cback.manifest";
+
+struct ManifestArchive {
+  std::string name; ///< file name in collect_dir, e.g. "etc.tar.gz"
+  std::uint64_t size = 0;
+  Digest sha256{};
+  bool operator==(const ManifestArchive&) const = default;
+};
+
+struct Manifest {
+  std::string date;                      ///< the collect's day, YYYY-MM-DD
+  std::vector<ManifestArchive> archives; ///< written by this run
+  std::vector<Problem> failed_items;     ///< item path, why it failed
+  std::vector<Problem> problems;         ///< per-path problems of items that were collected
+  bool operator==(const Manifest&) const = default;
+};
+
+std::string encode_manifest(const Manifest& manifest);
+/// Parses encode_manifest's output; the error says which line and why.
+tl::expected<Manifest, std::string> decode_manifest(std::string_view text);
+/// Reads and parses a manifest file; the error names the path.
+tl::expected<Manifest, std::string> load_manifest(const std::filesystem::path& path);
+/// Writes the manifest atomically (PATH.partial, fsync, rename). Throws
+/// cback::Error(ExitCode::action) naming the path when it cannot.
+void write_manifest(const std::filesystem::path& path, const Manifest& manifest);
+
+} // namespace cback::collect

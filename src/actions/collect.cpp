@@ -1,0 +1,209 @@
+#include <cback/actions/collect.hpp>
+
+#include "collect_item.hpp"
+
+#include <cback/collect/items.hpp>
+#include <cback/collect/manifest.hpp>
+#include <cback/context.hpp>
+#include <cback/core/atomic_file.hpp>
+#include <cback/core/error.hpp>
+#include <cback/io/backend.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace cback::actions {
+
+namespace {
+
+constexpr std::string_view k_indicator = "cback.collect";
+
+std::string date_text(std::chrono::year_month_day day) {
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(day.year()),
+                     static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+}
+
+bool has_incremental(const std::vector<collect::CollectItem>& items) {
+  return std::any_of(items.begin(), items.end(), [](const auto& item) {
+    return item.collect_mode == config::CollectMode::incr;
+  });
+}
+
+std::optional<core::Ownership> output_ownership(const config::Options& options) {
+  if (::geteuid() != 0) {
+    return std::nullopt;
+  }
+  return core::Ownership::lookup(options.backup_user.value_or("root"),
+                                 options.backup_group.value_or("root"));
+}
+
+// Items run on a few threads, each taking the next item in configuration
+// order. An item's archives are written one after the other, so memory is
+// bounded by the number of threads times what one archive writer holds.
+std::vector<detail::ItemOutcome> collect_all(const CollectPlan& plan,
+                                             const detail::ItemServices& services) {
+  std::vector<detail::ItemOutcome> outcomes(plan.items.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < plan.items.size(); i = next++) {
+      outcomes[i] = detail::collect_item(plan.items[i], services);
+    }
+  };
+  {
+    std::vector<std::jthread> threads;
+    for (unsigned t = 1; t < plan.threads; ++t) {
+      threads.emplace_back(work);
+    }
+    work();
+  }
+  return outcomes;
+}
+
+collect::Manifest manifest_of(const CollectPlan& plan, std::vector<detail::ItemOutcome>& outcomes) {
+  collect::Manifest manifest;
+  manifest.date = date_text(plan.today);
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    auto& outcome = outcomes[i];
+    std::move(outcome.archives.begin(), outcome.archives.end(),
+              std::back_inserter(manifest.archives));
+    std::move(outcome.problems.begin(), outcome.problems.end(),
+              std::back_inserter(manifest.problems));
+    if (outcome.failure) {
+      manifest.failed_items.push_back(collect::Problem{plan.items[i].abs_path, *outcome.failure});
+    }
+  }
+  return manifest;
+}
+
+// A new run first takes away the marks of the last one: a collect that dies
+// half-way must not leave yesterday's cback.collect saying it is done.
+void remove_old_marks(const CollectPlan& plan) {
+  std::error_code ignored;
+  std::filesystem::remove(plan.collect_dir / k_indicator, ignored);
+  std::filesystem::remove(plan.collect_dir / collect::k_manifest_file_name, ignored);
+}
+
+std::string failure_summary(const std::vector<collect::Problem>& failed) {
+  std::string text = fmt::format("Collect failed for {} item(s):", failed.size());
+  for (const auto& failure : failed) {
+    text += fmt::format(" [{}] {};", failure.path, failure.message);
+  }
+  text.pop_back();
+  return text;
+}
+
+} // namespace
+
+CollectPlan plan_collect(const Context& context, std::chrono::year_month_day today) {
+  const auto& config = context.config;
+  if (!config.options || !config.collect) {
+    throw Error(ExitCode::action, "Collect configuration is not properly filled in.");
+  }
+  CollectPlan plan;
+  plan.items = collect::collect_items(*config.collect);
+  if (plan.items.empty()) {
+    throw Error(ExitCode::action, "Collect configuration has no files or directories to collect.");
+  }
+  plan.collect_dir = config.collect->collect_dir;
+  plan.working_dir = config.options->working_dir.value_or("");
+  if (plan.working_dir.empty() && has_incremental(plan.items)) {
+    throw Error(ExitCode::action, "Incremental collect items need a working_dir in [options].");
+  }
+  plan.today = today;
+  plan.today_is_start = collect::is_start_of_week(
+      config.options->starting_day.value_or(config::Weekday::monday), today);
+  plan.full = context.options.full ? collect::Full::yes : collect::Full::no;
+  plan.basis = config.collect->change_detection == config::ChangeDetection::content
+                   ? collect::ChangeBasis::content
+                   : collect::ChangeBasis::stat;
+  plan.cumulative = config.collect->cumulative ? collect::Cumulative::yes : collect::Cumulative::no;
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  plan.threads = static_cast<unsigned>(std::min<std::size_t>(cores, plan.items.size()));
+  plan.progress = !context.options.quiet && ::isatty(STDOUT_FILENO) == 1;
+  return plan;
+}
+
+void run_collect_with(Context& context, const CollectPlan& plan, const ArchiveWriter& writer) {
+  auto& log = context.log;
+  log.debug("Executing the 'collect' action.");
+  log.debug("Full backup flag is [{}]", plan.full == collect::Full::yes);
+  log.debug("Today starts the week: [{}]", plan.today_is_start);
+  remove_old_marks(plan);
+  const auto ownership = output_ownership(*context.config.options);
+  detail::ProgressPrinter progress(plan.progress);
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  const detail::ItemServices services{
+      plan, writer, log, context.stop, ownership, progress, std::max(1U, cores / plan.threads)};
+  auto outcomes = collect_all(plan, services);
+  context.stop.check();
+  for (const auto& outcome : outcomes) {
+    if (outcome.interrupted) {
+      throw Error(ExitCode::interrupted, "Backup interrupted.");
+    }
+  }
+  const auto manifest = manifest_of(plan, outcomes);
+  const auto manifest_path = plan.collect_dir / collect::k_manifest_file_name;
+  collect::write_manifest(manifest_path, manifest);
+  if (ownership) {
+    ownership->apply(manifest_path, log);
+  }
+  for (const auto& failure : manifest.failed_items) {
+    log.error("Failed to collect [{}]: {}", failure.path, failure.message);
+  }
+  if (!manifest.failed_items.empty()) {
+    throw Error(ExitCode::action, failure_summary(manifest.failed_items));
+  }
+  core::write_indicator(plan.collect_dir / k_indicator);
+  if (ownership) {
+    ownership->apply(plan.collect_dir / k_indicator, log);
+  }
+  log.info("Executed the 'collect' action successfully.");
+}
+
+namespace {
+
+// The configured backend, unless CBACK_IO says otherwise.
+std::unique_ptr<io::Backend> make_io_backend(config::IoBackend configured, core::Logger& log) {
+  io::BackendOptions options;
+  options.environment = "";
+  options.preference = configured == config::IoBackend::uring   ? io::Preference::uring
+                       : configured == config::IoBackend::posix ? io::Preference::posix
+                                                                : io::Preference::automatic;
+  if (const char* env = std::getenv("CBACK_IO"); env != nullptr && *env != '\0') {
+    const auto preference = io::parse_preference(env);
+    if (!preference) {
+      throw Error(ExitCode::action,
+                  fmt::format("CBACK_IO must be auto, uring or posix, not [{}].", env));
+    }
+    options.preference = *preference;
+  }
+  auto backend = io::make_backend(options);
+  if (!backend) {
+    throw Error(ExitCode::action, backend.error());
+  }
+  if (!(*backend)->note().empty()) {
+    log.info("{}", (*backend)->note());
+  }
+  log.debug("File I/O backend is [{}].", io::to_string((*backend)->kind()));
+  return std::move(*backend);
+}
+
+} // namespace
+
+void run_collect(Context& context) {
+  const auto plan = plan_collect(context, collect::today());
+  const auto backend = make_io_backend(context.config.collect->io_backend, context.log);
+  const ArchiveWriter writer =
+      [&](const std::vector<collect::Entry>& entries, const std::filesystem::path& target,
+          const collect::ArchiveOptions& options, const collect::ProgressCallback& progress) {
+        return collect::write_archive(entries, target, options, *backend, context.stop, progress);
+      };
+  run_collect_with(context, plan, writer);
+}
+
+} // namespace cback::actions

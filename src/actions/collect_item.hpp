@@ -1,0 +1,68 @@
+#pragma once
+
+// Internal to the collect action: one item from listing to committed
+// archives and saved state, and the progress lines.
+
+#include <cback/actions/collect.hpp>
+#include <cback/collect/items.hpp>
+#include <cback/collect/manifest.hpp>
+#include <cback/core/ownership.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cback::core {
+class Logger;
+class StopFlag;
+} // namespace cback::core
+
+namespace cback::actions::detail {
+
+/// Prints one line now and then per archive on stdout (a terminal): bytes
+/// read, rate and the time left from the listed size. Lines from several
+/// threads never interleave.
+class ProgressPrinter {
+public:
+  explicit ProgressPrinter(bool enabled) : m_enabled(enabled) {}
+  /// A callback for the archive `name` of `total_bytes` input; empty when
+  /// progress is off.
+  collect::ProgressCallback for_archive(std::string name, std::uint64_t total_bytes);
+
+private:
+  void print(const std::string& line);
+
+  bool m_enabled;
+  std::mutex m_mutex;
+};
+
+/// What the collect of one item needs besides the item.
+struct ItemServices {
+  const CollectPlan& plan;
+  const ArchiveWriter& writer;
+  core::Logger& log;
+  const core::StopFlag& stop;
+  const std::optional<core::Ownership>& ownership;
+  ProgressPrinter& progress;
+  unsigned compression_threads = 1;
+};
+
+struct ItemOutcome {
+  std::vector<collect::ManifestArchive> archives; ///< committed, in write order
+  std::vector<collect::Problem> problems;         ///< per path, already logged
+  std::optional<std::string> failure;             ///< why the item failed
+  bool interrupted = false;
+};
+
+/// Collects one item. Never throws: a failure is in the outcome (after the
+/// archives already committed for it), and so is a stop request.
+ItemOutcome collect_item(const collect::CollectItem& item, const ItemServices& services);
+
+/// The original's displayBytes: "512 bytes", "1.50 kB", "2.00 MB", "1.10 GB".
+std::string display_bytes(std::uint64_t bytes);
+
+} // namespace cback::actions::detail

@@ -1,0 +1,208 @@
+#include <cback/collect/manifest.hpp>
+
+#include <cback/core/atomic_file.hpp>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace cback::collect {
+
+namespace {
+
+constexpr std::string_view k_magic = "cback-manifest 1 ";
+
+// Paths and reasons are bytes; escaping the control bytes (tab and newline
+// among them) keeps one record per line and lets a tab separate two fields.
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> unescape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      out += text[i];
+    } else if (i + 1 < text.size() && text[i + 1] == '\\') {
+      out += '\\';
+      ++i;
+    } else if (i + 3 < text.size() && text[i + 1] == 'x') {
+      unsigned value = 0;
+      const char* first = text.data() + i + 2;
+      auto [end, ec] = std::from_chars(first, first + 2, value, 16);
+      if (ec != std::errc{} || end != first + 2) {
+        return std::nullopt;
+      }
+      out += static_cast<char>(value);
+      i += 3;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+template <class N>
+std::optional<N> parse_number(std::string_view text) {
+  N value{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// "<size> <sha256> <name>"
+std::optional<ManifestArchive> parse_archive(std::string_view rest) {
+  const auto space1 = rest.find(' ');
+  if (space1 == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const auto space2 = rest.find(' ', space1 + 1);
+  if (space2 == std::string_view::npos) {
+    return std::nullopt;
+  }
+  auto size = parse_number<std::uint64_t>(rest.substr(0, space1));
+  auto digest = digest_from_hex(rest.substr(space1 + 1, space2 - space1 - 1));
+  auto name = unescape(rest.substr(space2 + 1));
+  if (!size || !digest || !name || name->empty()) {
+    return std::nullopt;
+  }
+  return ManifestArchive{std::move(*name), *size, *digest};
+}
+
+// "<path>\t<reason>"
+std::optional<Problem> parse_problem(std::string_view rest) {
+  const auto tab = rest.find('\t');
+  if (tab == std::string_view::npos) {
+    return std::nullopt;
+  }
+  auto path = unescape(rest.substr(0, tab));
+  auto message = unescape(rest.substr(tab + 1));
+  if (!path || !message) {
+    return std::nullopt;
+  }
+  return Problem{std::move(*path), std::move(*message)};
+}
+
+// One record line into `manifest`; false if it is not a valid record.
+bool parse_record(std::string_view line, Manifest& manifest) {
+  const auto space = line.find(' ');
+  if (space == std::string_view::npos) {
+    return false;
+  }
+  const auto kind = line.substr(0, space);
+  const auto rest = line.substr(space + 1);
+  if (kind == "archive") {
+    auto archive = parse_archive(rest);
+    if (archive) {
+      manifest.archives.push_back(std::move(*archive));
+    }
+    return archive.has_value();
+  }
+  if (kind == "failed" || kind == "problem") {
+    auto problem = parse_problem(rest);
+    if (problem) {
+      (kind == "failed" ? manifest.failed_items : manifest.problems).push_back(std::move(*problem));
+    }
+    return problem.has_value();
+  }
+  return false;
+}
+
+} // namespace
+
+std::string encode_manifest(const Manifest& manifest) {
+  std::string out = fmt::format("{}{}\n", k_magic, manifest.date);
+  for (const auto& archive : manifest.archives) {
+    out += fmt::format("archive {} {} {}\n", archive.size, to_hex(archive.sha256),
+                       escape(archive.name));
+  }
+  for (const auto& failure : manifest.failed_items) {
+    out += fmt::format("failed {}\t{}\n", escape(failure.path), escape(failure.message));
+  }
+  for (const auto& problem : manifest.problems) {
+    out += fmt::format("problem {}\t{}\n", escape(problem.path), escape(problem.message));
+  }
+  const auto count =
+      manifest.archives.size() + manifest.failed_items.size() + manifest.problems.size();
+  out += fmt::format("end {}\n", count);
+  return out;
+}
+
+tl::expected<Manifest, std::string> decode_manifest(std::string_view text) {
+  Manifest manifest;
+  std::size_t line_number = 0;
+  std::size_t records = 0;
+  bool ended = false;
+  while (!text.empty()) {
+    const auto newline = text.find('\n');
+    if (newline == std::string_view::npos) {
+      return tl::make_unexpected(fmt::format("line {}: no final newline", line_number + 1));
+    }
+    const auto line = text.substr(0, newline);
+    text.remove_prefix(newline + 1);
+    ++line_number;
+    if (ended) {
+      return tl::make_unexpected(fmt::format("line {}: text after the end line", line_number));
+    }
+    if (line_number == 1) {
+      if (!line.starts_with(k_magic)) {
+        return tl::make_unexpected("line 1: not a cback manifest (version 1)");
+      }
+      manifest.date = std::string(line.substr(k_magic.size()));
+    } else if (line.starts_with("end ")) {
+      if (parse_number<std::size_t>(line.substr(4)) != records) {
+        return tl::make_unexpected(
+            fmt::format("line {}: the count does not match the {} records", line_number, records));
+      }
+      ended = true;
+    } else if (parse_record(line, manifest)) {
+      ++records;
+    } else {
+      return tl::make_unexpected(fmt::format("line {}: not a valid record", line_number));
+    }
+  }
+  if (!ended) {
+    return tl::make_unexpected("the manifest is incomplete (no end line)");
+  }
+  return manifest;
+}
+
+tl::expected<Manifest, std::string> load_manifest(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return tl::make_unexpected(fmt::format("Cannot read manifest [{}].", path.string()));
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  auto manifest = decode_manifest(content.str());
+  if (!manifest) {
+    return tl::make_unexpected(
+        fmt::format("Manifest [{}] is not valid: {}", path.string(), manifest.error()));
+  }
+  return manifest;
+}
+
+void write_manifest(const std::filesystem::path& path, const Manifest& manifest) {
+  core::AtomicFile file(path, 0644);
+  file.write(encode_manifest(manifest));
+  file.commit();
+}
+
+} // namespace cback::collect

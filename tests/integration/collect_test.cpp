@@ -1,0 +1,310 @@
+// The collect action through the real binary: archives that GNU tar reads
+// back as the source tree, incrementals over simulated days, and what a
+// killed or stopped collect leaves behind.
+
+#include <cback/collect/manifest.hpp>
+#include <cback/collect/naming.hpp>
+
+#include "support/run.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using cback::test::cback_binary;
+using cback::test::read_file;
+using cback::test::run;
+using cback::test::RunOptions;
+using cback::test::RunResult;
+using cback::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* k_monday = "CBACK_TODAY=2026-11-30";
+constexpr const char* k_tuesday = "CBACK_TODAY=2026-12-01";
+
+/// A collect setup in a temporary directory: src/ (what is backed up),
+/// collect/, work/, and cback.toml once configure() is called.
+struct Pool {
+  TempDir dir;
+  fs::path config;
+
+  Pool() {
+    fs::create_directories(dir / "collect");
+    fs::create_directories(dir / "work");
+    fs::create_directories(dir / "src");
+  }
+
+  void configure(const std::string& items, const std::string& section_extra = "") {
+    config = dir.write("cback.toml", fmt::format(R"([reference]
+author = "tests"
+
+[options]
+starting_day = "monday"
+working_dir = '{}'
+backup_user = "root"
+backup_group = "root"
+rcp_command = "/usr/bin/scp -B"
+
+[collect]
+collect_dir = '{}'
+ignore_file = ".cbignore"
+{}
+{}
+)",
+                                                 (dir / "work").string(),
+                                                 (dir / "collect").string(), section_extra, items));
+  }
+
+  [[nodiscard]] fs::path src() const { return dir / "src"; }
+
+  RunResult collect(const char* day, RunOptions options = {}) const {
+    options.env.emplace_back(day);
+    options.env.emplace_back("CBACK_IO=posix");
+    return run(
+        {cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), "collect"},
+        options);
+  }
+
+  [[nodiscard]] fs::path archive(const fs::path& item, cback::config::ArchiveMode mode) const {
+    return dir / "collect" / cback::collect::archive_file_name(item.string(), mode);
+  }
+  [[nodiscard]] fs::path state(const fs::path& item) const {
+    return dir / "work" / cback::collect::state_file_name(item.string());
+  }
+  [[nodiscard]] bool collected() const { return fs::exists(dir / "collect/cback.collect"); }
+};
+
+std::string dir_item(const fs::path& path, const std::string& collect_mode,
+                     const std::string& archive_mode) {
+  return fmt::format("[[collect.dir]]\nabs_path = '{}'\ncollect_mode = \"{}\"\narchive_mode = "
+                     "\"{}\"\n",
+                     path.string(), collect_mode, archive_mode);
+}
+
+std::string file_item(const fs::path& path) {
+  return fmt::format(
+      "[[collect.file]]\nabs_path = '{}'\ncollect_mode = \"daily\"\narchive_mode = \"tar\"\n",
+      path.string());
+}
+
+/// The member names GNU tar lists, one per line.
+std::vector<std::string> tar_list(const fs::path& archive) {
+  const auto result = run({"/usr/bin/tar", "-tf", archive.string()});
+  REQUIRE(result.exit_code == 0);
+  std::vector<std::string> names;
+  std::string line;
+  std::istringstream in(result.out);
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '/') {
+      line.pop_back();
+    }
+    names.push_back(line);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// Files under `root`, relative, with their content ("->target" for links).
+std::map<std::string, std::string> tree_of(const fs::path& root) {
+  std::map<std::string, std::string> tree;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    const auto relative = entry.path().lexically_relative(root).string();
+    if (entry.is_symlink()) {
+      tree[relative] = "->" + fs::read_symlink(entry.path()).string();
+    } else if (entry.is_directory()) {
+      tree[relative] = "/";
+    } else {
+      tree[relative] = read_file(entry.path());
+    }
+  }
+  return tree;
+}
+
+bool has_finished_files(const fs::path& dir) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".partial") {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// 3 000 small files in 30 directories and three 16 MiB incompressible ones.
+void make_large_tree(const fs::path& root) {
+  std::mt19937_64 random(42);
+  for (int d = 0; d < 30; ++d) {
+    const auto sub = root / fmt::format("d{:02}", d);
+    fs::create_directories(sub);
+    for (int f = 0; f < 100; ++f) {
+      std::ofstream(sub / fmt::format("f{:03}", f)) << fmt::format("file {} {}\n", d, f);
+    }
+  }
+  std::vector<std::uint64_t> block(1 << 17);
+  for (int b = 0; b < 3; ++b) {
+    std::ofstream out(root / fmt::format("big{}", b), std::ios::binary);
+    for (int chunk = 0; chunk < 16; ++chunk) {
+      for (auto& word : block) {
+        word = random();
+      }
+      out.write(reinterpret_cast<const char*>(block.data()),
+                static_cast<std::streamsize>(block.size() * sizeof(std::uint64_t)));
+    }
+  }
+}
+
+} // namespace
+
+TEST_CASE("A full collect in each archive mode extracts to the source tree",
+          "[integration][collect]") {
+  const auto [mode_name, mode] = GENERATE(std::pair{"tar", cback::config::ArchiveMode::tar},
+                                          std::pair{"targz", cback::config::ArchiveMode::targz},
+                                          std::pair{"tarbz2", cback::config::ArchiveMode::tarbz2},
+                                          std::pair{"tarzst", cback::config::ArchiveMode::tarzst});
+  Pool pool;
+  const auto tree = pool.src() / "tree";
+  pool.configure(dir_item(tree, "daily", mode_name));
+  pool.dir.write("src/tree/a.txt", "alpha\n");
+  pool.dir.write("src/tree/sub/b.txt", "beta\n");
+  pool.dir.write("src/tree/sub/deeper/c.bin", std::string(100'000, 'c'));
+  fs::create_directories(tree / "empty");
+  fs::create_symlink("a.txt", tree / "link");
+
+  const auto result = pool.collect(k_monday);
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto archive = pool.archive(tree, mode);
+  REQUIRE(fs::exists(archive));
+  CHECK(pool.collected());
+
+  const auto prefix = tree.relative_path().string();
+  CHECK(tar_list(archive) == std::vector<std::string>{prefix, prefix + "/a.txt", prefix + "/empty",
+                                                      prefix + "/link", prefix + "/sub",
+                                                      prefix + "/sub/b.txt", prefix + "/sub/deeper",
+                                                      prefix + "/sub/deeper/c.bin"});
+  fs::create_directories(pool.dir / "out");
+  REQUIRE(
+      run({"/usr/bin/tar", "-xf", archive.string(), "-C", (pool.dir / "out").string()}).exit_code ==
+      0);
+  CHECK(tree_of(pool.dir / "out" / prefix) == tree_of(tree));
+
+  const auto manifest = cback::collect::load_manifest(pool.dir / "collect/cback.manifest");
+  REQUIRE(manifest.has_value());
+  REQUIRE(manifest->archives.size() == 1);
+  CHECK(manifest->archives[0].name == archive.filename().string());
+  CHECK(manifest->archives[0].size == fs::file_size(archive));
+  CHECK(manifest->archives[0].sha256 == cback::collect::sha256(read_file(archive)));
+}
+
+TEST_CASE("The second day of an incremental collect archives only the changed file",
+          "[integration][collect][incr]") {
+  Pool pool;
+  pool.configure(dir_item(pool.src(), "incr", "tar"));
+  pool.dir.write("src/a", "a");
+  pool.dir.write("src/sub/b", "b");
+  pool.dir.write("src/sub/c", "c");
+  const auto archive = pool.archive(pool.src(), cback::config::ArchiveMode::tar);
+
+  REQUIRE(pool.collect(k_monday).exit_code == 0);
+  CHECK(tar_list(archive).size() == 5);
+  pool.dir.write("src/sub/c", "c, changed");
+  const auto result = pool.collect(k_tuesday);
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto prefix = pool.src().relative_path().string();
+  CHECK(tar_list(archive) == std::vector<std::string>{prefix, prefix + "/sub", prefix + "/sub/c"});
+  CHECK(pool.collected());
+}
+
+TEST_CASE("A collect killed with SIGKILL leaves no finished archive and no advanced state",
+          "[integration][collect][incr]") {
+  Pool pool;
+  const auto src = pool.src();
+  pool.configure(dir_item(src, "incr", "targz"));
+  pool.dir.write("src/first", "first");
+  REQUIRE(pool.collect(k_monday).exit_code == 0);
+  const auto state = read_file(pool.state(src));
+  for (const auto& entry : fs::directory_iterator(pool.dir / "collect")) {
+    fs::remove(entry.path());
+  }
+
+  make_large_tree(src);
+  const auto archive = pool.archive(src, cback::config::ArchiveMode::targz);
+  RunOptions options;
+  options.signal = SIGKILL;
+  options.signal_when_exists = archive.string() + ".partial";
+  const auto result = pool.collect(k_tuesday, options);
+  CHECK(result.exit_code == 128 + SIGKILL);
+  CHECK_FALSE(fs::exists(archive));
+  CHECK_FALSE(has_finished_files(pool.dir / "collect"));
+  CHECK_FALSE(pool.collected());
+  CHECK(read_file(pool.state(src)) == state);
+}
+
+TEST_CASE("A collect stopped with SIGTERM exits 5 and leaves nothing that looks finished",
+          "[integration][collect]") {
+  Pool pool;
+  const auto src = pool.src();
+  make_large_tree(src);
+  pool.configure(dir_item(src, "daily", "targz"));
+  const auto archive = pool.archive(src, cback::config::ArchiveMode::targz);
+  RunOptions options;
+  options.signal = SIGTERM;
+  options.signal_when_exists = archive.string() + ".partial";
+  const auto result = pool.collect(k_tuesday, options);
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 5);
+  CHECK_FALSE(fs::exists(archive));
+  CHECK_FALSE(has_finished_files(pool.dir / "collect"));
+  CHECK_FALSE(pool.collected());
+}
+
+TEST_CASE("A missing item fails the collect with exit 6 naming it; the others are archived",
+          "[integration][collect]") {
+  Pool pool;
+  const auto missing = pool.dir / "no-such-file";
+  const auto src = pool.src();
+  pool.dir.write("src/a", "a");
+  pool.configure(file_item(missing) + dir_item(src, "daily", "tar"));
+  const auto result = pool.collect(k_tuesday);
+  CHECK(result.exit_code == 6);
+  CHECK_THAT(result.out + result.err, Catch::Contains(missing.string()));
+  CHECK(fs::exists(pool.archive(src, cback::config::ArchiveMode::tar)));
+  CHECK_FALSE(pool.collected());
+  const auto manifest = cback::collect::load_manifest(pool.dir / "collect/cback.manifest");
+  REQUIRE(manifest.has_value());
+  REQUIRE(manifest->failed_items.size() == 1);
+  CHECK(manifest->failed_items[0].path == missing.string());
+}
+
+TEST_CASE("A cumulative incremental with content detection holds the week's real changes",
+          "[integration][collect][incr]") {
+  Pool pool;
+  pool.configure(dir_item(pool.src(), "incr", "tar"),
+                 "change_detection = \"content\"\ncumulative = true\n");
+  const auto a = pool.dir.write("src/a", "a");
+  pool.dir.write("src/b", "b");
+  const auto archive = pool.archive(pool.src(), cback::config::ArchiveMode::tar);
+  REQUIRE(pool.collect(k_monday).exit_code == 0);
+
+  pool.dir.write("src/b", "b, changed");
+  fs::last_write_time(a, fs::last_write_time(a) + std::chrono::hours(1)); // same content
+  REQUIRE(pool.collect(k_tuesday).exit_code == 0);
+  const auto prefix = pool.src().relative_path().string();
+  CHECK(tar_list(archive) == std::vector<std::string>{prefix, prefix + "/b"});
+
+  pool.dir.write("src/c", "c");
+  REQUIRE(pool.collect("CBACK_TODAY=2026-12-02").exit_code == 0);
+  CHECK(tar_list(archive) == std::vector<std::string>{prefix, prefix + "/b", prefix + "/c"});
+}

@@ -1,0 +1,114 @@
+// The purge action through the real binary, over files whose ages are set
+// with utimensat.
+
+#include "support/run.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+using cback::test::cback_binary;
+using cback::test::run;
+using cback::test::RunResult;
+using cback::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::int64_t k_day = 86'400;
+
+/// Sets atime and mtime to now minus the given ages in seconds.
+void set_ages(const fs::path& path, std::int64_t atime_age, std::int64_t mtime_age) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const timespec times[2] = {{now - atime_age, 0}, {now - mtime_age, 0}};
+  REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) == 0);
+}
+
+struct Pool {
+  TempDir dir;
+
+  /// keep/ retained 7 days, all/ retained 0 days, plus `extra` TOML.
+  RunResult purge(const std::string& extra = "") const {
+    fs::create_directories(dir / "work");
+    const auto config =
+        dir.write("cback.toml", fmt::format(R"([reference]
+author = "tests"
+
+[options]
+starting_day = "monday"
+working_dir = '{}'
+backup_user = "root"
+backup_group = "root"
+rcp_command = "/usr/bin/scp -B"
+
+[purge]
+{}
+[[purge.dir]]
+abs_path = '{}'
+retain_days = 7
+
+[[purge.dir]]
+abs_path = '{}'
+retain_days = 0
+)",
+                                            (dir / "work").string(), extra, (dir / "keep").string(),
+                                            (dir / "all").string()));
+    return run(
+        {cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), "purge"});
+  }
+
+  void make_files() const {
+    set_ages(dir.write("keep/young", "y"), k_day, k_day);
+    set_ages(dir.write("keep/old", "o"), 10 * k_day, 10 * k_day);
+    set_ages(dir.write("keep/read", "r"), 3600, 10 * k_day);
+    set_ages(dir.write("keep/sub/older", "s"), 30 * k_day, 30 * k_day);
+    set_ages(dir.write("all/new", "n"), 0, 0);
+    set_ages(dir.write("all/sub/new", "n"), 0, 0);
+  }
+};
+
+} // namespace
+
+TEST_CASE("Purge keeps files younger than the retain days; a read file counts as used",
+          "[integration][purge]") {
+  Pool pool;
+  pool.make_files();
+  const auto result = pool.purge();
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(fs::exists(pool.dir / "keep/young"));
+  CHECK(fs::exists(pool.dir / "keep/read"));
+  CHECK_FALSE(fs::exists(pool.dir / "keep/old"));
+  CHECK_FALSE(fs::exists(pool.dir / "keep/sub"));
+  CHECK(fs::exists(pool.dir / "all"));
+  CHECK(fs::is_empty(pool.dir / "all"));
+}
+
+TEST_CASE("With age_basis mtime a file only read recently is purged", "[integration][purge]") {
+  Pool pool;
+  pool.make_files();
+  const auto result = pool.purge("age_basis = \"mtime\"\n");
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(fs::exists(pool.dir / "keep/young"));
+  CHECK_FALSE(fs::exists(pool.dir / "keep/read"));
+}
+
+TEST_CASE("A missing purge directory exits 6 naming it", "[integration][purge]") {
+  Pool pool;
+  pool.make_files();
+  fs::remove_all(pool.dir / "all");
+  const auto result = pool.purge();
+  CHECK(result.exit_code == 6);
+  CHECK_THAT(result.out + result.err, Catch::Contains((pool.dir / "all").string()));
+  CHECK_FALSE(fs::exists(pool.dir / "keep/old")); // the directory before it was purged
+}

@@ -1,0 +1,385 @@
+#include <cback/actions/collect.hpp>
+#include <cback/collect/manifest.hpp>
+#include <cback/collect/naming.hpp>
+#include <cback/context.hpp>
+#include <cback/core/error.hpp>
+#include <cback/core/process.hpp>
+
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+
+namespace cback::actions {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::year_month_day;
+using Strings = std::vector<std::string>;
+
+// 2026-11-30 is a Monday, the configured starting day.
+constexpr year_month_day k_monday{std::chrono::year{2026}, std::chrono::November,
+                                  std::chrono::day{30}};
+constexpr year_month_day k_tuesday{std::chrono::year{2026}, std::chrono::December,
+                                   std::chrono::day{1}};
+constexpr year_month_day k_wednesday{std::chrono::year{2026}, std::chrono::December,
+                                     std::chrono::day{2}};
+
+/// Records what it is asked to write and writes a small stand-in file (the
+/// list of entry paths), or throws for the targets named in `fail`.
+class FakeWriter {
+public:
+  collect::ArchiveResult operator()(const std::vector<collect::Entry>& entries,
+                                    const fs::path& target) {
+    const std::lock_guard lock(m_mutex);
+    if (m_fail.contains(target.filename().string())) {
+      throw Error(ExitCode::action, "Cannot write archive [" + target.string() + "]: disk full");
+    }
+    std::string content;
+    Strings paths;
+    for (const auto& entry : entries) {
+      content += entry.path + "\n";
+      paths.push_back(entry.path);
+    }
+    m_calls.emplace_back(target.filename().string(), paths);
+    std::ofstream(target, std::ios::binary) << content;
+    collect::ArchiveResult result;
+    result.path = target;
+    result.size = content.size();
+    result.sha256 = collect::sha256(content);
+    result.entries = entries.size();
+    if (m_problem) {
+      result.problems.push_back(*m_problem);
+    }
+    return result;
+  }
+
+  ArchiveWriter writer() {
+    return [this](const std::vector<collect::Entry>& entries, const fs::path& target,
+                  const collect::ArchiveOptions&,
+                  const collect::ProgressCallback&) { return (*this)(entries, target); };
+  }
+
+  void fail_on(const std::string& name) { m_fail.insert(name); }
+  /// Every archive reports this problem (a file that could not be read).
+  void report(collect::Problem problem) { m_problem = std::move(problem); }
+
+  /// Archive names written, sorted.
+  Strings names() const {
+    Strings out;
+    for (const auto& call : m_calls) {
+      out.push_back(call.first);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  /// Entry paths of one archive, relative to `base`.
+  Strings entries_of(const std::string& name, const fs::path& base) const {
+    for (const auto& call : m_calls) {
+      if (call.first == name) {
+        Strings out;
+        for (const auto& path : call.second) {
+          out.push_back(fs::path(path).lexically_relative(base).string());
+        }
+        return out;
+      }
+    }
+    return {};
+  }
+  void clear() { m_calls.clear(); }
+
+private:
+  std::mutex m_mutex;
+  std::vector<std::pair<std::string, Strings>> m_calls;
+  std::set<std::string> m_fail;
+  std::optional<collect::Problem> m_problem;
+};
+
+struct Fixture {
+  test::TempDir tmp;
+  cli::Options options;
+  config::Config config;
+  core::Logger log;
+  core::StopFlag stop;
+  core::CommandRunner runner{log, stop};
+  std::ostringstream screen;
+  FakeWriter fake;
+
+  Fixture() {
+    fs::create_directories(tmp / "collect");
+    fs::create_directories(tmp / "work");
+    core::LogSettings settings;
+    settings.logfile = tmp / "cback.log";
+    settings.screen = &screen;
+    log.configure(settings);
+    config::Options opts;
+    opts.starting_day = config::Weekday::monday;
+    opts.working_dir = (tmp / "work").string();
+    opts.backup_user = "root";
+    opts.backup_group = "root";
+    config.options = opts;
+    config::Collect collect;
+    collect.collect_dir = (tmp / "collect").string();
+    collect.archive_mode = config::ArchiveMode::tar;
+    collect.ignore_file = ".cbignore";
+    config.collect = collect;
+  }
+
+  fs::path src(const std::string& relative) const { return tmp / "src" / relative; }
+
+  void add_dir(const std::string& relative, config::CollectMode mode) {
+    fs::create_directories(src(relative));
+    config::CollectDir dir;
+    dir.abs_path = src(relative).string();
+    dir.collect_mode = mode;
+    config.collect->dirs.push_back(dir);
+  }
+  void add_file(const std::string& path, config::CollectMode mode) {
+    config::CollectFile file;
+    file.abs_path = path;
+    file.collect_mode = mode;
+    config.collect->files.push_back(file);
+  }
+
+  std::string archive(const std::string& relative) const {
+    return collect::archive_file_name(src(relative).string(), config::ArchiveMode::tar);
+  }
+
+  /// Runs collect on `day`, with the fake writer.
+  void collect_on(year_month_day day) {
+    Context context{options, config, log, runner, stop};
+    run_collect_with(context, plan_collect(context, day), fake.writer());
+  }
+
+  fs::path indicator() const { return tmp / "collect/cback.collect"; }
+  fs::path state(const std::string& relative) const {
+    return tmp / "work" / collect::state_file_name(src(relative).string());
+  }
+};
+
+collect::Manifest manifest_in(const Fixture& f) {
+  auto manifest = collect::load_manifest(f.tmp / "collect/cback.manifest");
+  REQUIRE(manifest.has_value());
+  return *manifest;
+}
+
+TEST_CASE("Daily items are collected every day, weekly ones on the starting day or with --full",
+          "[actions][collect]") {
+  Fixture f;
+  f.add_dir("daily", config::CollectMode::daily);
+  f.add_dir("weekly", config::CollectMode::weekly);
+  f.tmp.write("src/daily/a", "a");
+  f.tmp.write("src/weekly/b", "b");
+
+  f.collect_on(k_tuesday);
+  CHECK(f.fake.names() == Strings{f.archive("daily")});
+
+  f.fake.clear();
+  f.collect_on(k_monday);
+  CHECK(f.fake.names() == Strings{f.archive("daily"), f.archive("weekly")});
+
+  f.fake.clear();
+  f.options.full = true;
+  f.collect_on(k_wednesday);
+  CHECK(f.fake.names() == Strings{f.archive("daily"), f.archive("weekly")});
+  CHECK(fs::exists(f.indicator()));
+}
+
+TEST_CASE("An incremental item archives what changed since the last collect",
+          "[actions][collect][incr]") {
+  Fixture f;
+  f.add_dir("tree", config::CollectMode::incr);
+  f.tmp.write("src/tree/a", "a");
+  f.tmp.write("src/tree/sub/b", "b");
+  const auto base = f.src("");
+
+  f.collect_on(k_monday);
+  CHECK(f.fake.entries_of(f.archive("tree"), base) ==
+        Strings{"tree", "tree/a", "tree/sub", "tree/sub/b"});
+
+  f.fake.clear();
+  f.tmp.write("src/tree/sub/b", "b changed");
+  f.collect_on(k_tuesday);
+  CHECK(f.fake.entries_of(f.archive("tree"), base) == Strings{"tree", "tree/sub", "tree/sub/b"});
+  CHECK(manifest_in(f).archives.size() == 1);
+
+  SECTION("an empty change set writes no archive but saves the state") {
+    f.fake.clear();
+    const auto before = fs::last_write_time(f.state("tree"));
+    f.collect_on(k_wednesday);
+    CHECK(f.fake.names().empty());
+    CHECK(manifest_in(f).archives.empty());
+    CHECK(fs::last_write_time(f.state("tree")) >= before);
+    CHECK(fs::exists(f.indicator()));
+  }
+  SECTION("--full archives everything again") {
+    f.fake.clear();
+    f.options.full = true;
+    f.collect_on(k_wednesday);
+    CHECK(f.fake.entries_of(f.archive("tree"), base).size() == 4);
+  }
+}
+
+TEST_CASE("A failed archive leaves the incremental state where it was",
+          "[actions][collect][incr]") {
+  Fixture f;
+  f.add_dir("tree", config::CollectMode::incr);
+  f.tmp.write("src/tree/a", "a");
+  f.collect_on(k_monday);
+  const auto saved = test::read_file(f.state("tree"));
+
+  f.tmp.write("src/tree/a", "a changed");
+  f.fake.fail_on(f.archive("tree"));
+  try {
+    f.collect_on(k_tuesday);
+    FAIL("collect should fail");
+  } catch (const Error& error) {
+    CHECK(error.code() == ExitCode::action);
+  }
+  CHECK(test::read_file(f.state("tree")) == saved);
+  CHECK_FALSE(fs::exists(f.indicator()));
+}
+
+TEST_CASE("A failed item does not stop the others; the action then fails naming it",
+          "[actions][collect]") {
+  Fixture f;
+  const auto missing = (f.tmp / "no/such/file").string();
+  f.add_file(missing, config::CollectMode::daily);
+  f.add_dir("good", config::CollectMode::daily);
+  f.add_dir("bad", config::CollectMode::daily);
+  f.tmp.write("src/good/a", "a");
+  f.tmp.write("src/bad/b", "b");
+  f.fake.fail_on(f.archive("bad"));
+
+  try {
+    f.collect_on(k_tuesday);
+    FAIL("collect should fail");
+  } catch (const Error& error) {
+    CHECK(error.code() == ExitCode::action);
+    const std::string message = error.what();
+    CHECK_THAT(message, Catch::StartsWith("Collect failed for 2 item(s):"));
+    CHECK_THAT(message, Catch::Contains(missing));
+    CHECK_THAT(message, Catch::Contains(f.src("bad").string()));
+  }
+  CHECK(f.fake.names() == Strings{f.archive("good")});
+  CHECK_FALSE(fs::exists(f.indicator()));
+  const auto manifest = manifest_in(f);
+  REQUIRE(manifest.failed_items.size() == 2);
+  CHECK(manifest.failed_items[0].path == missing);
+  CHECK(manifest.failed_items[1].path == f.src("bad").string());
+  REQUIRE(manifest.archives.size() == 1);
+  CHECK(manifest.archives[0].name == f.archive("good"));
+}
+
+TEST_CASE("The manifest lists each archive with its size and SHA-256", "[actions][collect]") {
+  Fixture f;
+  f.add_dir("tree", config::CollectMode::daily);
+  f.add_file(f.tmp.write("src/single", "x").string(), config::CollectMode::weekly);
+  f.tmp.write("src/tree/a", "a");
+  f.collect_on(k_monday);
+
+  const auto manifest = manifest_in(f);
+  CHECK(manifest.date == "2026-11-30");
+  REQUIRE(manifest.archives.size() == 2);
+  CHECK(manifest.archives[0].name == f.archive("single")); // files first
+  for (const auto& archive : manifest.archives) {
+    const auto content = test::read_file(f.tmp / "collect" / archive.name);
+    CHECK(archive.size == content.size());
+    CHECK(archive.sha256 == collect::sha256(content));
+  }
+  CHECK(manifest.failed_items.empty());
+  CHECK(fs::exists(f.indicator()));
+}
+
+TEST_CASE("Per-path problems are listed in the manifest and do not fail the item",
+          "[actions][collect]") {
+  Fixture f;
+  f.add_dir("tree", config::CollectMode::daily);
+  f.tmp.write("src/tree/a", "a");
+  f.fake.report(collect::Problem{f.src("tree/a").string(), "Input/output error"});
+  f.collect_on(k_monday);
+  const auto manifest = manifest_in(f);
+  CHECK(manifest.problems ==
+        std::vector<collect::Problem>{{f.src("tree/a").string(), "Input/output error"}});
+  CHECK(manifest.archives.size() == 1);
+  CHECK(fs::exists(f.indicator()));
+  CHECK_THAT(test::read_file(f.tmp / "cback.log"), Catch::Contains("[WARNING] Archive ["));
+}
+
+TEST_CASE("A cumulative incremental holds every change since the week started",
+          "[actions][collect][incr]") {
+  Fixture f;
+  f.config.collect->cumulative = true;
+  f.add_dir("tree", config::CollectMode::incr);
+  f.tmp.write("src/tree/a", "a");
+  f.tmp.write("src/tree/b", "b");
+  const auto base = f.src("");
+  f.collect_on(k_monday);
+
+  f.fake.clear();
+  f.tmp.write("src/tree/a", "a changed");
+  f.collect_on(k_tuesday);
+  CHECK(f.fake.entries_of(f.archive("tree"), base) == Strings{"tree", "tree/a"});
+
+  f.fake.clear();
+  f.tmp.write("src/tree/b", "b changed");
+  f.collect_on(k_wednesday);
+  CHECK(f.fake.entries_of(f.archive("tree"), base) == Strings{"tree", "tree/a", "tree/b"});
+}
+
+TEST_CASE("Content change detection ignores a touch that leaves the content as it was",
+          "[actions][collect][incr]") {
+  Fixture f;
+  f.config.collect->change_detection = config::ChangeDetection::content;
+  f.add_dir("tree", config::CollectMode::incr);
+  const auto a = f.tmp.write("src/tree/a", "same");
+  f.tmp.write("src/tree/b", "b");
+  f.collect_on(k_monday);
+
+  f.fake.clear();
+  fs::last_write_time(a, fs::last_write_time(a) + std::chrono::hours(1));
+  f.tmp.write("src/tree/b", "b changed");
+  f.collect_on(k_tuesday);
+  CHECK(f.fake.entries_of(f.archive("tree"), f.src("")) == Strings{"tree", "tree/b"});
+}
+
+TEST_CASE("Collect needs the options and collect sections and at least one item",
+          "[actions][collect]") {
+  Fixture f;
+  Context context{f.options, f.config, f.log, f.runner, f.stop};
+  CHECK_THROWS_AS(plan_collect(context, k_monday), Error); // no items
+  f.config.collect.reset();
+  try {
+    plan_collect(context, k_monday);
+    FAIL("plan_collect should fail");
+  } catch (const Error& error) {
+    CHECK(error.code() == ExitCode::action);
+    CHECK(std::string(error.what()) == "Collect configuration is not properly filled in.");
+  }
+}
+
+TEST_CASE("A stop request ends the collect as interrupted without cback.collect",
+          "[actions][collect]") {
+  Fixture f;
+  f.add_dir("tree", config::CollectMode::daily);
+  f.tmp.write("src/tree/a", "a");
+  f.stop.request();
+  try {
+    f.collect_on(k_monday);
+    FAIL("collect should stop");
+  } catch (const Error& error) {
+    CHECK(error.code() == ExitCode::interrupted);
+  }
+  CHECK(f.fake.names().empty());
+  CHECK_FALSE(fs::exists(f.indicator()));
+}
+
+} // namespace
+} // namespace cback::actions

@@ -1,0 +1,110 @@
+#include <cback/actions/purge.hpp>
+#include <cback/context.hpp>
+#include <cback/core/error.hpp>
+#include <cback/core/process.hpp>
+
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <sstream>
+
+namespace cback::actions {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::system_clock;
+constexpr std::int64_t k_day = 86'400;
+const Clock::time_point k_now = Clock::time_point{std::chrono::seconds{1'700'000'000}};
+
+void set_ages(const fs::path& path, std::int64_t atime_age, std::int64_t mtime_age) {
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(k_now.time_since_epoch()).count();
+  const timespec times[2] = {{now - atime_age, 0}, {now - mtime_age, 0}};
+  REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) == 0);
+}
+
+struct Fixture {
+  test::TempDir tmp;
+  cli::Options options;
+  config::Config config;
+  core::Logger log;
+  core::StopFlag stop;
+  core::CommandRunner runner{log, stop};
+  std::ostringstream screen;
+
+  Fixture() {
+    core::LogSettings settings;
+    settings.logfile = tmp / "cback.log";
+    settings.screen = &screen;
+    log.configure(settings);
+    config.options = config::Options{};
+    config.purge = config::Purge{};
+  }
+  void add(const std::string& relative, int retain_days) {
+    config::PurgeDir dir;
+    dir.abs_path = (tmp / relative).string();
+    dir.retain_days = retain_days;
+    config.purge->dirs.push_back(dir);
+  }
+  void purge() {
+    Context context{options, config, log, runner, stop};
+    run_purge_at(context, k_now);
+  }
+};
+
+TEST_CASE("Purge deletes old files, keeps young ones and removes emptied directories",
+          "[actions][purge]") {
+  Fixture f;
+  set_ages(f.tmp.write("one/new", "n"), k_day, k_day);
+  set_ages(f.tmp.write("one/old", "o"), 10 * k_day, 10 * k_day);
+  set_ages(f.tmp.write("one/read", "r"), 3600, 10 * k_day);
+  set_ages(f.tmp.write("one/sub/older", "d"), 30 * k_day, 30 * k_day);
+  set_ages(f.tmp.write("two/x", "x"), 0, 0);
+  f.add("one", 7);
+  f.add("two", 0);
+
+  SECTION("by default reading a file keeps it") {
+    f.purge();
+    CHECK(fs::exists(f.tmp / "one/new"));
+    CHECK(fs::exists(f.tmp / "one/read"));
+  }
+  SECTION("with the mtime basis only a modification keeps a file") {
+    f.config.purge->age_basis = config::AgeBasis::mtime;
+    f.purge();
+    CHECK(fs::exists(f.tmp / "one/new"));
+    CHECK_FALSE(fs::exists(f.tmp / "one/read"));
+  }
+  CHECK_FALSE(fs::exists(f.tmp / "one/old"));
+  CHECK_FALSE(fs::exists(f.tmp / "one/sub"));
+  CHECK(fs::exists(f.tmp / "one"));
+  CHECK(fs::is_empty(f.tmp / "two"));
+}
+
+TEST_CASE("A missing purge directory fails the action after the ones before it",
+          "[actions][purge]") {
+  Fixture f;
+  set_ages(f.tmp.write("one/old", "o"), 10 * k_day, 10 * k_day);
+  f.add("one", 1);
+  f.add("missing", 1);
+  try {
+    f.purge();
+    FAIL("purge should fail");
+  } catch (const Error& error) {
+    CHECK(error.code() == ExitCode::action);
+    CHECK_THAT(error.what(), Catch::Contains((f.tmp / "missing").string()));
+  }
+  CHECK_FALSE(fs::exists(f.tmp / "one/old"));
+}
+
+TEST_CASE("Purge needs the options and purge sections", "[actions][purge]") {
+  Fixture f;
+  f.config.purge.reset();
+  CHECK_THROWS_AS(f.purge(), Error);
+}
+
+} // namespace
+} // namespace cback::actions

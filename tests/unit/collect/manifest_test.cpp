@@ -1,0 +1,77 @@
+#include <cback/collect/manifest.hpp>
+#include <cback/core/error.hpp>
+
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+namespace cback::collect {
+namespace {
+
+Manifest sample() {
+  Manifest manifest;
+  manifest.date = "2026-11-30";
+  manifest.archives.push_back({"etc.tar.gz", 1234, sha256("etc")});
+  manifest.archives.push_back({"home-anna_smith.tar.zst", 0, sha256("")});
+  manifest.failed_items.push_back({"/srv/gone", "Path [/srv/gone] does not exist."});
+  manifest.problems.push_back({"/home/a\tb\nc\\d", "Permission denied"});
+  return manifest;
+}
+
+TEST_CASE("A manifest reads back as it was written", "[collect][manifest]") {
+  const auto manifest = sample();
+  const auto decoded = decode_manifest(encode_manifest(manifest));
+  REQUIRE(decoded.has_value());
+  CHECK(*decoded == manifest);
+}
+
+TEST_CASE("The manifest format is one line per record with escaped paths", "[collect][manifest]") {
+  const auto text = encode_manifest(sample());
+  CHECK(text == "cback-manifest 1 2026-11-30\n"
+                "archive 1234 " +
+                    to_hex(sha256("etc")) +
+                    " etc.tar.gz\n"
+                    "archive 0 " +
+                    to_hex(sha256("")) +
+                    " home-anna_smith.tar.zst\n"
+                    "failed /srv/gone\tPath [/srv/gone] does not exist.\n"
+                    "problem /home/a\\x09b\\x0ac\\\\d\tPermission denied\n"
+                    "end 4\n");
+}
+
+TEST_CASE("A damaged manifest is refused with the line at fault", "[collect][manifest]") {
+  const auto good = encode_manifest(sample());
+  SECTION("wrong magic") {
+    CHECK(decode_manifest("cback-state 1\nend 0\n").error() ==
+          "line 1: not a cback manifest (version 1)");
+  }
+  SECTION("cut short") {
+    CHECK(decode_manifest(good.substr(0, good.size() - 6)).error() ==
+          "the manifest is incomplete (no end line)");
+  }
+  SECTION("bad digest") {
+    CHECK(decode_manifest("cback-manifest 1 x\narchive 1 abc etc.tar\nend 1\n").error() ==
+          "line 2: not a valid record");
+  }
+  SECTION("wrong count") {
+    CHECK(decode_manifest("cback-manifest 1 x\nend 2\n").error() ==
+          "line 2: the count does not match the 0 records");
+  }
+  SECTION("unknown record") {
+    CHECK_FALSE(decode_manifest("cback-manifest 1 x\nextra thing\nend 1\n").has_value());
+  }
+}
+
+TEST_CASE("A manifest file is written atomically and loads back", "[collect][manifest]") {
+  test::TempDir tmp;
+  const auto path = tmp / "cback.manifest";
+  write_manifest(path, sample());
+  CHECK_FALSE(std::filesystem::exists(tmp / "cback.manifest.partial"));
+  const auto loaded = load_manifest(path);
+  REQUIRE(loaded.has_value());
+  CHECK(*loaded == sample());
+  CHECK_FALSE(load_manifest(tmp / "missing").has_value());
+}
+
+} // namespace
+} // namespace cback::collect
