@@ -217,10 +217,10 @@ TEST_CASE("A failing pre-action hook exits 6 and the action does not run", "[int
 }
 
 TEST_CASE("An action that is not available yet exits 6", "[integration][cli]") {
-  Pool pool(hook("purge", "true"));
-  const auto result = pool.cback({"purge"});
+  Pool pool(hook("initialize", "true"));
+  const auto result = pool.cback({"initialize"});
   CHECK(result.exit_code == 6);
-  CHECK(contains(result.out, "The purge action is not available in this version of cback."));
+  CHECK(contains(result.out, "The initialize action is not available in this version of cback."));
 }
 
 TEST_CASE("The stack of an error is printed with --stack", "[integration][cli]") {
