@@ -230,15 +230,17 @@ run_mixed_rows() {
     rm -rf "$dir"
   done
   # tar names the tree by its absolute path, as collect does (-P keeps the
-  # leading "/" and spares tar's warning about it).
+  # leading "/" and spares tar's warning about it). cback fsyncs every
+  # archive before it renames it into place, so each reference row ends with
+  # `sync FILE` (an fsync of its output): every row pays for durability.
   # shellcheck disable=SC2016 # $tree and $out expand in the row's shell
   shell_row tar_zstd_t0 "tar | zstd -3 -T0" "$mixed" "$mixed_bytes" \
-    'tar -cPf - "$tree" | zstd -q -3 -T0 >"$out"'
+    'tar -cPf - "$tree" | zstd -q -3 -T0 >"$out" && sync "$out"'
   # shellcheck disable=SC2016
   shell_row tar_zstd_t1 "tar | zstd -3 -T1" "$mixed" "$mixed_bytes" \
-    'tar -cPf - "$tree" | zstd -q -3 -T1 >"$out"'
+    'tar -cPf - "$tree" | zstd -q -3 -T1 >"$out" && sync "$out"'
   # shellcheck disable=SC2016
-  shell_row tar_gz "tar -czf" "$mixed" "$mixed_bytes" 'tar -cPzf "$out" "$tree"'
+  shell_row tar_gz "tar -czf" "$mixed" "$mixed_bytes" 'tar -cPzf "$out" "$tree" && sync "$out"'
   dir=$(fresh "$work/cback3-targz")
   cback3_xml "$dir" "$mixed" targz daily
   cback3_row cback3_targz "cback3 collect targz" "$dir" "$mixed" "$mixed_bytes" --full
