@@ -1,8 +1,8 @@
 #include <cback/cli/execute.hpp>
 
-#include <cback/cli/python_format.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/python_format.hpp>
 
 #include <fmt/format.h>
 
@@ -28,7 +28,7 @@ std::string tail_text(const std::vector<std::string>& tail) {
 void run_hook(Context& context, const config::ActionHook& hook, HookKind kind) {
   const auto fields = core::split_command_line(hook.command);
   context.log.debug("Executing {} hook for action {}: {}", kind_name(kind), hook.action,
-                    python_list(fields));
+                    core::python_list(fields));
   if (fields.empty()) {
     throw Error(ExitCode::action, fmt::format("The {} hook for action {} has an empty command.",
                                               kind_name(kind), hook.action));
@@ -40,7 +40,7 @@ void run_hook(Context& context, const config::ActionHook& hook, HookKind kind) {
     context.log.error("Hook failed, tail is: {}", tail_text(result.tail));
     throw Error(ExitCode::action,
                 fmt::format("Error ({}) executing {} hook for action {}: {}", result.exit_status,
-                            kind_name(kind), hook.action, python_list(fields)));
+                            kind_name(kind), hook.action, core::python_list(fields)));
   }
 }
 
@@ -54,7 +54,7 @@ void run_managed(const ActionItem& item) {
   throw Error(ExitCode::action,
               fmt::format("Managed action [{}] cannot run on {}: managed clients are not "
                           "available in this version of cback.",
-                          item.name, python_list(names)));
+                          item.name, core::python_list(names)));
 }
 
 void run_local(const ActionItem& item, Context& context) {

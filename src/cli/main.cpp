@@ -4,13 +4,13 @@
 #include <cback/cli/diagnostics.hpp>
 #include <cback/cli/execute.hpp>
 #include <cback/cli/options.hpp>
-#include <cback/cli/python_format.hpp>
 #include <cback/config/load.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/lock.hpp>
 #include <cback/core/log.hpp>
 #include <cback/core/process.hpp>
+#include <cback/core/python_format.hpp>
 #include <cback/core/stop.hpp>
 
 #include <clocale>
@@ -77,7 +77,7 @@ void log_start(core::Logger& log, const Options& options) {
 void log_plan(core::Logger& log, const ActionPlan& plan) {
   const bool index = plan.order.mode == config::OrderMode::index;
   log.info("Action ordering will use '{}' order mode.", index ? "index" : "dependency");
-  log.info("Action order will be: {}", python_list(plan.order.names));
+  log.info("Action order will be: {}", core::python_list(plan.order.names));
   for (const auto& warning : plan.warnings) {
     log.warning("{}", warning);
   }

@@ -1,5 +1,7 @@
 #include <cback/core/process.hpp>
 
+#include <cback/core/python_format.hpp>
+
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
 #include <cback/core/stop.hpp>
@@ -31,45 +33,6 @@ constexpr std::size_t k_read_size = 64 * 1024;
 // A "line" longer than this (binary output) is logged in pieces rather
 // than held in memory whole.
 constexpr std::size_t k_max_line = 64 * 1024;
-
-// ---- messages in the original's style (Python reprs of lists) -------------
-
-std::string python_repr(std::string_view text) {
-  const bool has_single = text.find('\'') != std::string_view::npos;
-  const bool has_double = text.find('"') != std::string_view::npos;
-  const char quote = has_single && !has_double ? '"' : '\'';
-  std::string out(1, quote);
-  for (const char c : text) {
-    if (c == '\\' || c == quote) {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-    } else {
-      out += c;
-    }
-  }
-  out += quote;
-  return out;
-}
-
-std::string python_list(std::vector<std::string>::const_iterator first,
-                        std::vector<std::string>::const_iterator last) {
-  std::string out = "[";
-  for (auto it = first; it != last; ++it) {
-    if (it != first) {
-      out += ", ";
-    }
-    out += python_repr(*it);
-  }
-  return out + "]";
-}
 
 // ---- environment ----------------------------------------------------------
 
@@ -344,8 +307,8 @@ Spawned spawn(std::vector<std::string> argv, const CommandRequest& request) {
 // (debug) and the output log, as the original writes it.
 void log_executing(Logger& log, const std::vector<std::string>& argv) {
   const std::string line =
-      fmt::format("Executing command {} with args {}.", python_list(argv.begin(), argv.begin() + 1),
-                  python_list(argv.begin() + 1, argv.end()));
+      fmt::format("Executing command {} with args {}.", python_list(std::span(argv).first(1)),
+                  python_list(std::span(argv).subspan(1)));
   log.debug("{}", line);
   log.output(line);
 }

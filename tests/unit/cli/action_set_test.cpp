@@ -1,7 +1,7 @@
 #include <cback/cli/action_order.hpp>
 #include <cback/cli/action_set.hpp>
-#include <cback/cli/python_format.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/python_format.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -87,7 +87,7 @@ TEST_CASE("Without extensions the built-ins run in index order", "[cli][actions]
       plan_actions(options_for({"purge", "collect", "store", "stage"}), base_config());
   CHECK(items_of(plan) == Names{"collect", "stage", "store", "purge"});
   CHECK(plan.order.mode == config::OrderMode::index);
-  CHECK(cback::cli::python_list(plan.order.names) ==
+  CHECK(cback::core::python_list(plan.order.names) ==
         "['initialize', 'rebuild', 'validate', 'collect', 'stage', 'store', 'purge']");
 }
 
@@ -286,14 +286,4 @@ TEST_CASE("Duplicate actions with -M run locally twice, then managed twice", "[c
   options.managed = true;
   CHECK(items_of(plan_actions(options, config)) ==
         Names{"collect", "collect", "collect@managed", "collect@managed"});
-}
-
-TEST_CASE("Python list formatting matches repr()", "[cli][format]") {
-  using cback::cli::python_list;
-  using cback::cli::python_repr;
-  CHECK(python_list({}) == "[]");
-  CHECK(python_list({"a", "b c"}) == "['a', 'b c']");
-  CHECK(python_repr("it's") == "\"it's\"");
-  CHECK(python_repr("say \"it's\"") == "'say \"it\\'s\"'");
-  CHECK(python_repr("a\\b\n") == "'a\\\\b\\n'");
 }

@@ -1,8 +1,8 @@
-#include <cback/cli/python_format.hpp>
+#include <cback/core/python_format.hpp>
 
 #include <fmt/format.h>
 
-namespace cback::cli {
+namespace cback::core {
 
 std::string python_repr(std::string_view text) {
   const bool has_single = text.find('\'') != std::string_view::npos;
@@ -30,12 +30,15 @@ std::string python_repr(std::string_view text) {
   return out;
 }
 
-std::string python_list(const std::vector<std::string>& items) {
+std::string python_list(std::span<const std::string> items) {
   std::string out = "[";
   for (std::size_t i = 0; i < items.size(); ++i) {
-    out += (i == 0 ? "" : ", ") + python_repr(items[i]);
+    if (i != 0) {
+      out += ", ";
+    }
+    out += python_repr(items[i]);
   }
   return out + "]";
 }
 
-} // namespace cback::cli
+} // namespace cback::core
