@@ -102,7 +102,7 @@ TEST_CASE("Debug implies output without changing the output flag", "[cli][option
   CHECK_FALSE(parse_options({"collect"}).wants_output());
 }
 
-TEST_CASE("--perf is a long-only switch", "[cli][options]") {
+TEST_CASE("The perf switch has a long form only", "[cli][options]") {
   CHECK(parse_options({"--perf", "collect"}).perf);
   CHECK(parse_options({"collect", "--perf"}).perf);
   CHECK_FALSE(parse_options({"collect"}).perf);
