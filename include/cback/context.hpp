@@ -3,6 +3,7 @@
 #include <cback/cli/options.hpp>
 #include <cback/config/model.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/perf.hpp>
 #include <cback/core/process.hpp>
 #include <cback/core/stop.hpp>
 
@@ -17,6 +18,7 @@ struct Context {
   core::Logger& log;
   core::CommandRunner& runner;
   core::StopFlag& stop;
+  core::PerfRecorder& perf; ///< timings for --perf (always filled, printed on request)
 };
 
 } // namespace cback

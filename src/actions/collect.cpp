@@ -73,6 +73,11 @@ collect::Manifest manifest_of(const CollectPlan& plan, std::vector<detail::ItemO
               std::back_inserter(manifest.archives));
     std::move(outcome.problems.begin(), outcome.problems.end(),
               std::back_inserter(manifest.problems));
+    // A failed item saved no state: its deletions are listed again next time.
+    for (auto& path : outcome.failure ? std::vector<std::string>{} : outcome.deleted) {
+      manifest.deleted.push_back(
+          collect::ManifestDeletion{plan.items[i].abs_path, std::move(path)});
+    }
     if (outcome.failure) {
       manifest.failed_items.push_back(collect::Problem{plan.items[i].abs_path, *outcome.failure});
     }
@@ -138,8 +143,11 @@ void run_collect_with(Context& context, const CollectPlan& plan, const ArchiveWr
   detail::ProgressPrinter progress(plan.progress);
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   const detail::ItemServices services{
-      plan, writer, log, context.stop, ownership, progress, std::max(1U, cores / plan.threads)};
+      plan,      writer,   log,          context.stop,
+      ownership, progress, context.perf, std::max(1U, cores / plan.threads)};
+  const core::Stopwatch watch;
   auto outcomes = collect_all(plan, services);
+  context.perf.add_stage_wall("collect", watch.elapsed());
   context.stop.check();
   for (const auto& outcome : outcomes) {
     if (outcome.interrupted) {

@@ -7,7 +7,9 @@
 #include <cback/core/log.hpp>
 #include <cback/core/stop.hpp>
 
+#include <algorithm>
 #include <exception>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -116,8 +118,14 @@ void write_unit(const CollectItem& item, const ArchiveUnit& unit, const ItemServ
   collect::ArchiveOptions options;
   options.mode = item.archive_mode;
   options.zstd_threads = services.compression_threads;
+  const core::Stopwatch watch;
   auto result = services.writer(unit.entries, services.plan.collect_dir / name, options,
                                 services.progress.for_archive(name, bytes));
+  outcome.perf.write += watch.elapsed();
+  outcome.perf.bytes_in += result.input_bytes;
+  outcome.perf.bytes_out += result.size;
+  outcome.perf.files += listed_files(unit);
+  outcome.perf.dirs += unit.entries.size() - listed_files(unit);
   if (services.ownership) {
     services.ownership->apply(result.path, log);
   }
@@ -156,6 +164,35 @@ collect::State load_previous(const std::string& path, collect::IncrementalPolicy
   return std::move(loaded.state);
 }
 
+// Whether `path` is `base` or lies below it.
+bool at_or_below(std::string_view path, std::string_view base) {
+  return path.starts_with(base) &&
+         (path.size() == base.size() || path[base.size()] == '/' || base.ends_with('/'));
+}
+
+// The paths gone since the state: each unit's change set compares its own
+// entries with the item's whole state, so a path is gone only when no unit
+// saw it. A path below one that could not be listed (`listing_problems`) is
+// not gone, only unseen: a restore must not delete it.
+std::vector<std::string> deleted_paths(const std::vector<std::vector<std::string>>& per_unit,
+                                       const std::vector<collect::Problem>& listing_problems) {
+  if (per_unit.empty()) {
+    return {};
+  }
+  std::vector<std::string> result = per_unit.front();
+  for (std::size_t i = 1; i < per_unit.size(); ++i) {
+    std::vector<std::string> common;
+    std::set_intersection(result.begin(), result.end(), per_unit[i].begin(), per_unit[i].end(),
+                          std::back_inserter(common));
+    result = std::move(common);
+  }
+  std::erase_if(result, [&](const std::string& path) {
+    return std::any_of(listing_problems.begin(), listing_problems.end(),
+                       [&](const collect::Problem& p) { return at_or_below(path, p.path); });
+  });
+  return result;
+}
+
 // Incremental: archive what changed in each unit, then, only once every
 // archive is committed, save the state, so that a run that dies or fails
 // before that leaves the state where it was.
@@ -169,9 +206,13 @@ void collect_incremental(const CollectItem& item, std::vector<ArchiveUnit> units
   const bool keep_previous =
       policy.cumulative == collect::Cumulative::yes && policy.reset == collect::Reset::no;
   collect::State next = keep_previous ? previous : collect::State{};
+  const std::vector<collect::Problem> listing_problems = outcome.problems;
+  std::vector<std::vector<std::string>> deleted;
   std::size_t unchanged = 0;
+  const core::Stopwatch watch;
   for (auto& unit : units) {
     auto changes = collect::detect_changes(unit.entries, previous, policy);
+    deleted.push_back(std::move(changes.deleted));
     for (auto& problem : changes.problems) {
       log.warning("Could not hash [{}]: {}", problem.path, problem.message);
       outcome.problems.push_back(std::move(problem));
@@ -184,7 +225,10 @@ void collect_incremental(const CollectItem& item, std::vector<ArchiveUnit> units
     unchanged += unit.entries.size() - changes.changed.size();
     unit = changed_part(unit, changes.changed);
   }
+  outcome.perf.walk += watch.elapsed();
   log.debug("Removed {} unchanged entries based on state [{}].", unchanged, state_path);
+  outcome.deleted = deleted_paths(deleted, listing_problems);
+  log.debug("{} paths are gone since state [{}].", outcome.deleted.size(), state_path);
   for (const auto& unit : units) {
     services.stop.check();
     write_unit(item, unit, services, outcome);
@@ -207,7 +251,9 @@ void collect_checked(const CollectItem& item, const ItemServices& services, Item
   if (!collect::should_collect(item.collect_mode, plan.full, plan.today_is_start)) {
     log.debug("The {} will not be backed up, per collect mode.", kind_name(item.type));
   } else {
+    const core::Stopwatch watch;
     auto units = list_item(item, outcome, log);
+    outcome.perf.walk += watch.elapsed();
     if (item.collect_mode == config::CollectMode::incr) {
       collect_incremental(item, std::move(units), services, outcome);
     } else {
@@ -236,6 +282,7 @@ ItemOutcome collect_item(const CollectItem& item, const ItemServices& services) 
   } catch (const std::exception& error) {
     outcome.failure = error.what();
   }
+  services.perf.add("collect", item.abs_path, outcome.perf);
   return outcome;
 }
 

@@ -7,6 +7,7 @@
 #include <cback/collect/items.hpp>
 #include <cback/collect/manifest.hpp>
 #include <cback/core/ownership.hpp>
+#include <cback/core/perf.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -48,18 +49,22 @@ struct ItemServices {
   const core::StopFlag& stop;
   const std::optional<core::Ownership>& ownership;
   ProgressPrinter& progress;
+  core::PerfRecorder& perf;
   unsigned compression_threads = 1;
 };
 
 struct ItemOutcome {
   std::vector<collect::ManifestArchive> archives; ///< committed, in write order
   std::vector<collect::Problem> problems;         ///< per path, already logged
+  std::vector<std::string> deleted;               ///< incremental: gone since the state, sorted
+  core::PerfSample perf;                          ///< walk and archive time, bytes, counts
   std::optional<std::string> failure;             ///< why the item failed
   bool interrupted = false;
 };
 
 /// Collects one item. Never throws: a failure is in the outcome (after the
-/// archives already committed for it), and so is a stop request.
+/// archives already committed for it), and so is a stop request. Adds the
+/// item's timings to services.perf (stage "collect").
 ItemOutcome collect_item(const collect::CollectItem& item, const ItemServices& services);
 
 /// The original's displayBytes: "512 bytes", "1.50 kB", "2.00 MB", "1.10 GB".

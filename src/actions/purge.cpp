@@ -61,17 +61,27 @@ void run_purge_at(Context& context, std::chrono::system_clock::time_point now) {
     throw Error(ExitCode::action, "Purge configuration is not properly filled in.");
   }
   const AgeBasis basis = age_basis_of(config.purge->age_basis);
+  const core::Stopwatch watch;
   for (const auto& dir : config.purge->dirs) {
     context.stop.check();
     require_directory(dir.abs_path);
+    const core::Stopwatch scan_watch;
     const PurgePlan plan = plan_purge(dir.abs_path, dir.retain_days, now, basis);
+    core::PerfSample sample;
+    sample.walk = scan_watch.elapsed();
     for (const auto& problem : plan.problems) {
       log.warning("Could not purge below [{}]: {}", problem.path, problem.message);
     }
+    const core::Stopwatch remove_watch;
     const PurgeCounts counts = execute(plan, log);
+    sample.write = remove_watch.elapsed();
+    sample.files = counts.files;
+    sample.dirs = counts.dirs;
+    context.perf.add("purge", dir.abs_path, sample);
     log.info("Purged {} files and {} directories from [{}] (retain days {}).", counts.files,
              counts.dirs, dir.abs_path, dir.retain_days);
   }
+  context.perf.add_stage_wall("purge", watch.elapsed());
   log.info("Executed the 'purge' action successfully.");
 }
 

@@ -149,7 +149,15 @@ int run_actions(core::Logger& log, const Options& options, const config::Config&
                 const ActionPlan& plan, core::StopFlag& stop) {
   core::install_stop_handlers(stop);
   core::CommandRunner runner(log, stop, path_resolver(config));
-  Context context{options, config, log, runner, stop};
+  core::PerfRecorder perf;
+  Context context{options, config, log, runner, stop, perf};
+  // The table comes at the end, also after a failed action: what was
+  // measured up to the failure is still worth seeing.
+  const auto print_perf = [&] {
+    if (options.perf && !perf.empty()) {
+      std::cout << perf.format_table() << std::flush;
+    }
+  };
   try {
     std::optional<core::RunLock> lock;
     const bool validate_only = options.actions == std::vector<std::string>{"validate"};
@@ -157,10 +165,13 @@ int run_actions(core::Logger& log, const Options& options, const config::Config&
       lock.emplace(*config.options->working_dir);
     }
     execute(plan, context);
+    print_perf();
     return code_of(ExitCode::ok);
   } catch (const Error& error) {
+    print_perf();
     return report(log, options, error);
   } catch (const std::exception& error) {
+    print_perf();
     log.error("Error executing backup: {}", error.what());
     return code_of(ExitCode::action);
   }

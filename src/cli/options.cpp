@@ -74,8 +74,12 @@ void set_mode(Options& options, const std::string& value) {
   options.given.mode = true;
 }
 
+// getopt's code for a switch without a short form: above every char, so it
+// never appears in the short option list.
+constexpr int k_perf_code = 0x100;
+
 struct Switch {
-  char short_name;
+  int short_name; ///< a char, or a code above 0xff for a long-only switch
   const char* long_name;
   bool takes_value;
   Apply apply;
@@ -100,6 +104,7 @@ constexpr std::array k_switches{
     Switch{'d', "debug", false, [](Options& o, const std::string&) { o.debug = true; }},
     Switch{'s', "stack", false, [](Options& o, const std::string&) { o.stack = true; }},
     Switch{'D', "diagnostics", false, [](Options& o, const std::string&) { o.diagnostics = true; }},
+    Switch{k_perf_code, "perf", false, [](Options& o, const std::string&) { o.perf = true; }},
 };
 
 const Switch* find_switch(int short_name) {
@@ -118,7 +123,10 @@ const Switch* find_switch(int short_name) {
 std::string short_options() {
   std::string result = "-:";
   for (const auto& entry : k_switches) {
-    result += entry.short_name;
+    if (entry.short_name > 0xff) {
+      continue;
+    }
+    result += static_cast<char>(entry.short_name);
     if (entry.takes_value) {
       result += ':';
     }
@@ -236,6 +244,7 @@ std::string argument_string(const Options& options) {
   flag(options.debug, "debug");
   flag(options.stack, "stack");
   flag(options.diagnostics, "diagnostics");
+  flag(options.perf, "perf");
   for (const auto& action : options.actions) {
     out += fmt::format("\"{}\" ", action);
   }
@@ -265,6 +274,7 @@ std::string usage_text() {
    -d, --debug        Write debugging information to the log (implies --output)
    -s, --stack        Also print where an error came from (a stack trace)
    -D, --diagnostics  Print runtime diagnostics to the screen and exit
+       --perf         Print a timing and throughput table at the end
 
  The following actions may be specified:
 

@@ -4,7 +4,9 @@
 
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -12,7 +14,7 @@ namespace cback::collect {
 
 namespace {
 
-constexpr std::string_view k_magic = "cback-manifest 1 ";
+constexpr std::string_view k_magic = "cback-manifest ";
 
 // Paths and reasons are bytes; escaping the control bytes (tab and newline
 // among them) keeps one record per line and lets a tab separate two fields.
@@ -86,22 +88,23 @@ std::optional<ManifestArchive> parse_archive(std::string_view rest) {
   return ManifestArchive{std::move(*name), *size, *digest};
 }
 
-// "<path>\t<reason>"
-std::optional<Problem> parse_problem(std::string_view rest) {
+// "<first>\t<second>", both escaped.
+std::optional<std::pair<std::string, std::string>> parse_pair(std::string_view rest) {
   const auto tab = rest.find('\t');
   if (tab == std::string_view::npos) {
     return std::nullopt;
   }
-  auto path = unescape(rest.substr(0, tab));
-  auto message = unescape(rest.substr(tab + 1));
-  if (!path || !message) {
+  auto first = unescape(rest.substr(0, tab));
+  auto second = unescape(rest.substr(tab + 1));
+  if (!first || !second) {
     return std::nullopt;
   }
-  return Problem{std::move(*path), std::move(*message)};
+  return std::pair{std::move(*first), std::move(*second)};
 }
 
-// One record line into `manifest`; false if it is not a valid record.
-bool parse_record(std::string_view line, Manifest& manifest) {
+// One record line of a manifest of `version` into `manifest`; false if it is
+// not a valid record.
+bool parse_record(std::string_view line, int version, Manifest& manifest) {
   const auto space = line.find(' ');
   if (space == std::string_view::npos) {
     return false;
@@ -115,20 +118,42 @@ bool parse_record(std::string_view line, Manifest& manifest) {
     }
     return archive.has_value();
   }
-  if (kind == "failed" || kind == "problem") {
-    auto problem = parse_problem(rest);
-    if (problem) {
-      (kind == "failed" ? manifest.failed_items : manifest.problems).push_back(std::move(*problem));
-    }
-    return problem.has_value();
+  const bool pair_kind =
+      kind == "failed" || kind == "problem" || (kind == "deleted" && version >= 2);
+  auto pair = pair_kind ? parse_pair(rest) : std::nullopt;
+  if (!pair) {
+    return false;
   }
-  return false;
+  auto& [first, second] = *pair;
+  if (kind == "deleted") {
+    manifest.deleted.push_back(ManifestDeletion{std::move(first), std::move(second)});
+  } else {
+    (kind == "failed" ? manifest.failed_items : manifest.problems)
+        .push_back(Problem{std::move(first), std::move(second)});
+  }
+  return true;
+}
+
+// "cback-manifest <version> <date>": the version (1 or 2) and the date.
+std::optional<int> parse_first_line(std::string_view line, Manifest& manifest) {
+  if (!line.starts_with(k_magic)) {
+    return std::nullopt;
+  }
+  line.remove_prefix(k_magic.size());
+  const auto space = line.find(' ');
+  const auto version = parse_number<int>(line.substr(0, space));
+  if (space == std::string_view::npos || !version || *version < 1 ||
+      *version > k_manifest_version) {
+    return std::nullopt;
+  }
+  manifest.date = std::string(line.substr(space + 1));
+  return version;
 }
 
 } // namespace
 
 std::string encode_manifest(const Manifest& manifest) {
-  std::string out = fmt::format("{}{}\n", k_magic, manifest.date);
+  std::string out = fmt::format("{}{} {}\n", k_magic, k_manifest_version, manifest.date);
   for (const auto& archive : manifest.archives) {
     out += fmt::format("archive {} {} {}\n", archive.size, to_hex(archive.sha256),
                        escape(archive.name));
@@ -139,8 +164,11 @@ std::string encode_manifest(const Manifest& manifest) {
   for (const auto& problem : manifest.problems) {
     out += fmt::format("problem {}\t{}\n", escape(problem.path), escape(problem.message));
   }
-  const auto count =
-      manifest.archives.size() + manifest.failed_items.size() + manifest.problems.size();
+  for (const auto& deletion : manifest.deleted) {
+    out += fmt::format("deleted {}\t{}\n", escape(deletion.item), escape(deletion.path));
+  }
+  const auto count = manifest.archives.size() + manifest.failed_items.size() +
+                     manifest.problems.size() + manifest.deleted.size();
   out += fmt::format("end {}\n", count);
   return out;
 }
@@ -150,6 +178,7 @@ tl::expected<Manifest, std::string> decode_manifest(std::string_view text) {
   std::size_t line_number = 0;
   std::size_t records = 0;
   bool ended = false;
+  int version = 0;
   while (!text.empty()) {
     const auto newline = text.find('\n');
     if (newline == std::string_view::npos) {
@@ -162,17 +191,18 @@ tl::expected<Manifest, std::string> decode_manifest(std::string_view text) {
       return tl::make_unexpected(fmt::format("line {}: text after the end line", line_number));
     }
     if (line_number == 1) {
-      if (!line.starts_with(k_magic)) {
-        return tl::make_unexpected("line 1: not a cback manifest (version 1)");
+      const auto first = parse_first_line(line, manifest);
+      if (!first) {
+        return tl::make_unexpected("line 1: not a cback manifest (version 1 or 2)");
       }
-      manifest.date = std::string(line.substr(k_magic.size()));
+      version = *first;
     } else if (line.starts_with("end ")) {
       if (parse_number<std::size_t>(line.substr(4)) != records) {
         return tl::make_unexpected(
             fmt::format("line {}: the count does not match the {} records", line_number, records));
       }
       ended = true;
-    } else if (parse_record(line, manifest)) {
+    } else if (parse_record(line, version, manifest)) {
       ++records;
     } else {
       return tl::make_unexpected(fmt::format("line {}: not a valid record", line_number));

@@ -69,12 +69,15 @@ ignore_file = ".cbignore"
 
   [[nodiscard]] fs::path src() const { return dir / "src"; }
 
-  RunResult collect(const char* day, RunOptions options = {}) const {
+  RunResult collect(const char* day, RunOptions options = {},
+                    const std::vector<std::string>& switches = {}) const {
     options.env.emplace_back(day);
     options.env.emplace_back("CBACK_IO=posix");
-    return run(
-        {cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), "collect"},
-        options);
+    std::vector<std::string> argv{cback_binary(), "-c", config.string(), "-l",
+                                  (dir / "cback.log").string()};
+    argv.insert(argv.end(), switches.begin(), switches.end());
+    argv.emplace_back("collect");
+    return run(argv, options);
   }
 
   [[nodiscard]] fs::path archive(const fs::path& item, cback::config::ArchiveMode mode) const {
@@ -225,6 +228,53 @@ TEST_CASE("The second day of an incremental collect archives only the changed fi
   const auto prefix = pool.src().relative_path().string();
   CHECK(tar_list(archive) == std::vector<std::string>{prefix, prefix + "/sub", prefix + "/sub/c"});
   CHECK(pool.collected());
+}
+
+TEST_CASE("The manifest of the second incremental day names the file removed since the first",
+          "[integration][collect][incr]") {
+  Pool pool;
+  pool.configure(dir_item(pool.src(), "incr", "tar"));
+  pool.dir.write("src/a", "a");
+  pool.dir.write("src/sub/gone", "g");
+  REQUIRE(pool.collect(k_monday).exit_code == 0);
+
+  fs::remove(pool.src() / "sub/gone");
+  const auto result = pool.collect(k_tuesday);
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto manifest = cback::collect::load_manifest(pool.dir / "collect/cback.manifest");
+  REQUIRE(manifest.has_value());
+  CHECK(manifest->date == "2026-12-01");
+  CHECK(manifest->deleted == std::vector<cback::collect::ManifestDeletion>{
+                                 {pool.src().string(), (pool.src() / "sub/gone").string()}});
+  CHECK(read_file(pool.dir / "collect/cback.manifest").find("\ndeleted ") != std::string::npos);
+}
+
+TEST_CASE("cback --perf collect prints a timing table naming the item and its bytes",
+          "[integration][collect][perf]") {
+  Pool pool;
+  pool.configure(dir_item(pool.src(), "daily", "tar"));
+  pool.dir.write("src/a", std::string(4096, 'a'));
+  const auto result = pool.collect(k_monday, {}, {"--perf"});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.out.find("Performance of collect:") != std::string::npos);
+  std::istringstream lines(result.out);
+  std::string line;
+  bool found = false;
+  while (std::getline(lines, line)) {
+    if (line.starts_with(pool.src().string() + " ")) {
+      found = true;
+      std::istringstream fields(line.substr(pool.src().string().size()));
+      double walk = 0;
+      double write = 0;
+      std::uint64_t bytes_in = 0;
+      fields >> walk >> write >> bytes_in;
+      CHECK(bytes_in == 4096);
+    }
+  }
+  CHECK(found);
+  CHECK(pool.collect(k_tuesday).out.find("Performance") == std::string::npos);
 }
 
 TEST_CASE("A collect killed with SIGKILL leaves no finished archive and no advanced state",

@@ -33,6 +33,7 @@ struct Options {
   bool debug = false;               ///< -d --debug
   bool stack = false;               ///< -s --stack
   bool diagnostics = false;         ///< -D --diagnostics
+  bool perf = false;                ///< --perf (long only): timing table on stdout at the end
   std::vector<std::string> actions; ///< in command-line order, duplicates kept
   GivenValues given;
 

@@ -2,9 +2,10 @@
 
 // The collect manifest, `cback.manifest` in collect_dir: what one collect
 // run wrote (each archive with its size and SHA-256), which items failed and
-// which paths had problems. Stage and store read it to verify the archives
-// they move. The format is docs/state-format.md ("Collect manifest"); the
-// file is written atomically.
+// which paths had problems, and which paths of incremental items were
+// deleted since the state they were compared with. Stage and store read it
+// to verify the archives they move; a restore reads the deleted paths. The
+// format is docs/manifest.md; the file is written atomically.
 
 #include <cback/collect/digest.hpp>
 #include <cback/collect/problem.hpp>
@@ -28,11 +29,25 @@ struct ManifestArchive {
   bool operator==(const ManifestArchive&) const = default;
 };
 
+/// A path of an incremental item that was in the state it was compared with
+/// and is gone now (deleted, renamed away or newly excluded): a restore that
+/// extracts the week's archives in order removes it afterwards.
+struct ManifestDeletion {
+  std::string item; ///< the item's configured path
+  std::string path; ///< the deleted path
+  bool operator==(const ManifestDeletion&) const = default;
+};
+
+/// The version encode_manifest writes; decode_manifest also reads version 1
+/// (no deleted records).
+inline constexpr int k_manifest_version = 2;
+
 struct Manifest {
   std::string date;                      ///< the collect's day, YYYY-MM-DD
   std::vector<ManifestArchive> archives; ///< written by this run
   std::vector<Problem> failed_items;     ///< item path, why it failed
   std::vector<Problem> problems;         ///< per-path problems of items that were collected
+  std::vector<ManifestDeletion> deleted; ///< incremental items, item order, paths sorted
   bool operator==(const Manifest&) const = default;
 };
 

@@ -109,6 +109,7 @@ struct Fixture {
   core::Logger log;
   core::StopFlag stop;
   core::CommandRunner runner{log, stop};
+  core::PerfRecorder perf;
   std::ostringstream screen;
   FakeWriter fake;
 
@@ -154,7 +155,7 @@ struct Fixture {
 
   /// Runs collect on `day`, with the fake writer.
   void collect_on(year_month_day day) {
-    Context context{options, config, log, runner, stop};
+    Context context{options, config, log, runner, stop, perf};
     run_collect_with(context, plan_collect(context, day), fake.writer());
   }
 
@@ -225,6 +226,32 @@ TEST_CASE("An incremental item archives what changed since the last collect",
     f.collect_on(k_wednesday);
     CHECK(f.fake.entries_of(f.archive("tree"), base).size() == 4);
   }
+}
+
+TEST_CASE("The manifest lists the paths an incremental item lost since the last collect",
+          "[actions][collect][incr]") {
+  Fixture f;
+  f.add_dir("tree", config::CollectMode::incr);
+  f.add_dir("full", config::CollectMode::daily);
+  f.tmp.write("src/tree/a", "a");
+  f.tmp.write("src/tree/gone", "g");
+  f.tmp.write("src/tree/old/c", "c");
+  f.tmp.write("src/full/x", "x");
+  f.collect_on(k_monday);
+  CHECK(manifest_in(f).deleted.empty());
+
+  fs::remove(f.src("tree/gone"));
+  fs::remove_all(f.src("tree/old"));
+  fs::remove(f.src("full/x"));
+  f.collect_on(k_tuesday);
+  const auto item = f.src("tree").string();
+  CHECK(manifest_in(f).deleted ==
+        std::vector<collect::ManifestDeletion>{{item, f.src("tree/gone").string()},
+                                               {item, f.src("tree/old").string()},
+                                               {item, f.src("tree/old/c").string()}});
+
+  f.collect_on(k_wednesday);
+  CHECK(manifest_in(f).deleted.empty());
 }
 
 TEST_CASE("A failed archive leaves the incremental state where it was",
@@ -353,7 +380,7 @@ TEST_CASE("Content change detection ignores a touch that leaves the content as i
 TEST_CASE("Collect needs the options and collect sections and at least one item",
           "[actions][collect]") {
   Fixture f;
-  Context context{f.options, f.config, f.log, f.runner, f.stop};
+  Context context{f.options, f.config, f.log, f.runner, f.stop, f.perf};
   CHECK_THROWS_AS(plan_collect(context, k_monday), Error); // no items
   f.config.collect.reset();
   try {

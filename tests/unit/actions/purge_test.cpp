@@ -34,6 +34,7 @@ struct Fixture {
   core::Logger log;
   core::StopFlag stop;
   core::CommandRunner runner{log, stop};
+  core::PerfRecorder perf;
   std::ostringstream screen;
 
   Fixture() {
@@ -51,7 +52,7 @@ struct Fixture {
     config.purge->dirs.push_back(dir);
   }
   void purge() {
-    Context context{options, config, log, runner, stop};
+    Context context{options, config, log, runner, stop, perf};
     run_purge_at(context, k_now);
   }
 };

@@ -102,6 +102,14 @@ TEST_CASE("Debug implies output without changing the output flag", "[cli][option
   CHECK_FALSE(parse_options({"collect"}).wants_output());
 }
 
+TEST_CASE("The perf switch has a long form only", "[cli][options]") {
+  CHECK(parse_options({"--perf", "collect"}).perf);
+  CHECK(parse_options({"collect", "--perf"}).perf);
+  CHECK_FALSE(parse_options({"collect"}).perf);
+  CHECK(usage_error({"--perf=yes", "collect"}) == "option --perf must not have an argument");
+  CHECK(cback::cli::usage_text().find("       --perf ") != std::string::npos);
+}
+
 TEST_CASE("Unknown switches and missing values are usage errors", "[cli][options]") {
   CHECK(usage_error({"-x", "collect"}) == "option -x not recognized");
   CHECK(usage_error({"--bogus", "collect"}) == "option --bogus not recognized");
@@ -188,6 +196,8 @@ TEST_CASE("The options string is the original's normalized long form", "[cli][op
         "--mode 600 --output --debug --stack \"purge\" ");
   CHECK(argument_string(parse_options({"-M", "-h", "-V", "-D"})) ==
         "--help --version --managed --diagnostics ");
+  CHECK(argument_string(parse_options({"--perf", "-b", "collect"})) ==
+        "--verbose --perf \"collect\" ");
 }
 
 TEST_CASE("Usage and version texts name cback and its defaults", "[cli][options]") {

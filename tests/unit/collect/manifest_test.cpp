@@ -15,6 +15,8 @@ Manifest sample() {
   manifest.archives.push_back({"home-anna_smith.tar.zst", 0, sha256("")});
   manifest.failed_items.push_back({"/srv/gone", "Path [/srv/gone] does not exist."});
   manifest.problems.push_back({"/home/a\tb\nc\\d", "Permission denied"});
+  manifest.deleted.push_back({"/home", "/home/anna/old\tnotes"});
+  manifest.deleted.push_back({"/home", "/home/bob"});
   return manifest;
 }
 
@@ -27,7 +29,7 @@ TEST_CASE("A manifest reads back as it was written", "[collect][manifest]") {
 
 TEST_CASE("The manifest format is one line per record with escaped paths", "[collect][manifest]") {
   const auto text = encode_manifest(sample());
-  CHECK(text == "cback-manifest 1 2026-11-30\n"
+  CHECK(text == "cback-manifest 2 2026-11-30\n"
                 "archive 1234 " +
                     to_hex(sha256("etc")) +
                     " etc.tar.gz\n"
@@ -36,14 +38,29 @@ TEST_CASE("The manifest format is one line per record with escaped paths", "[col
                     " home-anna_smith.tar.zst\n"
                     "failed /srv/gone\tPath [/srv/gone] does not exist.\n"
                     "problem /home/a\\x09b\\x0ac\\\\d\tPermission denied\n"
-                    "end 4\n");
+                    "deleted /home\t/home/anna/old\\x09notes\n"
+                    "deleted /home\t/home/bob\n"
+                    "end 6\n");
+}
+
+TEST_CASE("A version 1 manifest still reads, without deleted records", "[collect][manifest]") {
+  const auto decoded = decode_manifest("cback-manifest 1 2026-11-30\n"
+                                       "failed /srv/gone\tgone\n"
+                                       "end 1\n");
+  REQUIRE(decoded.has_value());
+  CHECK(decoded->date == "2026-11-30");
+  CHECK(decoded->failed_items == std::vector<Problem>{{"/srv/gone", "gone"}});
+  CHECK(decoded->deleted.empty());
+  CHECK(decode_manifest("cback-manifest 1 x\ndeleted /home\t/home/bob\nend 1\n").error() ==
+        "line 2: not a valid record");
+  CHECK_FALSE(decode_manifest("cback-manifest 3 x\nend 0\n").has_value());
 }
 
 TEST_CASE("A damaged manifest is refused with the line at fault", "[collect][manifest]") {
   const auto good = encode_manifest(sample());
   SECTION("wrong magic") {
     CHECK(decode_manifest("cback-state 1\nend 0\n").error() ==
-          "line 1: not a cback manifest (version 1)");
+          "line 1: not a cback manifest (version 1 or 2)");
   }
   SECTION("cut short") {
     CHECK(decode_manifest(good.substr(0, good.size() - 6)).error() ==
