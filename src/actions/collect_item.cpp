@@ -209,6 +209,7 @@ void collect_incremental(const CollectItem& item, std::vector<ArchiveUnit> units
   const std::vector<collect::Problem> listing_problems = outcome.problems;
   std::vector<std::vector<std::string>> deleted;
   std::size_t unchanged = 0;
+  std::size_t changed = 0;
   const core::Stopwatch watch;
   for (auto& unit : units) {
     auto changes = collect::detect_changes(unit.entries, previous, policy);
@@ -223,6 +224,7 @@ void collect_incremental(const CollectItem& item, std::vector<ArchiveUnit> units
       }
     }
     unchanged += unit.entries.size() - changes.changed.size();
+    changed += changes.changed.size();
     unit = changed_part(unit, changes.changed);
   }
   outcome.perf.walk += watch.elapsed();
@@ -232,6 +234,14 @@ void collect_incremental(const CollectItem& item, std::vector<ArchiveUnit> units
   for (const auto& unit : units) {
     services.stop.check();
     write_unit(item, unit, services, outcome);
+  }
+  // Rewriting a state identical to the one on disk only costs time (and an
+  // fsync): a cumulative week keeps its state, and when every listed entry
+  // matched its fingerprint and as many were listed as were stored, `next`
+  // is exactly what was loaded.
+  if (keep_previous || (!previous.empty() && changed == 0 && next.size() == previous.size())) {
+    log.debug("State [{}] is unchanged: {} entries.", state_path, next.size());
+    return;
   }
   if (auto saved = collect::save_state(state_path, next); !saved) {
     log.error("Failed to write state [{}] to disk: {}", state_path, saved.error());
