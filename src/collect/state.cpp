@@ -1,6 +1,7 @@
 #include <cback/collect/state.hpp>
 
-#include "atomic_write.hpp"
+#include <cback/core/atomic_file.hpp>
+#include <cback/core/error.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -222,7 +223,14 @@ LoadedState load_state(const std::string& path) {
 }
 
 tl::expected<void, std::string> save_state(const std::string& path, const State& state) {
-  return detail::write_file_atomically(path, encode_state(state));
+  try {
+    core::AtomicFile file(path);
+    file.write(encode_state(state));
+    file.commit();
+    return {};
+  } catch (const Error& error) {
+    return tl::unexpected(std::string(error.what()));
+  }
 }
 
 } // namespace cback::collect

@@ -2,19 +2,16 @@
 // of either format (legacy Cedar Backup XML or TOML).
 
 #include <cback/config/load.hpp>
+#include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
 #include <cback/version.hpp>
 
 #include <fmt/format.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fcntl.h>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -76,40 +73,6 @@ Command parse_arguments(const std::vector<std::string_view>& args) {
   return command;
 }
 
-/// Writes `text` to `path` through `path.partial`, synced and renamed, so a
-/// crash never leaves a half-written file under the final name.
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::string partial = path + ".partial";
-  const auto fail = [&](const char* step) {
-    const int error = errno;
-    ::unlink(partial.c_str());
-    throw cback::Error(cback::ExitCode::action,
-                       fmt::format("cannot {} {}: {}", step, path, std::strerror(error)));
-  };
-  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    fail("create");
-  }
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t wrote = ::write(fd, text.data() + done, text.size() - done);
-    if (wrote < 0 && errno == EINTR) {
-      continue;
-    }
-    if (wrote < 0) {
-      ::close(fd);
-      fail("write");
-    }
-    done += static_cast<std::size_t>(wrote);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    fail("sync");
-  }
-  if (::rename(partial.c_str(), path.c_str()) != 0) {
-    fail("rename onto");
-  }
-}
-
 int run(const Command& command) {
   switch (command.verb) {
   case Verb::help:
@@ -125,7 +88,11 @@ int run(const Command& command) {
   case Verb::convert: {
     const std::string text = cback::config::to_toml(cback::config::load(command.file));
     if (command.out) {
-      write_atomically(*command.out, text);
+      // Through OUT.partial, synced and renamed: a crash never leaves a
+      // half-written file under the final name.
+      cback::core::AtomicFile file(*command.out, 0644);
+      file.write(text);
+      file.commit();
     } else {
       fmt::print("{}", text);
     }
