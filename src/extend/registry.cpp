@@ -51,7 +51,9 @@ const BuiltinExtension* find(std::string_view name) {
 
 } // namespace
 
-std::span<const BuiltinExtension> builtin_extensions() { return k_extensions; }
+std::span<const BuiltinExtension> builtin_extensions() {
+  return k_extensions;
+}
 
 const BuiltinExtension* resolve(const config::ExtendedAction& action) {
   if (!action.module) {

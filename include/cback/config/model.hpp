@@ -35,9 +35,16 @@ enum class PeerType { local, remote };
 enum class IgnoreFailures { none, all, daily, weekly };
 /// The original's media plus DVD-R/RW and BD-R/RE (new).
 enum class MediaType {
-  cdr_74, cdrw_74, cdr_80, cdrw_80,
-  dvd_plus_r, dvd_plus_rw, dvd_minus_r, dvd_minus_rw,
-  bd_r, bd_re,
+  cdr_74,
+  cdrw_74,
+  cdr_80,
+  cdrw_80,
+  dvd_plus_r,
+  dvd_plus_rw,
+  dvd_minus_r,
+  dvd_minus_rw,
+  bd_r,
+  bd_re,
 };
 enum class DeviceType { cdwriter, dvdwriter, bdwriter };
 enum class BlankMode { daily, weekly };
@@ -71,8 +78,9 @@ struct Dependencies {
 };
 
 struct ExtendedAction {
-  std::string name;                    ///< the action name on the command line
-  std::optional<std::string> module;   ///< legacy "CedarBackup3.extend.X"; absent in TOML = built-in `name`
+  std::string name; ///< the action name on the command line
+  std::optional<std::string>
+      module; ///< legacy "CedarBackup3.extend.X"; absent in TOML = built-in `name`
   std::optional<std::string> function; ///< legacy "executeAction"
   std::optional<int> index;            ///< required in index mode
   std::optional<Dependencies> depends; ///< required in dependency mode (may be empty)
@@ -111,11 +119,11 @@ struct Options {
   std::optional<std::string> rsh_command;
   std::optional<std::string> cback_command;
   std::optional<std::vector<std::string>> managed_actions;
-  std::vector<CommandOverride> overrides;          ///< XML <override>
-  std::vector<ActionHook> pre_action_hooks;       ///< XML <pre_action_hook>
-  std::vector<ActionHook> post_action_hooks;      ///< XML <post_action_hook>
-  std::optional<std::string> identity_file;       ///< new: SSH key for every remote peer
-  std::optional<std::string> known_hosts_file;    ///< new: known_hosts for every remote peer
+  std::vector<CommandOverride> overrides;      ///< XML <override>
+  std::vector<ActionHook> pre_action_hooks;    ///< XML <pre_action_hook>
+  std::vector<ActionHook> post_action_hooks;   ///< XML <post_action_hook>
+  std::optional<std::string> identity_file;    ///< new: SSH key for every remote peer
+  std::optional<std::string> known_hosts_file; ///< new: known_hosts for every remote peer
   Where where;
   bool operator==(const Options&) const = default;
 };
@@ -181,7 +189,7 @@ struct Collect {
   std::optional<CollectMode> collect_mode;
   std::optional<ArchiveMode> archive_mode;
   std::optional<std::string> ignore_file;
-  Exclusions exclude; ///< rel_path is not allowed at this level
+  Exclusions exclude;             ///< rel_path is not allowed at this level
   std::vector<CollectFile> files; ///< XML <file>
   std::vector<CollectDir> dirs;   ///< XML <dir>
   Where where;
@@ -281,8 +289,8 @@ struct SubversionRepositoryDir {
 struct SubversionConfig {
   std::optional<CollectMode> collect_mode;
   std::optional<CompressMode> compress_mode;
-  std::vector<SubversionRepository> repositories;        ///< XML <repository>
-  std::vector<SubversionRepositoryDir> repository_dirs;  ///< XML <repository_dir>
+  std::vector<SubversionRepository> repositories;       ///< XML <repository>
+  std::vector<SubversionRepositoryDir> repository_dirs; ///< XML <repository_dir>
   Where where;
   bool operator==(const SubversionConfig&) const = default;
 };
