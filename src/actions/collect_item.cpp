@@ -218,7 +218,9 @@ void collect_incremental(const CollectItem& item, std::vector<ArchiveUnit> units
       log.warning("Could not hash [{}]: {}", problem.path, problem.message);
       outcome.problems.push_back(std::move(problem));
     }
-    if (!keep_previous) {
+    if (!keep_previous && units.size() == 1) {
+      next = std::move(changes.next);
+    } else if (!keep_previous) {
       for (const auto& [path, print] : changes.next.entries()) {
         next.put(path, print);
       }

@@ -36,8 +36,17 @@ ChangeSet detect_changes(std::vector<Entry> entries, const State& previous,
   const State& base = policy.reset == Reset::yes ? k_empty : previous;
   const bool keep_base = policy.cumulative == Cumulative::yes && policy.reset == Reset::no;
   ChangeSet result;
+  // A path of `base` is gone when no entry matched it. Without a kept base,
+  // `next` holds every listed path and answers that; with one, the listed
+  // paths are remembered here. When every base path was matched, nothing
+  // is gone and neither is consulted.
   StringSet seen;
-  seen.reserve(entries.size());
+  if (keep_base) {
+    seen.reserve(entries.size());
+  } else {
+    result.next.reserve(entries.size());
+  }
+  std::size_t matched = 0;
   for (auto& entry : entries) {
     auto print = Fingerprint::of(entry);
     if (policy.basis == ChangeBasis::content && entry.kind == EntryKind::file) {
@@ -47,18 +56,24 @@ ChangeSet detect_changes(std::vector<Entry> entries, const State& previous,
         result.problems.push_back(Problem{entry.path, digest.error()});
       }
     }
-    seen.insert(entry.path);
-    const bool skip = unchanged(print, base.find(entry.path), policy.basis);
-    if (!keep_base) {
+    const Fingerprint* before = base.find(entry.path);
+    matched += before != nullptr ? 1 : 0;
+    const bool skip = unchanged(print, before, policy.basis);
+    if (keep_base) {
+      seen.insert(entry.path);
+    } else {
       result.next.put(entry.path, print);
     }
     if (!skip) {
       result.changed.push_back(std::move(entry));
     }
   }
-  for (const auto& [path, print] : base.entries()) {
-    if (!seen.contains(path)) {
-      result.deleted.push_back(path);
+  if (matched != base.size()) {
+    for (const auto& [path, print] : base.entries()) {
+      const bool listed = keep_base ? seen.contains(path) : result.next.find(path) != nullptr;
+      if (!listed) {
+        result.deleted.push_back(path);
+      }
     }
   }
   std::sort(result.deleted.begin(), result.deleted.end());

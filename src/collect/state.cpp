@@ -148,6 +148,10 @@ void State::put(std::string path, Fingerprint fingerprint) {
   m_entries.insert_or_assign(std::move(path), fingerprint);
 }
 
+bool State::add(std::string path, Fingerprint fingerprint) {
+  return m_entries.try_emplace(std::move(path), fingerprint).second;
+}
+
 std::string encode_state(const State& state) {
   std::vector<const std::pair<const std::string, Fingerprint>*> sorted;
   sorted.reserve(state.size());
@@ -176,6 +180,7 @@ tl::expected<State, std::string> decode_state(std::string_view text) {
   }
   text.remove_prefix(k_magic.size() + 1);
   State state;
+  state.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')));
   for (std::size_t number = 2; !text.empty(); ++number) {
     const auto newline = text.find('\n');
     if (newline == std::string_view::npos) {
@@ -194,10 +199,9 @@ tl::expected<State, std::string> decode_state(std::string_view text) {
     if (!parsed) {
       return tl::unexpected(fmt::format("line {}: {}", number, parsed.error()));
     }
-    if (state.find(parsed->first) != nullptr) {
+    if (!state.add(std::move(parsed->first), parsed->second)) {
       return tl::unexpected(fmt::format("line {}: duplicate path", number));
     }
-    state.put(std::move(parsed->first), parsed->second);
   }
   return tl::unexpected(std::string("truncated: no end line"));
 }

@@ -35,6 +35,10 @@ class State {
 public:
   [[nodiscard]] const Fingerprint* find(const std::string& path) const;
   void put(std::string path, Fingerprint fingerprint);
+  /// Adds `path` unless it is present; false when it was.
+  bool add(std::string path, Fingerprint fingerprint);
+  /// Room for `count` paths without rehashing.
+  void reserve(std::size_t count) { m_entries.reserve(count); }
   [[nodiscard]] std::size_t size() const { return m_entries.size(); }
   [[nodiscard]] bool empty() const { return m_entries.empty(); }
   [[nodiscard]] const std::unordered_map<std::string, Fingerprint>& entries() const {
