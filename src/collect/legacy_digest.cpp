@@ -1,10 +1,10 @@
 #include <cback/collect/legacy_digest.hpp>
 
+#include <cback/core/read_file.hpp>
+
 #include <charconv>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -258,13 +258,11 @@ tl::expected<LegacyDigestMap, std::string> parse_legacy_digest(std::string_view 
 }
 
 tl::expected<LegacyDigestMap, std::string> load_legacy_digest(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const auto content = core::read_file(path);
+  if (!content) {
     return tl::unexpected(fmt::format("cannot read [{}]", path));
   }
-  std::ostringstream content;
-  content << in.rdbuf();
-  auto parsed = parse_legacy_digest(content.str());
+  auto parsed = parse_legacy_digest(*content);
   if (!parsed) {
     return tl::unexpected(fmt::format("[{}]: {}", path, parsed.error()));
   }

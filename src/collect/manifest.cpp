@@ -1,11 +1,10 @@
 #include <cback/collect/manifest.hpp>
 
 #include <cback/core/atomic_file.hpp>
+#include <cback/core/read_file.hpp>
 
 #include <charconv>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
@@ -215,13 +214,11 @@ tl::expected<Manifest, std::string> decode_manifest(std::string_view text) {
 }
 
 tl::expected<Manifest, std::string> load_manifest(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const auto content = core::read_file(path);
+  if (!content) {
     return tl::make_unexpected(fmt::format("Cannot read manifest [{}].", path.string()));
   }
-  std::ostringstream content;
-  content << in.rdbuf();
-  auto manifest = decode_manifest(content.str());
+  auto manifest = decode_manifest(*content);
   if (!manifest) {
     return tl::make_unexpected(
         fmt::format("Manifest [{}] is not valid: {}", path.string(), manifest.error()));

@@ -2,12 +2,11 @@
 
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/read_file.hpp>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -207,19 +206,15 @@ tl::expected<State, std::string> decode_state(std::string_view text) {
 }
 
 LoadedState load_state(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int error = errno;
-    if (error == ENOENT) {
+  const auto content = core::read_file(path);
+  if (!content) {
+    if (content.error() == std::errc::no_such_file_or_directory) {
       return {};
     }
-    return {State{},
-            Problem{path, fmt::format("cannot read incremental state: {}",
-                                      std::error_code(error, std::generic_category()).message())}};
+    return {State{}, Problem{path, fmt::format("cannot read incremental state: {}",
+                                               content.error().message())}};
   }
-  std::ostringstream content;
-  content << in.rdbuf();
-  auto state = decode_state(content.str());
+  auto state = decode_state(*content);
   if (!state) {
     return {State{}, Problem{path, "corrupt incremental state, starting afresh: " + state.error()}};
   }

@@ -5,14 +5,14 @@
 
 #include "schemas.hpp"
 
+#include <cback/core/read_file.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <tuple>
-#include <unistd.h>
 
 namespace cback::config {
 namespace {
@@ -29,29 +29,6 @@ std::string join(const Problems& problems) {
 }
 
 constexpr std::string_view k_utf8_bom = "\xEF\xBB\xBF";
-
-/// The whole content of `path`, or an errno value.
-int read_all(const std::filesystem::path& path, std::string& content) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return errno;
-  }
-  char buffer[65536];
-  int error = 0;
-  while (true) {
-    const ssize_t got = ::read(fd, buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
-    if (got <= 0) {
-      error = got < 0 ? errno : 0;
-      break;
-    }
-    content.append(buffer, static_cast<std::size_t>(got));
-  }
-  ::close(fd);
-  return error;
-}
 
 } // namespace
 
@@ -108,13 +85,13 @@ Config parse(std::string_view content, const std::string& name) {
 }
 
 Config load(const std::filesystem::path& path) {
-  std::string content;
-  if (const int error = read_all(path, content); error != 0) {
+  const auto content = core::read_file(path);
+  if (!content) {
     throw InvalidConfig(
-        {Problem{Location{path.string()},
-                 fmt::format("cannot read the configuration file: {}", std::strerror(error))}});
+        {Problem{Location{path.string()}, fmt::format("cannot read the configuration file: {}",
+                                                      std::strerror(content.error().value()))}});
   }
-  return parse(content, path.string());
+  return parse(*content, path.string());
 }
 
 std::string to_toml(const Config& config) {
