@@ -13,7 +13,12 @@ build_packages=(
 test_packages=(
   clang libclang-rt-14-dev       # libFuzzer for the config fuzz targets
   cedar-backup3                  # the original, for its sample config and benchmarks
-  xorriso openssh-server openssh-client zstd tar time
+  xorriso genisoimage            # independent readers of written images (xorriso, isoinfo)
+  openssh-server openssh-client  # the loopback sshd peers are staged from
+  iproute2                       # tc netem for the slow-link stage benchmark
+  postgresql mariadb-server mariadb-client   # real database servers for the extensions
+  subversion grepmail gnupg bzip2            # tools the extensions drive
+  zstd tar time
 )
 
 want=("${build_packages[@]}")

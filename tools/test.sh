@@ -20,6 +20,15 @@ step "build (Release, -Werror)"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCBACK_WERROR=ON >/dev/null
 cmake --build build/release -j"$jobs"
 
+step "test servers (sshd, PostgreSQL, MariaDB, ...)"
+servers=$root/build/servers
+trap 'bash "$root/tools/servers.sh" stop "$servers"' EXIT
+bash tools/servers.sh start "$servers"
+set -a
+# shellcheck disable=SC1091
+source "$servers/env"
+set +a
+
 step "tests (Release)"
 (cd build/release && ctest --output-on-failure -j"$jobs")
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cback::test {
@@ -33,5 +34,7 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options = 
 std::string cback_binary();
 /// The cback-config binary under test (set by CMake).
 std::string cback_config_binary();
+/// A program built from src/tools (e.g. "cback-span"), next to cback.
+std::string tool_binary(std::string_view name);
 
 } // namespace cback::test

@@ -5,6 +5,8 @@
 
 #include <cback/io/backend.hpp>
 
+#include "support/parts.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -19,11 +21,6 @@
 #include <unistd.h>
 
 namespace cback::test {
-
-inline bool running_in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string_view(ci) == "true";
-}
 
 /// The backend for `preference` (uring or posix). When io_uring is
 /// unavailable here the uring variant is skipped with a warning, except

@@ -1,0 +1,71 @@
+#pragma once
+
+// One authenticated SSH connection to a remote peer (libssh). Shared by the
+// stage action (SFTP, peer/sftp_*) and by managed clients (exec channels).
+// Host keys are always verified against a known_hosts file; authentication
+// is by key only, never by password.
+
+#include <cback/config/model.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct ssh_session_struct; // libssh's ssh_session
+
+namespace cback::peer {
+
+/// Where and how to reach a remote peer. Built from the configuration by
+/// endpoint_for(); tests fill it directly.
+struct SshEndpoint {
+  std::string peer_name;                       ///< for messages: "Peer [name]: ..."
+  std::string host;                            ///< default: the peer's name
+  int port = 22;                               ///< default 22
+  std::string user;                            ///< the peer's backup_user (or options')
+  std::optional<std::string> identity_file;    ///< default: ~/.ssh/id_* of the running user
+  std::optional<std::string> known_hosts_file; ///< default: ~/.ssh/known_hosts
+  bool accept_new_host_key = false;            ///< add an unknown key instead of failing
+  bool compression = false;                    ///< SSH compression (slow links)
+  std::chrono::seconds connect_timeout{30};
+  std::chrono::seconds io_timeout{120};        ///< no progress for this long = failure
+};
+
+/// The endpoint of `peer`: its fields, then the <options> defaults, then the
+/// backup user's ~/.ssh/config (libssh reads it), then the built-in defaults.
+SshEndpoint endpoint_for(const config::Config& config, const config::Peer& peer);
+
+/// Output of a remote command, line by line, as it arrives.
+using LineSink = std::function<void(std::string_view line, bool from_stderr)>;
+
+class SshSession {
+public:
+  /// Connects, verifies the host key and authenticates with the key.
+  /// Throws cback::Error (ExitCode::action) naming the peer and the cause:
+  /// unreachable host, timeout, unknown host key, CHANGED host key,
+  /// key refused.
+  static SshSession connect(const SshEndpoint& endpoint);
+
+  SshSession(SshSession&&) noexcept;
+  SshSession& operator=(SshSession&&) noexcept;
+  ~SshSession();
+
+  /// Runs `command` in an exec channel, feeding its stdout/stderr lines to
+  /// `sink`; returns the remote exit status. Throws cback::Error when the
+  /// connection fails.
+  int exec(const std::string& command, const LineSink& sink);
+
+  /// The underlying libssh session (for SFTP). Owned by this object.
+  ssh_session_struct* native() const;
+
+  const SshEndpoint& endpoint() const;
+
+private:
+  struct State;
+  explicit SshSession(std::unique_ptr<State> state);
+  std::unique_ptr<State> m_state;
+};
+
+} // namespace cback::peer
