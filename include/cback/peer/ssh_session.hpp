@@ -6,6 +6,7 @@
 // is by key only, never by password.
 
 #include <cback/config/model.hpp>
+#include <cback/core/stop.hpp>
 
 #include <chrono>
 #include <functional>
@@ -30,7 +31,10 @@ struct SshEndpoint {
   bool accept_new_host_key = false;            ///< add an unknown key instead of failing
   bool compression = false;                    ///< SSH compression (slow links)
   std::chrono::seconds connect_timeout{30};
-  std::chrono::seconds io_timeout{120};        ///< no progress for this long = failure
+  std::chrono::seconds io_timeout{120}; ///< no progress for this long = failure
+  /// The ~/.ssh directory whose config, default keys and known_hosts apply
+  /// (the backup user's when cback runs as root); unset = the running user's.
+  std::optional<std::string> ssh_dir;
 };
 
 /// The endpoint of `peer`: its fields, then the <options> defaults, then the
@@ -56,6 +60,13 @@ public:
   /// `sink`; returns the remote exit status. Throws cback::Error when the
   /// connection fails.
   int exec(const std::string& command, const LineSink& sink);
+
+  /// As exec() above; when `stop` is requested the channel is closed and
+  /// cback::Error(ExitCode::interrupted) is thrown. A silent command may
+  /// run for any time: each io_timeout of silence a keep-alive probe is
+  /// sent, and a connection that cannot take it is an error. A command
+  /// killed by a signal returns -1.
+  int exec(const std::string& command, const LineSink& sink, const core::StopFlag& stop);
 
   /// The underlying libssh session (for SFTP). Owned by this object.
   ssh_session_struct* native() const;
