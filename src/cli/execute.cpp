@@ -3,6 +3,7 @@
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/python_format.hpp>
+#include <cback/peer/managed.hpp>
 
 #include <fmt/format.h>
 
@@ -44,19 +45,6 @@ void run_hook(Context& context, const config::ActionHook& hook, HookKind kind) {
   }
 }
 
-// Managed clients need the SSH layer, which is not built yet: say so rather
-// than pretend the remote action ran.
-void run_managed(const ActionItem& item) {
-  std::vector<std::string> names;
-  for (const auto& peer : item.peers) {
-    names.push_back(peer.name);
-  }
-  throw Error(ExitCode::action,
-              fmt::format("Managed action [{}] cannot run on {}: managed clients are not "
-                          "available in this version of cback.",
-                          item.name, core::python_list(names)));
-}
-
 void run_local(const ActionItem& item, Context& context) {
   context.log.debug("Executing [{}] action.", item.name);
   run_hooks(context, item.pre_hooks, HookKind::pre_action);
@@ -74,16 +62,21 @@ void run_hooks(Context& context, const std::vector<config::ActionHook>& hooks, H
   }
 }
 
+// A failed managed client does not stop the run (as in the original): the
+// remaining items run, and the run fails with exit 6 at the end.
 void execute(const ActionPlan& plan, Context& context) {
+  std::vector<peer::ManagedFailure> managed_failures;
   for (const auto& item : plan.items) {
     context.stop.check();
     if (item.target == Target::managed) {
-      run_managed(item);
+      auto failures = peer::run_managed_action(context, item.name, item.peers);
+      managed_failures.insert(managed_failures.end(), failures.begin(), failures.end());
     } else {
       run_local(item, context);
     }
   }
   context.stop.check();
+  peer::throw_if_failed(managed_failures);
 }
 
 } // namespace cback::cli
