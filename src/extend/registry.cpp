@@ -2,6 +2,8 @@
 
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
+#include <cback/extend/mysql.hpp>
+#include <cback/extend/postgresql.hpp>
 
 #include <array>
 #include <fmt/format.h>
@@ -30,8 +32,8 @@ constexpr char k_amazons3[] = "amazons3";
 
 constexpr std::array k_extensions{
     BuiltinExtension{k_sysinfo, 99, &not_available<k_sysinfo>},
-    BuiltinExtension{k_mysql, 99, &not_available<k_mysql>},
-    BuiltinExtension{k_postgresql, 99, &not_available<k_postgresql>},
+    BuiltinExtension{k_mysql, 99, &run_mysql},
+    BuiltinExtension{k_postgresql, 99, &run_postgresql},
     BuiltinExtension{k_subversion, 99, &not_available<k_subversion>},
     BuiltinExtension{k_mbox, 99, &not_available<k_mbox>},
     BuiltinExtension{k_encrypt, 299, &not_available<k_encrypt>},
