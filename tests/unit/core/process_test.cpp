@@ -99,6 +99,16 @@ bool process_gone(pid_t pid) {
   return close != std::string::npos && line.size() > close + 2 && line[close + 2] == 'Z';
 }
 
+/// SIGKILL is delivered asynchronously: a killed process may still be
+/// scheduled for a moment after kill() returns, the more so on a loaded
+/// machine. Polls until it is gone, up to 10 s.
+bool process_dies(pid_t pid) {
+  for (int i = 0; i < 1000 && !process_gone(pid); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  return process_gone(pid);
+}
+
 pid_t read_pid(const std::filesystem::path& path) {
   return static_cast<pid_t>(std::stol(cback::test::read_file(path)));
 }
@@ -293,7 +303,7 @@ TEST_CASE("A timeout kills the child's whole process group", "[core][process]") 
   CHECK(result.tail[0] == "started");
   CHECK(result.tail[1].find("timed out") != std::string::npos);
   REQUIRE(std::filesystem::exists(pid_file));
-  CHECK(process_gone(read_pid(pid_file)));
+  CHECK(process_dies(read_pid(pid_file)));
 }
 
 TEST_CASE("A child that ignores SIGTERM is killed after the grace period", "[core][process]") {
