@@ -111,12 +111,12 @@ void cancel(Drive& drive, Prepared& prepared, core::Logger& log) {
   }
 }
 
-WriteOpts write_options(Drive& drive, const SessionSpec& spec, burn::burn_disc* disc,
-                        bool overwriteable) {
+WriteOpts write_options(Drive& drive, const SessionSpec& spec, burn::burn_disc* disc, bool multi) {
   WriteOpts opts(burn::burn_write_opts_new(drive.handle()));
   burn::burn_write_opts_set_perform_opc(opts.get(), 0);
-  // Keep write-once media appendable for the next day's session.
-  burn::burn_write_opts_set_multi(opts.get(), overwriteable ? 0 : 1);
+  // Keep sequential optical media appendable for the next day's session;
+  // overwriteable media and stdio files have no such state.
+  burn::burn_write_opts_set_multi(opts.get(), multi ? 1 : 0);
   burn::burn_write_opts_set_underrun_proof(opts.get(), 1);
   if (spec.write_type == WriteType::tao) {
     burn::burn_write_opts_set_write_type(opts.get(), burn::BURN_WRITE_TAO, burn::BURN_BLOCK_MODE1);
@@ -213,6 +213,9 @@ std::int64_t image_size(Drive& drive, const SessionSpec& spec, core::Logger& log
 WriteReport write_session(Drive& drive, const SessionSpec& spec, core::Logger& log,
                           const core::StopFlag* stop, const WriteObserver& observer) {
   const MediumState state = drive.state();
+  log.debug("Writing to [{}]: {} bytes of FIFO, speed {} kB/s.", drive.address(), spec.fifo_size,
+            spec.speed_kbs.value_or(0));
+  burn::burn_drive_set_speed(drive.handle(), 0, spec.speed_kbs.value_or(0));
   Prepared prepared = prepare(drive, spec, false, log);
   WriteReport report;
   report.image_bytes = prepared.bytes;
@@ -227,12 +230,12 @@ WriteReport write_session(Drive& drive, const SessionSpec& spec, core::Logger& l
   }
   WriteOpts opts;
   try {
-    opts = write_options(drive, spec, prepared.disc.get(), state.overwriteable);
+    const bool multi = !state.overwriteable && !drive.is_stdio();
+    opts = write_options(drive, spec, prepared.disc.get(), multi);
   } catch (...) {
     cancel(drive, prepared, log);
     throw;
   }
-  burn::burn_drive_set_speed(drive.handle(), 0, spec.speed_kbs.value_or(0));
   burn::isoburn_disc_write(opts.get(), prepared.disc.get());
   bool cancelled = false;
   watch(drive, report, stop, observer, cancelled);

@@ -196,3 +196,39 @@ TEST_CASE("Verification names files missing from the disc", "[media]") {
   CHECK_THROWS_WITH(verify_session(address_of(image), {{day, "2026/11/23"}}, log),
                     Catch::Contains("[2026/11/23/peer3/late.tar] is missing on the disc"));
 }
+
+TEST_CASE("A write that runs out of space fails with the system's reason", "[media]") {
+  TempDir dir;
+  const fs::path day = make_day(dir, "day1", "MARKER", 200'000);
+  cback::core::Logger log;
+  // /dev/full takes no byte: every write fails with ENOSPC.
+  Drive drive = Drive::grab("stdio:/dev/full");
+  CHECK_THROWS_WITH(write_session(drive, spec_for(day, "2026/11/23", "CEDAR BACKUP"), log),
+                    Catch::Contains("No space left on device") &&
+                        Catch::Contains("stdio:/dev/full"));
+}
+
+TEST_CASE("A write reports its FIFO samples and statistics", "[media]") {
+  TempDir dir;
+  const fs::path day = make_day(dir, "day1", "MARKER", 1'500'000);
+  SessionSpec spec = spec_for(day, "2026/11/23", "CEDAR BACKUP");
+  spec.fifo_size = 256 * 1024;
+  spec.speed_kbs = 1385; // DVD 1x (libburn does not throttle stdio: files)
+  cback::core::Logger log;
+  Drive drive = Drive::grab(address_of(dir / "disc.iso"));
+  std::vector<WriteSample> samples;
+  const WriteReport report =
+      write_session(drive, spec, log, nullptr, [&](const WriteSample& s) { samples.push_back(s); });
+  // A fast write may finish before the first poll; every sample seen must
+  // be consistent.
+  for (const auto& sample : samples) {
+    CHECK(sample.fifo_fill >= 0);
+    CHECK(sample.fifo_fill <= sample.fifo_size);
+    CHECK(sample.written <= report.image_bytes + 2048);
+  }
+  CHECK(report.fifo_size == 256 * 1024);
+  CHECK(report.fifo_min_fill >= 0);
+  CHECK(report.fifo_min_fill <= 256 * 1024);
+  CHECK(report.image_bytes > 1'500'000);
+  CHECK(report.duration.count() > 0.0);
+}
