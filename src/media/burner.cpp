@@ -40,7 +40,11 @@ SessionSpec make_spec(const BurnerOptions& options, const BurnRequest& request) 
   return spec;
 }
 
-void log_write(core::Logger& log, const std::string& device, const WriteReport& report) {
+// An empty FIFO means the drive waited for data. A burner then risks an
+// underrun; an image file just waits (libburn does not throttle it, so it
+// outruns any source), which is worth a note, not a warning.
+void log_write(core::Logger& log, const std::string& device, const WriteReport& report,
+               bool burner) {
   const double seconds = std::max(report.duration.count(), 1e-6);
   log.info("Wrote a session of {} bytes to [{}] at byte {} in {:.1f} s ({:.1f} MB/s).",
            report.image_bytes, device, report.start_byte, report.duration.count(),
@@ -53,7 +57,11 @@ void log_write(core::Logger& log, const std::string& device, const WriteReport& 
   } else {
     log.info("Drive buffer: not reported by [{}].", device);
   }
-  if (report.fifo_empty_count > 0) {
+  if (report.fifo_empty_count > 0 && !burner) {
+    log.info("The FIFO ran empty {} time(s): the image file [{}] took data faster than it "
+             "was produced.",
+             report.fifo_empty_count, device);
+  } else if (report.fifo_empty_count > 0) {
     log.warning("The FIFO ran empty {} time(s) while writing to [{}]: the drive waited for "
                 "data (a buffer underrun on a real burner without protection). A larger "
                 "store fifo_size or a slower drive_speed avoids it.",
@@ -172,11 +180,13 @@ BurnResult burn(const BurnerOptions& options, const BurnRequest& request, core::
   const MediumState ready = drive->state();
   spec.available = result.available = available_bytes(traits(options.media_type), ready);
   spec.write_type = write_type_for(ready);
+  const bool first_session = result.new_disc || ready.status == DiscStatus::blank;
   log.info("Writing {} to [{}] as {} ({} bytes available).",
-           result.new_disc ? "a new disc" : "an added session", options.device, request.label,
+           first_session ? "a new disc" : "an added session", options.device, request.label,
            result.available);
+  const bool burner = !drive->is_stdio();
   result.write = write_session(*drive, spec, log, stop);
-  log_write(log, options.device, result.write);
+  log_write(log, options.device, result.write, burner);
   refresh_media(*drive, options.tray);
   drive.reset();
   if (request.verify) {
