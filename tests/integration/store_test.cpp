@@ -288,3 +288,24 @@ TEST_CASE("A disc that fills up during the write fails with ENOSPC and is not ma
   CHECK_THAT(result.out + result.err, Catch::Contains("No space left on device"));
   CHECK_FALSE(fs::exists(pool.day_dir("2026-11-24") / "cback.store"));
 }
+
+TEST_CASE("blank_behavior starts a new disc when the free space is within the factor",
+          "[integration][store]") {
+  if (!readers_available()) {
+    return;
+  }
+  // 4.4 GiB free for an image of about 150 kB: a ratio near 30 000.
+  for (const auto& [factor, sessions] : {std::pair{"1000000", 1U}, std::pair{"1", 2U}}) {
+    StorePool pool;
+    pool.store_extra =
+        fmt::format("[store.blank_behavior]\nmode = \"daily\"\nfactor = \"{}\"\n", factor);
+    pool.stage_day("2026-11-24", "TUESDAY");
+    pool.stage_day("2026-11-25", "WEDNESDAY");
+    REQUIRE(pool.run({"store"}, "2026-11-24").exit_code == 0);
+    const RunResult second = pool.run({"store"}, "2026-11-25");
+    INFO(second.out << second.err << pool.log());
+    REQUIRE(second.exit_code == 0);
+    CHECK(iso::toc(pool.image).size() == sessions);
+    CHECK(pool.log().find("Blanking factor") != std::string::npos);
+  }
+}
