@@ -156,6 +156,7 @@ bool decide_new_disc(const NewDisc& rule, std::int64_t available, std::int64_t i
 BurnResult burn(const BurnerOptions& options, const BurnRequest& request, core::Logger& log,
                 const core::StopFlag* stop) {
   BurnResult result;
+  refuse_mounted_device(options.device);
   std::optional<Drive> drive;
   drive.emplace(Drive::grab(options.device));
   result.before = drive->state();

@@ -7,6 +7,11 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
 namespace cback::media {
 namespace {
 
@@ -16,7 +21,39 @@ void pause_for(TrayControl& tray, const std::optional<int>& seconds) {
   }
 }
 
+std::string resolved(const std::string& path) {
+  std::error_code error;
+  const auto canonical = std::filesystem::canonical(path, error);
+  return error ? path : canonical.string();
+}
+
 } // namespace
+
+bool listed_as_mounted(const std::string& device, std::string_view mounts) {
+  const std::string real = resolved(device);
+  std::istringstream lines{std::string(mounts)};
+  std::string line;
+  while (std::getline(lines, line)) {
+    const std::string source = line.substr(0, line.find(' '));
+    if (source == device || source == real ||
+        (source.starts_with("/") && resolved(source) == real)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void refuse_mounted_device(const std::string& device) {
+  if (device.starts_with("stdio:")) {
+    return;
+  }
+  std::ifstream file("/proc/self/mounts");
+  const std::string mounts{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  if (listed_as_mounted(device, mounts)) {
+    throw Error(ExitCode::action,
+                fmt::format("Device [{}] is mounted; unmount it before writing.", device));
+  }
+}
 
 void refresh_media(TrayControl& tray, const TrayPolicy& policy) {
   // Decided once: a released drive cannot say whether it can eject.

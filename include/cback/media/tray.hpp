@@ -9,6 +9,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace cback::media {
 
@@ -48,6 +49,14 @@ enum class Preparation {
 /// the write: no medium, a closed disc, a written write-once disc for a new
 /// disc, or a configured rewritable type on a medium that cannot be erased.
 Preparation prepare_for(const MediumState& state, bool new_disc, const std::string& device);
+
+/// True when `mounts` (the text of /proc/self/mounts) lists `device`, by
+/// its path or by the path it resolves to (reference §4.3 step 5: a
+/// mounted device is never written).
+bool listed_as_mounted(const std::string& device, std::string_view mounts);
+
+/// Throws cback::Error(action) when a device path (not stdio:) is mounted.
+void refuse_mounted_device(const std::string& device);
 
 /// check_media (reference §4.3 step 2): rewritable media must carry a
 /// "CEDAR BACKUP" label; write-once media may be unlabelled but not carry

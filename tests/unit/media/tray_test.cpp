@@ -189,3 +189,13 @@ TEST_CASE("The volume label is the original's", "[media]") {
   CHECK(is_backup_label("CEDAR BACKUP 03-JAN-2027"));
   CHECK_FALSE(is_backup_label("BACKUP"));
 }
+
+TEST_CASE("A device listed in the mount table is recognised by path", "[media][tray]") {
+  const std::string mounts = "/dev/sda1 / ext4 rw 0 0\n"
+                             "/dev/sr0 /media/cdrom iso9660 ro 0 0\n"
+                             "tmpfs /tmp tmpfs rw 0 0\n";
+  CHECK(listed_as_mounted("/dev/sr0", mounts));
+  CHECK_FALSE(listed_as_mounted("/dev/sr1", mounts));
+  CHECK_FALSE(listed_as_mounted("/dev/sr1", ""));
+  CHECK_NOTHROW(refuse_mounted_device("stdio:/dev/sda1"));
+}
