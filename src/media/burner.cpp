@@ -186,7 +186,7 @@ BurnResult burn(const BurnerOptions& options, const BurnRequest& request, core::
            first_session ? "a new disc" : "an added session", options.device, request.label,
            result.available);
   const bool burner = !drive->is_stdio();
-  result.write = write_session(*drive, spec, log, stop);
+  result.write = write_session(*drive, spec, log, stop, request.observer);
   log_write(log, options.device, result.write, burner);
   refresh_media(*drive, options.tray);
   drive.reset();

@@ -49,7 +49,8 @@ struct BurnRequest {
   std::vector<Graft> grafts;
   std::string label; ///< the volume id
   NewDisc new_disc;
-  bool verify = false; ///< check_data
+  bool verify = false;    ///< check_data
+  WriteObserver observer; ///< optional: sees the write every 10 ms (progress, FIFO plots)
 };
 
 struct BurnResult {
