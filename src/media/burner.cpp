@@ -153,8 +153,8 @@ bool decide_new_disc(const NewDisc& rule, std::int64_t available, std::int64_t i
   return false;
 }
 
-BurnResult burn(const BurnerOptions& options, const BurnRequest& request, core::Logger& log,
-                const core::StopFlag* stop) {
+BurnResult write_to_medium(const BurnerOptions& options, const BurnRequest& request,
+                           core::Logger& log, const core::StopFlag* stop) {
   BurnResult result;
   refuse_mounted_device(options.device);
   std::optional<Drive> drive;

@@ -80,7 +80,7 @@ bool decide_new_disc(const NewDisc& rule, std::int64_t available, std::int64_t i
 
 /// Performs the write. Throws cback::Error naming the device; when it
 /// throws before the write began, the medium is untouched.
-BurnResult burn(const BurnerOptions& options, const BurnRequest& request, core::Logger& log,
-                const core::StopFlag* stop = nullptr);
+BurnResult write_to_medium(const BurnerOptions& options, const BurnRequest& request,
+                           core::Logger& log, const core::StopFlag* stop = nullptr);
 
 } // namespace cback::media
