@@ -127,7 +127,7 @@ TEST_CASE("Three daily sessions are appended, then the starting day starts a new
   CHECK_FALSE(fs::exists(pool.dir / "monday/2026/11/24"));
 }
 
-TEST_CASE("--full writes a new disc of today's directory, even one already stored",
+TEST_CASE("With --full store writes a new disc of today's directory, even one already stored",
           "[integration][store]") {
   if (!readers_available()) {
     return;

@@ -62,7 +62,7 @@ TEST_CASE("A directory without cback.stage is not a candidate", "[store]") {
   CHECK_THROWS(select_staging_day(dir.path(), k_tuesday, Full::no));
 }
 
-TEST_CASE("--full takes today's directory even when stored", "[store]") {
+TEST_CASE("With --full store takes today's directory even when stored", "[store]") {
   TempDir dir;
   stage(dir, "2026/11/24", true);
   stage(dir, "2026/11/23");
