@@ -47,7 +47,9 @@ struct SessionSpec {
   WriteType write_type = WriteType::automatic; ///< tao for CD multisession
 };
 
-/// One look at the write in progress (every poll, about 10 ms apart).
+/// One look at the write in progress (every poll, about 10 ms apart). The
+/// observer runs on the calling thread and must not throw: the drive is
+/// writing while it runs.
 struct WriteSample {
   std::chrono::duration<double> elapsed{};
   std::int64_t written = 0;   ///< bytes the drive has taken
