@@ -9,6 +9,7 @@
 
 #include <sys/mount.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -319,4 +320,40 @@ TEST_CASE("blank_behavior starts a new disc when the free space is within the fa
     CHECK(iso::toc(pool.image).size() == sessions);
     CHECK(pool.log().find("Blanking factor") != std::string::npos);
   }
+}
+
+TEST_CASE("check_data fails the store naming a file whose bytes changed on the disc",
+          "[integration][store]") {
+  if (!readers_available()) {
+    return;
+  }
+  StorePool pool;
+  pool.store_extra = "check_data = true\nfifo_size = \"64 KB\"\n";
+  pool.stage_day("2026-11-24", "FLIP-THIS-BYTE", 4'000'000);
+  // A second writer flips a byte of etc.tar in the image as soon as it has
+  // reached the file, well before the write of the rest of it ends and the
+  // session is read back. A flip that comes too late (the store passed) is
+  // tried again on a fresh image.
+  RunResult result;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    fs::remove(pool.image);
+    fs::remove(pool.day_dir("2026-11-24") / "cback.store");
+    std::atomic<bool> done{false};
+    std::thread flipper([&] {
+      while (!done && !iso::flip_byte(pool.image, "FLIP-THIS-BYTE:")) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+    result = pool.run({"store"}, "2026-11-24");
+    done = true;
+    flipper.join();
+    if (result.exit_code != 0) {
+      break;
+    }
+  }
+  INFO(result.out << result.err << pool.log());
+  CHECK(result.exit_code == 6);
+  CHECK_THAT(result.out + result.err,
+             Catch::Contains("[2026/11/24/peer1/etc.tar] does not match its recorded MD5"));
+  CHECK_FALSE(fs::exists(pool.day_dir("2026-11-24") / "cback.store"));
 }
