@@ -1,7 +1,10 @@
 #include <cback/actions/action.hpp>
 
 #include <cback/actions/collect.hpp>
+#include <cback/actions/initialize.hpp>
 #include <cback/actions/purge.hpp>
+#include <cback/actions/rebuild.hpp>
+#include <cback/actions/store.hpp>
 #include <cback/actions/validate.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
@@ -33,11 +36,11 @@ constexpr char k_initialize[] = "initialize";
 constexpr std::array k_builtins{
     BuiltinAction{k_collect, 100, true, &run_collect},
     BuiltinAction{k_stage, 200, true, &not_available<k_stage>},
-    BuiltinAction{k_store, 300, true, &not_available<k_store>},
+    BuiltinAction{k_store, 300, true, &run_store},
     BuiltinAction{k_purge, 400, true, &run_purge},
-    BuiltinAction{k_rebuild, 0, false, &not_available<k_rebuild>},
+    BuiltinAction{k_rebuild, 0, false, &run_rebuild},
     BuiltinAction{"validate", 0, false, &run_validate},
-    BuiltinAction{k_initialize, 0, false, &not_available<k_initialize>},
+    BuiltinAction{k_initialize, 0, false, &run_initialize},
     BuiltinAction{"all", 0, false, nullptr},
 };
 

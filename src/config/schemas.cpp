@@ -272,6 +272,8 @@ const Schema<Store>& schema_of<Store>() {
           scalar("refresh_media_delay", &Store::refresh_media_delay, c::integer(0, k_max)),
           scalar("eject_delay", &Store::eject_delay, c::integer(0, k_max)),
           table("blank_behavior", &Store::blank_behavior),
+          scalar("fifo_size", &Store::fifo_size, c::bytes()),
+          scalar("allow_failed_peers", &Store::allow_failed_peers, c::boolean()),
       }};
   return schema;
 }

@@ -1,6 +1,7 @@
 #include <cback/extend/registry.hpp>
 
 #include <cback/context.hpp>
+#include <cback/extend/capacity.hpp>
 #include <cback/core/error.hpp>
 #include <cback/extend/mysql.hpp>
 #include <cback/extend/postgresql.hpp>
@@ -38,7 +39,7 @@ constexpr std::array k_extensions{
     BuiltinExtension{k_mbox, 99, &not_available<k_mbox>},
     BuiltinExtension{k_encrypt, 299, &not_available<k_encrypt>},
     BuiltinExtension{k_split, 299, &not_available<k_split>},
-    BuiltinExtension{k_capacity, 299, &not_available<k_capacity>},
+    BuiltinExtension{k_capacity, 299, &run_capacity},
     BuiltinExtension{k_amazons3, 201, &not_available<k_amazons3>},
 };
 

@@ -216,11 +216,11 @@ TEST_CASE("A failing pre-action hook exits 6 and the action does not run", "[int
   CHECK(contains(pool.logged(), "Cedar Backup run completed with status 6."));
 }
 
-TEST_CASE("An action that is not available yet exits 6", "[integration][cli]") {
+TEST_CASE("An action that cannot run exits 6", "[integration][cli]") {
   Pool pool(hook("initialize", "true"));
   const auto result = pool.cback({"initialize"});
   CHECK(result.exit_code == 6);
-  CHECK(contains(result.out, "The initialize action is not available in this version of cback."));
+  CHECK(contains(result.out, "The initialize action needs the options and store sections."));
 }
 
 TEST_CASE("The stack of an error is printed with --stack", "[integration][cli]") {

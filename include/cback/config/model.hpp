@@ -228,6 +228,8 @@ struct Store {
   std::optional<BlankBehavior> blank_behavior;
   std::optional<int> refresh_media_delay;
   std::optional<int> eject_delay;
+  std::optional<ByteQuantity> fifo_size; ///< new; default: about 10 s at the nominal speed
+  bool allow_failed_peers = false;       ///< new: store a day whose stage had failed peers
   Where where;
   bool operator==(const Store&) const = default;
 };

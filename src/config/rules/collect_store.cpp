@@ -126,6 +126,17 @@ void check_blank_behavior(const Store& store, Problems& problems) {
   }
 }
 
+// libisoburn's FIFO takes 64 KiB to 1 GiB.
+void check_fifo_size(const Store& store, Problems& problems) {
+  constexpr double k_min = 64.0 * 1024;
+  constexpr double k_max = 1024.0 * 1024 * 1024;
+  if (store.fifo_size && (store.fifo_size->bytes < k_min || store.fifo_size->bytes > k_max)) {
+    report(
+        problems, store.where,
+        fmt::format("fifo_size must be between 64 KB and 1 GB, not [{}].", store.fifo_size->text));
+  }
+}
+
 } // namespace
 
 std::optional<double> parse_float(std::string_view text) {
@@ -175,6 +186,7 @@ void check_store(const Config& config, Problems& problems) {
   // with a warning at run time, and so do we.
   check_media_fits_device(*config.store, problems);
   check_blank_behavior(*config.store, problems);
+  check_fifo_size(*config.store, problems);
 }
 
 } // namespace cback::config::rules

@@ -1,0 +1,91 @@
+#pragma once
+
+// Writes one session: an ISO 9660 image (Rock Ridge, Joliet, MD5 of the
+// session and of every file) of a list of directories, each grafted at its
+// own point, streamed by libisofs through a FIFO into the drive. No image
+// is ever written to a temporary file. On a medium that already holds
+// sessions the previous tree is loaded and the new session adds to it
+// (libisoburn's growing); on a blank medium it is the first session.
+//
+// The image size is known before a byte is written: an image larger than
+// the space the caller allows is refused with the numbers and the medium is
+// left untouched.
+
+#include <cback/media/drive.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cback::core {
+class Logger;
+class StopFlag;
+} // namespace cback::core
+
+namespace cback::media {
+
+/// The contents of `source` appear at /`graft_point` on the disc
+/// ("2026/11/27", no leading slash). A graft point that already exists in
+/// the previous session is replaced.
+struct Graft {
+  std::filesystem::path source;
+  std::string graft_point;
+};
+
+enum class WriteType { automatic, tao };
+
+struct SessionSpec {
+  std::vector<Graft> grafts;
+  std::string volume_id;                       ///< at most 32 characters
+  std::int64_t fifo_size = 0;                  ///< bytes; libisoburn allows 64 KiB .. 1 GiB
+  std::optional<int> speed_kbs;                ///< write speed in kB/s; nullopt = the drive's best
+  std::int64_t available = 0;                  ///< bytes the image may take; more is refused
+  WriteType write_type = WriteType::automatic; ///< tao for CD multisession
+};
+
+/// One look at the write in progress (every poll, about 10 ms apart). The
+/// observer runs on the calling thread and must not throw: the drive is
+/// writing while it runs.
+struct WriteSample {
+  std::chrono::duration<double> elapsed{};
+  std::int64_t written = 0;   ///< bytes the drive has taken
+  std::int64_t fifo_fill = 0; ///< bytes waiting in the FIFO
+  std::int64_t fifo_size = 0;
+  std::int64_t buffer_fill = 0; ///< bytes in the drive's buffer (0 on stdio)
+  std::int64_t buffer_capacity = 0;
+};
+using WriteObserver = std::function<void(const WriteSample&)>;
+
+/// What the write did. The FIFO figures are sampled while the drive wrote
+/// (libisoburn keeps its FIFO to itself); the drive buffer minimum comes
+/// from libburn's own count.
+struct WriteReport {
+  std::int64_t image_bytes = 0;
+  std::int64_t start_byte = 0; ///< where the session starts on the medium
+  std::int64_t fifo_size = 0;
+  std::int64_t fifo_min_fill = 0;
+  int fifo_empty_count = 0; ///< times the FIFO was seen empty while writing
+  std::optional<std::int64_t> buffer_min_fill;
+  std::int64_t buffer_capacity = 0;
+  std::chrono::duration<double> duration{};
+};
+
+/// Builds the image of `spec` on the medium in `drive` and writes it as a
+/// new session (a new disc if the medium is blank or grabbed as blank).
+/// Throws cback::Error(action) naming the device: "Media does not contain
+/// enough capacity ..." before writing when the image exceeds
+/// spec.available, or the library's reasons (such as "No space left on
+/// device") when the write fails; Error(interrupted) when `stop` is
+/// requested (the write is cancelled).
+WriteReport write_session(Drive& drive, const SessionSpec& spec, core::Logger& log,
+                          const core::StopFlag* stop = nullptr, const WriteObserver& observer = {});
+
+/// The size in bytes the image of `spec` would have on the medium in
+/// `drive` (nothing is written).
+std::int64_t image_size(Drive& drive, const SessionSpec& spec, core::Logger& log);
+
+} // namespace cback::media

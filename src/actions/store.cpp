@@ -1,0 +1,86 @@
+#include <cback/actions/store.hpp>
+
+#include <cback/context.hpp>
+#include <cback/core/error.hpp>
+#include <cback/core/perf.hpp>
+#include <cback/media/label.hpp>
+
+#include <fmt/format.h>
+
+namespace cback::actions {
+namespace {
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) {
+    text += text.empty() ? name : ", " + name;
+  }
+  return text;
+}
+
+// The original stores a day whose stage failed for some peers without
+// noticing (reference §15 quirk 4); cback refuses unless told otherwise.
+void check_stage_status(const Context& context, const StagingDay& selected) {
+  std::vector<std::string> failed;
+  try {
+    failed = failed_peers(selected.dir);
+  } catch (const Error& error) {
+    if (!context.config.store->allow_failed_peers) {
+      throw;
+    }
+    context.log.warning("{} Storing anyway (allow_failed_peers).", error.what());
+    return;
+  }
+  if (failed.empty()) {
+    return;
+  }
+  if (!context.config.store->allow_failed_peers) {
+    throw Error(ExitCode::action,
+                fmt::format("The stage of [{}] failed for peer(s) {}; not storing an incomplete "
+                            "day (set allow_failed_peers = Y in [store] to store it anyway).",
+                            selected.dir.string(), joined(failed)));
+  }
+  context.log.warning("Storing [{}] although its stage failed for peer(s) {}.",
+                      selected.dir.string(), joined(failed));
+}
+
+} // namespace
+
+void run_store(Context& context) {
+  auto& log = context.log;
+  log.debug("Executing the 'store' action.");
+  require_store_sections(context, "store");
+  const auto& config = context.config;
+  if (!config.stage) {
+    throw Error(ExitCode::action, "The store action needs the stage section (staging_dir).");
+  }
+  const core::Stopwatch watch;
+  const auto today = collect::today();
+  const bool today_is_start = collect::is_start_of_week(
+      config.options->starting_day.value_or(config::Weekday::monday), today);
+  const auto full = context.options.full ? collect::Full::yes : collect::Full::no;
+  const StagingDay selected = select_staging_day(config.stage->staging_dir, today, full);
+  if (selected.crossed_midnight && config.store->warn_midnite) {
+    log.warning("Warning: store process crossed midnite boundary to find data.");
+  }
+  log.info("Storing staging directory [{}].", selected.dir.string());
+  check_stage_status(context, selected);
+
+  media::BurnRequest request;
+  request.grafts.push_back({selected.dir, graft_point(selected.day)});
+  request.label = media::volume_label(today);
+  request.new_disc = new_disc_rule(full, today_is_start, config.store->blank_behavior);
+  request.verify = config.store->check_data;
+  const auto result =
+      media::write_to_medium(burner_options_of(context), request, log, &context.stop);
+  context.stop.check();
+  mark_stored(context, {selected.dir});
+  core::PerfSample sample;
+  sample.write = std::chrono::duration_cast<std::chrono::nanoseconds>(result.write.duration);
+  sample.bytes_out = static_cast<std::uint64_t>(result.write.image_bytes);
+  context.perf.add("store", selected.dir.string(), sample);
+  context.perf.add_stage_wall("store", watch.elapsed());
+  log.info("Executed the 'store' action successfully.");
+}
+
+} // namespace cback::actions

@@ -1,0 +1,85 @@
+#include <cback/extend/capacity.hpp>
+
+#include <cback/config/values.hpp>
+#include <cback/context.hpp>
+#include <cback/core/error.hpp>
+#include <cback/media/burner.hpp>
+
+#include <fmt/format.h>
+
+namespace cback::extend {
+namespace {
+
+// The original's displayBytes: bytes, kB, MB or GB with two decimals.
+std::string display_bytes(double bytes) {
+  constexpr double k_kb = 1024.0;
+  if (bytes < k_kb) {
+    return fmt::format("{:.0f} bytes", bytes);
+  }
+  if (bytes < k_kb * k_kb) {
+    return fmt::format("{:.2f} kB", bytes / k_kb);
+  }
+  if (bytes < k_kb * k_kb * k_kb) {
+    return fmt::format("{:.2f} MB", bytes / k_kb / k_kb);
+  }
+  return fmt::format("{:.2f} GB", bytes / k_kb / k_kb / k_kb);
+}
+
+} // namespace
+
+double MediaUsage::utilized() const {
+  if (used <= 0) {
+    return 0.0;
+  }
+  return static_cast<double>(used) / static_cast<double>(used + available) * 100.0;
+}
+
+MediaUsage media_usage(const media::MediaTraits& media, const media::MediumState& state) {
+  MediaUsage usage;
+  usage.used = state.status == media::DiscStatus::blank ? 0 : state.used_bytes;
+  usage.available = media::available_bytes(media, state);
+  return usage;
+}
+
+std::optional<std::string> capacity_problem(const config::CapacityConfig& limits,
+                                            const MediaUsage& usage) {
+  if (limits.max_percentage) {
+    const double limit = config::parse_python_float(*limits.max_percentage).value_or(100.0);
+    if (usage.utilized() > limit) {
+      return fmt::format("Media has reached capacity limit of {}%: {:.2f}% utilized",
+                         *limits.max_percentage, usage.utilized());
+    }
+    return std::nullopt;
+  }
+  if (limits.min_bytes && static_cast<double>(usage.available) < limits.min_bytes->bytes) {
+    return fmt::format("Media has reached capacity limit of {}: only {} available",
+                       limits.min_bytes->text, display_bytes(static_cast<double>(usage.available)));
+  }
+  return std::nullopt;
+}
+
+void run_capacity(Context& context) {
+  auto& log = context.log;
+  log.debug("Executing capacity extended action.");
+  const auto& config = context.config;
+  if (!config.options || !config.store || !config.capacity) {
+    throw Error(ExitCode::action,
+                "The capacity extension needs the options, store and capacity sections.");
+  }
+  const auto options = media::burner_options(*config.store);
+  const media::MediaTraits& media = media::traits(options.media_type);
+  const media::Drive drive = media::Drive::grab(options.device);
+  const media::MediumState state = drive.state();
+  if (options.check_media) {
+    media::check_media_label(state, media, options.device);
+  }
+  const MediaUsage usage = media_usage(media, state);
+  log.debug("Media capacity: used {} bytes, {} bytes available ({:.2f}% utilized).", usage.used,
+            usage.available, usage.utilized());
+  if (const auto problem = capacity_problem(*config.capacity, usage)) {
+    throw Error(ExitCode::action, *problem);
+  }
+  log.info("Executed the capacity extended action successfully.");
+}
+
+} // namespace cback::extend

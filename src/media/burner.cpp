@@ -1,0 +1,201 @@
+#include <cback/media/burner.hpp>
+
+#include <cback/core/error.hpp>
+#include <cback/core/log.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace cback::media {
+namespace {
+
+constexpr double k_mb = 1000.0 * 1000.0;
+
+void log_state(core::Logger& log, const std::string& device, const MediumState& state) {
+  log.info("Medium in [{}]: {} ({}), {} session(s), {} bytes used, {} bytes free{}.", device,
+           state.profile, name_of(state.status), state.sessions, state.used_bytes, state.free_bytes,
+           state.volume_id ? fmt::format(", label [{}]", *state.volume_id) : std::string());
+}
+
+// The configured media type against what a real drive reports.
+void cross_check(core::Logger& log, const BurnerOptions& options, const MediumState& state) {
+  const auto family = family_of_profile(state.profile_code);
+  const MediaTraits& media = traits(options.media_type);
+  if (family && *family != media.family) {
+    log.warning("The medium in [{}] is {} but the configured media type is {}.", options.device,
+                state.profile, media.name);
+  }
+}
+
+SessionSpec make_spec(const BurnerOptions& options, const BurnRequest& request) {
+  const MediaTraits& media = traits(options.media_type);
+  SessionSpec spec;
+  spec.grafts = request.grafts;
+  spec.volume_id = request.label;
+  spec.fifo_size = options.fifo_size;
+  if (options.drive_speed) {
+    spec.speed_kbs = *options.drive_speed * kbytes_per_second_at_1x(media.family);
+  }
+  return spec;
+}
+
+// An empty FIFO means the drive waited for data. A burner then risks an
+// underrun; an image file just waits (libburn does not throttle it, so it
+// outruns any source), which is worth a note, not a warning.
+void log_write(core::Logger& log, const std::string& device, const WriteReport& report,
+               bool burner) {
+  const double seconds = std::max(report.duration.count(), 1e-6);
+  log.info("Wrote a session of {} bytes to [{}] at byte {} in {:.1f} s ({:.1f} MB/s).",
+           report.image_bytes, device, report.start_byte, report.duration.count(),
+           static_cast<double>(report.image_bytes) / k_mb / seconds);
+  log.info("FIFO of {} bytes: minimum fill {} bytes while writing.", report.fifo_size,
+           report.fifo_min_fill);
+  if (report.buffer_min_fill) {
+    log.info("Drive buffer of {} bytes: minimum fill {} bytes.", report.buffer_capacity,
+             *report.buffer_min_fill);
+  } else {
+    log.info("Drive buffer: not reported by [{}].", device);
+  }
+  if (report.fifo_empty_count > 0 && !burner) {
+    log.info("The FIFO ran empty {} time(s): the image file [{}] took data faster than it "
+             "was produced.",
+             report.fifo_empty_count, device);
+  } else if (report.fifo_empty_count > 0) {
+    log.warning("The FIFO ran empty {} time(s) while writing to [{}]: the drive waited for "
+                "data (a buffer underrun on a real burner without protection). A larger "
+                "store fifo_size or a slower drive_speed avoids it.",
+                report.fifo_empty_count, device);
+  }
+}
+
+// Blanks sequential rewritable media after checking that the new image
+// fits a blank disc, so that a refused write leaves the medium untouched.
+void erase_for_new_disc(Drive& drive, const BurnerOptions& options, const SessionSpec& spec,
+                        core::Logger& log) {
+  const MediaTraits& media = traits(options.media_type);
+  const std::int64_t estimate = image_size(drive, spec, log);
+  const std::int64_t capacity =
+      media.capacity - session_overhead_sectors(media.family, true) * k_sector;
+  if (estimate > capacity) {
+    throw Error(ExitCode::action,
+                fmt::format("Media does not contain enough capacity to store image: the image "
+                            "needs {} bytes, a blank {} has {} bytes.",
+                            estimate, media.name, capacity));
+  }
+  log.info("Blanking the medium in [{}].", options.device);
+  drive.erase();
+  refresh_media(drive, options.tray);
+}
+
+bool choose_new_disc(Drive& drive, const BurnerOptions& options, const BurnRequest& request,
+                     const SessionSpec& spec, const MediumState& state, core::Logger& log) {
+  if (request.new_disc.rule != NewDisc::Rule::by_factor || state.status == DiscStatus::blank) {
+    return request.new_disc.rule == NewDisc::Rule::yes;
+  }
+  const std::int64_t available = available_bytes(traits(options.media_type), state);
+  const std::int64_t estimate = image_size(drive, spec, log);
+  const bool result = decide_new_disc(request.new_disc, available, estimate);
+  log.info("Blanking factor {}: {} bytes available, image about {} bytes: {}.",
+           request.new_disc.factor, available, estimate, result ? "new disc" : "append");
+  return result;
+}
+
+} // namespace
+
+BurnerOptions burner_options(const config::Store& store) {
+  BurnerOptions options;
+  options.device = store.target_device;
+  options.media_type = store.media_type;
+  options.drive_speed = store.drive_speed;
+  options.fifo_size = store.fifo_size ? static_cast<std::int64_t>(store.fifo_size->bytes)
+                                      : default_fifo_size(store.media_type, store.drive_speed);
+  options.check_media = store.check_media;
+  options.tray = {store.no_eject, store.eject_delay, store.refresh_media_delay};
+  return options;
+}
+
+std::int64_t available_bytes(const MediaTraits& media, const MediumState& state) {
+  const bool first = state.status == DiscStatus::blank;
+  const std::int64_t used = first ? 0 : state.used_bytes;
+  const std::int64_t by_type =
+      media.capacity - used - session_overhead_sectors(media.family, first) * k_sector;
+  return std::max<std::int64_t>(0, std::min(by_type, state.free_bytes));
+}
+
+std::optional<Family> family_of_profile(int code) {
+  if (code >= 0x08 && code <= 0x0a) {
+    return Family::cd;
+  }
+  if (code >= 0x10 && code <= 0x2b) {
+    return Family::dvd;
+  }
+  if (code >= 0x40 && code <= 0x43) {
+    return Family::bd;
+  }
+  return std::nullopt;
+}
+
+WriteType write_type_for(const MediumState& state) {
+  return family_of_profile(state.profile_code) == Family::cd ? WriteType::tao
+                                                             : WriteType::automatic;
+}
+
+bool decide_new_disc(const NewDisc& rule, std::int64_t available, std::int64_t image_bytes) {
+  switch (rule.rule) {
+  case NewDisc::Rule::yes:
+    return true;
+  case NewDisc::Rule::no:
+    return false;
+  case NewDisc::Rule::by_factor:
+    return static_cast<double>(available) / static_cast<double>(1 + image_bytes) <= rule.factor;
+  }
+  return false;
+}
+
+BurnResult write_to_medium(const BurnerOptions& options, const BurnRequest& request,
+                           core::Logger& log, const core::StopFlag* stop) {
+  BurnResult result;
+  refuse_mounted_device(options.device);
+  std::optional<Drive> drive;
+  drive.emplace(Drive::grab(options.device));
+  result.before = drive->state();
+  log_state(log, options.device, result.before);
+  cross_check(log, options, result.before);
+  if (options.check_media) {
+    check_media_label(result.before, traits(options.media_type), options.device);
+  }
+  SessionSpec spec = make_spec(options, request);
+  result.new_disc = choose_new_disc(*drive, options, request, spec, result.before, log);
+  switch (prepare_for(result.before, result.new_disc, options.device)) {
+  case Preparation::none:
+    break;
+  case Preparation::treat_as_blank:
+    drive.reset();
+    drive.emplace(Drive::grab(options.device, Grab::as_blank));
+    break;
+  case Preparation::erase:
+    erase_for_new_disc(*drive, options, spec, log);
+    break;
+  }
+  const MediumState ready = drive->state();
+  spec.available = result.available = available_bytes(traits(options.media_type), ready);
+  spec.write_type = write_type_for(ready);
+  const bool first_session = result.new_disc || ready.status == DiscStatus::blank;
+  log.info("Writing {} to [{}] as {} ({} bytes available).",
+           first_session ? "a new disc" : "an added session", options.device, request.label,
+           result.available);
+  const bool burner = !drive->is_stdio();
+  result.write = write_session(*drive, spec, log, stop, request.observer);
+  log_write(log, options.device, result.write, burner);
+  refresh_media(*drive, options.tray);
+  drive.reset();
+  if (request.verify) {
+    result.verify = verify_session(options.device, request.grafts, log);
+    log.info("Verified {} files ({} bytes) on [{}]{}.", result.verify->files, result.verify->bytes,
+             options.device, result.verify->session_md5 ? " and the session MD5" : "");
+  }
+  return result;
+}
+
+} // namespace cback::media

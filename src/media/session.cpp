@@ -1,0 +1,247 @@
+#include <cback/media/session.hpp>
+
+#include <cback/core/error.hpp>
+#include <cback/core/log.hpp>
+#include <cback/core/stop.hpp>
+#include <cback/media/iso_image.hpp>
+#include <cback/media/libraries.hpp>
+#include <cback/media/library.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <thread>
+
+namespace cback::media {
+namespace {
+
+constexpr auto k_poll = std::chrono::milliseconds(10);
+
+struct ImgenOptsDeleter {
+  void operator()(burn::isoburn_imgen_opts* opts) const { burn::isoburn_igopt_destroy(&opts, 0); }
+};
+using ImgenOpts = std::unique_ptr<burn::isoburn_imgen_opts, ImgenOptsDeleter>;
+
+struct DiscDeleter {
+  void operator()(burn::burn_disc* disc) const { burn::burn_disc_free(disc); }
+};
+using Disc = std::unique_ptr<burn::burn_disc, DiscDeleter>;
+
+struct WriteOptsDeleter {
+  void operator()(burn::burn_write_opts* opts) const { burn::burn_write_opts_free(opts); }
+};
+using WriteOpts = std::unique_ptr<burn::burn_write_opts, WriteOptsDeleter>;
+
+std::string reasons(const std::vector<std::string>& errors) {
+  if (errors.empty()) {
+    return "no reason given by the drive";
+  }
+  std::string text;
+  for (const auto& error : errors) {
+    text += text.empty() ? "" : "; ";
+    text += error;
+  }
+  return text;
+}
+
+// Rock Ridge and Joliet for readers everywhere; MD5 tags of the session
+// and an MD5 per file so that check_data can verify without mounting. The
+// per-file MD5s are referenced through AAIP attributes, so AAIP is on.
+ImgenOpts image_options(const SessionSpec& spec, bool size_only) {
+  burn::isoburn_imgen_opts* raw = nullptr;
+  if (burn::isoburn_igopt_new(&raw, 0) <= 0) {
+    throw Error(ExitCode::action, "Cannot allocate image options (libisoburn).");
+  }
+  ImgenOpts opts(raw);
+  int extensions = isoburn_igopt_rockridge | isoburn_igopt_joliet | isoburn_igopt_session_md5 |
+                   isoburn_igopt_file_md5 | isoburn_igopt_aaip;
+  if (size_only) {
+    extensions |= isoburn_igopt_will_cancel;
+  }
+  burn::isoburn_igopt_set_level(opts.get(), 3);
+  burn::isoburn_igopt_set_extensions(opts.get(), extensions);
+  burn::isoburn_igopt_set_relaxed(opts.get(), isoburn_igopt_joliet_longer_paths |
+                                                  isoburn_igopt_joliet_long_names |
+                                                  isoburn_igopt_allow_deep_paths);
+  constexpr std::int64_t k_min_fifo = 64 * 1024;
+  constexpr std::int64_t k_max_fifo = 1024 * 1024 * 1024;
+  const auto fifo = std::clamp(spec.fifo_size, k_min_fifo, k_max_fifo);
+  burn::isoburn_igopt_set_fifo_size(opts.get(), static_cast<int>(fifo));
+  return opts;
+}
+
+struct Prepared {
+  IsoImageRef image;
+  ImgenOpts opts;
+  Disc disc;
+  std::int64_t bytes = 0;
+  std::int64_t start_byte = 0;
+};
+
+// Loads the previous tree, adds the grafts and starts libisofs on the
+// image stream (its thread fills the FIFO from now on).
+Prepared prepare(Drive& drive, const SessionSpec& spec, bool size_only, core::Logger& log) {
+  Prepared prepared;
+  prepared.image = load_image(drive, log);
+  set_volume_id(prepared.image.get(), spec.volume_id);
+  for (const auto& graft : spec.grafts) {
+    add_graft(prepared.image.get(), graft, drive.address());
+  }
+  prepared.opts = image_options(spec, size_only);
+  burn::burn_disc* disc = nullptr;
+  if (burn::isoburn_prepare_disc(drive.handle(), &disc, prepared.opts.get()) <= 0) {
+    throw Error(ExitCode::action, fmt::format("Cannot prepare the image for [{}]: {}",
+                                              drive.address(), reasons(log_messages(log))));
+  }
+  prepared.disc.reset(disc);
+  prepared.bytes = std::int64_t{burn::burn_disc_get_sectors(disc)} * 2048;
+  int lba = -1;
+  burn::isoburn_igopt_get_effective_lba(prepared.opts.get(), &lba);
+  prepared.start_byte = std::int64_t{std::max(lba, 0)} * 2048;
+  return prepared;
+}
+
+void cancel(Drive& drive, Prepared& prepared, core::Logger& log) {
+  burn::isoburn_cancel_prepared_write(drive.handle(), nullptr, 0);
+  prepared.disc.reset();
+  for (const auto& message : take_messages()) {
+    log.debug("libburn (cancelled write): {}", message.text);
+  }
+}
+
+WriteOpts write_options(Drive& drive, const SessionSpec& spec, burn::burn_disc* disc, bool multi) {
+  WriteOpts opts(burn::burn_write_opts_new(drive.handle()));
+  burn::burn_write_opts_set_perform_opc(opts.get(), 0);
+  // Keep sequential optical media appendable for the next day's session;
+  // overwriteable media and stdio files have no such state.
+  burn::burn_write_opts_set_multi(opts.get(), multi ? 1 : 0);
+  burn::burn_write_opts_set_underrun_proof(opts.get(), 1);
+  if (spec.write_type == WriteType::tao) {
+    burn::burn_write_opts_set_write_type(opts.get(), burn::BURN_WRITE_TAO, burn::BURN_BLOCK_MODE1);
+    return opts;
+  }
+  char why[BURN_REASONS_LEN] = {};
+  if (burn::burn_write_opts_auto_write_type(opts.get(), disc, why, 0) == burn::BURN_WRITE_NONE) {
+    throw Error(ExitCode::action,
+                fmt::format("No write mode suits the medium in [{}]: {}", drive.address(), why));
+  }
+  return opts;
+}
+
+// Watches the drive until it is idle again, sampling the FIFO and the
+// drive buffer. A stop request cancels the write.
+void watch(Drive& drive, WriteReport& report, const core::StopFlag* stop,
+           const WriteObserver& observer, bool& cancelled) {
+  burn::burn_drive* handle = drive.handle();
+  const auto started = std::chrono::steady_clock::now();
+  report.fifo_min_fill = std::numeric_limits<std::int64_t>::max();
+  bool was_empty = false;
+  burn::burn_progress progress{};
+  for (;;) {
+    const auto status = burn::burn_drive_get_status(handle, &progress);
+    if (status == burn::BURN_DRIVE_IDLE) {
+      break;
+    }
+    if (stop != nullptr && stop->requested() && !cancelled) {
+      burn::burn_drive_cancel(handle);
+      cancelled = true;
+    }
+    int size = 0;
+    int free_bytes = 0;
+    char* text = nullptr;
+    const int fifo = burn::isoburn_get_fifo_status(handle, &size, &free_bytes, &text);
+    WriteSample sample;
+    sample.elapsed = std::chrono::steady_clock::now() - started;
+    sample.written = std::int64_t{progress.sector} * 2048;
+    sample.fifo_size = size;
+    sample.fifo_fill = size - free_bytes;
+    sample.buffer_capacity = progress.buffer_capacity;
+    sample.buffer_fill = progress.buffer_capacity - progress.buffer_available;
+    // Status 1: input and consumption active. Emptiness counts once the
+    // drive has started taking data and before the input has ended.
+    if (fifo == 1 && progress.sector > 0) {
+      report.fifo_min_fill = std::min(report.fifo_min_fill, sample.fifo_fill);
+      const bool empty = sample.fifo_fill == 0;
+      report.fifo_empty_count += (empty && !was_empty) ? 1 : 0;
+      was_empty = empty;
+    }
+    if (progress.buffer_capacity > 0 && progress.buffer_min_fill != 0xffffffffU) {
+      report.buffer_min_fill = progress.buffer_min_fill;
+      report.buffer_capacity = progress.buffer_capacity;
+    }
+    if (observer) {
+      observer(sample);
+    }
+    std::this_thread::sleep_for(k_poll);
+  }
+  if (report.fifo_min_fill == std::numeric_limits<std::int64_t>::max()) {
+    report.fifo_min_fill = 0;
+  }
+  report.duration = std::chrono::steady_clock::now() - started;
+}
+
+void finish_write(Drive& drive, core::Logger& log, bool cancelled) {
+  burn::burn_drive* handle = drive.handle();
+  const bool wrote_well = burn::isoburn_drive_wrote_well(handle) == 1;
+  const auto errors = log_messages(log);
+  if (cancelled) {
+    throw Error(ExitCode::interrupted, "Backup interrupted while writing to the medium.");
+  }
+  if (!wrote_well) {
+    throw Error(ExitCode::action, fmt::format("Writing the session to [{}] failed: {}",
+                                              drive.address(), reasons(errors)));
+  }
+  if (burn::isoburn_activate_session(handle) <= 0) {
+    throw Error(ExitCode::action, fmt::format("Cannot complete the session on [{}]: {}",
+                                              drive.address(), reasons(log_messages(log))));
+  }
+  burn::isoburn_sync_after_write(handle, nullptr, 0);
+  log_messages(log);
+}
+
+} // namespace
+
+std::int64_t image_size(Drive& drive, const SessionSpec& spec, core::Logger& log) {
+  Prepared prepared = prepare(drive, spec, true, log);
+  const std::int64_t bytes = prepared.bytes;
+  cancel(drive, prepared, log);
+  return bytes;
+}
+
+WriteReport write_session(Drive& drive, const SessionSpec& spec, core::Logger& log,
+                          const core::StopFlag* stop, const WriteObserver& observer) {
+  const MediumState state = drive.state();
+  log.debug("Writing to [{}]: {} bytes of FIFO, speed {} kB/s.", drive.address(), spec.fifo_size,
+            spec.speed_kbs.value_or(0));
+  burn::burn_drive_set_speed(drive.handle(), 0, spec.speed_kbs.value_or(0));
+  Prepared prepared = prepare(drive, spec, false, log);
+  WriteReport report;
+  report.image_bytes = prepared.bytes;
+  report.start_byte = prepared.start_byte;
+  report.fifo_size = spec.fifo_size;
+  if (prepared.bytes > spec.available) {
+    cancel(drive, prepared, log);
+    throw Error(ExitCode::action,
+                fmt::format("Media does not contain enough capacity to store image: the image "
+                            "needs {} bytes, [{}] has {} bytes available.",
+                            prepared.bytes, drive.address(), spec.available));
+  }
+  WriteOpts opts;
+  try {
+    const bool multi = !state.overwriteable && !drive.is_stdio();
+    opts = write_options(drive, spec, prepared.disc.get(), multi);
+  } catch (...) {
+    cancel(drive, prepared, log);
+    throw;
+  }
+  burn::isoburn_disc_write(opts.get(), prepared.disc.get());
+  bool cancelled = false;
+  watch(drive, report, stop, observer, cancelled);
+  prepared.disc.reset();
+  finish_write(drive, log, cancelled);
+  return report;
+}
+
+} // namespace cback::media

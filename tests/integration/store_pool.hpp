@@ -1,0 +1,98 @@
+#pragma once
+
+// A master's staging directory and a stdio: disc image for the store,
+// rebuild, initialize and capacity tests, which drive the real binary with
+// CBACK_TODAY simulating the day. 2026-11-23 is a Monday, the starting day.
+
+#include "support/run.hpp"
+#include "support/temp_dir.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cback::test {
+
+struct StorePool {
+  TempDir dir;
+  std::filesystem::path image = dir / "disc.iso";
+  std::string media_type = "dvd+rw";
+  std::string device_type = "dvdwriter";
+  std::string store_extra; ///< more [store] lines
+  std::string extra;       ///< more sections
+  std::string extensions;  ///< an [extensions] section
+
+  [[nodiscard]] std::filesystem::path staging() const { return dir / "staging"; }
+
+  /// staging/YYYY/MM/DD for "YYYY-MM-DD".
+  [[nodiscard]] std::filesystem::path day_dir(const std::string& date) const {
+    return staging() / date.substr(0, 4) / date.substr(5, 2) / date.substr(8, 2);
+  }
+
+  /// A staged day: cback.stage and two peers' files, the first of
+  /// `size` bytes starting with `marker`.
+  std::filesystem::path stage_day(const std::string& date, const std::string& marker,
+                                  std::size_t size = 50'000) const {
+    std::string data = marker;
+    while (data.size() < size) {
+      data += fmt::format("{}:{};", marker, data.size());
+    }
+    const std::string day = day_dir(date).lexically_relative(dir.path()).string();
+    dir.write(day + "/cback.stage", "");
+    dir.write(day + "/peer1/cback.collect", "");
+    dir.write(day + "/peer1/etc.tar", data);
+    dir.write(day + "/peer2/home-user.tar", marker + " of peer2\n");
+    return day_dir(date);
+  }
+
+  [[nodiscard]] std::filesystem::path config() const {
+    std::filesystem::create_directories(dir / "work");
+    std::filesystem::create_directories(staging());
+    return dir.write("cback.toml",
+                     fmt::format(R"([reference]
+author = "tests"
+{}
+[options]
+starting_day = "monday"
+working_dir = '{}'
+backup_user = "root"
+backup_group = "root"
+rcp_command = "/usr/bin/scp -B"
+
+[stage]
+staging_dir = '{}'
+
+[[stage.peer]]
+name = "peer1"
+type = "local"
+collect_dir = '{}'
+
+[store]
+source_dir = '{}'
+media_type = "{}"
+device_type = "{}"
+target_device = 'stdio:{}'
+{}
+{}
+)",
+                                 extensions, (dir / "work").string(), staging().string(),
+                                 (dir / "collect").string(), staging().string(), media_type,
+                                 device_type, image.string(), store_extra, extra));
+  }
+
+  /// Runs cback with `arguments` (switches and actions) on `date`.
+  RunResult run(const std::vector<std::string>& arguments, const std::string& date) const {
+    std::vector<std::string> argv{cback_binary(), "-c", config().string(), "-l",
+                                  (dir / "cback.log").string()};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    RunOptions options;
+    options.env.push_back("CBACK_TODAY=" + date);
+    return cback::test::run(argv, options);
+  }
+
+  [[nodiscard]] std::string log() const { return read_file(dir / "cback.log"); }
+};
+
+} // namespace cback::test

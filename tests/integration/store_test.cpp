@@ -1,0 +1,359 @@
+// The store action through the real binary, writing to stdio: images that
+// xorriso and isoinfo then read independently.
+
+#include "integration/store_pool.hpp"
+#include "support/parts.hpp"
+#include "unit/media/iso_tools.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sys/mount.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace fs = std::filesystem;
+namespace iso = cback::test::iso;
+using cback::test::RunResult;
+using cback::test::StorePool;
+using cback::test::TempDir;
+
+namespace {
+
+bool readers_available() {
+  return cback::test::program_available("xorriso") && cback::test::program_available("isoinfo");
+}
+
+void require_stored(const StorePool& pool, const std::string& date) {
+  CHECK(fs::exists(pool.day_dir(date) / "cback.store"));
+}
+
+/// The tree of `date` as extracted from the newest session.
+std::vector<std::string> extracted_differences(const StorePool& pool, const std::string& date,
+                                               const std::string& name) {
+  const fs::path out = pool.dir / name;
+  REQUIRE(iso::extract(pool.image, out));
+  // cback.store was written after the session: it is not on the disc.
+  const fs::path expected = pool.dir / (name + "-expected");
+  fs::copy(pool.day_dir(date), expected, fs::copy_options::recursive);
+  fs::remove(expected / "cback.store");
+  return iso::differences(expected,
+                          out / date.substr(0, 4) / date.substr(5, 2) / date.substr(8, 2));
+}
+
+/// A small tmpfs mounted for one test, unmounted at the end.
+class SmallTmpfs {
+public:
+  SmallTmpfs(const fs::path& at, const std::string& size) : m_at(at) {
+    fs::create_directories(at);
+    const std::string options = "size=" + size;
+    m_mounted = ::mount("tmpfs", at.c_str(), "tmpfs", 0, options.c_str()) == 0;
+  }
+  ~SmallTmpfs() {
+    if (m_mounted) {
+      ::umount2(m_at.c_str(), MNT_DETACH);
+    }
+  }
+  SmallTmpfs(const SmallTmpfs&) = delete;
+  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
+  [[nodiscard]] bool mounted() const { return m_mounted; }
+
+private:
+  fs::path m_at;
+  bool m_mounted = false;
+};
+
+} // namespace
+
+TEST_CASE("The first store writes one session on a blank image and marks the day",
+          "[integration][store]") {
+  if (!readers_available()) {
+    return;
+  }
+  StorePool pool;
+  pool.store_extra = "check_data = true\n";
+  pool.stage_day("2026-11-24", "TUESDAY");
+  const RunResult result = pool.run({"store"}, "2026-11-24");
+  INFO(result.out << result.err << pool.log());
+  REQUIRE(result.exit_code == 0);
+
+  const auto sessions = iso::toc(pool.image);
+  REQUIRE(sessions.size() == 1);
+  CHECK(sessions[0].volume_id == "CEDAR BACKUP 24-NOV-2026");
+  const std::string info = iso::isoinfo(pool.image);
+  CHECK(info.find("Volume id: CEDAR BACKUP 24-NOV-2026") != std::string::npos);
+  CHECK(info.find("Rock Ridge") != std::string::npos);
+  CHECK(info.find("Joliet") != std::string::npos);
+  CHECK(extracted_differences(pool, "2026-11-24", "out").empty());
+  require_stored(pool, "2026-11-24");
+  const std::string log = pool.log();
+  CHECK(log.find("FIFO of") != std::string::npos);
+  CHECK(log.find("Verified 4 files") != std::string::npos);
+}
+
+TEST_CASE("Three daily sessions are appended, then the starting day starts a new disc",
+          "[integration][store]") {
+  if (!readers_available()) {
+    return;
+  }
+  StorePool pool;
+  pool.store_extra = "check_data = true\n";
+  for (const std::string date : {"2026-11-24", "2026-11-25", "2026-11-26"}) {
+    pool.stage_day(date, "DAY-" + date);
+    const RunResult result = pool.run({"store"}, date);
+    INFO(date << ": " << result.out << result.err);
+    REQUIRE(result.exit_code == 0);
+    require_stored(pool, date);
+  }
+  auto sessions = iso::toc(pool.image);
+  REQUIRE(sessions.size() == 3);
+  CHECK(sessions[0].volume_id == "CEDAR BACKUP 24-NOV-2026");
+  CHECK(sessions[2].volume_id == "CEDAR BACKUP 26-NOV-2026");
+  REQUIRE(iso::extract(pool.image, pool.dir / "week"));
+  for (const std::string day : {"24", "25", "26"}) {
+    CHECK(fs::exists(pool.dir / "week/2026/11" / day / "peer1/etc.tar"));
+  }
+
+  pool.stage_day("2026-11-30", "NEXT-MONDAY");
+  const RunResult monday = pool.run({"store"}, "2026-11-30");
+  INFO(monday.out << monday.err);
+  REQUIRE(monday.exit_code == 0);
+  sessions = iso::toc(pool.image);
+  REQUIRE(sessions.size() == 1);
+  CHECK(sessions[0].volume_id == "CEDAR BACKUP 30-NOV-2026");
+  CHECK(extracted_differences(pool, "2026-11-30", "monday").empty());
+  CHECK_FALSE(fs::exists(pool.dir / "monday/2026/11/24"));
+}
+
+TEST_CASE("With --full store writes a new disc of today's directory, even one already stored",
+          "[integration][store]") {
+  if (!readers_available()) {
+    return;
+  }
+  StorePool pool;
+  pool.stage_day("2026-11-24", "TUESDAY");
+  pool.stage_day("2026-11-25", "WEDNESDAY");
+  REQUIRE(pool.run({"store"}, "2026-11-24").exit_code == 0);
+  REQUIRE(pool.run({"store"}, "2026-11-25").exit_code == 0);
+  REQUIRE(iso::toc(pool.image).size() == 2);
+
+  for (int round = 0; round < 2; ++round) {
+    const RunResult result = pool.run({"--full", "store"}, "2026-11-25");
+    INFO(result.out << result.err);
+    REQUIRE(result.exit_code == 0);
+    const auto sessions = iso::toc(pool.image);
+    REQUIRE(sessions.size() == 1);
+    CHECK(sessions[0].volume_id == "CEDAR BACKUP 25-NOV-2026");
+  }
+  REQUIRE(iso::extract(pool.image, pool.dir / "out"));
+  CHECK_FALSE(fs::exists(pool.dir / "out/2026/11/24"));
+  CHECK(fs::exists(pool.dir / "out/2026/11/25/peer1/etc.tar"));
+}
+
+TEST_CASE("Store without a fresh staging directory fails naming the days tried",
+          "[integration][store]") {
+  StorePool pool;
+  pool.stage_day("2026-11-20", "OLD");
+  const RunResult result = pool.run({"store"}, "2026-11-24");
+  CHECK(result.exit_code == 6);
+  CHECK_THAT(result.out + result.err, Catch::Contains("tried today, yesterday, tomorrow"));
+  CHECK_FALSE(fs::exists(pool.image));
+}
+
+TEST_CASE("warn_midnite warns when store takes yesterday's directory", "[integration][store]") {
+  if (!readers_available()) {
+    return;
+  }
+  for (const bool warn : {true, false}) {
+    StorePool pool;
+    pool.store_extra = fmt::format("warn_midnite = {}\n", warn);
+    pool.stage_day("2026-11-24", "TUESDAY");
+    const RunResult result = pool.run({"store"}, "2026-11-25");
+    INFO(result.out << result.err);
+    REQUIRE(result.exit_code == 0);
+    require_stored(pool, "2026-11-24");
+    const auto sessions = iso::toc(pool.image);
+    REQUIRE(sessions.size() == 1);
+    // The label is the day of writing, the graft point the day of the data.
+    CHECK(sessions[0].volume_id == "CEDAR BACKUP 25-NOV-2026");
+    CHECK(extracted_differences(pool, "2026-11-24", "out").empty());
+    const bool warned = pool.log().find("crossed midnite boundary") != std::string::npos;
+    CHECK(warned == warn);
+  }
+}
+
+TEST_CASE("Store prefers today's directory over yesterday's and tomorrow's",
+          "[integration][store]") {
+  if (!readers_available()) {
+    return;
+  }
+  StorePool pool;
+  pool.stage_day("2026-11-24", "TUESDAY");
+  pool.stage_day("2026-11-25", "WEDNESDAY");
+  pool.stage_day("2026-11-26", "THURSDAY");
+  REQUIRE(pool.run({"store"}, "2026-11-25").exit_code == 0);
+  require_stored(pool, "2026-11-25");
+  CHECK_FALSE(fs::exists(pool.day_dir("2026-11-24") / "cback.store"));
+  REQUIRE(pool.run({"store"}, "2026-11-25").exit_code == 0);
+  require_stored(pool, "2026-11-24");
+  REQUIRE(pool.run({"store"}, "2026-11-25").exit_code == 0);
+  require_stored(pool, "2026-11-26");
+  CHECK(iso::toc(pool.image).size() == 3);
+}
+
+TEST_CASE("A day whose stage failed for a peer is not stored unless allowed",
+          "[integration][store]") {
+  if (!readers_available()) {
+    return;
+  }
+  StorePool pool;
+  const fs::path day = pool.stage_day("2026-11-24", "TUESDAY");
+  std::ofstream(day / "cback.peers") << "cback-stage-status 1 2026-11-24\n"
+                                        "peer staged 2 100 100 5 peer1\t\n"
+                                        "peer failed 0 0 0 7 peer2\tconnection refused\n"
+                                        "end 2\n";
+  const RunResult refused = pool.run({"store"}, "2026-11-24");
+  CHECK(refused.exit_code == 6);
+  CHECK_THAT(refused.out + refused.err, Catch::Contains("peer2"));
+  CHECK_FALSE(fs::exists(pool.image));
+  CHECK_FALSE(fs::exists(day / "cback.store"));
+
+  pool.store_extra = "allow_failed_peers = true\n";
+  const RunResult allowed = pool.run({"store"}, "2026-11-24");
+  INFO(allowed.out << allowed.err);
+  REQUIRE(allowed.exit_code == 0);
+  CHECK(fs::exists(day / "cback.store"));
+  CHECK(pool.log().find("although its stage failed for peer(s) peer2") != std::string::npos);
+  CHECK(iso::toc(pool.image).size() == 1);
+}
+
+TEST_CASE("An image that does not fit is refused before writing and the medium is untouched",
+          "[integration][store]") {
+  if (!readers_available()) {
+    return;
+  }
+  StorePool pool;
+  const SmallTmpfs tmpfs(pool.dir / "small", "2m");
+  if (!tmpfs.mounted()) {
+    cback::test::report_missing_part("tmpfs mount", "mounting needs root");
+    return;
+  }
+  pool.image = pool.dir / "small/disc.iso";
+  pool.stage_day("2026-11-24", "SMALL", 20'000);
+  REQUIRE(pool.run({"store"}, "2026-11-24").exit_code == 0);
+  const std::string before = iso::contents(pool.image);
+
+  pool.stage_day("2026-11-25", "TOO-BIG", 3'000'000);
+  const RunResult result = pool.run({"store"}, "2026-11-25");
+  CHECK(result.exit_code == 6);
+  CHECK_THAT(result.out + result.err,
+             Catch::Contains("not contain enough capacity") && Catch::Contains("bytes available"));
+  CHECK(iso::contents(pool.image) == before);
+  CHECK_FALSE(fs::exists(pool.day_dir("2026-11-25") / "cback.store"));
+}
+
+TEST_CASE("A disc that fills up during the write fails with ENOSPC and is not marked stored",
+          "[integration][store]") {
+  if (!readers_available()) {
+    return;
+  }
+  StorePool pool;
+  const SmallTmpfs tmpfs(pool.dir / "small", "4m");
+  if (!tmpfs.mounted()) {
+    cback::test::report_missing_part("tmpfs mount", "mounting needs root");
+    return;
+  }
+  pool.image = pool.dir / "small/disc.iso";
+  pool.stage_day("2026-11-24", "FILLS-UP", 3'000'000);
+  // Another writer takes the space once the image passed the capacity
+  // check: the image file appears when the write begins, and the FIFO of
+  // 64 KiB keeps libisofs from running far ahead of the drive. On a busy
+  // machine the filler may come too early or too late; then the attempt
+  // is repeated on an empty tmpfs.
+  pool.store_extra = "fifo_size = \"64 KB\"\n";
+  RunResult result;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    fs::remove(pool.image);
+    fs::remove(pool.dir / "small/filler");
+    fs::remove(pool.day_dir("2026-11-24") / "cback.store");
+    std::thread filler([&] {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (!fs::exists(pool.image) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      std::ofstream filler_file(pool.dir / "small/filler", std::ios::binary);
+      const std::string block(64 * 1024, 'x');
+      for (int i = 0; i < 64 && filler_file.write(block.data(), block.size()); ++i) {
+      }
+    });
+    result = pool.run({"store"}, "2026-11-24");
+    filler.join();
+    if ((result.out + result.err).find("No space left on device") != std::string::npos) {
+      break;
+    }
+  }
+  INFO(result.out << result.err << pool.log());
+  CHECK(result.exit_code == 6);
+  CHECK_THAT(result.out + result.err, Catch::Contains("No space left on device"));
+  CHECK_FALSE(fs::exists(pool.day_dir("2026-11-24") / "cback.store"));
+}
+
+TEST_CASE("blank_behavior starts a new disc when the free space is within the factor",
+          "[integration][store]") {
+  if (!readers_available()) {
+    return;
+  }
+  // 4.4 GiB free for an image of about 150 kB: a ratio near 30 000.
+  for (const auto& [factor, sessions] : {std::pair{"1000000", 1U}, std::pair{"1", 2U}}) {
+    StorePool pool;
+    pool.store_extra =
+        fmt::format("[store.blank_behavior]\nmode = \"daily\"\nfactor = \"{}\"\n", factor);
+    pool.stage_day("2026-11-24", "TUESDAY");
+    pool.stage_day("2026-11-25", "WEDNESDAY");
+    REQUIRE(pool.run({"store"}, "2026-11-24").exit_code == 0);
+    const RunResult second = pool.run({"store"}, "2026-11-25");
+    INFO(second.out << second.err << pool.log());
+    REQUIRE(second.exit_code == 0);
+    CHECK(iso::toc(pool.image).size() == sessions);
+    CHECK(pool.log().find("Blanking factor") != std::string::npos);
+  }
+}
+
+TEST_CASE("check_data fails the store naming a file whose bytes changed on the disc",
+          "[integration][store]") {
+  if (!readers_available()) {
+    return;
+  }
+  StorePool pool;
+  pool.store_extra = "check_data = true\nfifo_size = \"64 KB\"\n";
+  pool.stage_day("2026-11-24", "FLIP-THIS-BYTE", 4'000'000);
+  // A second writer flips a byte of etc.tar in the image as soon as it has
+  // reached the file, well before the write of the rest of it ends and the
+  // session is read back. A flip that comes too late (the store passed) is
+  // tried again on a fresh image.
+  RunResult result;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    fs::remove(pool.image);
+    fs::remove(pool.day_dir("2026-11-24") / "cback.store");
+    std::atomic<bool> done{false};
+    std::thread flipper([&] {
+      while (!done && !iso::flip_byte(pool.image, "FLIP-THIS-BYTE:")) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+    result = pool.run({"store"}, "2026-11-24");
+    done = true;
+    flipper.join();
+    if (result.exit_code != 0) {
+      break;
+    }
+  }
+  INFO(result.out << result.err << pool.log());
+  CHECK(result.exit_code == 6);
+  CHECK_THAT(result.out + result.err,
+             Catch::Contains("[2026/11/24/peer1/etc.tar] does not match its recorded MD5"));
+  CHECK_FALSE(fs::exists(pool.day_dir("2026-11-24") / "cback.store"));
+}
