@@ -2,6 +2,7 @@
 
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
+#include <cback/extend/encrypt.hpp>
 #include <cback/extend/split.hpp>
 
 #include <array>
@@ -35,7 +36,7 @@ constexpr std::array k_extensions{
     BuiltinExtension{k_postgresql, 99, &not_available<k_postgresql>},
     BuiltinExtension{k_subversion, 99, &not_available<k_subversion>},
     BuiltinExtension{k_mbox, 99, &not_available<k_mbox>},
-    BuiltinExtension{k_encrypt, 299, &not_available<k_encrypt>},
+    BuiltinExtension{k_encrypt, 299, &run_encrypt},
     BuiltinExtension{k_split, 299, &run_split},
     BuiltinExtension{k_capacity, 299, &not_available<k_capacity>},
     BuiltinExtension{k_amazons3, 201, &not_available<k_amazons3>},
