@@ -2,6 +2,7 @@
 
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
+#include <cback/extend/command.hpp>
 #include <cback/extend/encrypt.hpp>
 #include <cback/extend/split.hpp>
 
@@ -42,6 +43,10 @@ constexpr std::array k_extensions{
     BuiltinExtension{k_amazons3, 201, &not_available<k_amazons3>},
 };
 
+// Not in the list above: it is chosen by an action's `command` key, never
+// by name.
+constexpr BuiltinExtension k_command{"command", 99, &run_command};
+
 const BuiltinExtension* find(std::string_view name) {
   for (const auto& extension : k_extensions) {
     if (extension.name == name) {
@@ -58,6 +63,9 @@ std::span<const BuiltinExtension> builtin_extensions() {
 }
 
 const BuiltinExtension* resolve(const config::ExtendedAction& action) {
+  if (action.command) {
+    return &k_command;
+  }
   if (!action.module) {
     return find(action.name);
   }
