@@ -4,6 +4,8 @@
 #include <cback/core/error.hpp>
 #include <cback/extend/command.hpp>
 #include <cback/extend/encrypt.hpp>
+#include <cback/extend/mysql.hpp>
+#include <cback/extend/postgresql.hpp>
 #include <cback/extend/split.hpp>
 
 #include <array>
@@ -33,8 +35,8 @@ constexpr char k_amazons3[] = "amazons3";
 
 constexpr std::array k_extensions{
     BuiltinExtension{k_sysinfo, 99, &not_available<k_sysinfo>},
-    BuiltinExtension{k_mysql, 99, &not_available<k_mysql>},
-    BuiltinExtension{k_postgresql, 99, &not_available<k_postgresql>},
+    BuiltinExtension{k_mysql, 99, &run_mysql},
+    BuiltinExtension{k_postgresql, 99, &run_postgresql},
     BuiltinExtension{k_subversion, 99, &not_available<k_subversion>},
     BuiltinExtension{k_mbox, 99, &not_available<k_mbox>},
     BuiltinExtension{k_encrypt, 299, &run_encrypt},
