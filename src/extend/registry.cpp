@@ -7,6 +7,7 @@
 #include <cback/extend/mysql.hpp>
 #include <cback/extend/postgresql.hpp>
 #include <cback/extend/split.hpp>
+#include <cback/extend/sysinfo.hpp>
 
 #include <array>
 #include <fmt/format.h>
@@ -34,7 +35,7 @@ constexpr char k_capacity[] = "capacity";
 constexpr char k_amazons3[] = "amazons3";
 
 constexpr std::array k_extensions{
-    BuiltinExtension{k_sysinfo, 99, &not_available<k_sysinfo>},
+    BuiltinExtension{k_sysinfo, 99, &run_sysinfo},
     BuiltinExtension{k_mysql, 99, &run_mysql},
     BuiltinExtension{k_postgresql, 99, &run_postgresql},
     BuiltinExtension{k_subversion, 99, &not_available<k_subversion>},
