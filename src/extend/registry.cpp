@@ -7,6 +7,7 @@
 #include <cback/extend/mysql.hpp>
 #include <cback/extend/postgresql.hpp>
 #include <cback/extend/split.hpp>
+#include <cback/extend/subversion.hpp>
 #include <cback/extend/sysinfo.hpp>
 
 #include <array>
@@ -38,7 +39,7 @@ constexpr std::array k_extensions{
     BuiltinExtension{k_sysinfo, 99, &run_sysinfo},
     BuiltinExtension{k_mysql, 99, &run_mysql},
     BuiltinExtension{k_postgresql, 99, &run_postgresql},
-    BuiltinExtension{k_subversion, 99, &not_available<k_subversion>},
+    BuiltinExtension{k_subversion, 99, &run_subversion},
     BuiltinExtension{k_mbox, 99, &not_available<k_mbox>},
     BuiltinExtension{k_encrypt, 299, &run_encrypt},
     BuiltinExtension{k_split, 299, &run_split},
