@@ -4,6 +4,7 @@
 #include <cback/core/error.hpp>
 #include <cback/extend/command.hpp>
 #include <cback/extend/encrypt.hpp>
+#include <cback/extend/mbox.hpp>
 #include <cback/extend/mysql.hpp>
 #include <cback/extend/postgresql.hpp>
 #include <cback/extend/split.hpp>
@@ -40,7 +41,7 @@ constexpr std::array k_extensions{
     BuiltinExtension{k_mysql, 99, &run_mysql},
     BuiltinExtension{k_postgresql, 99, &run_postgresql},
     BuiltinExtension{k_subversion, 99, &run_subversion},
-    BuiltinExtension{k_mbox, 99, &not_available<k_mbox>},
+    BuiltinExtension{k_mbox, 99, &run_mbox},
     BuiltinExtension{k_encrypt, 299, &run_encrypt},
     BuiltinExtension{k_split, 299, &run_split},
     BuiltinExtension{k_capacity, 299, &not_available<k_capacity>},
