@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include <filesystem>
+#include <set>
 #include <string>
 
 namespace cback::extend {
@@ -59,6 +60,23 @@ void encrypt_file(Context& context, const fs::path& file, const std::string& rec
   context.log.debug("Completed encrypting file [{}] to [{}].", file.string(), encrypted.string());
 }
 
+// A run stopped after F.gpg was committed but before F was removed leaves
+// both; the next run encrypts F again (replacing F.gpg) and must not take
+// that F.gpg for a staged file of its own.
+std::vector<fs::path> files_to_encrypt(const fs::path& daily_dir) {
+  const auto files = staged_files(daily_dir);
+  const std::set<fs::path> present(files.begin(), files.end());
+  std::vector<fs::path> result;
+  for (const auto& file : files) {
+    const bool leftover =
+        file.extension() == ".gpg" && present.contains(fs::path(file).replace_extension());
+    if (!leftover) {
+      result.push_back(file);
+    }
+  }
+  return result;
+}
+
 } // namespace
 
 void run_encrypt(Context& context) {
@@ -76,7 +94,7 @@ void run_encrypt(Context& context) {
   for (const auto& daily_dir :
        unprocessed_daily_dirs(config.stage->staging_dir, k_indicator, context.log)) {
     context.log.debug("Begin encrypting contents of [{}].", daily_dir.string());
-    for (const auto& file : staged_files(daily_dir)) {
+    for (const auto& file : files_to_encrypt(daily_dir)) {
       encrypt_file(context, file, encrypt.encrypt_target, owner);
     }
     core::write_indicator(daily_dir / k_indicator);

@@ -185,3 +185,23 @@ TEST_CASE("Encrypt with an unknown recipient fails before any file is encrypted 
   CHECK_FALSE(fs::exists(pool.day / "host/etc.tar.gz.gpg"));
   CHECK_FALSE(fs::exists(pool.day / "cback.encrypt"));
 }
+
+TEST_CASE("Encrypt after a run stopped between writing F.gpg and removing F encrypts F once",
+          "[extension][encrypt]") {
+  if (!program_available("gpg") || !program_available("gpgconf")) {
+    return;
+  }
+  Keyring keyring;
+  Pool pool;
+  pool.env = {keyring.variable};
+  pool.dir.write("staging/2026/11/27/host/etc.tar.gz", "data");
+  pool.dir.write("staging/2026/11/27/host/etc.tar.gz.gpg", "left by the stopped run");
+
+  const auto result = pool.cback("encrypt");
+
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(keyring.decrypt(pool.day / "host/etc.tar.gz.gpg") == "data");
+  CHECK_FALSE(fs::exists(pool.day / "host/etc.tar.gz"));
+  CHECK_FALSE(fs::exists(pool.day / "host/etc.tar.gz.gpg.gpg"));
+}
