@@ -10,6 +10,7 @@
 #include <archive_entry.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -72,22 +73,36 @@ public:
     write_header();
   }
 
+  // Abandoned (the .partial is about to be removed): the stream is still
+  // closed, its output discarded, because libarchive frees a filter's
+  // compressor state (zlib, bzip2, zstd) only in close, and
+  // archive_write_free() skips close after a failure (a leak otherwise).
   ~Encoder() {
     if (!m_closed) {
-      archive_write_fail(m_archive);
+      m_discard = true;
+      (void)archive_write_close(m_archive);
     }
     archive_write_free(m_archive);
   }
   Encoder(const Encoder&) = delete;
   Encoder& operator=(const Encoder&) = delete;
 
+  // The bytes go through m_input, a buffer of our own: after a failed
+  // write the compressor still points at its last input, and the close in
+  // the destructor must find that memory alive.
   void write(std::span<const std::byte> bytes) {
     while (!bytes.empty()) {
-      const la_ssize_t written = archive_write_data(m_archive, bytes.data(), bytes.size());
-      if (written <= 0) {
-        fail("cannot compress");
+      const std::size_t size = std::min(bytes.size(), m_input.size());
+      std::memcpy(m_input.data(), bytes.data(), size);
+      std::span<const std::byte> input(m_input.data(), size);
+      while (!input.empty()) {
+        const la_ssize_t written = archive_write_data(m_archive, input.data(), input.size());
+        if (written <= 0) {
+          fail("cannot compress");
+        }
+        input = input.subspan(static_cast<std::size_t>(written));
       }
-      bytes = bytes.subspan(static_cast<std::size_t>(written));
+      bytes = bytes.subspan(size);
     }
   }
 
@@ -148,6 +163,9 @@ private:
 
   static la_ssize_t on_write(archive* /*a*/, void* self, const void* data, size_t size) {
     auto* encoder = static_cast<Encoder*>(self);
+    if (encoder->m_discard) {
+      return static_cast<la_ssize_t>(size);
+    }
     const auto* bytes = static_cast<const char*>(data);
     std::size_t left = size;
     while (left > 0) {
@@ -180,7 +198,9 @@ private:
   int m_fd;
   std::filesystem::path m_partial;
   std::optional<std::string> m_write_error;
+  std::vector<std::byte> m_input = std::vector<std::byte>(k_block_size);
   bool m_closed = false;
+  bool m_discard = false;
 };
 
 // ---- CompressedFile ---------------------------------------------------------
@@ -273,10 +293,11 @@ core::CommandResult run_into(Context& context, const DumpRequest& request, Compr
     throw Error(ExitCode::action, fmt::format("Cannot create a pipe: {}", std::strerror(errno)));
   }
   core::UniqueFd read_end(ends[0]);
+  core::UniqueFd pending_write_end(ends[1]);
   PipeCopier copier(std::move(read_end), file);
   // Declared after the copier: on every path it is closed before the
   // copier's thread is joined, which is what lets that thread see EOF.
-  core::UniqueFd write_end(ends[1]);
+  core::UniqueFd write_end(std::move(pending_write_end));
 
   core::CommandRequest command;
   command.argv = request.argv;

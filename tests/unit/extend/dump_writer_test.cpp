@@ -113,7 +113,8 @@ TEST_CASE("An empty output gives an empty but valid dump", "[extend][dump]") {
 TEST_CASE("A failing command leaves neither a dump nor a partial file and says why",
           "[extend][dump]") {
   Fixture f;
-  const auto mode = GENERATE(CompressMode::none, CompressMode::gzip);
+  const auto mode =
+      GENERATE(CompressMode::none, CompressMode::gzip, CompressMode::bzip2, CompressMode::zstd);
   f.tmp.write("dump.txt" + std::string(compress_suffix(mode)), "yesterday's dump");
   auto dump = f.request({"sh", "-c", "echo some output; echo access denied >&2; exit 3"}, mode);
   try {
@@ -204,8 +205,10 @@ TEST_CASE("A full disk fails the dump with the reason and leaves no partial file
     test::report_missing_part("a 256 KiB tmpfs", "mounting needs root");
     return;
   }
-  const auto mode = GENERATE(CompressMode::none, CompressMode::gzip);
-  auto dump = f.request({"seq", "1", "2000000"}, mode);
+  const auto mode =
+      GENERATE(CompressMode::none, CompressMode::gzip, CompressMode::bzip2, CompressMode::zstd);
+  // Incompressible, so that every mode fills the 256 KiB.
+  auto dump = f.request({"head", "-c", "3000000", "/dev/urandom"}, mode);
   dump.target = f.tmp / "small" / "dump.txt";
   try {
     write_dump(f.context, dump);
