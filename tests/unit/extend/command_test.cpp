@@ -1,3 +1,4 @@
+#include <cback/config/load.hpp>
 #include <cback/core/error.hpp>
 #include <cback/extend/command.hpp>
 #include <cback/extend/registry.hpp>
@@ -47,6 +48,59 @@ TEST_CASE("An action with a command key resolves to the command extension", "[ex
   const auto* extension = resolve(action);
   REQUIRE(extension != nullptr);
   CHECK(extension->name == "command");
+}
+
+TEST_CASE("The command key is read from XML and TOML and kept by the TOML conversion",
+          "[extend][command]") {
+  const auto xml = config::parse(R"(<?xml version="1.0"?>
+<cb_config>
+   <extensions>
+      <action>
+         <name>ledger</name>
+         <module>site</module>
+         <function>run</function>
+         <index>98</index>
+         <command>/usr/local/sbin/dump-ledger</command>
+      </action>
+   </extensions>
+   <options>
+      <starting_day>monday</starting_day>
+      <working_dir>/tmp</working_dir>
+      <backup_user>backup</backup_user>
+      <backup_group>backup</backup_group>
+      <rcp_command>/usr/bin/scp -B</rcp_command>
+   </options>
+   <purge/>
+</cb_config>
+)",
+                                 "site.xml");
+  REQUIRE(xml.extensions);
+  const auto& action = xml.extensions->actions.at(0);
+  CHECK(action.command == "/usr/local/sbin/dump-ledger");
+  CHECK(resolve(action)->name == "command");
+
+  const auto toml = config::parse(config::to_toml(xml), "site.toml");
+  CHECK(toml.extensions->actions.at(0).command == "/usr/local/sbin/dump-ledger");
+}
+
+TEST_CASE("A relative command is a configuration error", "[extend][command]") {
+  CHECK_THROWS_AS(config::parse(R"([extensions]
+[[extensions.action]]
+name = "ledger"
+index = 98
+command = "dump-ledger"
+
+[options]
+starting_day = "monday"
+working_dir = "/tmp"
+backup_user = "backup"
+backup_group = "backup"
+rcp_command = "/usr/bin/scp -B"
+
+[purge]
+)",
+                                "site.toml"),
+                  config::InvalidConfig);
 }
 
 TEST_CASE("The command gets the config path and the action name, and --full on a full run",
