@@ -19,6 +19,7 @@ struct Context {
   core::CommandRunner& runner;
   core::StopFlag& stop;
   core::PerfRecorder& perf; ///< timings for --perf (always filled, printed on request)
+  std::string_view action{}; ///< the action being run (set by cli::execute before each one)
 };
 
 } // namespace cback

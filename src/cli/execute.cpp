@@ -49,6 +49,7 @@ void run_local(const ActionItem& item, Context& context) {
   context.log.debug("Executing [{}] action.", item.name);
   run_hooks(context, item.pre_hooks, HookKind::pre_action);
   context.log.debug("Calling action [{}], execution index [{}]", item.name, item.index);
+  context.action = item.name;
   item.run(context);
   run_hooks(context, item.post_hooks, HookKind::post_action);
 }

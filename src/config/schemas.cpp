@@ -60,6 +60,7 @@ const Schema<ExtendedAction>& schema_of<ExtendedAction>() {
           scalar("function", &ExtendedAction::function, c::identifier(), Need::required_in_xml),
           scalar("index", &ExtendedAction::index, c::integer(0, k_max)),
           table("depends", &ExtendedAction::depends),
+          scalar("command", &ExtendedAction::command, c::abs_path()),
       }};
   return schema;
 }

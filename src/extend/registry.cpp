@@ -1,10 +1,16 @@
 #include <cback/extend/registry.hpp>
 
 #include <cback/context.hpp>
-#include <cback/extend/capacity.hpp>
 #include <cback/core/error.hpp>
+#include <cback/extend/capacity.hpp>
+#include <cback/extend/command.hpp>
+#include <cback/extend/encrypt.hpp>
+#include <cback/extend/mbox.hpp>
 #include <cback/extend/mysql.hpp>
 #include <cback/extend/postgresql.hpp>
+#include <cback/extend/split.hpp>
+#include <cback/extend/subversion.hpp>
+#include <cback/extend/sysinfo.hpp>
 
 #include <array>
 #include <fmt/format.h>
@@ -32,16 +38,20 @@ constexpr char k_capacity[] = "capacity";
 constexpr char k_amazons3[] = "amazons3";
 
 constexpr std::array k_extensions{
-    BuiltinExtension{k_sysinfo, 99, &not_available<k_sysinfo>},
+    BuiltinExtension{k_sysinfo, 99, &run_sysinfo},
     BuiltinExtension{k_mysql, 99, &run_mysql},
     BuiltinExtension{k_postgresql, 99, &run_postgresql},
-    BuiltinExtension{k_subversion, 99, &not_available<k_subversion>},
-    BuiltinExtension{k_mbox, 99, &not_available<k_mbox>},
-    BuiltinExtension{k_encrypt, 299, &not_available<k_encrypt>},
-    BuiltinExtension{k_split, 299, &not_available<k_split>},
+    BuiltinExtension{k_subversion, 99, &run_subversion},
+    BuiltinExtension{k_mbox, 99, &run_mbox},
+    BuiltinExtension{k_encrypt, 299, &run_encrypt},
+    BuiltinExtension{k_split, 299, &run_split},
     BuiltinExtension{k_capacity, 299, &run_capacity},
     BuiltinExtension{k_amazons3, 201, &not_available<k_amazons3>},
 };
+
+// Not in the list above: it is chosen by an action's `command` key, never
+// by name.
+constexpr BuiltinExtension k_command{"command", 99, &run_command};
 
 const BuiltinExtension* find(std::string_view name) {
   for (const auto& extension : k_extensions) {
@@ -59,6 +69,9 @@ std::span<const BuiltinExtension> builtin_extensions() {
 }
 
 const BuiltinExtension* resolve(const config::ExtendedAction& action) {
+  if (action.command) {
+    return &k_command;
+  }
   if (!action.module) {
     return find(action.name);
   }

@@ -84,6 +84,7 @@ struct ExtendedAction {
   std::optional<std::string> function; ///< legacy "executeAction"
   std::optional<int> index;            ///< required in index mode
   std::optional<Dependencies> depends; ///< required in dependency mode (may be empty)
+  std::optional<std::string> command;  ///< new: an executable to run (the `command` extension)
   Where where;
   bool operator==(const ExtendedAction&) const = default;
 };

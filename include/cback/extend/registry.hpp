@@ -23,6 +23,7 @@ std::span<const BuiltinExtension> builtin_extensions();
 /// Which built-in implements a configured extended action: the legacy
 /// module "CedarBackup3.extend.X" / "CedarBackup2.extend.X" with function
 /// "executeAction" maps to X; with no module (TOML), the action's name.
+/// An action with a `command` is the command extension, whatever its module.
 /// nullptr when nothing matches (a configuration error, exit 4).
 const BuiltinExtension* resolve(const config::ExtendedAction& action);
 

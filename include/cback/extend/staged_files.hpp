@@ -1,0 +1,44 @@
+#pragma once
+
+// What the extensions that work on staged data (encrypt, split) share with
+// the original's findDailyDirs and getBackupFiles (reference §5.1, §5.2),
+// and the owner every extension gives its outputs (reference §5.4).
+
+#include <cback/config/model.hpp>
+#include <cback/core/ownership.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace cback::core {
+class Logger;
+}
+
+namespace cback::extend {
+
+/// The daily directories staging_dir/YYYY/MM/DD (exactly three levels below
+/// `staging_dir`, symlinked directories skipped, names not checked) that do
+/// not contain `indicator`, in name order. Throws Error(action) naming
+/// `staging_dir` when it is not a directory.
+std::vector<std::filesystem::path> unprocessed_daily_dirs(const std::filesystem::path& staging_dir,
+                                                          std::string_view indicator,
+                                                          core::Logger& log);
+
+/// True for the names of indicator files (`cback.` followed by anything).
+bool is_indicator(std::string_view file_name);
+
+/// Every regular file below `daily_dir`, recursively, in name order;
+/// symlinks and indicator files are left out.
+std::vector<std::filesystem::path> staged_files(const std::filesystem::path& daily_dir);
+
+/// backup_user:backup_group when the run is root's (only root can give
+/// files away); nothing otherwise.
+std::optional<core::Ownership> output_ownership(const config::Config& config);
+
+/// Gives `path` to `owner` when there is one (failures logged, not fatal).
+void apply_ownership(const std::optional<core::Ownership>& owner, const std::filesystem::path& path,
+                     core::Logger& log);
+
+} // namespace cback::extend
