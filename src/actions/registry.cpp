@@ -2,6 +2,7 @@
 
 #include <cback/actions/collect.hpp>
 #include <cback/actions/purge.hpp>
+#include <cback/actions/stage.hpp>
 #include <cback/actions/validate.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
@@ -32,7 +33,7 @@ constexpr char k_initialize[] = "initialize";
 // run alone, so their index 0 never competes with anything.
 constexpr std::array k_builtins{
     BuiltinAction{k_collect, 100, true, &run_collect},
-    BuiltinAction{k_stage, 200, true, &not_available<k_stage>},
+    BuiltinAction{k_stage, 200, true, &run_stage},
     BuiltinAction{k_store, 300, true, &not_available<k_store>},
     BuiltinAction{k_purge, 400, true, &run_purge},
     BuiltinAction{k_rebuild, 0, false, &not_available<k_rebuild>},
