@@ -1,0 +1,523 @@
+// The stage action through the real binary: local peers on disk and remote
+// peers over the loopback sshd started by tools/servers.sh (several peer
+// names pointing at the one sshd, each with its own collect dir).
+
+#include <cback/collect/digest.hpp>
+#include <cback/collect/manifest.hpp>
+#include <cback/peer/status.hpp>
+
+#include "support/parts.hpp"
+#include "support/run.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+using cback::peer::PeerState;
+using cback::test::cback_binary;
+using cback::test::part_env;
+using cback::test::read_file;
+using cback::test::run;
+using cback::test::RunOptions;
+using cback::test::RunResult;
+using cback::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* k_tuesday = "2026-12-01";
+constexpr const char* k_monday = "2026-11-30"; // the configured starting day
+
+struct Sshd {
+  std::string port;
+  std::string user;
+  std::string key;
+  std::string other_key;
+  std::string known_hosts;
+  std::string host_pub;
+};
+
+std::optional<Sshd> test_sshd() {
+  const auto port = part_env("CBACK_TEST_SSH_PORT", "sshd");
+  const auto user = part_env("CBACK_TEST_SSH_USER", "sshd");
+  const auto key = part_env("CBACK_TEST_SSH_KEY", "sshd");
+  const auto other = part_env("CBACK_TEST_SSH_OTHER_KEY", "sshd");
+  const auto known_hosts = part_env("CBACK_TEST_SSH_KNOWN_HOSTS", "sshd");
+  const auto host_pub = part_env("CBACK_TEST_SSH_HOST_PUB", "sshd");
+  if (!port || !user || !key || !other || !known_hosts || !host_pub) {
+    return std::nullopt;
+  }
+  return Sshd{*port, *user, *key, *other, *known_hosts, *host_pub};
+}
+
+std::string random_bytes(std::size_t size, unsigned seed) {
+  std::mt19937 random(seed);
+  std::string bytes(size, '\0');
+  for (auto& byte : bytes) {
+    byte = static_cast<char>(random());
+  }
+  return bytes;
+}
+
+/// A TCP port on 127.0.0.1 where nothing listens.
+int closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+/// A master with peers, each with a collect dir under dir/peers/NAME.
+struct Pool {
+  TempDir dir;
+  std::string stage_keys;
+  std::string peers;
+
+  [[nodiscard]] fs::path collect(const std::string& name) const { return dir / ("peers/" + name); }
+  [[nodiscard]] fs::path daily(const std::string& day = k_tuesday) const {
+    return dir / ("staging/" + day.substr(0, 4) + "/" + day.substr(5, 2) + "/" + day.substr(8));
+  }
+
+  void local_peer(const std::string& name, const std::string& extra = "") {
+    fs::create_directories(collect(name));
+    peers += fmt::format("[[stage.peer]]\nname = '{}'\ntype = \"local\"\ncollect_dir = '{}'\n{}\n",
+                         name, collect(name).string(), extra);
+  }
+
+  void remote_peer(const Sshd& sshd, const std::string& name, const std::string& extra = "",
+                   const std::string& port = "") {
+    fs::create_directories(collect(name));
+    const bool overrides_key = extra.find("identity_file") != std::string::npos;
+    const bool overrides_hosts = extra.find("known_hosts_file") != std::string::npos;
+    peers += fmt::format("[[stage.peer]]\nname = '{}'\ntype = \"remote\"\ncollect_dir = '{}'\n"
+                         "host = \"127.0.0.1\"\nport = {}\n",
+                         name, collect(name).string(), port.empty() ? sshd.port : port);
+    if (!overrides_key) {
+      peers += fmt::format("identity_file = '{}'\n", sshd.key);
+    }
+    if (!overrides_hosts) {
+      peers += fmt::format("known_hosts_file = '{}'\n", sshd.known_hosts);
+    }
+    peers += extra + "\n";
+  }
+
+  /// Writes `files` and cback.collect into the peer's collect dir.
+  void ready(const std::string& name, const std::map<std::string, std::string>& files) const {
+    for (const auto& [file, content] : files) {
+      dir.write("peers/" + name + "/" + file, content);
+    }
+    dir.write("peers/" + name + "/cback.collect", "");
+  }
+
+  /// A cback.manifest listing `names` with their current content.
+  void manifest(const std::string& name, const std::vector<std::string>& names) const {
+    cback::collect::Manifest manifest;
+    manifest.date = k_tuesday;
+    for (const auto& file : names) {
+      const auto content = read_file(collect(name) / file);
+      manifest.archives.push_back({file, content.size(), cback::collect::sha256(content)});
+    }
+    cback::collect::write_manifest(collect(name) / "cback.manifest", manifest);
+  }
+
+  RunResult stage(const std::string& day = k_tuesday, RunOptions options = {}) const {
+    fs::create_directories(dir / "work");
+    const auto config =
+        dir.write("cback.toml", fmt::format(R"([reference]
+author = "tests"
+
+[options]
+starting_day = "monday"
+working_dir = '{}'
+backup_user = "root"
+backup_group = "root"
+rcp_command = "/usr/bin/scp -B"
+
+[stage]
+staging_dir = '{}'
+{}
+{})",
+                                            (dir / "work").string(), (dir / "staging").string(),
+                                            stage_keys, peers));
+    options.env.push_back(std::string("CBACK_TODAY=") + day);
+    return run({cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), "stage"},
+               options);
+  }
+
+  [[nodiscard]] cback::peer::PeerStatus status_of(const std::string& name,
+                                                  const std::string& day = k_tuesday) const {
+    const auto status = cback::peer::load_status(daily(day) / "cback.peers");
+    REQUIRE(status);
+    for (const auto& peer : status->peers) {
+      if (peer.peer == name) {
+        return peer;
+      }
+    }
+    FAIL("no status record for peer " << name);
+    return {};
+  }
+
+  /// Checks that the peer's staging dir holds exactly its collect dir.
+  void check_staged(const std::string& name, const std::string& day = k_tuesday) const {
+    std::size_t count = 0;
+    for (const auto& entry : fs::directory_iterator(collect(name))) {
+      const auto file = entry.path().filename().string();
+      if (file == "cback.stage") {
+        continue;
+      }
+      INFO("peer " << name << ", file " << file);
+      REQUIRE(fs::exists(daily(day) / name / file));
+      CHECK(read_file(daily(day) / name / file) == read_file(entry.path()));
+      ++count;
+    }
+    // A re-run also stages the cback.stage the first run left on the peer,
+    // as the original does.
+    std::size_t staged = 0;
+    for (const auto& entry : fs::directory_iterator(daily(day) / name)) {
+      staged += entry.path().filename() == "cback.stage" ? 0 : 1;
+    }
+    CHECK(staged == count);
+  }
+};
+
+} // namespace
+
+TEST_CASE("Local peers are staged into the daily dir with their indicators", "[stage][local]") {
+  Pool pool;
+  pool.local_peer("alpha");
+  pool.local_peer("beta");
+  pool.ready("alpha", {{"etc.tar.gz", random_bytes(100'000, 1)}, {".dot", "d"}});
+  pool.ready("beta", {{"home.tar", "home"}});
+  pool.manifest("alpha", {"etc.tar.gz"});
+  const auto result = pool.stage();
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  pool.check_staged("alpha");
+  pool.check_staged("beta");
+  CHECK(fs::exists(pool.daily() / "cback.stage"));
+  CHECK(fs::exists(pool.collect("alpha") / "cback.stage"));
+  const auto alpha = pool.status_of("alpha");
+  CHECK(alpha.state == PeerState::staged);
+  CHECK(alpha.files == 4);
+  CHECK(alpha.error.empty());
+}
+
+TEST_CASE("A failed peer makes stage exit 6 naming it, and the others are staged",
+          "[stage][local]") {
+  Pool pool;
+  pool.local_peer("good");
+  pool.local_peer("lazy");
+  pool.ready("good", {{"a.tar", "a"}});
+  const auto result = pool.stage();
+  CHECK(result.exit_code == 6);
+  CHECK(result.out.find("Stage failed for 1 peer(s): [lazy]") != std::string::npos);
+  pool.check_staged("good");
+  CHECK(fs::exists(pool.daily() / "lazy"));
+  CHECK(fs::exists(pool.daily() / "cback.stage"));
+  CHECK(pool.status_of("good").state == PeerState::staged);
+  CHECK(pool.status_of("lazy").state == PeerState::not_ready);
+  CHECK_FALSE(fs::exists(pool.collect("lazy") / "cback.stage"));
+}
+
+TEST_CASE("A peer that is not ready is a failure unless its ignore_failures mode covers the day",
+          "[stage][local]") {
+  struct Case {
+    const char* mode;
+    const char* day;
+    bool ignored;
+  };
+  const std::vector<Case> cases{
+      {"none", k_tuesday, false},   {"none", k_monday, false},  {"all", k_tuesday, true},
+      {"all", k_monday, true},      {"daily", k_tuesday, true}, {"daily", k_monday, false},
+      {"weekly", k_tuesday, false}, {"weekly", k_monday, true},
+  };
+  for (const auto& c : cases) {
+    INFO("ignore_failures = " << c.mode << " on " << c.day);
+    Pool pool;
+    pool.local_peer("lazy", fmt::format("ignore_failures = \"{}\"", c.mode));
+    const auto result = pool.stage(c.day);
+    CHECK(result.exit_code == (c.ignored ? 0 : 6));
+    CHECK(pool.status_of("lazy", c.day).state ==
+          (c.ignored ? PeerState::skipped : PeerState::not_ready));
+    CHECK(read_file(pool.dir / "cback.log").find("Peer [lazy] was not ready to be staged.") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("A same-day re-run stages nothing twice and succeeds", "[stage][local]") {
+  Pool pool;
+  pool.local_peer("alpha");
+  pool.ready("alpha", {{"a.tar", random_bytes(50'000, 2)}, {"b.tar", "b"}});
+  pool.manifest("alpha", {"a.tar"});
+  REQUIRE(pool.stage().exit_code == 0);
+  const auto again = pool.stage();
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(pool.status_of("alpha").sent == 0);
+  CHECK(pool.status_of("alpha").files == 5); // a.tar b.tar cback.collect .manifest .stage
+  pool.check_staged("alpha");
+}
+
+TEST_CASE("A local peer whose collect dir holds a directory fails", "[stage][local]") {
+  Pool pool;
+  pool.local_peer("alpha");
+  pool.ready("alpha", {{"a.tar", "a"}});
+  fs::create_directories(pool.collect("alpha") / "sub");
+  const auto result = pool.stage();
+  CHECK(result.exit_code == 6);
+  CHECK(pool.status_of("alpha").error.find("is not a regular file") != std::string::npos);
+}
+
+TEST_CASE("A collect dir written by the original cback3 collect is staged", "[stage][local][ssh]") {
+  if (!cback::test::program_available("cback3")) {
+    return;
+  }
+  Pool pool;
+  pool.dir.write("src/a.txt", "hello");
+  pool.dir.write("src/b c.txt", random_bytes(10'000, 3));
+  fs::create_directories(pool.dir / "work3");
+  const auto config = pool.dir.write("cback3.conf", fmt::format(R"(<?xml version="1.0"?>
+<cb_config>
+  <options>
+    <starting_day>monday</starting_day>
+    <working_dir>{}</working_dir>
+    <backup_user>root</backup_user>
+    <backup_group>root</backup_group>
+    <rcp_command>/usr/bin/scp -B</rcp_command>
+  </options>
+  <collect>
+    <collect_dir>{}</collect_dir>
+    <collect_mode>daily</collect_mode>
+    <archive_mode>targz</archive_mode>
+    <ignore_file>.cbignore</ignore_file>
+    <dir><abs_path>{}</abs_path></dir>
+  </collect>
+</cb_config>
+)",
+                                                                (pool.dir / "work3").string(),
+                                                                pool.collect("old").string(),
+                                                                (pool.dir / "src").string()));
+  fs::create_directories(pool.collect("old"));
+  const auto collected = run({"/usr/bin/cback3", "-c", config.string(), "-l",
+                              (pool.dir / "cback3.log").string(), "collect"});
+  INFO(collected.out << collected.err);
+  REQUIRE(collected.exit_code == 0);
+  REQUIRE(fs::exists(pool.collect("old") / "cback.collect"));
+  pool.local_peer("old");
+  const auto sshd = test_sshd();
+  if (sshd) {
+    // The same collect dir, read over SFTP under a second peer name.
+    pool.remote_peer(*sshd, "old-remote", "");
+    fs::remove(pool.collect("old-remote"));
+    fs::create_directory_symlink(pool.collect("old"), pool.collect("old-remote"));
+  }
+  const auto result = pool.stage();
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  pool.check_staged("old");
+  if (sshd) {
+    for (const auto& entry : fs::directory_iterator(pool.collect("old"))) {
+      const auto name = entry.path().filename().string();
+      if (name != "cback.stage") {
+        CHECK(read_file(pool.daily() / "old-remote" / name) == read_file(entry.path()));
+      }
+    }
+  }
+}
+
+TEST_CASE("Several remote peers are staged at once over SFTP", "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  pool.stage_keys = "max_concurrent_peers = 3\nsftp_requests_in_flight = 8\n";
+  for (int i = 0; i < 4; ++i) {
+    const auto name = fmt::format("peer{}", i);
+    pool.remote_peer(*sshd, name);
+    pool.ready(name, {{"big.tar", random_bytes(1'500'000 + static_cast<std::size_t>(i), 10 + i)},
+                      {"small.txt", "small"},
+                      {"empty", ""}});
+    pool.manifest(name, {"big.tar"});
+  }
+  const auto result = pool.stage();
+  INFO(result.out << result.err << read_file(pool.dir / "cback.log"));
+  REQUIRE(result.exit_code == 0);
+  for (int i = 0; i < 4; ++i) {
+    const auto name = fmt::format("peer{}", i);
+    pool.check_staged(name);
+    CHECK(fs::exists(pool.collect(name) / "cback.stage"));
+    CHECK(pool.status_of(name).state == PeerState::staged);
+  }
+}
+
+TEST_CASE("Remote file names with spaces and odd bytes are staged unchanged", "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  pool.remote_peer(*sshd, "odd");
+  pool.ready("odd", {{"with space.tar", "s"},
+                     {"quote'\"$(x).tar", "q"},
+                     {"bytes\x01\x7f\xfe.tar", "b"},
+                     {"new\nline", "n"},
+                     {"ünïcode", "u"}});
+  const auto result = pool.stage();
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  pool.check_staged("odd");
+}
+
+TEST_CASE("A remote peer that is not ready follows ignore_failures", "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  pool.remote_peer(*sshd, "strict");
+  pool.remote_peer(*sshd, "lenient", "ignore_failures = \"all\"");
+  const auto result = pool.stage();
+  CHECK(result.exit_code == 6);
+  CHECK(result.out.find("Stage failed for 1 peer(s): [strict]") != std::string::npos);
+  CHECK(pool.status_of("strict").state == PeerState::not_ready);
+  CHECK(pool.status_of("lenient").state == PeerState::skipped);
+}
+
+TEST_CASE("Unreachable hosts, refused keys and unknown or changed host keys fail only their peer",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  pool.dir.write("empty_known_hosts", "");
+  const auto other_host_key = pool.dir / "other_host";
+  REQUIRE(std::system(fmt::format("ssh-keygen -q -t ed25519 -N '' -f '{}'", other_host_key.string())
+                          .c_str()) == 0);
+  const auto other_pub = read_file(other_host_key.string() + ".pub");
+  pool.dir.write("changed_known_hosts", fmt::format("[127.0.0.1]:{} {}", sshd->port,
+                                                    other_pub.substr(0, other_pub.rfind(' '))));
+  pool.remote_peer(*sshd, "good");
+  pool.remote_peer(*sshd, "down", "", std::to_string(closed_port()));
+  pool.remote_peer(*sshd, "refused", fmt::format("identity_file = '{}'", sshd->other_key));
+  pool.remote_peer(
+      *sshd, "unknown",
+      fmt::format("known_hosts_file = '{}'", (pool.dir / "empty_known_hosts").string()));
+  pool.remote_peer(
+      *sshd, "changed",
+      fmt::format("known_hosts_file = '{}'", (pool.dir / "changed_known_hosts").string()));
+  for (const auto* name : {"good", "down", "refused", "unknown", "changed"}) {
+    pool.ready(name, {{"a.tar", "a"}});
+  }
+  const auto result = pool.stage();
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 6);
+  pool.check_staged("good");
+  CHECK(pool.status_of("good").state == PeerState::staged);
+  for (const auto* name : {"down", "refused", "unknown", "changed"}) {
+    INFO(name);
+    CHECK(pool.status_of(name).state == PeerState::failed);
+    CHECK(result.out.find(fmt::format("Error staging [{}]", name)) != std::string::npos);
+    CHECK_FALSE(fs::exists(pool.daily() / name / "a.tar"));
+  }
+  CHECK(pool.status_of("unknown").error.find("unknown") != std::string::npos);
+  CHECK(pool.status_of("changed").error.find("CHANGED") != std::string::npos);
+  CHECK(pool.status_of("refused").error.find("refused") != std::string::npos);
+}
+
+TEST_CASE("With accept_new_host_keys an unknown host key is added and the peer staged",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  pool.stage_keys = "accept_new_host_keys = true\n";
+  pool.dir.write("known_hosts", "");
+  pool.remote_peer(*sshd, "new",
+                   fmt::format("known_hosts_file = '{}'", (pool.dir / "known_hosts").string()));
+  pool.ready("new", {{"a.tar", "a"}});
+  const auto result = pool.stage();
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  pool.check_staged("new");
+  CHECK(read_file(pool.dir / "known_hosts").find("127.0.0.1") != std::string::npos);
+}
+
+TEST_CASE("A remote file that does not match the manifest fails the peer", "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  pool.remote_peer(*sshd, "tampered");
+  pool.ready("tampered", {{"good.tar", "good"}, {"bad.tar", "original"}});
+  pool.manifest("tampered", {"good.tar", "bad.tar"});
+  pool.dir.write("peers/tampered/bad.tar", "altered!");
+  const auto result = pool.stage();
+  CHECK(result.exit_code == 6);
+  const auto status = pool.status_of("tampered");
+  CHECK(status.state == PeerState::failed);
+  CHECK(status.error.find("checksum mismatch for [bad.tar]") != std::string::npos);
+  CHECK_FALSE(fs::exists(pool.daily() / "tampered" / "bad.tar"));
+  CHECK_FALSE(fs::exists(pool.daily() / "tampered" / "bad.tar.partial"));
+  CHECK_FALSE(fs::exists(pool.collect("tampered") / "cback.stage"));
+}
+
+TEST_CASE("A remote stage killed mid-file resumes without sending finished bytes again",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  const std::size_t big_size = 6 * 1024 * 1024;
+  const auto big = random_bytes(big_size, 7);
+  pool.remote_peer(*sshd, "slow");
+  pool.ready("slow", {{"a-small.tar", "small"}, {"b-big.tar", big}});
+  pool.manifest("slow", {"a-small.tar", "b-big.tar"});
+  // 2 MiB/s makes the big file take about 3 s: the kill lands inside it.
+  pool.stage_keys = "bandwidth_limit = \"2 MB\"\nsftp_requests_in_flight = 4\n";
+  RunOptions kill;
+  kill.signal = SIGKILL;
+  kill.signal_after = std::chrono::milliseconds(1500);
+  const auto killed = pool.stage(k_tuesday, kill);
+  REQUIRE(killed.exit_code == 128 + SIGKILL);
+  const auto partial = pool.daily() / "slow" / "b-big.tar.partial";
+  REQUIRE(fs::exists(partial));
+  REQUIRE(fs::exists(pool.daily() / "slow" / "a-small.tar"));
+  CHECK_FALSE(fs::exists(pool.daily() / "slow" / "b-big.tar"));
+  const auto had = fs::file_size(partial);
+  CHECK(had < big_size);
+
+  pool.stage_keys.clear();
+  const auto resumed = pool.stage();
+  INFO(resumed.out << resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(read_file(pool.daily() / "slow" / "b-big.tar") == big);
+  // The rest of the big file, and the two files the killed run never reached.
+  CHECK(pool.status_of("slow").sent ==
+        big_size - had + fs::file_size(pool.collect("slow") / "cback.manifest"));
+  CHECK(read_file(pool.dir / "cback.log").find("Resuming [b-big.tar]") != std::string::npos);
+  pool.check_staged("slow");
+}
