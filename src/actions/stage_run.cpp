@@ -135,7 +135,7 @@ peer::PeerStatus stage_one(Context& context, const StagePlan& plan, const config
   const auto start = Clock::now();
   peer::PeerStatus status;
   try {
-    const auto source = make_source(context.config, peer);
+    const auto source = make_source(context, peer);
     source->open();
     if (!source->collect_indicator_present()) {
       status = not_ready(context, plan, peer);

@@ -521,3 +521,32 @@ TEST_CASE("A remote stage killed mid-file resumes without sending finished bytes
   CHECK(read_file(pool.dir / "cback.log").find("Resuming [b-big.tar]") != std::string::npos);
   pool.check_staged("slow");
 }
+
+TEST_CASE("The command transport stages a remote peer with the configured rcp_command",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd || !cback::test::program_available("scp")) {
+    return;
+  }
+  Pool pool;
+  pool.stage_keys = "transport = \"command\"\n";
+  const auto rcp = fmt::format("/usr/bin/scp -B -q -P {} -i {} -o IdentitiesOnly=yes "
+                               "-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes",
+                               sshd->port, sshd->key, sshd->known_hosts);
+  pool.remote_peer(*sshd, "scp", fmt::format("rcp_command = '{}'", rcp));
+  pool.remote_peer(*sshd, "scp-lazy", fmt::format("rcp_command = '{}'", rcp));
+  pool.ready("scp", {{"big.tar", random_bytes(700'000, 8)}, {"with space.txt", "s"}});
+  pool.manifest("scp", {"big.tar"});
+  const auto result = pool.stage();
+  INFO(result.out << result.err << read_file(pool.dir / "cback.log"));
+  CHECK(result.exit_code == 6);
+  CHECK(result.out.find("Stage failed for 1 peer(s): [scp-lazy]") != std::string::npos);
+  pool.check_staged("scp");
+  CHECK(fs::exists(pool.collect("scp") / "cback.stage"));
+  CHECK(pool.status_of("scp").state == PeerState::staged);
+  CHECK(pool.status_of("scp-lazy").state == PeerState::not_ready);
+  // The scratch copies in working_dir are gone.
+  for (const auto& entry : fs::directory_iterator(pool.dir / "work")) {
+    CHECK_FALSE(entry.path().filename().string().starts_with("cback-stage-"));
+  }
+}

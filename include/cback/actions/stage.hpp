@@ -37,9 +37,9 @@ bool ignores_failure(std::optional<config::IgnoreFailures> mode, bool full_or_st
 std::filesystem::path daily_dir(const std::filesystem::path& staging_dir,
                                 std::chrono::year_month_day day);
 
-/// Makes the source that reads `peer` (not yet opened).
-std::unique_ptr<peer::PeerSource> make_source(const config::Config& config,
-                                              const config::Peer& peer);
+/// Makes the source that reads `peer` (not yet opened): local, SFTP, or
+/// the rcp_command with [stage] transport = "command".
+std::unique_ptr<peer::PeerSource> make_source(Context& context, const config::Peer& peer);
 
 /// The action, for the day collect::today() (CBACK_TODAY in tests).
 void run_stage(Context& context);
