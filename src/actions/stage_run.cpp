@@ -134,6 +134,7 @@ peer::PeerStatus stage_one(Context& context, const StagePlan& plan, const config
   log.info("Staging peer [{}].", peer.name);
   const auto start = Clock::now();
   peer::PeerStatus status;
+  peer::TransferResult result;
   try {
     const auto source = make_source(context, peer);
     source->open();
@@ -149,7 +150,7 @@ peer::PeerStatus stage_one(Context& context, const StagePlan& plan, const config
     settings.stop = &context.stop;
     settings.bandwidth_limit = plan.bandwidth_limit;
     settings.progress = progress.for_peer(peer.name);
-    const auto result = peer::transfer_peer(*source, plan.daily_dir / peer.name, settings, log);
+    peer::transfer_peer(*source, plan.daily_dir / peer.name, settings, log, result);
     source->write_stage_indicator();
     log.info("Staged {} files for peer [{}] ({} sent, {} already staged, {} resumed).",
              result.files, peer.name, mib(result.sent), result.files_skipped, result.files_resumed);
@@ -160,12 +161,14 @@ peer::PeerStatus stage_one(Context& context, const StagePlan& plan, const config
       throw;
     }
     log.error("Error staging [{}]: {}", peer.name, error.what());
-    status.peer = peer.name;
-    status.state = peer::PeerState::failed;
-    status.error = error.what();
+    status = peer::PeerStatus{
+        peer.name,   peer::PeerState::failed, result.files, result.bytes, result.sent, 0,
+        error.what()};
   } catch (const std::exception& error) {
     log.error("Error staging [{}]: {}", peer.name, error.what());
-    status = peer::PeerStatus{peer.name, peer::PeerState::failed, 0, 0, 0, 0, error.what()};
+    status = peer::PeerStatus{
+        peer.name,   peer::PeerState::failed, result.files, result.bytes, result.sent, 0,
+        error.what()};
   }
   status.duration_ms = milliseconds(Clock::now() - start);
   return status;

@@ -292,10 +292,16 @@ void FileStager::verify(const SourceEntry& entry, const collect::ManifestArchive
 
 TransferResult transfer_peer(PeerSource& source, const fs::path& target_dir,
                              const TransferSettings& settings, core::Logger& log) {
+  TransferResult result;
+  transfer_peer(source, target_dir, settings, log, result);
+  return result;
+}
+
+void transfer_peer(PeerSource& source, const fs::path& target_dir, const TransferSettings& settings,
+                   core::Logger& log, TransferResult& result) {
   const auto digests = load_digests(source, source.describe());
   const auto entries = entries_to_stage(source, digests, log);
   FileStager stager(source, target_dir, settings, log);
-  TransferResult result;
   for (const auto& entry : entries) {
     if (settings.stop != nullptr) {
       settings.stop->check();
@@ -307,7 +313,6 @@ TransferResult transfer_peer(PeerSource& source, const fs::path& target_dir,
       dir) {
     ::fsync(dir.get()); // the renames
   }
-  return result;
 }
 
 } // namespace cback::peer

@@ -285,6 +285,7 @@ TEST_CASE("A local peer whose collect dir holds a directory fails", "[stage][loc
   const auto result = pool.stage();
   CHECK(result.exit_code == 6);
   CHECK(pool.status_of("alpha").error.find("is not a regular file") != std::string::npos);
+  CHECK(pool.status_of("alpha").state == PeerState::failed);
 }
 
 TEST_CASE("A collect dir written by the original cback3 collect is staged", "[stage][local][ssh]") {
@@ -471,14 +472,16 @@ TEST_CASE("A remote file that does not match the manifest fails the peer", "[sta
   }
   Pool pool;
   pool.remote_peer(*sshd, "tampered");
-  pool.ready("tampered", {{"good.tar", "good"}, {"bad.tar", "original"}});
-  pool.manifest("tampered", {"good.tar", "bad.tar"});
+  pool.ready("tampered", {{"a-good.tar", "good"}, {"bad.tar", "original"}});
+  pool.manifest("tampered", {"a-good.tar", "bad.tar"});
   pool.dir.write("peers/tampered/bad.tar", "altered!");
   const auto result = pool.stage();
   CHECK(result.exit_code == 6);
   const auto status = pool.status_of("tampered");
   CHECK(status.state == PeerState::failed);
   CHECK(status.error.find("checksum mismatch for [bad.tar]") != std::string::npos);
+  CHECK(status.files == 1); // a-good.tar, staged before bad.tar failed
+  CHECK(read_file(pool.daily() / "tampered" / "a-good.tar") == "good");
   CHECK_FALSE(fs::exists(pool.daily() / "tampered" / "bad.tar"));
   CHECK_FALSE(fs::exists(pool.daily() / "tampered" / "bad.tar.partial"));
   CHECK_FALSE(fs::exists(pool.collect("tampered") / "cback.stage"));

@@ -60,12 +60,18 @@ struct TransferResult {
 };
 
 /// Stages every file of `source` (already open and ready) into
-/// `target_dir` (which exists). Throws cback::Error(ExitCode::action) naming
-/// the peer and the file on the first failure: a directory or symlink in
-/// the collect dir, a read or write error, a short file, a size or checksum
-/// mismatch (the bad NAME.partial is removed so a re-run starts it afresh),
-/// an archive the manifest lists that is missing. Files staged before the
-/// failure stay staged. Throws Error(interrupted) when `stop` is raised.
+/// `target_dir` (which exists), adding to `result` as each file is done.
+/// Throws cback::Error(ExitCode::action) naming the peer and the file on
+/// the first failure: a directory or symlink in the collect dir, a read or
+/// write error, a short file, a size or checksum mismatch (the bad
+/// NAME.partial is removed so a re-run starts it afresh), an archive the
+/// manifest lists that is missing. Files staged before the failure stay
+/// staged, and `result` counts them. Throws Error(interrupted) when `stop`
+/// is raised.
+void transfer_peer(PeerSource& source, const std::filesystem::path& target_dir,
+                   const TransferSettings& settings, core::Logger& log, TransferResult& result);
+
+/// As above, into a fresh result.
 TransferResult transfer_peer(PeerSource& source, const std::filesystem::path& target_dir,
                              const TransferSettings& settings, core::Logger& log);
 
