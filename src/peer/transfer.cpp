@@ -125,9 +125,9 @@ private:
   bool already_staged(const SourceEntry& entry, const collect::ManifestArchive* archive);
   std::uint64_t resumable_length(const SourceEntry& entry, const fs::path& partial);
   void copy(const SourceEntry& entry, const fs::path& partial, std::uint64_t offset,
-            collect::Sha256& hash, TransferResult& result);
+            collect::Sha256* hash, TransferResult& result);
   void verify(const SourceEntry& entry, const collect::ManifestArchive* archive,
-              const fs::path& partial, collect::Sha256& hash);
+              const fs::path& partial, collect::Sha256* hash);
   [[noreturn]] void fail(const std::string& message) const {
     throw Error(ExitCode::action, fmt::format("{}: {}", m_source.describe(), message));
   }
@@ -172,7 +172,13 @@ void FileStager::stage(const SourceEntry& entry, const collect::ManifestArchive*
     ++result.files_skipped;
   } else {
     const auto partial = m_dir / (entry.name + std::string(k_partial_suffix));
-    collect::Sha256 hash;
+    // Only a file the manifest lists has a digest to check: hashing the
+    // others would cost CPU for nothing.
+    std::optional<collect::Sha256> digest;
+    if (archive != nullptr) {
+      digest.emplace();
+    }
+    collect::Sha256* hash = digest ? &*digest : nullptr;
     const auto offset = resumable_length(entry, partial);
     if (offset > 0) {
       m_log.info("Resuming [{}] of {} at byte {}.", entry.name, m_source.describe(), offset);
@@ -219,7 +225,7 @@ bool hash_prefix(int fd, std::uint64_t length, collect::Sha256& hash) {
 constexpr unsigned k_write_behind = 1;
 
 void FileStager::copy(const SourceEntry& entry, const fs::path& partial, std::uint64_t offset,
-                      collect::Sha256& hash, TransferResult& result) {
+                      collect::Sha256* hash, TransferResult& result) {
   const int flags = O_RDWR | O_CREAT | O_CLOEXEC | (offset == 0 ? O_TRUNC : 0);
   const core::UniqueFd fd(::open(partial.c_str(), flags, entry.mode & 0777U));
   if (!fd) {
@@ -228,7 +234,7 @@ void FileStager::copy(const SourceEntry& entry, const fs::path& partial, std::ui
   const auto identity = identity_of(entry);
   // Without user xattrs the partial file simply cannot be resumed later.
   (void)::fsetxattr(fd.get(), k_identity_attribute, identity.data(), identity.size(), 0);
-  if (offset > 0 && !hash_prefix(fd.get(), offset, hash)) {
+  if (offset > 0 && hash != nullptr && !hash_prefix(fd.get(), offset, *hash)) {
     fail(fmt::format("unable to read [{}]: {}", partial.string(), std::strerror(errno)));
   }
   auto engine = m_settings.backend->make_engine(k_write_behind);
@@ -240,7 +246,9 @@ void FileStager::copy(const SourceEntry& entry, const fs::path& partial, std::ui
   std::uint64_t done = offset;
   const auto sink = [&](core::Buffer buffer) {
     const auto size = buffer.size();
-    hash.update(buffer.data(), size);
+    if (hash != nullptr) {
+      hash->update(buffer.data(), size);
+    }
     if (auto written = writer.write(std::move(buffer)); !written) {
       write_error = written.error();
       return false;
@@ -274,11 +282,11 @@ void FileStager::copy(const SourceEntry& entry, const fs::path& partial, std::ui
 }
 
 void FileStager::verify(const SourceEntry& entry, const collect::ManifestArchive* archive,
-                        const fs::path& partial, collect::Sha256& hash) {
-  const auto digest = hash.finish();
-  if (archive == nullptr) {
+                        const fs::path& partial, collect::Sha256* hash) {
+  if (archive == nullptr || hash == nullptr) {
     return;
   }
+  const auto digest = hash->finish();
   if (archive->size != entry.size || archive->sha256 != digest) {
     std::error_code ignored;
     fs::remove(partial, ignored);
