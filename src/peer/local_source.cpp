@@ -20,13 +20,7 @@ namespace fs = std::filesystem;
 LocalSource::LocalSource(std::string peer_name, fs::path collect_dir)
     : m_peer_name(std::move(peer_name)), m_collect_dir(std::move(collect_dir)) {}
 
-void LocalSource::open() {
-  std::error_code error;
-  if (!fs::is_directory(m_collect_dir, error)) {
-    throw Error(ExitCode::action,
-                fmt::format("Collect directory [{}] does not exist.", m_collect_dir.string()));
-  }
-}
+void LocalSource::open() {}
 
 bool LocalSource::collect_indicator_present() {
   std::error_code error;
@@ -36,6 +30,10 @@ bool LocalSource::collect_indicator_present() {
 std::vector<SourceEntry> LocalSource::list() {
   std::vector<SourceEntry> entries;
   std::error_code error;
+  if (!fs::is_directory(m_collect_dir, error)) {
+    throw Error(ExitCode::action,
+                fmt::format("Collect directory [{}] does not exist.", m_collect_dir.string()));
+  }
   for (fs::directory_iterator it(m_collect_dir, error), end; !error && it != end;
        it.increment(error)) {
     struct ::stat st {};

@@ -14,8 +14,8 @@ class LocalSource final : public PeerSource {
 public:
   LocalSource(std::string peer_name, std::filesystem::path collect_dir);
 
-  /// Checks that the collect directory exists (the original's "Collect
-  /// directory does not exist" error).
+  /// Nothing to open. A collect directory that does not exist has no
+  /// cback.collect, so the peer is "not ready" (as in the original).
   void open() override;
   bool collect_indicator_present() override;
   std::vector<SourceEntry> list() override;

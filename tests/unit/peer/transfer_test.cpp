@@ -216,5 +216,7 @@ TEST_CASE("A stage indicator is written into a local peer's collect dir", "[peer
   source.write_stage_indicator();
   CHECK(fs::exists(peer.collect / "cback.stage"));
   LocalSource missing("beta", peer.dir / "nowhere");
-  CHECK_THROWS_WITH(missing.open(), Catch::Contains("does not exist"));
+  missing.open();
+  CHECK_FALSE(missing.collect_indicator_present());
+  CHECK_THROWS_WITH(missing.list(), Catch::Contains("does not exist"));
 }
