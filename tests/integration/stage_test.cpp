@@ -553,3 +553,76 @@ TEST_CASE("The command transport stages a remote peer with the configured rcp_co
     CHECK_FALSE(entry.path().filename().string().starts_with("cback-stage-"));
   }
 }
+
+TEST_CASE("A collect dir written by cback collect is staged by the original cback3 with scp",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd || !cback::test::program_available("cback3") ||
+      !cback::test::program_available("scp")) {
+    return;
+  }
+  Pool pool;
+  pool.dir.write("src/a.txt", "hello");
+  pool.dir.write("src/b c.bin", random_bytes(50'000, 9));
+  fs::create_directories(pool.dir / "work");
+  fs::create_directories(pool.collect("client"));
+  const auto client = pool.dir.write("client.toml", fmt::format(R"([options]
+starting_day = "monday"
+working_dir = '{}'
+backup_user = "root"
+backup_group = "root"
+rcp_command = "/usr/bin/scp -B"
+
+[collect]
+collect_dir = '{}'
+ignore_file = ".cbignore"
+
+[[collect.dir]]
+abs_path = '{}'
+collect_mode = "daily"
+archive_mode = "targz"
+)",
+                                                                (pool.dir / "work").string(),
+                                                                pool.collect("client").string(),
+                                                                (pool.dir / "src").string()));
+  const auto collected = run(
+      {cback_binary(), "-c", client.string(), "-l", (pool.dir / "client.log").string(), "collect"});
+  INFO(collected.out << collected.err);
+  REQUIRE(collected.exit_code == 0);
+
+  fs::create_directories(pool.dir / "work3");
+  const auto master = pool.dir.write(
+      "master3.conf",
+      fmt::format(R"(<?xml version="1.0"?>
+<cb_config>
+  <options>
+    <starting_day>monday</starting_day>
+    <working_dir>{}</working_dir>
+    <backup_user>root</backup_user>
+    <backup_group>root</backup_group>
+    <rcp_command>/usr/bin/scp -B -q -P {} -i {} -o IdentitiesOnly=yes -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes</rcp_command>
+  </options>
+  <stage>
+    <staging_dir>{}</staging_dir>
+    <peer><name>127.0.0.1</name><type>remote</type><collect_dir>{}</collect_dir></peer>
+  </stage>
+</cb_config>
+)",
+                  (pool.dir / "work3").string(), sshd->port, sshd->key, sshd->known_hosts,
+                  (pool.dir / "staging3").string(), pool.collect("client").string()));
+  const auto staged = run({"/usr/bin/cback3", "-c", master.string(), "-l",
+                           (pool.dir / "cback3.log").string(), "stage"});
+  INFO(staged.out << staged.err << read_file(pool.dir / "cback3.log"));
+  REQUIRE(staged.exit_code == 0);
+  CHECK(read_file(pool.dir / "cback3.log").find("ERROR") == std::string::npos);
+  // cback3 stages into today's real date.
+  std::size_t compared = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(pool.dir / "staging3")) {
+    if (entry.is_regular_file() && entry.path().parent_path().filename() == "127.0.0.1") {
+      const auto name = entry.path().filename();
+      CHECK(read_file(entry.path()) == read_file(pool.collect("client") / name));
+      ++compared;
+    }
+  }
+  CHECK(compared >= 3); // the archive, cback.manifest, cback.collect
+}
