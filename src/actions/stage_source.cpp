@@ -57,6 +57,8 @@ std::unique_ptr<peer::PeerSource> make_source(Context& context, const config::Pe
   peer::SftpSettings settings;
   settings.request_size = static_cast<std::size_t>(stage.sftp_request_size);
   settings.requests_in_flight = static_cast<unsigned>(stage.sftp_requests_in_flight);
+  settings.io_timeout = std::chrono::seconds(stage.io_timeout);
+  settings.stop = &context.stop;
   return std::make_unique<peer::SftpSource>(stage_endpoint(config, peer), peer.collect_dir,
                                             settings);
 }

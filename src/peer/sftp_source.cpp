@@ -124,9 +124,13 @@ SftpSource::SftpSource(SshEndpoint endpoint, std::string collect_dir, SftpSettin
   m_settings.requests_in_flight = std::max(1U, m_settings.requests_in_flight);
 }
 
-// The SFTP session goes before the SSH session it runs on.
+// The SFTP session goes before the SSH session it runs on; closing it
+// talks to the server, so it is watched too.
 SftpSource::~SftpSource() {
-  m_sftp.reset();
+  if (m_watchdog) {
+    const auto section = watched();
+    m_sftp.reset();
+  }
 }
 
 std::string SftpSource::path_of(const std::string& name) const {
@@ -134,6 +138,16 @@ std::string SftpSource::path_of(const std::string& name) const {
 }
 
 void SftpSource::fail(const std::string& what, const std::string& path) const {
+  if (m_watchdog && m_watchdog->stopped()) {
+    throw Error(ExitCode::interrupted, "Backup interrupted.");
+  }
+  if (m_watchdog && m_watchdog->timed_out()) {
+    throw Error(
+        ExitCode::action,
+        fmt::format("{}: {} [{}]: no progress for {} s (io_timeout); connection closed", describe(),
+                    what, path,
+                    std::chrono::duration_cast<std::chrono::seconds>(m_watchdog->limit()).count()));
+  }
   const int code = m_sftp ? sftp_get_error(m_sftp.get()) : 0;
   throw Error(ExitCode::action, fmt::format("{}: {} [{}]: {} (SFTP status {})", describe(), what,
                                             path, ssh_get_error(m_session->native()), code));
@@ -145,7 +159,10 @@ void SftpSource::open() {
   // Nagle's algorithm each waits for the peer's delayed ACK (up to 40 ms),
   // which stalls the pipeline. OpenSSH's sftp and scp set TCP_NODELAY too.
   const int one = 1;
-  ::setsockopt(ssh_get_fd(m_session->native()), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  const int fd = ssh_get_fd(m_session->native());
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  m_watchdog = std::make_unique<Watchdog>(fd, m_settings.io_timeout, m_settings.stop);
+  const auto section = watched();
   m_sftp.reset(sftp_new(m_session->native()));
   if (!m_sftp || sftp_init(m_sftp.get()) != SSH_OK) {
     throw Error(ExitCode::action, fmt::format("{}: unable to start SFTP: {}", describe(),
@@ -154,6 +171,7 @@ void SftpSource::open() {
 }
 
 bool SftpSource::collect_indicator_present() {
+  const auto section = watched();
   const auto path = path_of(k_collect_indicator);
   const Attributes attributes(sftp_stat(m_sftp.get(), path.c_str()));
   if (attributes) {
@@ -167,6 +185,7 @@ bool SftpSource::collect_indicator_present() {
 }
 
 std::vector<SourceEntry> SftpSource::list() {
+  const auto section = watched();
   const Dir dir(sftp_opendir(m_sftp.get(), m_collect_dir.c_str()));
   if (!dir) {
     fail("unable to list collect directory", m_collect_dir);
@@ -192,6 +211,7 @@ std::vector<SourceEntry> SftpSource::list() {
 }
 
 std::optional<std::string> SftpSource::read_small(const std::string& name) {
+  auto section = watched();
   const auto path = path_of(name);
   const File file(sftp_open(m_sftp.get(), path.c_str(), O_RDONLY, 0));
   if (!file) {
@@ -211,6 +231,7 @@ std::optional<std::string> SftpSource::read_small(const std::string& name) {
     if (got == 0) {
       return content;
     }
+    section.progress();
     content.append(block, static_cast<std::size_t>(got));
     if (content.size() > k_small_file_limit) {
       fail("file too large", path);
@@ -220,6 +241,7 @@ std::optional<std::string> SftpSource::read_small(const std::string& name) {
 
 bool SftpSource::pull(const SourceEntry& entry, std::uint64_t offset, core::BufferPool& pool,
                       const ChunkSink& sink) {
+  auto section = watched();
   const auto path = path_of(entry.name);
   const File file(sftp_open(m_sftp.get(), path.c_str(), O_RDONLY, 0));
   if (!file) {
@@ -232,7 +254,9 @@ bool SftpSource::pull(const SourceEntry& entry, std::uint64_t offset, core::Buff
   std::optional<core::Buffer> buffer;
   while (!pipeline.done()) {
     if (!buffer) {
+      section.pause(); // may wait for the writer to give a buffer back
       buffer = pool.acquire();
+      section.resume();
       if (!buffer) {
         return false;
       }
@@ -241,7 +265,9 @@ bool SftpSource::pull(const SourceEntry& entry, std::uint64_t offset, core::Buff
     // Answers are copied straight into the pool buffer; a full buffer is
     // handed on, so the writer sees large writes.
     if (buffer->capacity() - buffer->size() < pipeline.next_length()) {
+      section.pause();
       const bool more = sink(std::move(*buffer));
+      section.resume();
       buffer.reset();
       if (!more) {
         return false;
@@ -255,12 +281,15 @@ bool SftpSource::pull(const SourceEntry& entry, std::uint64_t offset, core::Buff
     if (got == 0) {
       fail(fmt::format("file ended before its listed size of {} bytes:", entry.size), path);
     }
+    section.progress();
     buffer->resize(buffer->size() + static_cast<std::size_t>(got));
   }
+  section.pause();
   return !buffer || buffer->size() == 0 || sink(std::move(*buffer));
 }
 
 void SftpSource::write_stage_indicator() {
+  const auto section = watched();
   const auto path = path_of(k_stage_indicator);
   const File file(sftp_open(m_sftp.get(), path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644));
   if (!file) {

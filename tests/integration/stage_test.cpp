@@ -15,8 +15,12 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 #include <csignal>
 #include <filesystem>
@@ -85,6 +89,83 @@ int closed_port() {
   ::close(fd);
   return ntohs(address.sin_port);
 }
+
+/// A TCP relay to the test sshd that stops passing data towards the client
+/// after `budget` bytes while keeping both connections open: a peer that
+/// hangs in the middle of a transfer.
+class StallingRelay {
+public:
+  StallingRelay(int upstream_port, std::size_t budget) : m_budget(budget) {
+    m_listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(m_listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(m_listener, 1) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(m_listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    m_port = ntohs(address.sin_port);
+    m_thread = std::thread([this, upstream_port] { relay(upstream_port); });
+  }
+  ~StallingRelay() {
+    m_done = true;
+    ::shutdown(m_listener, SHUT_RDWR);
+    m_thread.join();
+    ::close(m_listener);
+  }
+  StallingRelay(const StallingRelay&) = delete;
+  StallingRelay& operator=(const StallingRelay&) = delete;
+  [[nodiscard]] int port() const { return m_port; }
+
+private:
+  void relay(int upstream_port) {
+    const int client = ::accept(m_listener, nullptr, nullptr);
+    if (client < 0) {
+      return;
+    }
+    const int server = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(upstream_port));
+    if (::connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+      pump(client, server);
+    }
+    ::close(server);
+    ::close(client);
+  }
+
+  void pump(int client, int server) {
+    std::vector<char> block(16384);
+    std::size_t down = 0;
+    while (!m_done) {
+      const short wanted = down < m_budget ? POLLIN : 0;
+      pollfd fds[2] = {{client, POLLIN, 0}, {server, wanted, 0}};
+      if (::poll(fds, 2, 100) <= 0) {
+        continue;
+      }
+      if ((fds[0].revents & (POLLIN | POLLHUP)) != 0) {
+        const auto got = ::read(client, block.data(), block.size());
+        if (got <= 0 || ::write(server, block.data(), static_cast<std::size_t>(got)) != got) {
+          return;
+        }
+      }
+      if ((fds[1].revents & (POLLIN | POLLHUP)) != 0) {
+        const auto got = ::read(server, block.data(), block.size());
+        if (got <= 0 || ::write(client, block.data(), static_cast<std::size_t>(got)) != got) {
+          return;
+        }
+        down += static_cast<std::size_t>(got);
+      }
+    }
+  }
+
+  std::size_t m_budget;
+  int m_listener = -1;
+  int m_port = 0;
+  std::atomic<bool> m_done{false};
+  std::thread m_thread;
+};
 
 /// A master with peers, each with a collect dir under dir/peers/NAME.
 struct Pool {
@@ -625,4 +706,35 @@ archive_mode = "targz"
     }
   }
   CHECK(compared >= 3); // the archive, cback.manifest, cback.collect
+}
+
+TEST_CASE("A peer that stops answering mid-transfer fails after io_timeout and the others finish",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  const StallingRelay relay(std::stoi(sshd->port), 1024 * 1024);
+  const auto host_pub = read_file(sshd->host_pub);
+  pool.dir.write("relay_known_hosts", fmt::format("[127.0.0.1]:{} {}\n", relay.port(),
+                                                  host_pub.substr(0, host_pub.rfind(' '))));
+  pool.stage_keys = "io_timeout = 2\n";
+  pool.remote_peer(
+      *sshd, "hangs",
+      fmt::format("known_hosts_file = '{}'", (pool.dir / "relay_known_hosts").string()),
+      std::to_string(relay.port()));
+  pool.remote_peer(*sshd, "fine");
+  pool.ready("hangs", {{"big.tar", random_bytes(8'000'000, 11)}});
+  pool.ready("fine", {{"big.tar", random_bytes(3'000'000, 12)}});
+  RunOptions options;
+  options.timeout = std::chrono::seconds(60);
+  const auto result = pool.stage(k_tuesday, options);
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 6);
+  pool.check_staged("fine");
+  const auto hangs = pool.status_of("hangs");
+  CHECK(hangs.state == PeerState::failed);
+  CHECK(hangs.error.find("io_timeout") != std::string::npos);
+  CHECK_FALSE(fs::exists(pool.daily() / "hangs" / "big.tar"));
 }

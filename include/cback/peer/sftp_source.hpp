@@ -6,6 +6,9 @@
 
 #include <cback/peer/source.hpp>
 #include <cback/peer/ssh_session.hpp>
+#include <cback/peer/watchdog.hpp>
+
+#include <chrono>
 
 #include <memory>
 #include <optional>
@@ -21,6 +24,11 @@ namespace cback::peer {
 struct SftpSettings {
   std::size_t request_size = 65536;
   unsigned requests_in_flight = 32;
+  /// A network call that makes no progress for this long fails the peer
+  /// (the connection is shut down; see peer/watchdog.hpp).
+  std::chrono::milliseconds io_timeout{std::chrono::seconds(120)};
+  /// A stop request shuts the connection down at once; may be null.
+  const core::StopFlag* stop = nullptr;
 };
 
 class SftpSource final : public PeerSource {
@@ -45,11 +53,15 @@ private:
 
   [[nodiscard]] std::string path_of(const std::string& name) const;
   [[noreturn]] void fail(const std::string& what, const std::string& path) const;
+  [[nodiscard]] Watchdog::Section watched() { return m_watchdog->section(); }
 
   SshEndpoint m_endpoint;
   std::string m_collect_dir;
   SftpSettings m_settings;
+  // Destroyed in reverse order: SFTP first, the watchdog before the
+  // session closes the socket it watches.
   std::optional<SshSession> m_session;
+  std::unique_ptr<Watchdog> m_watchdog;
   std::unique_ptr<sftp_session_struct, SftpDeleter> m_sftp;
 };
 
