@@ -179,7 +179,8 @@ managed_actions = ["collect"]
 
 } // namespace
 
-TEST_CASE("-N runs the action on the managed client only and logs its output", "[managed][ssh]") {
+TEST_CASE("With -N the action runs on the managed client only and its output is logged",
+          "[managed][ssh]") {
   auto sshd = test_sshd();
   if (!sshd) {
     return;
@@ -199,7 +200,7 @@ TEST_CASE("-N runs the action on the managed client only and logs its output", "
   CHECK_FALSE(contains(pool.log("client1"), "--full"));
 }
 
-TEST_CASE("-M runs the local action first, then the managed one, and forwards --full",
+TEST_CASE("With -M the local action runs first, then the managed one, with --full passed on",
           "[managed][ssh]") {
   auto sshd = test_sshd();
   if (!sshd) {

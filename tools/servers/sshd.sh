@@ -51,7 +51,8 @@ wait_ready() { # $1 = port
 }
 
 start() {
-  mkdir -p "$dir" /run/sshd
+  mkdir -p "$dir"
+  mkdir -p /run/sshd 2>/dev/null || true # privilege separation, when run as root
   chmod 700 "$dir"
   ssh-keygen -q -t ed25519 -N '' -C cback-test-host -f "$dir/host_ed25519"
   ssh-keygen -q -t ed25519 -N '' -C cback-test-client -f "$dir/client_ed25519"
@@ -77,7 +78,7 @@ EOF
       echo "sshd on 127.0.0.1:$port (try $try)"
       return 0
     fi
-    [ -f "$dir/pid" ] && kill "$(cat "$dir/pid")" 2>/dev/null || true
+    if [ -f "$dir/pid" ]; then kill "$(cat "$dir/pid")" 2>/dev/null || true; fi
   done
   echo "sshd did not come up; its log:" >&2
   tail -20 "$dir/sshd.log" "$dir/probe.log" >&2 || true
