@@ -426,7 +426,8 @@ TEST_CASE("A collect dir written by the original cback3 collect is staged", "[st
   }
 }
 
-TEST_CASE("Several remote peers are staged at once over SFTP", "[stage][ssh]") {
+TEST_CASE("Several remote peers are staged at once over SFTP and a re-run sends nothing again",
+          "[stage][ssh]") {
   const auto sshd = test_sshd();
   if (!sshd) {
     return;
@@ -450,14 +451,27 @@ TEST_CASE("Several remote peers are staged at once over SFTP", "[stage][ssh]") {
     CHECK(fs::exists(pool.collect(name) / "cback.stage"));
     CHECK(pool.status_of(name).state == PeerState::staged);
   }
+  // The same day again: nothing is sent twice (cback.stage, new on the
+  // peers, is empty).
+  const auto again = pool.stage();
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  for (int i = 0; i < 4; ++i) {
+    const auto name = fmt::format("peer{}", i);
+    CHECK(pool.status_of(name).sent == 0);
+    CHECK(pool.status_of(name).files == 6); // 3 files, cback.collect, .manifest, .stage
+    pool.check_staged(name);
+  }
 }
 
-TEST_CASE("Remote file names with spaces and odd bytes are staged unchanged", "[stage][ssh]") {
+TEST_CASE("Remote file names with spaces and odd bytes are staged unchanged (SSH compression on)",
+          "[stage][ssh]") {
   const auto sshd = test_sshd();
   if (!sshd) {
     return;
   }
   Pool pool;
+  pool.stage_keys = "ssh_compression = true\n";
   pool.remote_peer(*sshd, "odd");
   pool.ready("odd", {{"with space.tar", "s"},
                      {"quote'\"$(x).tar", "q"},
