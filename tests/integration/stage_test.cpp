@@ -14,9 +14,12 @@
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -221,9 +224,15 @@ struct Pool {
   }
 
   RunResult stage(const std::string& day = k_tuesday, RunOptions options = {}) const {
+    options.env.push_back(std::string("CBACK_TODAY=") + day);
+    return run({cback_binary(), "-c", write_config().string(), "-l", (dir / "cback.log").string(),
+                "stage"},
+               options);
+  }
+
+  [[nodiscard]] fs::path write_config() const {
     fs::create_directories(dir / "work");
-    const auto config =
-        dir.write("cback.toml", fmt::format(R"([reference]
+    return dir.write("cback.toml", fmt::format(R"([reference]
 author = "tests"
 
 [options]
@@ -237,11 +246,8 @@ rcp_command = "/usr/bin/scp -B"
 staging_dir = '{}'
 {}
 {})",
-                                            (dir / "work").string(), (dir / "staging").string(),
-                                            stage_keys, peers));
-    options.env.push_back(std::string("CBACK_TODAY=") + day);
-    return run({cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), "stage"},
-               options);
+                                               (dir / "work").string(), (dir / "staging").string(),
+                                               stage_keys, peers));
   }
 
   [[nodiscard]] cback::peer::PeerStatus status_of(const std::string& name,
@@ -582,6 +588,53 @@ TEST_CASE("A remote file that does not match the manifest fails the peer", "[sta
   CHECK_FALSE(fs::exists(pool.collect("tampered") / "cback.stage"));
 }
 
+/// Runs `cback stage` in the background and kills it with SIGKILL once
+/// `partial` holds at least `min_bytes`: killed mid-file at a point that
+/// does not depend on the machine's speed. Returns the wait status.
+int stage_killed_mid_file(const Pool& pool, const fs::path& partial, std::uintmax_t min_bytes) {
+  const std::vector<std::string> args{
+      cback_binary(), "-c", pool.write_config().string(), "-l", (pool.dir / "cback.log").string(),
+      "stage"};
+  std::vector<std::string> env{std::string("CBACK_TODAY=") + k_tuesday};
+  for (char** e = environ; *e != nullptr; ++e) {
+    env.emplace_back(*e);
+  }
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  for (const auto& arg : args) {
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  }
+  for (const auto& entry : env) {
+    envp.push_back(const_cast<char*>(entry.c_str()));
+  }
+  argv.push_back(nullptr);
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int spawned = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE(spawned == 0);
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      return status; // ended before the kill: the caller's checks fail
+    }
+    std::error_code ignored;
+    const auto size = fs::file_size(partial, ignored);
+    if ((!ignored && size >= min_bytes) || std::chrono::steady_clock::now() > deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
 TEST_CASE("A remote stage killed mid-file resumes without sending finished bytes again",
           "[stage][ssh]") {
   const auto sshd = test_sshd();
@@ -594,18 +647,18 @@ TEST_CASE("A remote stage killed mid-file resumes without sending finished bytes
   pool.remote_peer(*sshd, "slow");
   pool.ready("slow", {{"a-small.tar", "small"}, {"b-big.tar", big}});
   pool.manifest("slow", {"a-small.tar", "b-big.tar"});
-  // 2 MiB/s makes the big file take about 3 s: the kill lands inside it.
+  // 2 MiB/s makes the big file take about 3 s; the kill comes once 1 MiB
+  // of it is on disk.
   pool.stage_keys = "bandwidth_limit = \"2 MB\"\nsftp_requests_in_flight = 4\n";
-  RunOptions kill;
-  kill.signal = SIGKILL;
-  kill.signal_after = std::chrono::milliseconds(1500);
-  const auto killed = pool.stage(k_tuesday, kill);
-  REQUIRE(killed.exit_code == 128 + SIGKILL);
   const auto partial = pool.daily() / "slow" / "b-big.tar.partial";
+  const int killed = stage_killed_mid_file(pool, partial, 1024 * 1024);
+  REQUIRE(WIFSIGNALED(killed));
+  REQUIRE(WTERMSIG(killed) == SIGKILL);
   REQUIRE(fs::exists(partial));
   REQUIRE(fs::exists(pool.daily() / "slow" / "a-small.tar"));
   CHECK_FALSE(fs::exists(pool.daily() / "slow" / "b-big.tar"));
   const auto had = fs::file_size(partial);
+  CHECK(had >= 1024 * 1024);
   CHECK(had < big_size);
 
   pool.stage_keys.clear();
