@@ -786,7 +786,7 @@ TEST_CASE("A peer that stops answering mid-transfer fails after io_timeout and t
   const auto host_pub = read_file(sshd->host_pub);
   pool.dir.write("relay_known_hosts", fmt::format("[127.0.0.1]:{} {}\n", relay.port(),
                                                   host_pub.substr(0, host_pub.rfind(' '))));
-  pool.stage_keys = "io_timeout = 2\n";
+  pool.stage_keys = "io_timeout = 3\n";
   pool.remote_peer(
       *sshd, "hangs",
       fmt::format("known_hosts_file = '{}'", (pool.dir / "relay_known_hosts").string()),
