@@ -4,6 +4,7 @@
 #include <cback/actions/initialize.hpp>
 #include <cback/actions/purge.hpp>
 #include <cback/actions/rebuild.hpp>
+#include <cback/actions/stage.hpp>
 #include <cback/actions/store.hpp>
 #include <cback/actions/validate.hpp>
 #include <cback/context.hpp>
@@ -35,7 +36,7 @@ constexpr char k_initialize[] = "initialize";
 // run alone, so their index 0 never competes with anything.
 constexpr std::array k_builtins{
     BuiltinAction{k_collect, 100, true, &run_collect},
-    BuiltinAction{k_stage, 200, true, &not_available<k_stage>},
+    BuiltinAction{k_stage, 200, true, &run_stage},
     BuiltinAction{k_store, 300, true, &run_store},
     BuiltinAction{k_purge, 400, true, &run_purge},
     BuiltinAction{k_rebuild, 0, false, &run_rebuild},

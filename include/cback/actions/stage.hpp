@@ -1,0 +1,47 @@
+#pragma once
+
+// The stage action (reference §4.2): copies every peer's collect directory
+// into staging_dir/YYYY/MM/DD/<peer>/, several peers at once. Local peers
+// are read from disk, remote peers over SFTP (or with rcp_command when
+// [stage] transport = "command"). Each file is verified and committed by
+// rename (peer/transfer.hpp); a per-peer status record (peer/status.hpp)
+// goes into the daily dir. A failed or not-ready peer (unless its
+// ignore_failures mode covers it) makes the action fail with exit 6 after
+// every other peer has been staged; cback.stage is written in the daily dir
+// in any case, as the original does.
+
+#include <cback/config/model.hpp>
+#include <cback/peer/source.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+namespace cback {
+struct Context;
+}
+
+namespace cback::actions {
+
+/// The peers to stage: <stage> peers if any, else <peers>; local peers
+/// first, then remote peers, each in configuration order.
+std::vector<config::Peer> stage_peers(const config::Config& config);
+
+/// Whether a peer that is not ready is only logged at INFO (reference §4.2
+/// step 5): `all` always; `weekly` on a full run or the week's first day;
+/// `daily` on the other days; `none` never.
+bool ignores_failure(std::optional<config::IgnoreFailures> mode, bool full_or_start_of_week);
+
+/// The daily staging directory of `day`: staging_dir/YYYY/MM/DD.
+std::filesystem::path daily_dir(const std::filesystem::path& staging_dir,
+                                std::chrono::year_month_day day);
+
+/// Makes the source that reads `peer` (not yet opened): local, SFTP, or
+/// the rcp_command with [stage] transport = "command".
+std::unique_ptr<peer::PeerSource> make_source(Context& context, const config::Peer& peer);
+
+/// The action, for the day collect::today() (CBACK_TODAY in tests).
+void run_stage(Context& context);
+
+} // namespace cback::actions

@@ -1,0 +1,33 @@
+#pragma once
+
+// A local peer (reference §4.2 step 7): its collect directory is on this
+// machine and is read with plain POSIX reads.
+
+#include <cback/peer/source.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace cback::peer {
+
+class LocalSource final : public PeerSource {
+public:
+  LocalSource(std::string peer_name, std::filesystem::path collect_dir);
+
+  /// Nothing to open. A collect directory that does not exist has no
+  /// cback.collect, so the peer is "not ready" (as in the original).
+  void open() override;
+  bool collect_indicator_present() override;
+  std::vector<SourceEntry> list() override;
+  std::optional<std::string> read_small(const std::string& name) override;
+  bool pull(const SourceEntry& entry, std::uint64_t offset, core::BufferPool& pool,
+            const ChunkSink& sink) override;
+  void write_stage_indicator() override;
+  [[nodiscard]] std::string describe() const override;
+
+private:
+  std::string m_peer_name;
+  std::filesystem::path m_collect_dir;
+};
+
+} // namespace cback::peer

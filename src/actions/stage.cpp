@@ -1,0 +1,187 @@
+#include <cback/actions/stage.hpp>
+
+#include "stage_run.hpp"
+
+#include <cback/collect/calendar.hpp>
+#include <cback/context.hpp>
+#include <cback/core/atomic_file.hpp>
+#include <cback/core/error.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace cback::actions {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string date_text(std::chrono::year_month_day day) {
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(day.year()),
+                     static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+}
+
+std::optional<core::Ownership> output_ownership(const config::Options& options) {
+  if (::geteuid() != 0) {
+    return std::nullopt;
+  }
+  return core::Ownership::lookup(options.backup_user.value_or("root"),
+                                 options.backup_group.value_or("root"));
+}
+
+std::unique_ptr<io::Backend> make_io_backend(core::Logger& log) {
+  auto backend = io::make_backend(io::Preference::automatic); // CBACK_IO applies
+  if (!backend) {
+    throw Error(ExitCode::action, backend.error());
+  }
+  if (!(*backend)->note().empty()) {
+    log.info("{}", (*backend)->note());
+  }
+  return std::move(*backend);
+}
+
+// Reference §4.2 step 4: the day, month and year dirs are chowned when the
+// daily dir is new; every peer's dir is made (and chowned) even for peers
+// that fail later.
+void create_staging_dirs(const detail::StagePlan& plan, core::Logger& log) {
+  std::error_code error;
+  if (fs::is_directory(plan.daily_dir, error)) {
+    log.warning("Staging directory [{}] already existed.", plan.daily_dir.string());
+  } else {
+    log.debug("Creating staging directory [{}].", plan.daily_dir.string());
+    fs::create_directories(plan.daily_dir, error);
+    if (error) {
+      throw Error(ExitCode::action, fmt::format("Unable to create staging directory [{}]: {}",
+                                                plan.daily_dir.string(), error.message()));
+    }
+    if (plan.ownership) {
+      for (const auto& dir : {plan.daily_dir, plan.daily_dir.parent_path(),
+                              plan.daily_dir.parent_path().parent_path()}) {
+        plan.ownership->apply(dir, log);
+      }
+    }
+  }
+  for (const auto& peer : plan.peers) {
+    const auto dir = plan.daily_dir / peer.name;
+    if (fs::is_directory(dir, error)) {
+      log.warning("Peer staging directory [{}] already existed.", dir.string());
+      continue;
+    }
+    fs::create_directories(dir, error);
+    if (error) {
+      throw Error(ExitCode::action, fmt::format("Unable to create staging directory [{}]: {}",
+                                                dir.string(), error.message()));
+    }
+    if (plan.ownership) {
+      plan.ownership->apply(dir, log);
+    }
+  }
+}
+
+detail::StagePlan plan_stage(const Context& context, std::chrono::year_month_day today) {
+  const auto& config = context.config;
+  if (!config.options || !config.stage) {
+    throw Error(ExitCode::action, "Stage configuration is not properly filled in.");
+  }
+  detail::StagePlan plan;
+  plan.date = date_text(today);
+  plan.daily_dir = daily_dir(config.stage->staging_dir, today);
+  plan.peers = stage_peers(config);
+  plan.full_or_start_of_week =
+      context.options.full ||
+      collect::is_start_of_week(config.options->starting_day.value_or(config::Weekday::monday),
+                                today);
+  plan.ownership = output_ownership(*config.options);
+  plan.progress = !context.options.quiet && ::isatty(STDOUT_FILENO) == 1;
+  if (config.stage->bandwidth_limit && config.stage->bandwidth_limit->bytes > 0) {
+    plan.bandwidth_limit = config.stage->bandwidth_limit->bytes;
+  }
+  plan.max_concurrent = static_cast<unsigned>(std::clamp<int>(
+      config.stage->max_concurrent_peers, 1, std::max(1, static_cast<int>(plan.peers.size()))));
+  return plan;
+}
+
+std::string failure_summary(const std::vector<peer::PeerStatus>& failed) {
+  std::string text = fmt::format("Stage failed for {} peer(s):", failed.size());
+  for (const auto& status : failed) {
+    text += fmt::format(" [{}] {};", status.peer, status.error);
+  }
+  text.pop_back();
+  return text;
+}
+
+} // namespace
+
+std::vector<config::Peer> stage_peers(const config::Config& config) {
+  const std::vector<config::Peer>* source = nullptr;
+  if (config.stage && !config.stage->peers.empty()) {
+    source = &config.stage->peers;
+  } else if (config.peers) {
+    source = &config.peers->peers;
+  }
+  std::vector<config::Peer> peers;
+  if (source == nullptr) {
+    return peers;
+  }
+  for (const auto type : {config::PeerType::local, config::PeerType::remote}) {
+    std::copy_if(source->begin(), source->end(), std::back_inserter(peers),
+                 [type](const auto& peer) { return peer.type == type; });
+  }
+  return peers;
+}
+
+bool ignores_failure(std::optional<config::IgnoreFailures> mode, bool full_or_start_of_week) {
+  switch (mode.value_or(config::IgnoreFailures::none)) {
+  case config::IgnoreFailures::none:
+    return false;
+  case config::IgnoreFailures::all:
+    return true;
+  case config::IgnoreFailures::weekly:
+    return full_or_start_of_week;
+  case config::IgnoreFailures::daily:
+    return !full_or_start_of_week;
+  }
+  return false;
+}
+
+fs::path daily_dir(const fs::path& staging_dir, std::chrono::year_month_day day) {
+  return staging_dir / fmt::format("{:04}", static_cast<int>(day.year())) /
+         fmt::format("{:02}", static_cast<unsigned>(day.month())) /
+         fmt::format("{:02}", static_cast<unsigned>(day.day()));
+}
+
+void run_stage(Context& context) {
+  auto& log = context.log;
+  log.debug("Executing the 'stage' action.");
+  auto plan = plan_stage(context, collect::today());
+  log.debug("Daily staging directory is [{}].", plan.daily_dir.string());
+  create_staging_dirs(plan, log);
+  const auto backend = make_io_backend(log);
+  plan.backend = backend.get();
+  const core::Stopwatch watch;
+  const auto statuses = detail::stage_all(context, plan);
+  context.perf.add_stage_wall("stage", watch.elapsed());
+  context.stop.check();
+  // Written even when peers failed (the original's behaviour, kept for
+  // compatibility): store learns which peers are complete from cback.peers.
+  core::write_indicator(plan.daily_dir / peer::k_stage_indicator);
+  if (plan.ownership) {
+    plan.ownership->apply(plan.daily_dir / peer::k_stage_indicator, log);
+  }
+  std::vector<peer::PeerStatus> failed;
+  std::copy_if(statuses.begin(), statuses.end(), std::back_inserter(failed),
+               [](const auto& status) {
+                 return status.state == peer::PeerState::failed ||
+                        status.state == peer::PeerState::not_ready;
+               });
+  if (!failed.empty()) {
+    throw Error(ExitCode::action, failure_summary(failed));
+  }
+  log.info("Executed the 'stage' action successfully.");
+}
+
+} // namespace cback::actions

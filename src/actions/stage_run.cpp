@@ -1,0 +1,224 @@
+#include "stage_run.hpp"
+
+#include <cback/actions/stage.hpp>
+#include <cback/context.hpp>
+#include <cback/core/error.hpp>
+#include <cback/peer/transfer.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace cback::actions::detail {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string mib(std::uint64_t bytes) {
+  return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+}
+
+// The status record, rewritten after each peer so that a run that dies
+// half-way still says which peers are complete.
+class StatusBook {
+public:
+  StatusBook(const StagePlan& plan, core::Logger& log)
+      : m_path(plan.daily_dir / peer::k_status_file_name), m_plan(plan), m_log(log),
+        m_done(plan.peers.size()) {}
+
+  void record(std::size_t index, peer::PeerStatus status) {
+    const std::lock_guard lock(m_mutex);
+    m_done[index] = std::move(status);
+    peer::StageStatus record{m_plan.date, {}};
+    for (const auto& done : m_done) {
+      if (done) {
+        record.peers.push_back(*done);
+      }
+    }
+    try {
+      peer::write_status(m_path, record);
+      if (m_plan.ownership) {
+        m_plan.ownership->apply(m_path, m_log);
+      }
+    } catch (const Error& error) {
+      m_log.error("{}", error.what());
+    }
+  }
+
+  std::vector<peer::PeerStatus> statuses() const {
+    std::vector<peer::PeerStatus> all;
+    for (const auto& done : m_done) {
+      if (done) {
+        all.push_back(*done);
+      }
+    }
+    return all;
+  }
+
+private:
+  std::filesystem::path m_path;
+  const StagePlan& m_plan;
+  core::Logger& m_log;
+  std::mutex m_mutex;
+  std::vector<std::optional<peer::PeerStatus>> m_done;
+};
+
+// One line per peer and second on a terminal; lines of several threads
+// never interleave.
+class Progress {
+public:
+  explicit Progress(bool enabled) : m_enabled(enabled) {}
+
+  peer::FileProgress for_peer(const std::string& name) {
+    if (!m_enabled) {
+      return {};
+    }
+    auto last = std::make_shared<Clock::time_point>();
+    auto start = std::make_shared<Clock::time_point>(Clock::now());
+    auto sent = std::make_shared<std::uint64_t>(0);
+    auto previous = std::make_shared<std::uint64_t>(0);
+    return [this, name, last, start, sent, previous](const std::string& file, std::uint64_t done,
+                                                     std::uint64_t total) {
+      *sent += done >= *previous ? done - *previous : done;
+      *previous = done == total ? 0 : done;
+      const auto now = Clock::now();
+      if (done != total && now - *last < std::chrono::seconds(1)) {
+        return;
+      }
+      *last = now;
+      const double seconds = std::chrono::duration<double>(now - *start).count();
+      print(fmt::format(
+          "{}: {} {} of {}, {}/s", name, file, mib(done), mib(total),
+          mib(seconds > 0 ? static_cast<std::uint64_t>(static_cast<double>(*sent) / seconds) : 0)));
+    };
+  }
+
+private:
+  void print(const std::string& line) {
+    const std::lock_guard lock(m_mutex);
+    std::fputs(line.c_str(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+  }
+
+  bool m_enabled;
+  std::mutex m_mutex;
+};
+
+std::uint64_t milliseconds(Clock::duration duration) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(duration).count());
+}
+
+peer::PeerStatus not_ready(Context& context, const StagePlan& plan, const config::Peer& peer) {
+  peer::PeerStatus status;
+  status.peer = peer.name;
+  status.error = fmt::format("Peer [{}] was not ready to be staged.", peer.name);
+  if (ignores_failure(peer.ignore_failures, plan.full_or_start_of_week)) {
+    context.log.info("{}", status.error);
+    status.state = peer::PeerState::skipped;
+  } else {
+    context.log.error("{}", status.error);
+    status.state = peer::PeerState::not_ready;
+  }
+  return status;
+}
+
+peer::PeerStatus stage_one(Context& context, const StagePlan& plan, const config::Peer& peer,
+                           Progress& progress) {
+  auto& log = context.log;
+  log.info("Staging peer [{}].", peer.name);
+  const auto start = Clock::now();
+  peer::PeerStatus status;
+  peer::TransferResult result;
+  try {
+    const auto source = make_source(context, peer);
+    source->open();
+    if (!source->collect_indicator_present()) {
+      status = not_ready(context, plan, peer);
+      status.duration_ms = milliseconds(Clock::now() - start);
+      return status;
+    }
+    log.debug("Found collect indicator.");
+    peer::TransferSettings settings;
+    settings.backend = plan.backend;
+    settings.ownership = plan.ownership ? &*plan.ownership : nullptr;
+    settings.stop = &context.stop;
+    settings.bandwidth_limit = plan.bandwidth_limit;
+    settings.progress = progress.for_peer(peer.name);
+    peer::transfer_peer(*source, plan.daily_dir / peer.name, settings, log, result);
+    source->write_stage_indicator();
+    log.info("Staged {} files for peer [{}] ({} sent, {} already staged, {} resumed).",
+             result.files, peer.name, mib(result.sent), result.files_skipped, result.files_resumed);
+    status = peer::PeerStatus{
+        peer.name, peer::PeerState::staged, result.files, result.bytes, result.sent, 0, ""};
+  } catch (const Error& error) {
+    if (error.code() == ExitCode::interrupted) {
+      throw;
+    }
+    log.error("Error staging [{}]: {}", peer.name, error.what());
+    status = peer::PeerStatus{
+        peer.name,   peer::PeerState::failed, result.files, result.bytes, result.sent, 0,
+        error.what()};
+  } catch (const std::exception& error) {
+    log.error("Error staging [{}]: {}", peer.name, error.what());
+    status = peer::PeerStatus{
+        peer.name,   peer::PeerState::failed, result.files, result.bytes, result.sent, 0,
+        error.what()};
+  }
+  status.duration_ms = milliseconds(Clock::now() - start);
+  return status;
+}
+
+void record_perf(Context& context, const peer::PeerStatus& status) {
+  core::PerfSample sample;
+  sample.write = std::chrono::milliseconds(status.duration_ms);
+  sample.bytes_in = status.sent;
+  sample.bytes_out = status.sent;
+  sample.files = status.files;
+  context.perf.add("stage", status.peer, sample);
+}
+
+} // namespace
+
+// Each worker thread takes the next peer in plan order. A peer's work is
+// blocking (libssh, file writes) and independent of the others, so a
+// thread per peer in flight is the simplest schedule that lets a slow or
+// dead peer hold up only its own thread.
+std::vector<peer::PeerStatus> stage_all(Context& context, const StagePlan& plan) {
+  StatusBook book(plan, context.log);
+  Progress progress(plan.progress);
+  std::atomic<std::size_t> next{0};
+  std::mutex interrupt_mutex;
+  std::optional<Error> interrupted;
+  auto work = [&] {
+    for (std::size_t i = next++; i < plan.peers.size(); i = next++) {
+      try {
+        auto status = stage_one(context, plan, plan.peers[i], progress);
+        record_perf(context, status);
+        book.record(i, std::move(status));
+      } catch (const Error& error) {
+        const std::lock_guard lock(interrupt_mutex);
+        interrupted.emplace(error);
+        return;
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> threads;
+    for (unsigned t = 1; t < plan.max_concurrent; ++t) {
+      threads.emplace_back(work);
+    }
+    work();
+  }
+  if (interrupted) {
+    throw *interrupted;
+  }
+  return book.statuses();
+}
+
+} // namespace cback::actions::detail

@@ -1,0 +1,39 @@
+#pragma once
+
+// Private to the stage action: the resolved plan of one run and the
+// per-peer work (src/actions/stage_run.cpp).
+
+#include <cback/config/model.hpp>
+#include <cback/core/ownership.hpp>
+#include <cback/io/backend.hpp>
+#include <cback/peer/status.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cback {
+struct Context;
+}
+
+namespace cback::actions::detail {
+
+struct StagePlan {
+  std::string date;                         ///< YYYY-MM-DD
+  std::filesystem::path daily_dir;          ///< staging_dir/YYYY/MM/DD
+  std::vector<config::Peer> peers;          ///< local first, then remote
+  bool full_or_start_of_week = false;       ///< for ignore_failures
+  std::optional<core::Ownership> ownership; ///< set when running as root
+  bool progress = false;                    ///< a progress line per peer
+  std::optional<double> bandwidth_limit;    ///< bytes per second per peer
+  unsigned max_concurrent = 1;              ///< peers at once
+  io::Backend* backend = nullptr;
+};
+
+/// Stages every peer of `plan`, max_concurrent at a time, each on its own
+/// thread; a peer's failure never stops the others. Writes the status
+/// record after each peer. Returns the statuses in plan order.
+std::vector<peer::PeerStatus> stage_all(Context& context, const StagePlan& plan);
+
+} // namespace cback::actions::detail

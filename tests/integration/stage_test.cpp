@@ -1,0 +1,807 @@
+// The stage action through the real binary: local peers on disk and remote
+// peers over the loopback sshd started by tools/servers.sh (several peer
+// names pointing at the one sshd, each with its own collect dir).
+
+#include <cback/collect/digest.hpp>
+#include <cback/collect/manifest.hpp>
+#include <cback/peer/status.hpp>
+
+#include "support/parts.hpp"
+#include "support/run.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include <csignal>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+using cback::peer::PeerState;
+using cback::test::cback_binary;
+using cback::test::part_env;
+using cback::test::read_file;
+using cback::test::run;
+using cback::test::RunOptions;
+using cback::test::RunResult;
+using cback::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* k_tuesday = "2026-12-01";
+constexpr const char* k_monday = "2026-11-30"; // the configured starting day
+
+struct Sshd {
+  std::string port;
+  std::string user;
+  std::string key;
+  std::string other_key;
+  std::string known_hosts;
+  std::string host_pub;
+};
+
+std::optional<Sshd> test_sshd() {
+  const auto port = part_env("CBACK_TEST_SSH_PORT", "sshd");
+  const auto user = part_env("CBACK_TEST_SSH_USER", "sshd");
+  const auto key = part_env("CBACK_TEST_SSH_KEY", "sshd");
+  const auto other = part_env("CBACK_TEST_SSH_OTHER_KEY", "sshd");
+  const auto known_hosts = part_env("CBACK_TEST_SSH_KNOWN_HOSTS", "sshd");
+  const auto host_pub = part_env("CBACK_TEST_SSH_HOST_PUB", "sshd");
+  if (!port || !user || !key || !other || !known_hosts || !host_pub) {
+    return std::nullopt;
+  }
+  return Sshd{*port, *user, *key, *other, *known_hosts, *host_pub};
+}
+
+std::string random_bytes(std::size_t size, unsigned seed) {
+  std::mt19937 random(seed);
+  std::string bytes(size, '\0');
+  for (auto& byte : bytes) {
+    byte = static_cast<char>(random());
+  }
+  return bytes;
+}
+
+/// A TCP port on 127.0.0.1 where nothing listens.
+int closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+/// A TCP relay to the test sshd that stops passing data towards the client
+/// after `budget` bytes while keeping both connections open: a peer that
+/// hangs in the middle of a transfer.
+class StallingRelay {
+public:
+  StallingRelay(int upstream_port, std::size_t budget) : m_budget(budget) {
+    m_listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(m_listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(m_listener, 1) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(m_listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    m_port = ntohs(address.sin_port);
+    m_thread = std::thread([this, upstream_port] { relay(upstream_port); });
+  }
+  ~StallingRelay() {
+    m_done = true;
+    ::shutdown(m_listener, SHUT_RDWR);
+    m_thread.join();
+    ::close(m_listener);
+  }
+  StallingRelay(const StallingRelay&) = delete;
+  StallingRelay& operator=(const StallingRelay&) = delete;
+  [[nodiscard]] int port() const { return m_port; }
+
+private:
+  void relay(int upstream_port) {
+    const int client = ::accept(m_listener, nullptr, nullptr);
+    if (client < 0) {
+      return;
+    }
+    const int server = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(upstream_port));
+    if (::connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+      pump(client, server);
+    }
+    ::close(server);
+    ::close(client);
+  }
+
+  void pump(int client, int server) {
+    std::vector<char> block(16384);
+    std::size_t down = 0;
+    while (!m_done) {
+      const short wanted = down < m_budget ? POLLIN : 0;
+      pollfd fds[2] = {{client, POLLIN, 0}, {server, wanted, 0}};
+      if (::poll(fds, 2, 100) <= 0) {
+        continue;
+      }
+      if ((fds[0].revents & (POLLIN | POLLHUP)) != 0) {
+        const auto got = ::read(client, block.data(), block.size());
+        if (got <= 0 || ::write(server, block.data(), static_cast<std::size_t>(got)) != got) {
+          return;
+        }
+      }
+      if ((fds[1].revents & (POLLIN | POLLHUP)) != 0) {
+        const auto got = ::read(server, block.data(), block.size());
+        if (got <= 0 || ::write(client, block.data(), static_cast<std::size_t>(got)) != got) {
+          return;
+        }
+        down += static_cast<std::size_t>(got);
+      }
+    }
+  }
+
+  std::size_t m_budget;
+  int m_listener = -1;
+  int m_port = 0;
+  std::atomic<bool> m_done{false};
+  std::thread m_thread;
+};
+
+/// A master with peers, each with a collect dir under dir/peers/NAME.
+struct Pool {
+  TempDir dir;
+  std::string stage_keys;
+  std::string peers;
+
+  [[nodiscard]] fs::path collect(const std::string& name) const { return dir / ("peers/" + name); }
+  [[nodiscard]] fs::path daily(const std::string& day = k_tuesday) const {
+    return dir / ("staging/" + day.substr(0, 4) + "/" + day.substr(5, 2) + "/" + day.substr(8));
+  }
+
+  void local_peer(const std::string& name, const std::string& extra = "") {
+    fs::create_directories(collect(name));
+    peers += fmt::format("[[stage.peer]]\nname = '{}'\ntype = \"local\"\ncollect_dir = '{}'\n{}\n",
+                         name, collect(name).string(), extra);
+  }
+
+  void remote_peer(const Sshd& sshd, const std::string& name, const std::string& extra = "",
+                   const std::string& port = "") {
+    fs::create_directories(collect(name));
+    const bool overrides_key = extra.find("identity_file") != std::string::npos;
+    const bool overrides_hosts = extra.find("known_hosts_file") != std::string::npos;
+    peers += fmt::format("[[stage.peer]]\nname = '{}'\ntype = \"remote\"\ncollect_dir = '{}'\n"
+                         "host = \"127.0.0.1\"\nport = {}\n",
+                         name, collect(name).string(), port.empty() ? sshd.port : port);
+    if (!overrides_key) {
+      peers += fmt::format("identity_file = '{}'\n", sshd.key);
+    }
+    if (!overrides_hosts) {
+      peers += fmt::format("known_hosts_file = '{}'\n", sshd.known_hosts);
+    }
+    peers += extra + "\n";
+  }
+
+  /// Writes `files` and cback.collect into the peer's collect dir.
+  void ready(const std::string& name, const std::map<std::string, std::string>& files) const {
+    for (const auto& [file, content] : files) {
+      dir.write("peers/" + name + "/" + file, content);
+    }
+    dir.write("peers/" + name + "/cback.collect", "");
+  }
+
+  /// A cback.manifest listing `names` with their current content.
+  void manifest(const std::string& name, const std::vector<std::string>& names) const {
+    cback::collect::Manifest manifest;
+    manifest.date = k_tuesday;
+    for (const auto& file : names) {
+      const auto content = read_file(collect(name) / file);
+      manifest.archives.push_back({file, content.size(), cback::collect::sha256(content)});
+    }
+    cback::collect::write_manifest(collect(name) / "cback.manifest", manifest);
+  }
+
+  RunResult stage(const std::string& day = k_tuesday, RunOptions options = {}) const {
+    options.env.push_back(std::string("CBACK_TODAY=") + day);
+    return run({cback_binary(), "-c", write_config().string(), "-l", (dir / "cback.log").string(),
+                "stage"},
+               options);
+  }
+
+  [[nodiscard]] fs::path write_config() const {
+    fs::create_directories(dir / "work");
+    return dir.write("cback.toml", fmt::format(R"([reference]
+author = "tests"
+
+[options]
+starting_day = "monday"
+working_dir = '{}'
+backup_user = "root"
+backup_group = "root"
+rcp_command = "/usr/bin/scp -B"
+
+[stage]
+staging_dir = '{}'
+{}
+{})",
+                                               (dir / "work").string(), (dir / "staging").string(),
+                                               stage_keys, peers));
+  }
+
+  [[nodiscard]] cback::peer::PeerStatus status_of(const std::string& name,
+                                                  const std::string& day = k_tuesday) const {
+    const auto status = cback::peer::load_status(daily(day) / "cback.peers");
+    REQUIRE(status);
+    for (const auto& peer : status->peers) {
+      if (peer.peer == name) {
+        return peer;
+      }
+    }
+    FAIL("no status record for peer " << name);
+    return {};
+  }
+
+  /// Checks that the peer's staging dir holds exactly its collect dir.
+  void check_staged(const std::string& name, const std::string& day = k_tuesday) const {
+    std::size_t count = 0;
+    for (const auto& entry : fs::directory_iterator(collect(name))) {
+      const auto file = entry.path().filename().string();
+      if (file == "cback.stage") {
+        continue;
+      }
+      INFO("peer " << name << ", file " << file);
+      REQUIRE(fs::exists(daily(day) / name / file));
+      CHECK(read_file(daily(day) / name / file) == read_file(entry.path()));
+      ++count;
+    }
+    // A re-run also stages the cback.stage the first run left on the peer,
+    // as the original does.
+    std::size_t staged = 0;
+    for (const auto& entry : fs::directory_iterator(daily(day) / name)) {
+      staged += entry.path().filename() == "cback.stage" ? 0 : 1;
+    }
+    CHECK(staged == count);
+  }
+};
+
+} // namespace
+
+TEST_CASE("Local peers are staged into the daily dir with their indicators", "[stage][local]") {
+  Pool pool;
+  pool.local_peer("alpha");
+  pool.local_peer("beta");
+  pool.ready("alpha", {{"etc.tar.gz", random_bytes(100'000, 1)}, {".dot", "d"}});
+  pool.ready("beta", {{"home.tar", "home"}});
+  pool.manifest("alpha", {"etc.tar.gz"});
+  const auto result = pool.stage();
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  pool.check_staged("alpha");
+  pool.check_staged("beta");
+  CHECK(fs::exists(pool.daily() / "cback.stage"));
+  CHECK(fs::exists(pool.collect("alpha") / "cback.stage"));
+  const auto alpha = pool.status_of("alpha");
+  CHECK(alpha.state == PeerState::staged);
+  CHECK(alpha.files == 4);
+  CHECK(alpha.error.empty());
+}
+
+TEST_CASE("A failed peer makes stage exit 6 naming it, and the others are staged",
+          "[stage][local]") {
+  Pool pool;
+  pool.local_peer("good");
+  pool.local_peer("lazy");
+  pool.ready("good", {{"a.tar", "a"}});
+  const auto result = pool.stage();
+  CHECK(result.exit_code == 6);
+  CHECK(result.out.find("Stage failed for 1 peer(s): [lazy]") != std::string::npos);
+  pool.check_staged("good");
+  CHECK(fs::exists(pool.daily() / "lazy"));
+  CHECK(fs::exists(pool.daily() / "cback.stage"));
+  CHECK(pool.status_of("good").state == PeerState::staged);
+  CHECK(pool.status_of("lazy").state == PeerState::not_ready);
+  CHECK_FALSE(fs::exists(pool.collect("lazy") / "cback.stage"));
+}
+
+TEST_CASE("A peer that is not ready is a failure unless its ignore_failures mode covers the day",
+          "[stage][local]") {
+  struct Case {
+    const char* mode;
+    const char* day;
+    bool ignored;
+  };
+  const std::vector<Case> cases{
+      {"none", k_tuesday, false},   {"none", k_monday, false},  {"all", k_tuesday, true},
+      {"all", k_monday, true},      {"daily", k_tuesday, true}, {"daily", k_monday, false},
+      {"weekly", k_tuesday, false}, {"weekly", k_monday, true},
+  };
+  for (const auto& c : cases) {
+    INFO("ignore_failures = " << c.mode << " on " << c.day);
+    Pool pool;
+    pool.local_peer("lazy", fmt::format("ignore_failures = \"{}\"", c.mode));
+    const auto result = pool.stage(c.day);
+    CHECK(result.exit_code == (c.ignored ? 0 : 6));
+    CHECK(pool.status_of("lazy", c.day).state ==
+          (c.ignored ? PeerState::skipped : PeerState::not_ready));
+    CHECK(read_file(pool.dir / "cback.log").find("Peer [lazy] was not ready to be staged.") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("A same-day re-run stages nothing twice and succeeds", "[stage][local]") {
+  Pool pool;
+  pool.local_peer("alpha");
+  pool.ready("alpha", {{"a.tar", random_bytes(50'000, 2)}, {"b.tar", "b"}});
+  pool.manifest("alpha", {"a.tar"});
+  REQUIRE(pool.stage().exit_code == 0);
+  const auto again = pool.stage();
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(pool.status_of("alpha").sent == 0);
+  CHECK(pool.status_of("alpha").files == 5); // a.tar b.tar cback.collect .manifest .stage
+  pool.check_staged("alpha");
+}
+
+TEST_CASE("A local peer whose collect dir holds a directory fails", "[stage][local]") {
+  Pool pool;
+  pool.local_peer("alpha");
+  pool.ready("alpha", {{"a.tar", "a"}});
+  fs::create_directories(pool.collect("alpha") / "sub");
+  const auto result = pool.stage();
+  CHECK(result.exit_code == 6);
+  CHECK(pool.status_of("alpha").error.find("is not a regular file") != std::string::npos);
+  CHECK(pool.status_of("alpha").state == PeerState::failed);
+}
+
+TEST_CASE("A collect dir written by the original cback3 collect is staged", "[stage][local][ssh]") {
+  if (!cback::test::program_available("cback3")) {
+    return;
+  }
+  Pool pool;
+  pool.dir.write("src/a.txt", "hello");
+  pool.dir.write("src/b c.txt", random_bytes(10'000, 3));
+  fs::create_directories(pool.dir / "work3");
+  const auto config = pool.dir.write("cback3.conf", fmt::format(R"(<?xml version="1.0"?>
+<cb_config>
+  <options>
+    <starting_day>monday</starting_day>
+    <working_dir>{}</working_dir>
+    <backup_user>root</backup_user>
+    <backup_group>root</backup_group>
+    <rcp_command>/usr/bin/scp -B</rcp_command>
+  </options>
+  <collect>
+    <collect_dir>{}</collect_dir>
+    <collect_mode>daily</collect_mode>
+    <archive_mode>targz</archive_mode>
+    <ignore_file>.cbignore</ignore_file>
+    <dir><abs_path>{}</abs_path></dir>
+  </collect>
+</cb_config>
+)",
+                                                                (pool.dir / "work3").string(),
+                                                                pool.collect("old").string(),
+                                                                (pool.dir / "src").string()));
+  fs::create_directories(pool.collect("old"));
+  const auto collected = run({"/usr/bin/cback3", "-c", config.string(), "-l",
+                              (pool.dir / "cback3.log").string(), "collect"});
+  INFO(collected.out << collected.err);
+  REQUIRE(collected.exit_code == 0);
+  REQUIRE(fs::exists(pool.collect("old") / "cback.collect"));
+  pool.local_peer("old");
+  const auto sshd = test_sshd();
+  if (sshd) {
+    // The same collect dir, read over SFTP under a second peer name.
+    pool.remote_peer(*sshd, "old-remote", "");
+    fs::remove(pool.collect("old-remote"));
+    fs::create_directory_symlink(pool.collect("old"), pool.collect("old-remote"));
+  }
+  const auto result = pool.stage();
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  pool.check_staged("old");
+  if (sshd) {
+    for (const auto& entry : fs::directory_iterator(pool.collect("old"))) {
+      const auto name = entry.path().filename().string();
+      if (name != "cback.stage") {
+        CHECK(read_file(pool.daily() / "old-remote" / name) == read_file(entry.path()));
+      }
+    }
+  }
+}
+
+TEST_CASE("Several remote peers are staged at once over SFTP and a re-run sends nothing again",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  pool.stage_keys = "max_concurrent_peers = 3\nsftp_requests_in_flight = 8\n";
+  for (int i = 0; i < 4; ++i) {
+    const auto name = fmt::format("peer{}", i);
+    pool.remote_peer(*sshd, name);
+    pool.ready(name, {{"big.tar", random_bytes(1'500'000 + static_cast<std::size_t>(i), 10 + i)},
+                      {"small.txt", "small"},
+                      {"empty", ""}});
+    pool.manifest(name, {"big.tar"});
+  }
+  const auto result = pool.stage();
+  INFO(result.out << result.err << read_file(pool.dir / "cback.log"));
+  REQUIRE(result.exit_code == 0);
+  for (int i = 0; i < 4; ++i) {
+    const auto name = fmt::format("peer{}", i);
+    pool.check_staged(name);
+    CHECK(fs::exists(pool.collect(name) / "cback.stage"));
+    CHECK(pool.status_of(name).state == PeerState::staged);
+  }
+  // The same day again: nothing is sent twice (cback.stage, new on the
+  // peers, is empty).
+  const auto again = pool.stage();
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  for (int i = 0; i < 4; ++i) {
+    const auto name = fmt::format("peer{}", i);
+    CHECK(pool.status_of(name).sent == 0);
+    CHECK(pool.status_of(name).files == 6); // 3 files, cback.collect, .manifest, .stage
+    pool.check_staged(name);
+  }
+}
+
+TEST_CASE("Remote file names with spaces and odd bytes are staged unchanged (SSH compression on)",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  pool.stage_keys = "ssh_compression = true\n";
+  pool.remote_peer(*sshd, "odd");
+  pool.ready("odd", {{"with space.tar", "s"},
+                     {"quote'\"$(x).tar", "q"},
+                     {"bytes\x01\x7f\xfe.tar", "b"},
+                     {"new\nline", "n"},
+                     {"ünïcode", "u"}});
+  const auto result = pool.stage();
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  pool.check_staged("odd");
+}
+
+TEST_CASE("A remote peer that is not ready follows ignore_failures", "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  pool.remote_peer(*sshd, "strict");
+  pool.remote_peer(*sshd, "lenient", "ignore_failures = \"all\"");
+  const auto result = pool.stage();
+  CHECK(result.exit_code == 6);
+  CHECK(result.out.find("Stage failed for 1 peer(s): [strict]") != std::string::npos);
+  CHECK(pool.status_of("strict").state == PeerState::not_ready);
+  CHECK(pool.status_of("lenient").state == PeerState::skipped);
+}
+
+TEST_CASE("Unreachable hosts, refused keys and unknown or changed host keys fail only their peer",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  pool.dir.write("empty_known_hosts", "");
+  const auto other_host_key = pool.dir / "other_host";
+  REQUIRE(std::system(fmt::format("ssh-keygen -q -t ed25519 -N '' -f '{}'", other_host_key.string())
+                          .c_str()) == 0);
+  const auto other_pub = read_file(other_host_key.string() + ".pub");
+  pool.dir.write("changed_known_hosts", fmt::format("[127.0.0.1]:{} {}", sshd->port,
+                                                    other_pub.substr(0, other_pub.rfind(' '))));
+  pool.remote_peer(*sshd, "good");
+  pool.remote_peer(*sshd, "down", "", std::to_string(closed_port()));
+  pool.remote_peer(*sshd, "refused", fmt::format("identity_file = '{}'", sshd->other_key));
+  pool.remote_peer(
+      *sshd, "unknown",
+      fmt::format("known_hosts_file = '{}'", (pool.dir / "empty_known_hosts").string()));
+  pool.remote_peer(
+      *sshd, "changed",
+      fmt::format("known_hosts_file = '{}'", (pool.dir / "changed_known_hosts").string()));
+  for (const auto* name : {"good", "down", "refused", "unknown", "changed"}) {
+    pool.ready(name, {{"a.tar", "a"}});
+  }
+  const auto result = pool.stage();
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 6);
+  pool.check_staged("good");
+  CHECK(pool.status_of("good").state == PeerState::staged);
+  for (const auto* name : {"down", "refused", "unknown", "changed"}) {
+    INFO(name);
+    CHECK(pool.status_of(name).state == PeerState::failed);
+    CHECK(result.out.find(fmt::format("Error staging [{}]", name)) != std::string::npos);
+    CHECK_FALSE(fs::exists(pool.daily() / name / "a.tar"));
+  }
+  CHECK(pool.status_of("unknown").error.find("unknown") != std::string::npos);
+  CHECK(pool.status_of("changed").error.find("CHANGED") != std::string::npos);
+  CHECK(pool.status_of("refused").error.find("refused") != std::string::npos);
+}
+
+TEST_CASE("With accept_new_host_keys an unknown host key is added and the peer staged",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  pool.stage_keys = "accept_new_host_keys = true\n";
+  pool.dir.write("known_hosts", "");
+  pool.remote_peer(*sshd, "new",
+                   fmt::format("known_hosts_file = '{}'", (pool.dir / "known_hosts").string()));
+  pool.ready("new", {{"a.tar", "a"}});
+  const auto result = pool.stage();
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  pool.check_staged("new");
+  CHECK(read_file(pool.dir / "known_hosts").find("127.0.0.1") != std::string::npos);
+}
+
+TEST_CASE("A remote file that does not match the manifest fails the peer", "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  pool.remote_peer(*sshd, "tampered");
+  pool.ready("tampered", {{"a-good.tar", "good"}, {"bad.tar", "original"}});
+  pool.manifest("tampered", {"a-good.tar", "bad.tar"});
+  pool.dir.write("peers/tampered/bad.tar", "altered!");
+  const auto result = pool.stage();
+  CHECK(result.exit_code == 6);
+  const auto status = pool.status_of("tampered");
+  CHECK(status.state == PeerState::failed);
+  CHECK(status.error.find("checksum mismatch for [bad.tar]") != std::string::npos);
+  CHECK(status.files == 1); // a-good.tar, staged before bad.tar failed
+  CHECK(read_file(pool.daily() / "tampered" / "a-good.tar") == "good");
+  CHECK_FALSE(fs::exists(pool.daily() / "tampered" / "bad.tar"));
+  CHECK_FALSE(fs::exists(pool.daily() / "tampered" / "bad.tar.partial"));
+  CHECK_FALSE(fs::exists(pool.collect("tampered") / "cback.stage"));
+}
+
+/// Runs `cback stage` in the background and kills it with SIGKILL once
+/// `partial` holds at least `min_bytes`: killed mid-file at a point that
+/// does not depend on the machine's speed. Returns the wait status.
+int stage_killed_mid_file(const Pool& pool, const fs::path& partial, std::uintmax_t min_bytes) {
+  const std::vector<std::string> args{
+      cback_binary(), "-c", pool.write_config().string(), "-l", (pool.dir / "cback.log").string(),
+      "stage"};
+  std::vector<std::string> env{std::string("CBACK_TODAY=") + k_tuesday};
+  for (char** e = environ; *e != nullptr; ++e) {
+    env.emplace_back(*e);
+  }
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  for (const auto& arg : args) {
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  }
+  for (const auto& entry : env) {
+    envp.push_back(const_cast<char*>(entry.c_str()));
+  }
+  argv.push_back(nullptr);
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int spawned = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE(spawned == 0);
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      return status; // ended before the kill: the caller's checks fail
+    }
+    std::error_code ignored;
+    const auto size = fs::file_size(partial, ignored);
+    if ((!ignored && size >= min_bytes) || std::chrono::steady_clock::now() > deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+TEST_CASE("A remote stage killed mid-file resumes without sending finished bytes again",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  const std::size_t big_size = 6 * 1024 * 1024;
+  const auto big = random_bytes(big_size, 7);
+  pool.remote_peer(*sshd, "slow");
+  pool.ready("slow", {{"a-small.tar", "small"}, {"b-big.tar", big}});
+  pool.manifest("slow", {"a-small.tar", "b-big.tar"});
+  // 2 MiB/s makes the big file take about 3 s; the kill comes once 1 MiB
+  // of it is on disk.
+  pool.stage_keys = "bandwidth_limit = \"2 MB\"\nsftp_requests_in_flight = 4\n";
+  const auto partial = pool.daily() / "slow" / "b-big.tar.partial";
+  const int killed = stage_killed_mid_file(pool, partial, 1024 * 1024);
+  REQUIRE(WIFSIGNALED(killed));
+  REQUIRE(WTERMSIG(killed) == SIGKILL);
+  REQUIRE(fs::exists(partial));
+  REQUIRE(fs::exists(pool.daily() / "slow" / "a-small.tar"));
+  CHECK_FALSE(fs::exists(pool.daily() / "slow" / "b-big.tar"));
+  const auto had = fs::file_size(partial);
+  CHECK(had >= 1024 * 1024);
+  CHECK(had < big_size);
+
+  pool.stage_keys.clear();
+  const auto resumed = pool.stage();
+  INFO(resumed.out << resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(read_file(pool.daily() / "slow" / "b-big.tar") == big);
+  // The rest of the big file, and the two files the killed run never reached.
+  CHECK(pool.status_of("slow").sent ==
+        big_size - had + fs::file_size(pool.collect("slow") / "cback.manifest"));
+  CHECK(read_file(pool.dir / "cback.log").find("Resuming [b-big.tar]") != std::string::npos);
+  pool.check_staged("slow");
+}
+
+TEST_CASE("The command transport stages a remote peer with the configured rcp_command",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd || !cback::test::program_available("scp")) {
+    return;
+  }
+  Pool pool;
+  pool.stage_keys = "transport = \"command\"\n";
+  const auto rcp = fmt::format("/usr/bin/scp -B -q -P {} -i {} -o IdentitiesOnly=yes "
+                               "-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes",
+                               sshd->port, sshd->key, sshd->known_hosts);
+  pool.remote_peer(*sshd, "scp", fmt::format("rcp_command = '{}'", rcp));
+  pool.remote_peer(*sshd, "scp-lazy", fmt::format("rcp_command = '{}'", rcp));
+  pool.ready("scp", {{"big.tar", random_bytes(700'000, 8)}, {"with space.txt", "s"}});
+  pool.manifest("scp", {"big.tar"});
+  const auto result = pool.stage();
+  INFO(result.out << result.err << read_file(pool.dir / "cback.log"));
+  CHECK(result.exit_code == 6);
+  CHECK(result.out.find("Stage failed for 1 peer(s): [scp-lazy]") != std::string::npos);
+  pool.check_staged("scp");
+  CHECK(fs::exists(pool.collect("scp") / "cback.stage"));
+  CHECK(pool.status_of("scp").state == PeerState::staged);
+  CHECK(pool.status_of("scp-lazy").state == PeerState::not_ready);
+  // The scratch copies in working_dir are gone.
+  for (const auto& entry : fs::directory_iterator(pool.dir / "work")) {
+    CHECK_FALSE(entry.path().filename().string().starts_with("cback-stage-"));
+  }
+}
+
+TEST_CASE("A collect dir written by cback collect is staged by the original cback3 with scp",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd || !cback::test::program_available("cback3") ||
+      !cback::test::program_available("scp")) {
+    return;
+  }
+  Pool pool;
+  pool.dir.write("src/a.txt", "hello");
+  pool.dir.write("src/b c.bin", random_bytes(50'000, 9));
+  fs::create_directories(pool.dir / "work");
+  fs::create_directories(pool.collect("client"));
+  const auto client = pool.dir.write("client.toml", fmt::format(R"([options]
+starting_day = "monday"
+working_dir = '{}'
+backup_user = "root"
+backup_group = "root"
+rcp_command = "/usr/bin/scp -B"
+
+[collect]
+collect_dir = '{}'
+ignore_file = ".cbignore"
+
+[[collect.dir]]
+abs_path = '{}'
+collect_mode = "daily"
+archive_mode = "targz"
+)",
+                                                                (pool.dir / "work").string(),
+                                                                pool.collect("client").string(),
+                                                                (pool.dir / "src").string()));
+  const auto collected = run(
+      {cback_binary(), "-c", client.string(), "-l", (pool.dir / "client.log").string(), "collect"});
+  INFO(collected.out << collected.err);
+  REQUIRE(collected.exit_code == 0);
+
+  fs::create_directories(pool.dir / "work3");
+  const auto master = pool.dir.write(
+      "master3.conf",
+      fmt::format(R"(<?xml version="1.0"?>
+<cb_config>
+  <options>
+    <starting_day>monday</starting_day>
+    <working_dir>{}</working_dir>
+    <backup_user>root</backup_user>
+    <backup_group>root</backup_group>
+    <rcp_command>/usr/bin/scp -B -q -P {} -i {} -o IdentitiesOnly=yes -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes</rcp_command>
+  </options>
+  <stage>
+    <staging_dir>{}</staging_dir>
+    <peer><name>127.0.0.1</name><type>remote</type><collect_dir>{}</collect_dir></peer>
+  </stage>
+</cb_config>
+)",
+                  (pool.dir / "work3").string(), sshd->port, sshd->key, sshd->known_hosts,
+                  (pool.dir / "staging3").string(), pool.collect("client").string()));
+  const auto staged = run({"/usr/bin/cback3", "-c", master.string(), "-l",
+                           (pool.dir / "cback3.log").string(), "stage"});
+  INFO(staged.out << staged.err << read_file(pool.dir / "cback3.log"));
+  REQUIRE(staged.exit_code == 0);
+  CHECK(read_file(pool.dir / "cback3.log").find("ERROR") == std::string::npos);
+  // cback3 stages into today's real date.
+  std::size_t compared = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(pool.dir / "staging3")) {
+    if (entry.is_regular_file() && entry.path().parent_path().filename() == "127.0.0.1") {
+      const auto name = entry.path().filename();
+      CHECK(read_file(entry.path()) == read_file(pool.collect("client") / name));
+      ++compared;
+    }
+  }
+  CHECK(compared >= 3); // the archive, cback.manifest, cback.collect
+}
+
+TEST_CASE("A peer that stops answering mid-transfer fails after io_timeout and the others finish",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  if (!sshd) {
+    return;
+  }
+  Pool pool;
+  const StallingRelay relay(std::stoi(sshd->port), 1024 * 1024);
+  const auto host_pub = read_file(sshd->host_pub);
+  pool.dir.write("relay_known_hosts", fmt::format("[127.0.0.1]:{} {}\n", relay.port(),
+                                                  host_pub.substr(0, host_pub.rfind(' '))));
+  pool.stage_keys = "io_timeout = 3\n";
+  pool.remote_peer(
+      *sshd, "hangs",
+      fmt::format("known_hosts_file = '{}'", (pool.dir / "relay_known_hosts").string()),
+      std::to_string(relay.port()));
+  pool.remote_peer(*sshd, "fine");
+  pool.ready("hangs", {{"big.tar", random_bytes(8'000'000, 11)}});
+  pool.ready("fine", {{"big.tar", random_bytes(3'000'000, 12)}});
+  RunOptions options;
+  options.timeout = std::chrono::seconds(60);
+  const auto result = pool.stage(k_tuesday, options);
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 6);
+  pool.check_staged("fine");
+  const auto hangs = pool.status_of("hangs");
+  CHECK(hangs.state == PeerState::failed);
+  CHECK(hangs.error.find("io_timeout") != std::string::npos);
+  CHECK_FALSE(fs::exists(pool.daily() / "hangs" / "big.tar"));
+}
