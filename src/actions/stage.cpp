@@ -148,12 +148,6 @@ bool ignores_failure(std::optional<config::IgnoreFailures> mode, bool full_or_st
   return false;
 }
 
-fs::path daily_dir(const fs::path& staging_dir, std::chrono::year_month_day day) {
-  return staging_dir / fmt::format("{:04}", static_cast<int>(day.year())) /
-         fmt::format("{:02}", static_cast<unsigned>(day.month())) /
-         fmt::format("{:02}", static_cast<unsigned>(day.day()));
-}
-
 void run_stage(Context& context) {
   auto& log = context.log;
   log.debug("Executing the 'stage' action.");

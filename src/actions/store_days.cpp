@@ -53,15 +53,6 @@ std::optional<std::pair<std::string, std::string>> peer_line(const std::string& 
 
 } // namespace
 
-fs::path daily_dir(const fs::path& root, year_month_day day) {
-  return root / graft_point(day);
-}
-
-std::string graft_point(year_month_day day) {
-  return fmt::format("{:04}/{:02}/{:02}", static_cast<int>(day.year()),
-                     static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
-}
-
 StagingDay select_staging_day(const fs::path& staging_dir, year_month_day today,
                               collect::Full full) {
   if (full == collect::Full::yes) {

@@ -10,6 +10,7 @@
 // every other peer has been staged; cback.stage is written in the daily dir
 // in any case, as the original does.
 
+#include <cback/actions/staging_layout.hpp>
 #include <cback/config/model.hpp>
 #include <cback/peer/source.hpp>
 
@@ -32,10 +33,6 @@ std::vector<config::Peer> stage_peers(const config::Config& config);
 /// step 5): `all` always; `weekly` on a full run or the week's first day;
 /// `daily` on the other days; `none` never.
 bool ignores_failure(std::optional<config::IgnoreFailures> mode, bool full_or_start_of_week);
-
-/// The daily staging directory of `day`: staging_dir/YYYY/MM/DD.
-std::filesystem::path daily_dir(const std::filesystem::path& staging_dir,
-                                std::chrono::year_month_day day);
 
 /// Makes the source that reads `peer` (not yet opened): local, SFTP, or
 /// the rcp_command with [stage] transport = "command".

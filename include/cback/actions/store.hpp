@@ -5,6 +5,7 @@
 // or by the blanking factor; verifies it with check_data; marks the day
 // with cback.store. Also the pieces rebuild and initialize share with it.
 
+#include <cback/actions/staging_layout.hpp>
 #include <cback/collect/calendar.hpp>
 #include <cback/config/model.hpp>
 #include <cback/media/burner.hpp>
@@ -20,14 +21,6 @@ struct Context;
 }
 
 namespace cback::actions {
-
-inline constexpr std::string_view k_stage_indicator = "cback.stage";
-inline constexpr std::string_view k_store_indicator = "cback.store";
-
-/// root/YYYY/MM/DD.
-std::filesystem::path daily_dir(const std::filesystem::path& root, std::chrono::year_month_day day);
-/// "YYYY/MM/DD", where a day's directory appears on the disc.
-std::string graft_point(std::chrono::year_month_day day);
 
 struct StagingDay {
   std::filesystem::path dir;
