@@ -9,12 +9,10 @@
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/ownership.hpp>
-#include <cback/core/read_file.hpp>
+#include <cback/peer/status.hpp>
 
 #include <fmt/format.h>
 
-#include <array>
-#include <sstream>
 #include <unistd.h>
 
 namespace cback::actions {
@@ -25,30 +23,9 @@ using std::chrono::days;
 using std::chrono::sys_days;
 using std::chrono::year_month_day;
 
-constexpr std::string_view k_status_file = "cback.peers";
-
 bool has(const fs::path& dir, std::string_view name) {
   std::error_code ignored;
   return fs::exists(dir / name, ignored);
-}
-
-// A peer line of the status record: "peer <state> <files> <bytes> <sent>
-// <ms> <name>\t<error>"; the name is escaped ('\\' and \xHH) but shown
-// here as written, which is enough to name it in a message.
-std::optional<std::pair<std::string, std::string>> peer_line(const std::string& line) {
-  std::istringstream fields(line);
-  std::string tag;
-  std::string state;
-  std::array<std::string, 4> counts;
-  fields >> tag >> state >> counts[0] >> counts[1] >> counts[2] >> counts[3];
-  if (tag != "peer" || !fields) {
-    return std::nullopt;
-  }
-  std::string rest;
-  std::getline(fields, rest);
-  const auto start = rest.find_first_not_of(' ');
-  const auto name = start == std::string::npos ? std::string() : rest.substr(start);
-  return std::pair{state, name.substr(0, name.find('\t'))};
 }
 
 } // namespace
@@ -96,31 +73,21 @@ media::NewDisc new_disc_rule(collect::Full full, bool today_is_start,
 }
 
 std::vector<std::string> failed_peers(const fs::path& dir) {
-  const fs::path path = dir / k_status_file;
-  const auto text = core::read_file(path);
-  if (!text) {
-    if (text.error() == std::errc::no_such_file_or_directory) {
-      return {};
-    }
-    throw Error(ExitCode::action, fmt::format("Cannot read the stage status record [{}]: {}",
-                                              path.string(), text.error().message()));
+  const fs::path path = dir / peer::k_status_file_name;
+  std::error_code ignored;
+  if (!fs::exists(path, ignored)) {
+    return {};
   }
-  std::istringstream lines(*text);
-  std::string line;
-  std::vector<std::string> failed;
-  bool complete = false;
-  while (std::getline(lines, line)) {
-    complete = line.starts_with("end ");
-    if (const auto peer = peer_line(line)) {
-      if (peer->first == "failed" || peer->first == "not-ready") {
-        failed.push_back(peer->second);
-      }
-    }
-  }
-  if (!text->starts_with("cback-stage-status ") || !complete) {
+  const auto status = peer::load_status(path);
+  if (!status) {
     throw Error(ExitCode::action,
-                fmt::format("The stage status record [{}] is incomplete or not a stage status.",
-                            path.string()));
+                fmt::format("The stage status record is unusable: {}", status.error()));
+  }
+  std::vector<std::string> failed;
+  for (const auto& entry : status->peers) {
+    if (entry.state == peer::PeerState::failed || entry.state == peer::PeerState::not_ready) {
+      failed.push_back(entry.peer);
+    }
   }
   return failed;
 }
