@@ -26,7 +26,8 @@ bin=$PWD/build/release
 demo=$(mktemp -d /tmp/cback-demo.XXXXXX)
 step "sample pool in $demo"
 for name in demo demo-client; do
-  sed -e "s#@DEMO@#$demo#g" -e "s#@USER@#$(id -un)#g" -e "s#@GROUP@#$(id -gn)#g" \
+  sed -e "s#/tmp/cback-demo/#$demo/#g" \
+    -e "s#^\(backup_user *= *\).*#\1\"$(id -un)\"#" -e "s#^\(backup_group *= *\).*#\1\"$(id -gn)\"#" \
     "config/$name.toml" >"$demo/$name.toml"
 done
 mkdir -p "$demo/trees" "$demo/work" "$demo/stage" "$demo/master/collect" "$demo/client/collect" "$demo/client/work"
