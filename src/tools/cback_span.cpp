@@ -156,6 +156,7 @@ std::optional<int> parse(int argc, char** argv, Invocation& invocation) {
     args.emplace_back("span"); // cback's parser wants an action
     invocation.options = cback::cli::parse_options(args);
     invocation.options.actions.clear();
+    invocation.options.quiet = false; // accepted and ignored, as the original
   } catch (const Error& error) {
     std::cerr << k_usage << " *** Error: " << error.what() << "\n";
     return code_of(ExitCode::usage);
@@ -204,6 +205,15 @@ std::optional<cback::config::Config> load(cback::core::Logger& log, const std::s
   return std::nullopt;
 }
 
+void report_stack(cback::core::Logger& log, const Error& error) {
+  log.info("Stack trace of the error (innermost first):");
+  std::cerr << "Stack trace of the error (innermost first):\n";
+  for (const auto& frame : error.stack()) {
+    log.info("   {}", frame);
+    std::cerr << "   " << frame << "\n";
+  }
+}
+
 int finish(cback::core::Logger& log, int code) {
   log.info("Cedar Backup 'span' utility run completed with status {}.", code);
   return code;
@@ -229,6 +239,9 @@ int run(cback::core::Logger& log, const Invocation& invocation) {
       log.error("Backup interrupted.");
     } else {
       log.error("Error executing backup: {}", error.what());
+    }
+    if (invocation.options.stack) {
+      report_stack(log, error);
     }
     return finish(log, code_of(error.code()));
   } catch (const std::exception& error) {
