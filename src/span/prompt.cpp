@@ -2,6 +2,7 @@
 
 #include <cback/config/values.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/stop.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -12,8 +13,9 @@
 
 namespace cback::span {
 
-Prompter::Prompter(std::istream& in, std::ostream& out, bool interactive)
-    : m_in(in), m_out(out), m_interactive(interactive) {}
+Prompter::Prompter(std::istream& in, std::ostream& out, bool interactive,
+                   const core::StopFlag* stop)
+    : m_in(in), m_out(out), m_interactive(interactive), m_stop(stop) {}
 
 std::string Prompter::ask(std::string_view shown, std::string_view automatic) {
   m_out << shown;
@@ -25,6 +27,9 @@ std::string Prompter::ask(std::string_view shown, std::string_view automatic) {
   std::string line;
   if (!std::getline(m_in, line)) {
     m_out << '\n';
+    if (m_stop != nullptr) {
+      m_stop->check();
+    }
     throw Error(ExitCode::action, "No answer: the input ended.");
   }
   return line;

@@ -176,7 +176,7 @@ void run_span(const config::Config& config, const SpanSettings& settings, std::i
     throw Error(ExitCode::action, "cback-span needs the options and store sections.");
   }
   const config::Store& store = *config.store;
-  Prompter prompt(in, out, settings.interactive);
+  Prompter prompt(in, out, settings.interactive, stop);
   if (!introduce(prompt) || !confirm_store(prompt, store)) {
     return;
   }

@@ -11,11 +11,18 @@
 #include <string_view>
 #include <vector>
 
+namespace cback::core {
+class StopFlag;
+}
+
 namespace cback::span {
 
 class Prompter {
 public:
-  Prompter(std::istream& in, std::ostream& out, bool interactive);
+  /// A stop requested while waiting for an answer (SIGINT interrupts the
+  /// read) is cback::Error(interrupted), not the end of the input.
+  Prompter(std::istream& in, std::ostream& out, bool interactive,
+           const core::StopFlag* stop = nullptr);
 
   /// Throws cback::Error(action) when the input ends before an answer.
   bool yes_no(std::string_view prompt, bool default_yes);
@@ -38,6 +45,7 @@ private:
   std::istream& m_in;
   std::ostream& m_out;
   bool m_interactive;
+  const core::StopFlag* m_stop;
 };
 
 } // namespace cback::span
