@@ -1,0 +1,56 @@
+#pragma once
+
+// What cback-span spans and how a disc's share of it becomes an image:
+// the daily staging directories not yet written to disc, their files, and
+// a disc's files laid out as the tree the disc will carry.
+
+#include <cback/config/model.hpp>
+#include <cback/span/fit.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+namespace cback::core {
+class Logger;
+}
+
+namespace cback::span {
+
+/// The unstored staging data under a store source_dir.
+struct Staged {
+  std::vector<std::filesystem::path> daily_dirs; ///< sorted
+  std::vector<Item> files;                       ///< absolute paths, sorted; symlinks have size 0
+  std::int64_t total = 0;                        ///< bytes of all files
+};
+
+/// Every directory three levels below `source_dir` (YYYY/MM/DD, whatever
+/// the names, as the original) that has no cback.store, and every regular
+/// file and symlink below them. Names starting with a dot at the top level
+/// are skipped (a disc tree in progress). Throws cback::Error(action)
+/// naming the directory when it cannot be read.
+Staged find_unstored(const std::filesystem::path& source_dir);
+
+/// A disc's files as the disc will show them: root()/YYYY/MM/DD/peer/file,
+/// hard links to the staged files (copies where a link is not possible,
+/// symlinks recreated). It lives in a hidden directory of `source_dir`
+/// (same filesystem, so the links work) and is removed by the destructor.
+class DiscTree {
+public:
+  DiscTree(const std::filesystem::path& source_dir, const std::vector<Item>& files);
+  ~DiscTree();
+  DiscTree(const DiscTree&) = delete;
+  DiscTree& operator=(const DiscTree&) = delete;
+
+  [[nodiscard]] const std::filesystem::path& root() const { return m_root; }
+
+private:
+  std::filesystem::path m_root;
+};
+
+/// Writes cback.store into each directory (atomically), owned by the
+/// backup user when running as root.
+void mark_stored(const std::vector<std::filesystem::path>& dirs, const config::Options& options,
+                 core::Logger& log);
+
+} // namespace cback::span

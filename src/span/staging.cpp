@@ -1,0 +1,137 @@
+#include <cback/span/staging.hpp>
+
+#include <cback/actions/store.hpp>
+#include <cback/core/atomic_file.hpp>
+#include <cback/core/error.hpp>
+#include <cback/core/log.hpp>
+#include <cback/core/ownership.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <system_error>
+#include <unistd.h>
+
+namespace cback::span {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The subdirectories of `dir` (not symlinks to them), sorted.
+std::vector<fs::path> subdirectories(const fs::path& dir) {
+  std::vector<fs::path> found;
+  std::error_code error;
+  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+    if (it->is_directory(error) && !it->is_symlink(error)) {
+      found.push_back(it->path());
+    }
+  }
+  if (error) {
+    throw Error(ExitCode::action,
+                fmt::format("Cannot read directory [{}]: {}", dir.string(), error.message()));
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+// Regular files and symlinks below `dir`, appended to `staged`.
+void add_files(const fs::path& dir, Staged& staged) {
+  std::error_code error;
+  const auto options = fs::directory_options::none;
+  for (fs::recursive_directory_iterator it(dir, options, error), end; !error && it != end;
+       it.increment(error)) {
+    if (it->is_symlink(error)) {
+      staged.files.push_back({it->path().string(), 0});
+    } else if (it->is_regular_file(error)) {
+      const auto size = static_cast<std::int64_t>(it->file_size(error));
+      staged.files.push_back({it->path().string(), size});
+      staged.total += size;
+    }
+  }
+  if (error) {
+    throw Error(ExitCode::action, fmt::format("Cannot index staging directory [{}]: {}",
+                                              dir.string(), error.message()));
+  }
+}
+
+void place(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to.parent_path());
+  std::error_code error;
+  if (fs::is_symlink(from)) {
+    fs::copy_symlink(from, to);
+    return;
+  }
+  fs::create_hard_link(from, to, error);
+  if (error) {
+    fs::copy_file(from, to);
+  }
+}
+
+} // namespace
+
+Staged find_unstored(const fs::path& source_dir) {
+  Staged staged;
+  for (const auto& year : subdirectories(source_dir)) {
+    if (year.filename().string().starts_with(".")) {
+      continue;
+    }
+    for (const auto& month : subdirectories(year)) {
+      for (const auto& day : subdirectories(month)) {
+        if (!fs::exists(day / actions::k_store_indicator)) {
+          staged.daily_dirs.push_back(day);
+        }
+      }
+    }
+  }
+  for (const auto& dir : staged.daily_dirs) {
+    add_files(dir, staged);
+  }
+  std::sort(staged.files.begin(), staged.files.end(),
+            [](const Item& a, const Item& b) { return a.name < b.name; });
+  return staged;
+}
+
+DiscTree::DiscTree(const fs::path& source_dir, const std::vector<Item>& files) {
+  std::string pattern = (source_dir / ".cback-span.XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw Error(ExitCode::action,
+                fmt::format("Cannot create a disc tree in [{}]: {}", source_dir.string(),
+                            std::generic_category().message(errno)));
+  }
+  m_root = pattern;
+  try {
+    for (const auto& file : files) {
+      const fs::path from = file.name;
+      place(from, m_root / from.lexically_relative(source_dir));
+    }
+  } catch (const fs::filesystem_error& error) {
+    std::error_code ignored;
+    fs::remove_all(m_root, ignored);
+    throw Error(ExitCode::action, fmt::format("Cannot lay out the disc's files in [{}]: {}",
+                                              m_root.string(), error.what()));
+  }
+}
+
+DiscTree::~DiscTree() {
+  std::error_code ignored;
+  fs::remove_all(m_root, ignored);
+}
+
+void mark_stored(const std::vector<fs::path>& dirs, const config::Options& options,
+                 core::Logger& log) {
+  std::optional<core::Ownership> owner;
+  if (::geteuid() == 0) {
+    owner = core::Ownership::lookup(options.backup_user.value_or("root"),
+                                    options.backup_group.value_or("root"));
+  }
+  for (const auto& dir : dirs) {
+    core::write_indicator(dir / actions::k_store_indicator);
+    if (owner) {
+      owner->apply(dir / actions::k_store_indicator, log);
+    }
+  }
+}
+
+} // namespace cback::span
