@@ -5,12 +5,17 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace cback::bench_burn {
 namespace {
 
 constexpr double k_mib = 1024.0 * 1024.0;
 constexpr std::int64_t k_round = 64 * 1024;
+// A FIFO with less than this is dry for the drive (a few of libburn's
+// 64 KiB writes); how far around an underrun the samples are looked at.
+constexpr std::int64_t k_dry = 256 * 1024;
+constexpr media::Seconds k_margin{0.05};
 
 // The plot's frame, in SVG user units.
 constexpr double k_width = 800.0;
@@ -109,14 +114,34 @@ std::string level(const Scale& scale, double mib, std::string_view dash, std::st
                      label);
 }
 
-std::string underrun_bands(const std::vector<media::Underrun>& underruns, const Scale& scale) {
+// Whether the FIFO held next to nothing around `underrun` (the samples
+// within 50 ms of it; none there counts as dry, to be safe). When the FIFO
+// was full instead, the drive's buffer ran dry because the writer thread
+// was not scheduled in time: a host hiccup, not the FIFO's doing.
+bool fifo_was_dry(const std::vector<media::ThrottledSample>& samples,
+                  const media::Underrun& underrun) {
+  const media::Seconds from = underrun.at - k_margin;
+  const media::Seconds to = underrun.at + underrun.length + k_margin;
+  std::optional<std::int64_t> lowest;
+  for (const auto& sample : samples) {
+    if (sample.elapsed >= from && sample.elapsed <= to) {
+      lowest = std::min(lowest.value_or(sample.fifo_fill), sample.fifo_fill);
+    }
+  }
+  return !lowest || *lowest < k_dry;
+}
+
+// Underruns in red, drive stalls (the FIFO was not dry) in orange.
+std::string underrun_bands(const std::vector<media::ThrottledSample>& samples,
+                           const std::vector<media::Underrun>& underruns, const Scale& scale) {
   std::string svg;
   for (const auto& underrun : underruns) {
     const double x = scale.x(underrun.at.count());
-    const double width = std::max(1.0, scale.x((underrun.at + underrun.length).count()) - x);
+    const double width = std::max(2.0, scale.x((underrun.at + underrun.length).count()) - x);
     svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
-                       "fill=\"#d62728\" fill-opacity=\"0.35\"/>\n",
-                       x, scale.y(scale.mib), width, scale.y(0) - scale.y(scale.mib));
+                       "fill=\"{}\" fill-opacity=\"0.5\"/>\n",
+                       x, scale.y(scale.mib), width, scale.y(0) - scale.y(scale.mib),
+                       fifo_was_dry(samples, underrun) ? "#d62728" : "#ff7f0e");
   }
   return svg;
 }
@@ -166,8 +191,12 @@ FifoSummary summarize(const std::vector<media::ThrottledSample>& samples,
     summary.fifo_empty_count += (empty && !was_empty) ? 1 : 0;
     was_empty = empty;
   }
-  summary.underruns = static_cast<int>(result.drive.underruns.size());
   for (const auto& underrun : result.drive.underruns) {
+    if (!fifo_was_dry(samples, underrun)) {
+      ++summary.drive_stalls;
+      continue;
+    }
+    ++summary.underruns;
     summary.longest_underrun = std::max(summary.longest_underrun, underrun.length);
     summary.underrun_time += underrun.length;
   }
@@ -201,6 +230,7 @@ std::string summary_text(const FifoSummary& summary) {
   text += fmt::format("fifo_deepest_drain_bytes: {}\n", summary.deepest_drain);
   text += fmt::format("fifo_empty_count: {}\n", summary.fifo_empty_count);
   text += fmt::format("underruns: {}\n", summary.underruns);
+  text += fmt::format("drive_stalls: {}\n", summary.drive_stalls);
   text += fmt::format("longest_underrun_seconds: {:.3f}\n", summary.longest_underrun.count());
   text += fmt::format("underrun_seconds: {:.3f}\n", summary.underrun_time.count());
   text += fmt::format("needed_fifo_bytes: {}\n", summary.needed_fifo);
@@ -236,7 +266,7 @@ std::string fifo_svg(const std::vector<media::ThrottledSample>& samples, const F
       "<text x=\"{2:g}\" y=\"24\" font-family=\"sans-serif\" font-size=\"15\" "
       "text-anchor=\"middle\">{3}</text>\n",
       k_width, k_height, k_width / 2, xml_escaped(title));
-  svg += underrun_bands(underruns, scale);
+  svg += underrun_bands(samples, underruns, scale);
   svg += axes(scale);
   svg += level(scale, static_cast<double>(summary.fifo_size) / k_mib, "6 4",
                fmt::format("FIFO size {:.1f} MiB", static_cast<double>(summary.fifo_size) / k_mib));

@@ -203,13 +203,32 @@ bool ThrottledSink::wait_for_data(Seconds& waited) {
   }
 }
 
+// A burner starts writing once its buffer is mostly full, so the first
+// trickle of data does not count as a string of underruns. False when the
+// input ended with nothing in it.
+bool ThrottledSink::wait_for_buffer() {
+  constexpr int k_poll_ms = 1;
+  const std::int64_t enough = m_buffer_size * 3 / 4;
+  pollfd fd{m_read_end.get(), POLLIN, 0};
+  while (buffer_fill() < enough) {
+    if (::poll(&fd, 1, k_poll_ms) < 0 && errno != EINTR) {
+      throw_errno("Cannot wait for the drive's data");
+    }
+    if ((fd.revents & POLLHUP) != 0) {
+      return buffer_fill() > 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(k_poll_ms));
+  }
+  return true;
+}
+
 void ThrottledSink::consume_loop() {
   const auto chunk =
       std::clamp(static_cast<std::int64_t>(m_options.bytes_per_second * k_step.count()),
                  k_min_chunk, std::min(k_max_chunk, m_buffer_size));
   std::vector<char> data(static_cast<std::size_t>(chunk));
   Seconds waited{};
-  if (!wait_for_data(waited)) {
+  if (!wait_for_buffer()) {
     return;
   }
   m_report.first_byte = Clock::now() - m_origin;

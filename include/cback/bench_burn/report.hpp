@@ -28,8 +28,14 @@ struct FifoSummary {
   /// window: what the FIFO had to give while the source lagged.
   std::int64_t deepest_drain = 0;
   int fifo_empty_count = 0; ///< samples that saw the FIFO turn empty in that window
-  int underruns = 0;        ///< times the drive was due to take data and had none
-  media::Seconds longest_underrun{};
+  /// Times the drive was due to take data and had none while the FIFO was
+  /// dry too (under 256 KiB within 50 ms): what a larger FIFO prevents.
+  int underruns = 0;
+  /// Times the drive had no data although the FIFO held plenty: libburn's
+  /// writer thread was not scheduled in time (a busy host). A real drive's
+  /// larger buffer usually absorbs these; --drive-buffer models it.
+  int drive_stalls = 0;
+  media::Seconds longest_underrun{}; ///< of the underruns (not the drive stalls)
   media::Seconds underrun_time{};
   /// An estimate of the smallest FIFO with no underrun: the deepest drain
   /// plus what the drive missed in the longest underrun (nominal rate ×

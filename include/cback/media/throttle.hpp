@@ -108,6 +108,7 @@ private:
   void consume() noexcept;
   void consume_loop();
   bool wait_for_data(Seconds& starved);
+  bool wait_for_buffer();
 
   SinkOptions m_options;
   SteadyTime m_origin;

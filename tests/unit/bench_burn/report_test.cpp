@@ -77,6 +77,23 @@ TEST_CASE("underruns add what the drive missed to the FIFO it needed", "[bench_b
   CHECK(summary_text(summary).find("underruns: 2\n") != std::string::npos);
 }
 
+TEST_CASE("an empty drive buffer next to a full FIFO is a drive stall, not an underrun",
+          "[bench_burn][report]") {
+  const std::vector<ThrottledSample> samples{
+      sample(0.1, k_mib, 8 * k_mib), sample(0.2, 2 * k_mib, 8 * k_mib),
+      sample(0.3, 3 * k_mib, 7 * k_mib), sample(0.4, 4 * k_mib, 8 * k_mib)};
+  auto result = result_of(64 * k_mib);
+  result.drive.underruns = {{Seconds(0.25), Seconds(0.01)}};
+  const auto summary = summarize(samples, result, 4.0 * k_mib);
+  CHECK(summary.underruns == 0);
+  CHECK(summary.drive_stalls == 1);
+  CHECK(summary.longest_underrun.count() == Approx(0.0));
+  CHECK(summary.needed_fifo == 1 * k_mib);
+  const std::string svg = fifo_svg(samples, summary, result.drive.underruns, "stall");
+  CHECK(svg.find("fill=\"#ff7f0e\"") != std::string::npos);
+  CHECK(svg.find("fill=\"#d62728\"") == std::string::npos);
+}
+
 TEST_CASE("the CSV has a header and one line per sample", "[bench_burn][report]") {
   const std::string csv = samples_csv({sample(0.01, 0, 0), sample(0.02, 2048, 4096)});
   CHECK(csv == "seconds,written_bytes,fifo_fill_bytes,fifo_size_bytes,fifo_input_open,"
