@@ -239,7 +239,8 @@ report() {
     "FIFO ${fifo_bytes:-?} bytes + 64 MiB = $rss_target MB (target: at most that)"
   if ran burn; then
     say "- cback-bench burn, DVD 16x, source stalling 200 ms every second, FIFO" \
-      "$(burn_value fifo_bytes) bytes: $(burn_value underruns) underrun(s), minimum fill" \
+      "$(burn_value fifo_bytes) bytes: $(burn_value underruns) underrun(s)" \
+      "($(burn_value drive_stalls) drive stall(s) with a full FIFO), minimum fill" \
       "$(burn_value fifo_min_fill_bytes) bytes, deepest drain $(burn_value fifo_deepest_drain_bytes)" \
       "bytes, needed about $(burn_value needed_fifo_bytes) bytes (target: 0 underruns)"
   fi
