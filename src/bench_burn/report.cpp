@@ -105,13 +105,23 @@ std::string fill_line(const std::vector<media::ThrottledSample>& samples, const 
                      points);
 }
 
-std::string level(const Scale& scale, double mib, std::string_view dash, std::string_view label) {
+// A horizontal level with its label: above the line at the right end, or
+// below it in the middle (where the fill rarely goes below its minimum).
+enum class LabelAt { above_right, below_middle };
+
+std::string level(const Scale& scale, double mib, std::string_view dash, std::string_view label,
+                  LabelAt at) {
+  // A level near zero has no room below it, above the axis labels.
+  const bool above = at == LabelAt::above_right || scale.y(mib) + 16 > scale.y(0);
+  const double label_x = at == LabelAt::above_right ? scale.x(scale.seconds)
+                                                    : (scale.x(0) + scale.x(scale.seconds)) / 2;
   return fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" "
-                     "stroke=\"#555\" stroke-dasharray=\"{3}\"/><text x=\"{2:.1f}\" "
-                     "y=\"{4:.1f}\" font-family=\"sans-serif\" font-size=\"11\" fill=\"#555\" "
-                     "text-anchor=\"end\">{5}</text>\n",
-                     scale.x(0), scale.y(mib), scale.x(scale.seconds), dash, scale.y(mib) - 4,
-                     label);
+                     "stroke=\"#555\" stroke-dasharray=\"{3}\"/><text x=\"{4:.1f}\" "
+                     "y=\"{5:.1f}\" font-family=\"sans-serif\" font-size=\"11\" fill=\"#555\" "
+                     "text-anchor=\"{6}\">{7}</text>\n",
+                     scale.x(0), scale.y(mib), scale.x(scale.seconds), dash, label_x,
+                     above ? scale.y(mib) - 4 : scale.y(mib) + 14,
+                     at == LabelAt::above_right ? "end" : "middle", label);
 }
 
 // Whether the FIFO held next to nothing around `underrun` (the samples
@@ -269,11 +279,13 @@ std::string fifo_svg(const std::vector<media::ThrottledSample>& samples, const F
   svg += underrun_bands(samples, underruns, scale);
   svg += axes(scale);
   svg += level(scale, static_cast<double>(summary.fifo_size) / k_mib, "6 4",
-               fmt::format("FIFO size {:.1f} MiB", static_cast<double>(summary.fifo_size) / k_mib));
+               fmt::format("FIFO size {:.1f} MiB", static_cast<double>(summary.fifo_size) / k_mib),
+               LabelAt::above_right);
   if (summary.min_fill) {
     svg += level(scale, static_cast<double>(*summary.min_fill) / k_mib, "2 3",
                  fmt::format("minimum fill {:.1f} MiB, {} underrun(s)",
-                             static_cast<double>(*summary.min_fill) / k_mib, summary.underruns));
+                             static_cast<double>(*summary.min_fill) / k_mib, summary.underruns),
+                 LabelAt::below_middle);
   }
   svg += fill_line(samples, scale);
   svg += "</svg>\n";
