@@ -1,0 +1,67 @@
+#pragma once
+
+// What cback-bench burn makes of a throttled write: the summary (minimum
+// FIFO fill, underruns, the FIFO that would have been enough), the samples
+// as CSV and the FIFO fill over time as an SVG plot.
+
+#include <cback/media/throttle_session.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cback::bench_burn {
+
+struct FifoSummary {
+  std::int64_t image_bytes = 0;
+  std::int64_t fifo_size = 0;
+  std::int64_t buffer_size = 0; ///< the drive's
+  double nominal_rate = 0.0;    ///< bytes per second
+  double achieved_rate = 0.0;   ///< bytes per second from the drive's first to last byte
+  /// Lowest FIFO fill from the first time it stopped filling at half its
+  /// size or more (or with any data, if it never got there) while the
+  /// drive wrote, until the source ended; nullopt when no sample fell in that window (a tiny
+  /// image).
+  std::optional<std::int64_t> min_fill;
+  /// The largest fall of the fill below its highest level before, in that
+  /// window: what the FIFO had to give while the source lagged.
+  std::int64_t deepest_drain = 0;
+  int fifo_empty_count = 0; ///< samples that saw the FIFO turn empty in that window
+  /// Times the drive was due to take data and had none while the FIFO was
+  /// dry too (under 256 KiB within 50 ms): what a larger FIFO prevents.
+  int underruns = 0;
+  /// Times the drive had no data although the FIFO held plenty: libburn's
+  /// writer thread was not scheduled in time (a busy host). A real drive's
+  /// larger buffer usually absorbs these; --drive-buffer models it.
+  int drive_stalls = 0;
+  media::Seconds longest_underrun{}; ///< of the underruns (not the drive stalls)
+  media::Seconds underrun_time{};
+  /// An estimate of the smallest FIFO with no underrun: the deepest drain
+  /// plus what the drive missed in the longest underrun (nominal rate ×
+  /// its length), rounded up to 64 KiB. Rerun with it to confirm.
+  std::int64_t needed_fifo = 0;
+  media::Seconds duration{};
+  media::Seconds source_waited{};
+};
+
+FifoSummary summarize(const std::vector<media::ThrottledSample>& samples,
+                      const media::ThrottledWriteResult& result, double nominal_rate);
+
+/// "seconds,written_bytes,fifo_fill_bytes,fifo_size_bytes,fifo_input_open,drive_buffer_bytes"
+/// and one line per sample.
+std::string samples_csv(const std::vector<media::ThrottledSample>& samples);
+
+/// Summary lines "key: value" for people and scripts.
+std::string summary_text(const FifoSummary& summary);
+
+/// The FIFO fill (MiB) over time (s) as a standalone SVG document: the fill
+/// as a polyline, the FIFO size dashed, the minimum fill dotted, underruns
+/// as red bands, axes with ticks and labels, `title` on top.
+std::string fifo_svg(const std::vector<media::ThrottledSample>& samples, const FifoSummary& summary,
+                     const std::vector<media::Underrun>& underruns, const std::string& title);
+
+/// A tick step of 1, 2 or 5 × 10^n giving at most `max_ticks` ticks over `span`.
+double tick_step(double span, int max_ticks);
+
+} // namespace cback::bench_burn

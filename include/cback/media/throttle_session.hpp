@@ -1,0 +1,77 @@
+#pragma once
+
+// cback-bench burn's write: an ISO image of a generated tree or a staging
+// directory, built by libisofs through libisoburn's FIFO (the same FIFO,
+// options and write path as the store action) into a ThrottledSink that
+// takes the data at a medium's nominal speed. The source may stall or be
+// slow (SourceGate), so that the FIFO's work can be watched and tuned.
+
+#include <cback/media/throttle.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+
+namespace cback::core {
+class Logger;
+}
+
+namespace cback::media {
+
+/// A generated tree: `files` files of together `bytes` bytes, in
+/// directories of 100, their content a function of (seed, file, offset).
+struct SyntheticTree {
+  std::int64_t bytes = 0;
+  int files = 1;
+  std::uint64_t seed = 1;
+};
+
+/// The image source: a generated tree or a directory on disk.
+using BenchSource = std::variant<SyntheticTree, std::filesystem::path>;
+
+/// Fills `out` with the bytes of generated file `file` from `offset`: the
+/// same bytes whatever the read sizes (each 8-byte word is a hash of its
+/// position).
+void synthetic_bytes(std::uint64_t seed, std::int64_t file, std::int64_t offset,
+                     std::span<char> out);
+
+struct ThrottledWriteSpec {
+  BenchSource source;
+  std::string volume_id = "CBACK BENCH";
+  std::int64_t fifo_size = 0; ///< bytes; libisoburn keeps it within 64 KiB .. 1 GiB
+  SinkOptions drive;
+  std::optional<Stall> stall;
+  std::optional<double> source_rate; ///< bytes per second the source can give at most
+};
+
+/// One look at the write, every 10 ms.
+struct ThrottledSample {
+  Seconds elapsed{};          ///< since the origin (as the drive's underruns)
+  std::int64_t written = 0;   ///< bytes libburn has passed to the drive
+  std::int64_t fifo_fill = 0; ///< bytes waiting in the FIFO
+  std::int64_t fifo_size = 0;
+  bool fifo_input_open = false; ///< the source is still feeding the FIFO
+  std::int64_t buffer_fill = 0; ///< bytes in the drive's buffer (the pipe)
+};
+using ThrottledObserver = std::function<void(const ThrottledSample&)>;
+
+struct ThrottledWriteResult {
+  std::int64_t image_bytes = 0;
+  std::int64_t fifo_size = 0;   ///< in effect
+  std::int64_t buffer_size = 0; ///< the drive's, in effect
+  SinkReport drive;
+  Seconds source_waited{}; ///< time the source spent stalled or held back
+  Seconds duration{};
+};
+
+/// Builds the image of spec.source and writes it through the FIFO into the
+/// throttled drive, calling `observer` every 10 ms (on this thread).
+/// Throws cback::Error(action) naming the source or the library's reason.
+ThrottledWriteResult write_throttled(const ThrottledWriteSpec& spec, core::Logger& log,
+                                     const ThrottledObserver& observer);
+
+} // namespace cback::media

@@ -1,0 +1,295 @@
+#include <cback/bench_burn/report.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+namespace cback::bench_burn {
+namespace {
+
+constexpr double k_mib = 1024.0 * 1024.0;
+constexpr std::int64_t k_round = 64 * 1024;
+// A FIFO with less than this is dry for the drive (a few of libburn's
+// 64 KiB writes); how far around an underrun the samples are looked at.
+constexpr std::int64_t k_dry = 256 * 1024;
+constexpr media::Seconds k_margin{0.05};
+
+// The plot's frame, in SVG user units.
+constexpr double k_width = 800.0;
+constexpr double k_height = 420.0;
+constexpr double k_left = 70.0;
+constexpr double k_right = 20.0;
+constexpr double k_top = 40.0;
+constexpr double k_bottom = 60.0;
+
+std::string xml_escaped(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '&':
+      out += "&amp;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::int64_t round_up(std::int64_t bytes) {
+  return (bytes + k_round - 1) / k_round * k_round;
+}
+
+// Maps seconds and MiB into the frame.
+struct Scale {
+  double seconds = 1.0;
+  double mib = 1.0;
+  [[nodiscard]] double x(double s) const {
+    return k_left + s / seconds * (k_width - k_left - k_right);
+  }
+  [[nodiscard]] double y(double m) const {
+    return k_height - k_bottom - m / mib * (k_height - k_top - k_bottom);
+  }
+};
+
+std::string axes(const Scale& scale) {
+  const double x0 = scale.x(0);
+  const double y0 = scale.y(0);
+  std::string svg = fmt::format(
+      "<g stroke=\"#333\" stroke-width=\"1\"><line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" "
+      "y2=\"{1:.1f}\"/><line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{3:.1f}\"/></g>\n",
+      x0, y0, scale.x(scale.seconds), scale.y(scale.mib));
+  svg += "<g font-family=\"sans-serif\" font-size=\"12\" fill=\"#333\">\n";
+  const double x_step = tick_step(scale.seconds, 10);
+  for (double s = 0.0; s <= scale.seconds + 1e-9; s += x_step) {
+    svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" "
+                       "stroke=\"#333\"/><text x=\"{0:.1f}\" y=\"{3:.1f}\" "
+                       "text-anchor=\"middle\">{4:g}</text>\n",
+                       scale.x(s), y0, y0 + 5, y0 + 20, s);
+  }
+  const double y_step = tick_step(scale.mib, 8);
+  for (double m = 0.0; m <= scale.mib + 1e-9; m += y_step) {
+    svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" "
+                       "stroke=\"#ddd\"/><text x=\"{3:.1f}\" y=\"{4:.1f}\" "
+                       "text-anchor=\"end\">{5:g}</text>\n",
+                       x0, scale.y(m), scale.x(scale.seconds), x0 - 6, scale.y(m) + 4, m);
+  }
+  svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">time (s)</text>\n",
+                     (k_left + k_width - k_right) / 2, k_height - 20);
+  svg += fmt::format("<text transform=\"translate(18 {:.1f}) rotate(-90)\" "
+                     "text-anchor=\"middle\">FIFO fill (MiB)</text>\n</g>\n",
+                     (k_top + k_height - k_bottom) / 2);
+  return svg;
+}
+
+std::string fill_line(const std::vector<media::ThrottledSample>& samples, const Scale& scale) {
+  std::string points;
+  for (const auto& sample : samples) {
+    points += fmt::format("{:.1f},{:.1f} ", scale.x(sample.elapsed.count()),
+                          scale.y(static_cast<double>(sample.fifo_fill) / k_mib));
+  }
+  return fmt::format("<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" "
+                     "points=\"{}\"/>\n",
+                     points);
+}
+
+// A horizontal level with its label: above the line at the right end, or
+// below it in the middle (where the fill rarely goes below its minimum).
+enum class LabelAt { above_right, below_middle };
+
+std::string level(const Scale& scale, double mib, std::string_view dash, std::string_view label,
+                  LabelAt at) {
+  // A level near zero has no room below it, above the axis labels.
+  const bool above = at == LabelAt::above_right || scale.y(mib) + 16 > scale.y(0);
+  const double label_x = at == LabelAt::above_right ? scale.x(scale.seconds)
+                                                    : (scale.x(0) + scale.x(scale.seconds)) / 2;
+  return fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" "
+                     "stroke=\"#555\" stroke-dasharray=\"{3}\"/><text x=\"{4:.1f}\" "
+                     "y=\"{5:.1f}\" font-family=\"sans-serif\" font-size=\"11\" fill=\"#555\" "
+                     "text-anchor=\"{6}\">{7}</text>\n",
+                     scale.x(0), scale.y(mib), scale.x(scale.seconds), dash, label_x,
+                     above ? scale.y(mib) - 4 : scale.y(mib) + 14,
+                     at == LabelAt::above_right ? "end" : "middle", label);
+}
+
+// Whether the FIFO held next to nothing around `underrun` (the samples
+// within 50 ms of it; none there counts as dry, to be safe). When the FIFO
+// was full instead, the drive's buffer ran dry because the writer thread
+// was not scheduled in time: a host hiccup, not the FIFO's doing.
+bool fifo_was_dry(const std::vector<media::ThrottledSample>& samples,
+                  const media::Underrun& underrun) {
+  const media::Seconds from = underrun.at - k_margin;
+  const media::Seconds to = underrun.at + underrun.length + k_margin;
+  std::optional<std::int64_t> lowest;
+  for (const auto& sample : samples) {
+    if (sample.elapsed >= from && sample.elapsed <= to) {
+      lowest = std::min(lowest.value_or(sample.fifo_fill), sample.fifo_fill);
+    }
+  }
+  return !lowest || *lowest < k_dry;
+}
+
+// Underruns in red, drive stalls (the FIFO was not dry) in orange.
+std::string underrun_bands(const std::vector<media::ThrottledSample>& samples,
+                           const std::vector<media::Underrun>& underruns, const Scale& scale) {
+  std::string svg;
+  for (const auto& underrun : underruns) {
+    const double x = scale.x(underrun.at.count());
+    const double width = std::max(2.0, scale.x((underrun.at + underrun.length).count()) - x);
+    svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+                       "fill=\"{}\" fill-opacity=\"0.5\"/>\n",
+                       x, scale.y(scale.mib), width, scale.y(0) - scale.y(scale.mib),
+                       fifo_was_dry(samples, underrun) ? "#d62728" : "#ff7f0e");
+  }
+  return svg;
+}
+
+} // namespace
+
+FifoSummary summarize(const std::vector<media::ThrottledSample>& samples,
+                      const media::ThrottledWriteResult& result, double nominal_rate) {
+  FifoSummary summary;
+  summary.image_bytes = result.image_bytes;
+  summary.fifo_size = result.fifo_size;
+  summary.buffer_size = result.buffer_size;
+  summary.nominal_rate = nominal_rate;
+  summary.duration = result.duration;
+  summary.source_waited = result.source_waited;
+  const double busy = (result.drive.last_byte - result.drive.first_byte).count();
+  summary.achieved_rate = busy > 0.0 ? static_cast<double>(result.drive.bytes) / busy : 0.0;
+  // The window: from the first time the FIFO stopped filling at half its
+  // size or more (or, if it never got there, with any data) while the
+  // drive wrote, until the source had given everything. Before that the
+  // FIFO is still filling up.
+  const std::int64_t half = result.fifo_size / 2;
+  const bool ever_half = std::any_of(samples.begin(), samples.end(), [&](const auto& sample) {
+    return sample.written > 0 && sample.fifo_fill >= half;
+  });
+  const std::int64_t threshold = ever_half ? half : 1;
+  bool started = false;
+  bool was_empty = false;
+  std::int64_t peak = 0;
+  std::int64_t previous = 0;
+  for (const auto& sample : samples) {
+    // It starts where the fill stops rising, so that the ramp is left out.
+    started =
+        started || (sample.written > 0 && previous >= threshold && sample.fifo_fill <= previous);
+    previous = sample.fifo_fill;
+    // libisoburn reports the input as open until the FIFO's reader sees
+    // its end, but once the whole image has passed into the FIFO the
+    // source has nothing more to give: the tail drains without input.
+    const bool source_done = sample.written + sample.fifo_fill >= result.image_bytes;
+    if (!started || !sample.fifo_input_open || source_done) {
+      continue;
+    }
+    summary.min_fill = std::min(summary.min_fill.value_or(sample.fifo_fill), sample.fifo_fill);
+    peak = std::max(peak, sample.fifo_fill);
+    summary.deepest_drain = std::max(summary.deepest_drain, peak - sample.fifo_fill);
+    const bool empty = sample.fifo_fill == 0;
+    summary.fifo_empty_count += (empty && !was_empty) ? 1 : 0;
+    was_empty = empty;
+  }
+  for (const auto& underrun : result.drive.underruns) {
+    if (!fifo_was_dry(samples, underrun)) {
+      ++summary.drive_stalls;
+      continue;
+    }
+    ++summary.underruns;
+    summary.longest_underrun = std::max(summary.longest_underrun, underrun.length);
+    summary.underrun_time += underrun.length;
+  }
+  const auto shortfall =
+      static_cast<std::int64_t>(std::ceil(nominal_rate * summary.longest_underrun.count()));
+  summary.needed_fifo =
+      round_up(std::max<std::int64_t>(summary.deepest_drain + shortfall, k_round));
+  return summary;
+}
+
+std::string samples_csv(const std::vector<media::ThrottledSample>& samples) {
+  std::string csv =
+      "seconds,written_bytes,fifo_fill_bytes,fifo_size_bytes,fifo_input_open,drive_buffer_bytes\n";
+  for (const auto& sample : samples) {
+    csv += fmt::format("{:.3f},{},{},{},{},{}\n", sample.elapsed.count(), sample.written,
+                       sample.fifo_fill, sample.fifo_size, sample.fifo_input_open ? 1 : 0,
+                       sample.buffer_fill);
+  }
+  return csv;
+}
+
+std::string summary_text(const FifoSummary& summary) {
+  std::string text;
+  text += fmt::format("image_bytes: {}\n", summary.image_bytes);
+  text += fmt::format("nominal_bytes_per_second: {:.0f}\n", summary.nominal_rate);
+  text += fmt::format("achieved_bytes_per_second: {:.0f}\n", summary.achieved_rate);
+  text += fmt::format("fifo_bytes: {}\n", summary.fifo_size);
+  text += fmt::format("drive_buffer_bytes: {}\n", summary.buffer_size);
+  text += fmt::format("fifo_min_fill_bytes: {}\n",
+                      summary.min_fill ? fmt::format("{}", *summary.min_fill) : "n/a");
+  text += fmt::format("fifo_deepest_drain_bytes: {}\n", summary.deepest_drain);
+  text += fmt::format("fifo_empty_count: {}\n", summary.fifo_empty_count);
+  text += fmt::format("underruns: {}\n", summary.underruns);
+  text += fmt::format("drive_stalls: {}\n", summary.drive_stalls);
+  text += fmt::format("longest_underrun_seconds: {:.3f}\n", summary.longest_underrun.count());
+  text += fmt::format("underrun_seconds: {:.3f}\n", summary.underrun_time.count());
+  text += fmt::format("needed_fifo_bytes: {}\n", summary.needed_fifo);
+  text += fmt::format("source_waited_seconds: {:.3f}\n", summary.source_waited.count());
+  text += fmt::format("seconds: {:.3f}\n", summary.duration.count());
+  return text;
+}
+
+double tick_step(double span, int max_ticks) {
+  if (!(span > 0.0) || max_ticks < 1) {
+    return 1.0;
+  }
+  const double raw = span / max_ticks;
+  const double power = std::pow(10.0, std::floor(std::log10(raw)));
+  for (const double factor : {1.0, 2.0, 5.0, 10.0}) {
+    if (factor * power >= raw) {
+      return factor * power;
+    }
+  }
+  return 10.0 * power;
+}
+
+std::string fifo_svg(const std::vector<media::ThrottledSample>& samples, const FifoSummary& summary,
+                     const std::vector<media::Underrun>& underruns, const std::string& title) {
+  Scale scale;
+  const double last = samples.empty() ? 0.0 : samples.back().elapsed.count();
+  scale.seconds = std::max(last, 0.1);
+  scale.mib = std::max(static_cast<double>(summary.fifo_size) / k_mib * 1.1, 0.1);
+  std::string svg = fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+      "width=\"{0:g}\" height=\"{1:g}\" viewBox=\"0 0 {0:g} {1:g}\">\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"{2:g}\" y=\"24\" font-family=\"sans-serif\" font-size=\"15\" "
+      "text-anchor=\"middle\">{3}</text>\n",
+      k_width, k_height, k_width / 2, xml_escaped(title));
+  svg += underrun_bands(samples, underruns, scale);
+  svg += axes(scale);
+  svg += level(scale, static_cast<double>(summary.fifo_size) / k_mib, "6 4",
+               fmt::format("FIFO size {:.1f} MiB", static_cast<double>(summary.fifo_size) / k_mib),
+               LabelAt::above_right);
+  if (summary.min_fill) {
+    svg += level(scale, static_cast<double>(*summary.min_fill) / k_mib, "2 3",
+                 fmt::format("minimum fill {:.1f} MiB, {} underrun(s)",
+                             static_cast<double>(*summary.min_fill) / k_mib, summary.underruns),
+                 LabelAt::below_middle);
+  }
+  svg += fill_line(samples, scale);
+  svg += "</svg>\n";
+  return svg;
+}
+
+} // namespace cback::bench_burn

@@ -1,0 +1,87 @@
+// cback-bench: tuning tools for users. `cback-bench burn` writes a
+// generated or real staging directory through the store's FIFO into a
+// pseudo-drive that takes data at a medium's nominal speed, with a source
+// that may stall, and reports the FIFO fill over time (CSV, SVG plot), its
+// minimum, the underruns and the FIFO size that would have avoided them.
+// docs/tuning.md explains how to read the results.
+
+#include <cback/bench_burn/options.hpp>
+#include <cback/bench_burn/report.hpp>
+#include <cback/core/atomic_file.hpp>
+#include <cback/core/error.hpp>
+#include <cback/core/log.hpp>
+#include <cback/media/throttle_session.hpp>
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+constexpr std::string_view k_usage =
+    "Usage: cback-bench burn [OPTIONS]   (cback-bench burn --help)\n";
+
+void write_output(const std::filesystem::path& path, std::string_view text) {
+  cback::core::AtomicFile file(path, 0644);
+  file.write(text);
+  file.commit();
+}
+
+int burn(const std::vector<std::string_view>& args) {
+  using namespace cback;
+  const bench_burn::BurnOptions options = bench_burn::parse_burn_options(args);
+  if (options.help) {
+    fmt::print("{}", bench_burn::k_burn_usage);
+    return 0;
+  }
+  media::ThrottledWriteSpec spec;
+  spec.source = options.source;
+  spec.fifo_size = options.fifo.value_or(bench_burn::default_fifo_for(options.speed));
+  spec.drive = {options.speed, options.drive_buffer, options.image};
+  spec.stall = options.stall;
+  spec.source_rate = options.source_rate;
+  std::vector<media::ThrottledSample> samples;
+  core::Logger log;
+  const auto result = media::write_throttled(
+      spec, log, [&](const media::ThrottledSample& s) { samples.push_back(s); });
+  const auto summary = bench_burn::summarize(samples, result, options.speed);
+  if (options.csv) {
+    write_output(*options.csv, bench_burn::samples_csv(samples));
+  }
+  if (options.svg) {
+    const std::string title =
+        options.title.value_or(bench_burn::default_title(options, result.fifo_size));
+    write_output(*options.svg,
+                 bench_burn::fifo_svg(samples, summary, result.drive.underruns, title));
+  }
+  fmt::print("{}", bench_burn::summary_text(summary));
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // The drive is a pipe: a write to it must fail with EPIPE, not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
+  const std::vector<std::string_view> args(argv + 1, argv + argc);
+  try {
+    if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
+      fmt::print("{}", k_usage);
+      return 0;
+    }
+    if (args.empty() || args[0] != "burn") {
+      fmt::print(stderr, "{}", k_usage);
+      return static_cast<int>(cback::ExitCode::usage);
+    }
+    return burn({args.begin() + 1, args.end()});
+  } catch (const cback::Error& error) {
+    fmt::print(stderr, "cback-bench: error: {}\n", error.what());
+    return static_cast<int>(error.code());
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "cback-bench: error: {}\n", error.what());
+    return static_cast<int>(cback::ExitCode::action);
+  }
+}

@@ -1,0 +1,117 @@
+// cback-bench burn end to end: the image it writes, read back by xorriso;
+// its CSV and SVG; underruns with a stalling source and a tiny FIFO, none
+// with a FIFO larger than the whole image.
+
+#include "support/parts.hpp"
+#include "support/run.hpp"
+#include "support/temp_dir.hpp"
+#include "unit/media/iso_tools.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+namespace iso = cback::test::iso;
+using cback::test::TempDir;
+
+namespace {
+
+// The "key: value" lines of the summary.
+std::map<std::string, std::string> summary_of(const std::string& out) {
+  std::map<std::string, std::string> values;
+  std::istringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto colon = line.find(": ");
+    if (colon != std::string::npos) {
+      values[line.substr(0, colon)] = line.substr(colon + 2);
+    }
+  }
+  return values;
+}
+
+cback::test::RunResult bench(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{cback::test::tool_binary("cback-bench"), "burn"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto result = cback::test::run(argv);
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  return result;
+}
+
+// The first column of the CSV, strictly increasing.
+void check_timestamps(const std::string& csv) {
+  std::istringstream lines(csv);
+  std::string line;
+  REQUIRE(std::getline(lines, line));
+  CHECK(line.rfind("seconds,written_bytes,fifo_fill_bytes", 0) == 0);
+  double previous = -1.0;
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    const double seconds = std::stod(line.substr(0, line.find(',')));
+    CHECK(seconds > previous);
+    previous = seconds;
+    ++rows;
+  }
+  CHECK(rows > 10);
+}
+
+} // namespace
+
+TEST_CASE("bench burn writes a staging directory into an image xorriso reads back",
+          "[bench][bench_burn]") {
+  if (!cback::test::program_available("xorriso")) {
+    return;
+  }
+  TempDir dir;
+  dir.write("staging/host1/etc.tar", std::string(700 * 1024, 'e'));
+  dir.write("staging/host1/home.tar", std::string(300 * 1024, 'h') + "tail");
+  dir.write("staging/host2/notes.txt", "a small file\n");
+  const auto image = dir / "out.iso";
+  const auto result = bench({"--dir", (dir / "staging").string(), "--speed", "2M", "--drive-buffer",
+                             "64K", "--fifo", "256K", "--image", image.string(), "--csv",
+                             (dir / "f.csv").string(), "--svg", (dir / "f.svg").string()});
+  CHECK(summary_of(result.out).count("underruns") == 1);
+  const auto sessions = iso::toc(image);
+  REQUIRE(sessions.size() == 1);
+  CHECK(sessions[0].volume_id == "CBACK BENCH");
+  REQUIRE(iso::extract(image, dir / "extracted"));
+  CHECK(iso::differences(dir / "staging", dir / "extracted").empty());
+  check_timestamps(cback::test::read_file(dir / "f.csv"));
+  const std::string svg = cback::test::read_file(dir / "f.svg");
+  CHECK(svg.find("<svg") != std::string::npos);
+  CHECK(svg.find("<polyline") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out.iso.partial"));
+}
+
+TEST_CASE("bench burn reports underruns when the source stalls longer than a tiny FIFO lasts",
+          "[bench][bench_burn]") {
+  // At 512 KiB/s a 64 KiB FIFO and a 64 KiB drive buffer last a quarter
+  // of a second; the source stops for half a second every second.
+  const auto result = bench({"--size", "2M", "--files", "4", "--speed", "512K", "--stall",
+                             "500ms/1s", "--fifo", "64K", "--drive-buffer", "64K"});
+  const auto summary = summary_of(result.out);
+  CHECK(std::stoi(summary.at("underruns")) > 0);
+  CHECK(std::stod(summary.at("longest_underrun_seconds")) > 0.0);
+  CHECK(std::stoll(summary.at("needed_fifo_bytes")) > 64 * 1024);
+}
+
+TEST_CASE("bench burn reports no underrun when the FIFO holds the whole image",
+          "[bench][bench_burn]") {
+  const auto result = bench(
+      {"--size", "2M", "--files", "4", "--speed", "512K", "--stall", "500ms/1s", "--fifo", "8M"});
+  const auto summary = summary_of(result.out);
+  CHECK(summary.at("underruns") == "0");
+  CHECK(std::stoll(summary.at("image_bytes")) > 2 * 1024 * 1024);
+}
+
+TEST_CASE("bench burn refuses a stall that is not shorter than its period", "[bench][bench_burn]") {
+  const auto result = cback::test::run(
+      {cback::test::tool_binary("cback-bench"), "burn", "--stall", "1s/1s", "--size", "1M"});
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find("stall") != std::string::npos);
+}

@@ -1,0 +1,128 @@
+// What cback-bench burn makes of the samples: summary, CSV and SVG.
+
+#include <cback/bench_burn/report.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace cback::bench_burn;
+using cback::media::Seconds;
+using cback::media::ThrottledSample;
+
+namespace {
+
+constexpr std::int64_t k_mib = 1024 * 1024;
+
+ThrottledSample sample(double at, std::int64_t written, std::int64_t fill, bool open = true) {
+  ThrottledSample s;
+  s.elapsed = Seconds(at);
+  s.written = written;
+  s.fifo_fill = fill;
+  s.fifo_size = 8 * k_mib;
+  s.fifo_input_open = open;
+  return s;
+}
+
+cback::media::ThrottledWriteResult result_of(std::int64_t image_bytes) {
+  cback::media::ThrottledWriteResult result;
+  result.image_bytes = image_bytes;
+  result.fifo_size = 8 * k_mib;
+  result.buffer_size = k_mib;
+  result.drive.bytes = image_bytes;
+  result.drive.first_byte = Seconds(0.0);
+  result.drive.last_byte = Seconds(4.0);
+  return result;
+}
+
+} // namespace
+
+TEST_CASE("the summary leaves out the filling ramp and the final drain", "[bench_burn][report]") {
+  // Ramp to full, a dip of 3 MiB during a stall, full again, then the
+  // source ends and the FIFO drains to nothing.
+  const std::vector<ThrottledSample> samples{sample(0.0, 0, 0),
+                                             sample(0.1, 1 * k_mib, 2 * k_mib),
+                                             sample(0.2, 2 * k_mib, 8 * k_mib),
+                                             sample(0.3, 3 * k_mib, 8 * k_mib),
+                                             sample(0.4, 4 * k_mib, 5 * k_mib),
+                                             sample(0.5, 5 * k_mib, 8 * k_mib),
+                                             sample(0.6, 12 * k_mib, 8 * k_mib),
+                                             sample(0.7, 16 * k_mib, 4 * k_mib),
+                                             sample(0.8, 20 * k_mib, 0, false)};
+  const auto summary = summarize(samples, result_of(20 * k_mib), 10.0 * k_mib);
+  REQUIRE(summary.min_fill);
+  CHECK(*summary.min_fill == 5 * k_mib);
+  CHECK(summary.deepest_drain == 3 * k_mib);
+  CHECK(summary.fifo_empty_count == 0);
+  CHECK(summary.underruns == 0);
+  CHECK(summary.needed_fifo == 3 * k_mib);
+  CHECK(summary.achieved_rate == Approx(5.0 * k_mib));
+}
+
+TEST_CASE("underruns add what the drive missed to the FIFO it needed", "[bench_burn][report]") {
+  const std::vector<ThrottledSample> samples{
+      sample(0.1, k_mib, 8 * k_mib), sample(0.2, 2 * k_mib, 8 * k_mib), sample(0.3, 4 * k_mib, 0),
+      sample(0.4, 5 * k_mib, 0),     sample(0.5, 6 * k_mib, 8 * k_mib), sample(0.6, 7 * k_mib, 0)};
+  auto result = result_of(64 * k_mib);
+  result.drive.underruns = {{Seconds(0.35), Seconds(0.1)}, {Seconds(0.65), Seconds(0.25)}};
+  const auto summary = summarize(samples, result, 4.0 * k_mib);
+  CHECK(*summary.min_fill == 0);
+  CHECK(summary.fifo_empty_count == 2);
+  CHECK(summary.underruns == 2);
+  CHECK(summary.longest_underrun.count() == Approx(0.25));
+  CHECK(summary.underrun_time.count() == Approx(0.35));
+  // 8 MiB drained, plus 0.25 s at 4 MiB/s.
+  CHECK(summary.needed_fifo == 9 * k_mib);
+  CHECK(summary_text(summary).find("underruns: 2\n") != std::string::npos);
+}
+
+TEST_CASE("an empty drive buffer next to a full FIFO is a drive stall, not an underrun",
+          "[bench_burn][report]") {
+  const std::vector<ThrottledSample> samples{
+      sample(0.1, k_mib, 8 * k_mib), sample(0.2, 2 * k_mib, 8 * k_mib),
+      sample(0.3, 3 * k_mib, 7 * k_mib), sample(0.4, 4 * k_mib, 8 * k_mib)};
+  auto result = result_of(64 * k_mib);
+  result.drive.underruns = {{Seconds(0.25), Seconds(0.01)}};
+  const auto summary = summarize(samples, result, 4.0 * k_mib);
+  CHECK(summary.underruns == 0);
+  CHECK(summary.drive_stalls == 1);
+  CHECK(summary.longest_underrun.count() == Approx(0.0));
+  CHECK(summary.needed_fifo == 1 * k_mib);
+  const std::string svg = fifo_svg(samples, summary, result.drive.underruns, "stall");
+  CHECK(svg.find("fill=\"#ff7f0e\"") != std::string::npos);
+  CHECK(svg.find("fill=\"#d62728\"") == std::string::npos);
+}
+
+TEST_CASE("the CSV has a header and one line per sample", "[bench_burn][report]") {
+  const std::string csv = samples_csv({sample(0.01, 0, 0), sample(0.02, 2048, 4096)});
+  CHECK(csv == "seconds,written_bytes,fifo_fill_bytes,fifo_size_bytes,fifo_input_open,"
+               "drive_buffer_bytes\n0.010,0,0,8388608,1,0\n0.020,2048,4096,8388608,1,0\n");
+}
+
+TEST_CASE("the plot is an SVG with the fill, the levels and the underruns",
+          "[bench_burn][report]") {
+  const std::vector<ThrottledSample> samples{
+      sample(0.1, k_mib, 8 * k_mib), sample(0.5, 2 * k_mib, 0), sample(1.0, 3 * k_mib, 8 * k_mib)};
+  auto result = result_of(64 * k_mib);
+  result.drive.underruns = {{Seconds(0.5), Seconds(0.1)}};
+  const auto summary = summarize(samples, result, k_mib);
+  const std::string svg = fifo_svg(samples, summary, result.drive.underruns, "A <title> & more");
+  CHECK(svg.rfind("<?xml", 0) == 0);
+  CHECK(svg.find("<svg xmlns=\"http://www.w3.org/2000/svg\"") != std::string::npos);
+  CHECK(svg.find("<polyline") != std::string::npos);
+  CHECK(svg.find("fill=\"#d62728\"") != std::string::npos);
+  CHECK(svg.find("A &lt;title&gt; &amp; more") != std::string::npos);
+  CHECK(svg.find("time (s)") != std::string::npos);
+  CHECK(svg.find("FIFO fill (MiB)") != std::string::npos);
+  CHECK(svg.find("FIFO size 8.0 MiB") != std::string::npos);
+  CHECK(svg.substr(svg.size() - 7) == "</svg>\n");
+}
+
+TEST_CASE("tick steps are 1, 2 or 5 times a power of ten", "[bench_burn][report]") {
+  CHECK(tick_step(10.0, 10) == Approx(1.0));
+  CHECK(tick_step(6.1, 10) == Approx(1.0));
+  CHECK(tick_step(17.6, 8) == Approx(5.0));
+  CHECK(tick_step(0.3, 10) == Approx(0.05));
+  CHECK(tick_step(0.0, 10) == Approx(1.0));
+}
