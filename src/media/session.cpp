@@ -7,6 +7,8 @@
 #include <cback/media/libraries.hpp>
 #include <cback/media/library.hpp>
 
+#include "session_options.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,41 +17,17 @@
 #include <thread>
 
 namespace cback::media {
-namespace {
 
-constexpr auto k_poll = std::chrono::milliseconds(10);
-
-struct ImgenOptsDeleter {
-  void operator()(burn::isoburn_imgen_opts* opts) const { burn::isoburn_igopt_destroy(&opts, 0); }
-};
-using ImgenOpts = std::unique_ptr<burn::isoburn_imgen_opts, ImgenOptsDeleter>;
-
-struct DiscDeleter {
-  void operator()(burn::burn_disc* disc) const { burn::burn_disc_free(disc); }
-};
-using Disc = std::unique_ptr<burn::burn_disc, DiscDeleter>;
-
-struct WriteOptsDeleter {
-  void operator()(burn::burn_write_opts* opts) const { burn::burn_write_opts_free(opts); }
-};
-using WriteOpts = std::unique_ptr<burn::burn_write_opts, WriteOptsDeleter>;
-
-std::string reasons(const std::vector<std::string>& errors) {
-  if (errors.empty()) {
-    return "no reason given by the drive";
-  }
-  std::string text;
-  for (const auto& error : errors) {
-    text += text.empty() ? "" : "; ";
-    text += error;
-  }
-  return text;
+std::int64_t effective_fifo_size(std::int64_t requested) {
+  constexpr std::int64_t k_min_fifo = 64 * 1024;
+  constexpr std::int64_t k_max_fifo = 1024 * 1024 * 1024;
+  return std::clamp(requested, k_min_fifo, k_max_fifo);
 }
 
 // Rock Ridge and Joliet for readers everywhere; MD5 tags of the session
 // and an MD5 per file so that check_data can verify without mounting. The
 // per-file MD5s are referenced through AAIP attributes, so AAIP is on.
-ImgenOpts image_options(const SessionSpec& spec, bool size_only) {
+ImgenOpts image_options(std::int64_t fifo_size, bool size_only) {
   burn::isoburn_imgen_opts* raw = nullptr;
   if (burn::isoburn_igopt_new(&raw, 0) <= 0) {
     throw Error(ExitCode::action, "Cannot allocate image options (libisoburn).");
@@ -65,11 +43,43 @@ ImgenOpts image_options(const SessionSpec& spec, bool size_only) {
   burn::isoburn_igopt_set_relaxed(opts.get(), isoburn_igopt_joliet_longer_paths |
                                                   isoburn_igopt_joliet_long_names |
                                                   isoburn_igopt_allow_deep_paths);
-  constexpr std::int64_t k_min_fifo = 64 * 1024;
-  constexpr std::int64_t k_max_fifo = 1024 * 1024 * 1024;
-  const auto fifo = std::clamp(spec.fifo_size, k_min_fifo, k_max_fifo);
-  burn::isoburn_igopt_set_fifo_size(opts.get(), static_cast<int>(fifo));
+  burn::isoburn_igopt_set_fifo_size(opts.get(), static_cast<int>(effective_fifo_size(fifo_size)));
   return opts;
+}
+
+WriteOpts write_options(Drive& drive, burn::burn_disc* disc, WriteType type, bool multi) {
+  WriteOpts opts(burn::burn_write_opts_new(drive.handle()));
+  burn::burn_write_opts_set_perform_opc(opts.get(), 0);
+  // Keep sequential optical media appendable for the next day's session;
+  // overwriteable media and stdio files have no such state.
+  burn::burn_write_opts_set_multi(opts.get(), multi ? 1 : 0);
+  burn::burn_write_opts_set_underrun_proof(opts.get(), 1);
+  if (type == WriteType::tao) {
+    burn::burn_write_opts_set_write_type(opts.get(), burn::BURN_WRITE_TAO, burn::BURN_BLOCK_MODE1);
+    return opts;
+  }
+  char why[BURN_REASONS_LEN] = {};
+  if (burn::burn_write_opts_auto_write_type(opts.get(), disc, why, 0) == burn::BURN_WRITE_NONE) {
+    throw Error(ExitCode::action,
+                fmt::format("No write mode suits the medium in [{}]: {}", drive.address(), why));
+  }
+  return opts;
+}
+
+namespace {
+
+constexpr auto k_poll = std::chrono::milliseconds(10);
+
+std::string reasons(const std::vector<std::string>& errors) {
+  if (errors.empty()) {
+    return "no reason given by the drive";
+  }
+  std::string text;
+  for (const auto& error : errors) {
+    text += text.empty() ? "" : "; ";
+    text += error;
+  }
+  return text;
 }
 
 struct Prepared {
@@ -89,7 +99,7 @@ Prepared prepare(Drive& drive, const SessionSpec& spec, bool size_only, core::Lo
   for (const auto& graft : spec.grafts) {
     add_graft(prepared.image.get(), graft, drive.address());
   }
-  prepared.opts = image_options(spec, size_only);
+  prepared.opts = image_options(spec.fifo_size, size_only);
   burn::burn_disc* disc = nullptr;
   if (burn::isoburn_prepare_disc(drive.handle(), &disc, prepared.opts.get()) <= 0) {
     throw Error(ExitCode::action, fmt::format("Cannot prepare the image for [{}]: {}",
@@ -109,25 +119,6 @@ void cancel(Drive& drive, Prepared& prepared, core::Logger& log) {
   for (const auto& message : take_messages()) {
     log.debug("libburn (cancelled write): {}", message.text);
   }
-}
-
-WriteOpts write_options(Drive& drive, const SessionSpec& spec, burn::burn_disc* disc, bool multi) {
-  WriteOpts opts(burn::burn_write_opts_new(drive.handle()));
-  burn::burn_write_opts_set_perform_opc(opts.get(), 0);
-  // Keep sequential optical media appendable for the next day's session;
-  // overwriteable media and stdio files have no such state.
-  burn::burn_write_opts_set_multi(opts.get(), multi ? 1 : 0);
-  burn::burn_write_opts_set_underrun_proof(opts.get(), 1);
-  if (spec.write_type == WriteType::tao) {
-    burn::burn_write_opts_set_write_type(opts.get(), burn::BURN_WRITE_TAO, burn::BURN_BLOCK_MODE1);
-    return opts;
-  }
-  char why[BURN_REASONS_LEN] = {};
-  if (burn::burn_write_opts_auto_write_type(opts.get(), disc, why, 0) == burn::BURN_WRITE_NONE) {
-    throw Error(ExitCode::action,
-                fmt::format("No write mode suits the medium in [{}]: {}", drive.address(), why));
-  }
-  return opts;
 }
 
 // Watches the drive until it is idle again, sampling the FIFO and the
@@ -231,7 +222,7 @@ WriteReport write_session(Drive& drive, const SessionSpec& spec, core::Logger& l
   WriteOpts opts;
   try {
     const bool multi = !state.overwriteable && !drive.is_stdio();
-    opts = write_options(drive, spec, prepared.disc.get(), multi);
+    opts = write_options(drive, prepared.disc.get(), spec.write_type, multi);
   } catch (...) {
     cancel(drive, prepared, log);
     throw;

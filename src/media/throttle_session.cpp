@@ -7,6 +7,8 @@
 #include <cback/media/library.hpp>
 #include <cback/media/throttle_source.hpp>
 
+#include "session_options.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,25 +20,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr auto k_poll = std::chrono::milliseconds(10);
-constexpr std::int64_t k_min_fifo = 64 * 1024;
-constexpr std::int64_t k_max_fifo = 1024 * 1024 * 1024;
 // isoburn_get_fifo_status: 1 = input and consumption active.
 constexpr int k_fifo_active = 1;
-
-struct ImgenOptsDeleter {
-  void operator()(burn::isoburn_imgen_opts* opts) const { burn::isoburn_igopt_destroy(&opts, 0); }
-};
-using ImgenOpts = std::unique_ptr<burn::isoburn_imgen_opts, ImgenOptsDeleter>;
-
-struct DiscDeleter {
-  void operator()(burn::burn_disc* disc) const { burn::burn_disc_free(disc); }
-};
-using Disc = std::unique_ptr<burn::burn_disc, DiscDeleter>;
-
-struct WriteOptsDeleter {
-  void operator()(burn::burn_write_opts* opts) const { burn::burn_write_opts_free(opts); }
-};
-using WriteOpts = std::unique_ptr<burn::burn_write_opts, WriteOptsDeleter>;
 
 std::string reasons(core::Logger& log) {
   std::string text;
@@ -44,38 +29,6 @@ std::string reasons(core::Logger& log) {
     text += text.empty() ? error : "; " + error;
   }
   return text.empty() ? "no reason given by the library" : text;
-}
-
-// The store's image options (src/media/session.cpp): Rock Ridge, Joliet,
-// session and file MD5s, so that the bench costs what a store costs.
-ImgenOpts image_options(std::int64_t fifo_size) {
-  burn::isoburn_imgen_opts* raw = nullptr;
-  if (burn::isoburn_igopt_new(&raw, 0) <= 0) {
-    throw Error(ExitCode::action, "Cannot allocate image options (libisoburn).");
-  }
-  ImgenOpts opts(raw);
-  burn::isoburn_igopt_set_level(opts.get(), 3);
-  burn::isoburn_igopt_set_extensions(opts.get(), isoburn_igopt_rockridge | isoburn_igopt_joliet |
-                                                     isoburn_igopt_session_md5 |
-                                                     isoburn_igopt_file_md5 | isoburn_igopt_aaip);
-  burn::isoburn_igopt_set_relaxed(opts.get(), isoburn_igopt_joliet_longer_paths |
-                                                  isoburn_igopt_joliet_long_names |
-                                                  isoburn_igopt_allow_deep_paths);
-  burn::isoburn_igopt_set_fifo_size(opts.get(), static_cast<int>(fifo_size));
-  return opts;
-}
-
-WriteOpts write_options(Drive& drive, burn::burn_disc* disc) {
-  WriteOpts opts(burn::burn_write_opts_new(drive.handle()));
-  burn::burn_write_opts_set_perform_opc(opts.get(), 0);
-  burn::burn_write_opts_set_multi(opts.get(), 0);
-  burn::burn_write_opts_set_underrun_proof(opts.get(), 1);
-  char why[BURN_REASONS_LEN] = {};
-  if (burn::burn_write_opts_auto_write_type(opts.get(), disc, why, 0) == burn::BURN_WRITE_NONE) {
-    throw Error(ExitCode::action,
-                fmt::format("No write mode suits [{}]: {}", drive.address(), why));
-  }
-  return opts;
 }
 
 ThrottledSample sample_now(Drive& drive, const ThrottledSink& sink, Clock::time_point origin,
@@ -115,7 +68,7 @@ std::int64_t write_image(const ThrottledWriteSpec& spec, ThrottledSink& sink,
   IsoImageRef image = load_image(drive, log);
   set_volume_id(image.get(), spec.volume_id);
   add_bench_tree(image.get(), spec.source, gate);
-  ImgenOpts opts = image_options(std::clamp(spec.fifo_size, k_min_fifo, k_max_fifo));
+  ImgenOpts opts = image_options(spec.fifo_size, false);
   burn::burn_disc* raw = nullptr;
   if (burn::isoburn_prepare_disc(drive.handle(), &raw, opts.get()) <= 0) {
     throw Error(ExitCode::action, fmt::format("Cannot prepare the image: {}", reasons(log)));
@@ -124,7 +77,7 @@ std::int64_t write_image(const ThrottledWriteSpec& spec, ThrottledSink& sink,
   const std::int64_t bytes = std::int64_t{burn::burn_disc_get_sectors(raw)} * 2048;
   WriteOpts write_opts;
   try {
-    write_opts = write_options(drive, raw);
+    write_opts = write_options(drive, raw, WriteType::automatic, false);
   } catch (...) {
     burn::isoburn_cancel_prepared_write(drive.handle(), nullptr, 0);
     throw;
@@ -147,7 +100,7 @@ ThrottledWriteResult write_throttled(const ThrottledWriteSpec& spec, core::Logge
   ThrottledSink sink(spec.drive, origin);
   auto gate = std::make_shared<SourceGate>(origin, spec.stall, spec.source_rate);
   ThrottledWriteResult result;
-  result.fifo_size = std::clamp(spec.fifo_size, k_min_fifo, k_max_fifo);
+  result.fifo_size = effective_fifo_size(spec.fifo_size);
   result.buffer_size = sink.buffer_size();
   result.image_bytes = write_image(spec, sink, gate, origin, log, observer);
   result.drive = sink.finish();
