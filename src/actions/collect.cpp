@@ -250,14 +250,8 @@ std::unique_ptr<io::Backend> make_io_backend(config::IoBackend configured, core:
 } // namespace
 
 void run_collect(Context& context) {
-  auto plan = plan_collect(context, collect::today());
+  const auto plan = plan_collect(context, collect::today());
   const auto backend = make_io_backend(context.config.collect->io_backend, context.log);
-  if (backend->kind() != io::BackendKind::uring) {
-    // Without io_uring for reads, the walk does not use it for stats either.
-    for (auto& item : plan.items) {
-      item.walk.stat = collect::StatMethod::sequential;
-    }
-  }
   const ArchiveOpener open = [&](const std::filesystem::path& target,
                                  const collect::ArchiveOptions& options,
                                  const collect::ProgressCallback& progress) {

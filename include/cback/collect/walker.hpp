@@ -74,17 +74,10 @@ struct ArchiveUnit {
   [[nodiscard]] bool has_non_directory_entries() const;
 };
 
-/// How the walker stats the names of a directory.
-enum class StatMethod {
-  batched,    ///< many statx in flight through io_uring, when available here
-  sequential, ///< one fstatat after the other
-};
-
 struct WalkOptions {
   int link_depth = 0;       ///< tree depth down to which symlinks are followed
   bool dereference = false; ///< followed links: walk the target, add the link too
   int recursion_level = 0;  ///< >0: one archive per subdir level; <0: one per dir
-  StatMethod stat = StatMethod::batched;
 };
 
 struct WalkResult {

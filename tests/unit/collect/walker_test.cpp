@@ -559,34 +559,5 @@ TEST_CASE("A walk streams: entries arrive while the tree is still being read",
   CHECK(recorder.events == Strings{"[.", ".", "a", "a/first", "z", "z/late", "]"});
 }
 
-TEST_CASE("Batched and sequential stats list the same entries", "[collect][walk]") {
-  test::TempDir tmp;
-  make_basic_tree(tmp);
-  for (int i = 0; i < 150; ++i) { // more names than one batch
-    tmp.write("src/many/f" + std::to_string(i), std::string(static_cast<std::size_t>(i), 'x'));
-  }
-  make_link("a.txt", tmp / "src/link");
-  make_link("nowhere", tmp / "src/dangling");
-  const auto listing = [&](StatMethod method) {
-    WalkOptions options;
-    options.stat = method;
-    return Walker(ExclusionMatcher{}).list_dir((tmp / "src").string(), options);
-  };
-  const auto batched = listing(StatMethod::batched);
-  const auto sequential = listing(StatMethod::sequential);
-  REQUIRE(batched.units.size() == 1);
-  REQUIRE(sequential.units.size() == 1);
-  const auto& a = batched.units[0].entries;
-  const auto& b = sequential.units[0].entries;
-  CHECK(shown(a, tmp / "src") == shown(b, tmp / "src"));
-  REQUIRE(a.size() == b.size());
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    INFO(a[i].path);
-    auto first = a[i].stat;
-    first.atime_ns = b[i].stat.atime_ns; // the first walk read directories and links
-    CHECK(first == b[i].stat);
-  }
-}
-
 } // namespace
 } // namespace cback::collect
