@@ -133,7 +133,53 @@ CollectPlan plan_collect(const Context& context, std::chrono::year_month_day tod
   return plan;
 }
 
+namespace {
+
+// An archive whose entries are gathered and handed to an ArchiveWriter at
+// commit (the writer takes the whole list).
+class GatheringBuilder final : public ArchiveBuilder {
+public:
+  GatheringBuilder(const ArchiveWriter& writer, std::filesystem::path target,
+                   const collect::ArchiveOptions& options, collect::ProgressCallback progress)
+      : m_writer(writer), m_target(std::move(target)), m_options(options),
+        m_progress(std::move(progress)) {}
+  void add(collect::Entry entry) override { m_entries.push_back(std::move(entry)); }
+  collect::ArchiveResult commit() override {
+    return m_writer(m_entries, m_target, m_options, m_progress);
+  }
+
+private:
+  const ArchiveWriter& m_writer;
+  std::filesystem::path m_target;
+  collect::ArchiveOptions m_options;
+  collect::ProgressCallback m_progress;
+  std::vector<collect::Entry> m_entries;
+};
+
+// An archive written as its entries come.
+class StreamingBuilder final : public ArchiveBuilder {
+public:
+  explicit StreamingBuilder(std::unique_ptr<collect::ArchiveStream> stream)
+      : m_stream(std::move(stream)) {}
+  void add(collect::Entry entry) override { m_stream->add(std::move(entry)); }
+  collect::ArchiveResult commit() override { return m_stream->commit(); }
+
+private:
+  std::unique_ptr<collect::ArchiveStream> m_stream;
+};
+
+} // namespace
+
 void run_collect_with(Context& context, const CollectPlan& plan, const ArchiveWriter& writer) {
+  const ArchiveOpener open = [&writer](const std::filesystem::path& target,
+                                       const collect::ArchiveOptions& options,
+                                       const collect::ProgressCallback& progress) {
+    return std::make_unique<GatheringBuilder>(writer, target, options, progress);
+  };
+  run_collect_streaming(context, plan, open);
+}
+
+void run_collect_streaming(Context& context, const CollectPlan& plan, const ArchiveOpener& open) {
   auto& log = context.log;
   log.debug("Executing the 'collect' action.");
   log.debug("Full backup flag is [{}]", plan.full == collect::Full::yes);
@@ -143,7 +189,7 @@ void run_collect_with(Context& context, const CollectPlan& plan, const ArchiveWr
   detail::ProgressPrinter progress(plan.progress);
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   const detail::ItemServices services{
-      plan,      writer,   log,          context.stop,
+      plan,      open,     log,          context.stop,
       ownership, progress, context.perf, std::max(1U, cores / plan.threads)};
   const core::Stopwatch watch;
   auto outcomes = collect_all(plan, services);
@@ -206,12 +252,13 @@ std::unique_ptr<io::Backend> make_io_backend(config::IoBackend configured, core:
 void run_collect(Context& context) {
   const auto plan = plan_collect(context, collect::today());
   const auto backend = make_io_backend(context.config.collect->io_backend, context.log);
-  const ArchiveWriter writer =
-      [&](const std::vector<collect::Entry>& entries, const std::filesystem::path& target,
-          const collect::ArchiveOptions& options, const collect::ProgressCallback& progress) {
-        return collect::write_archive(entries, target, options, *backend, context.stop, progress);
-      };
-  run_collect_with(context, plan, writer);
+  const ArchiveOpener open = [&](const std::filesystem::path& target,
+                                 const collect::ArchiveOptions& options,
+                                 const collect::ProgressCallback& progress) {
+    return std::make_unique<StreamingBuilder>(std::make_unique<collect::ArchiveStream>(
+        target, options, *backend, context.stop, progress));
+  };
+  run_collect_streaming(context, plan, open);
 }
 
 } // namespace cback::actions

@@ -44,7 +44,7 @@ private:
 /// What the collect of one item needs besides the item.
 struct ItemServices {
   const CollectPlan& plan;
-  const ArchiveWriter& writer;
+  const ArchiveOpener& open_archive;
   core::Logger& log;
   const core::StopFlag& stop;
   const std::optional<core::Ownership>& ownership;

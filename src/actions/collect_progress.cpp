@@ -23,6 +23,11 @@ std::string progress_line(const std::string& name, const collect::ArchiveProgres
                           std::uint64_t total, Clock::duration elapsed) {
   const double seconds = std::chrono::duration<double>(elapsed).count();
   const double rate = seconds > 0 ? static_cast<double>(progress.input_bytes) / seconds : 0.0;
+  if (total == 0) {
+    // Archives are written while the tree is walked: no total, no ETA.
+    return fmt::format("{}: {}, {}/s, {} entries", name, display_bytes(progress.input_bytes),
+                       display_bytes(static_cast<std::uint64_t>(rate)), progress.entries_done);
+  }
   const double left = seconds_left(progress.input_bytes, total, rate);
   const auto eta = left < 0 ? std::string("?") : fmt::format("{:.0f}s", left);
   return fmt::format("{}: {} of {}, {}/s, {} of {} entries, ETA {}", name,

@@ -37,6 +37,7 @@ namespace {
 using detail::ContentReader;
 using detail::OpenedFile;
 using detail::TarEncoder;
+using detail::WindowEntry;
 
 /// Makes the calling thread's LC_CTYPE UTF-8 for the life of the guard.
 /// libarchive's pax writer converts names from the locale's charset to
@@ -144,16 +145,19 @@ std::optional<std::string> describe(const SizeChange& change) {
   return std::nullopt;
 }
 
-/// Everything one write_archive call works with.
-class ArchiveJob {
+} // namespace
+
+/// Everything one archive works with. Members are destroyed in reverse
+/// order: the reader first, then the encoder (which, unclosed, writes no
+/// trailer), the sink (waits for its writes), and the partial file last.
+class ArchiveStream::Impl {
 public:
-  ArchiveJob(const std::vector<Entry>& entries, const ArchiveOptions& options, io::Backend& backend,
-             const core::StopFlag& stop, const ProgressCallback& progress,
-             const detail::ArchiveSink& sink, TarEncoder& encoder, ArchiveResult& result)
-      : m_entries(entries), m_backend(backend), m_stop(stop), m_progress(progress), m_sink(sink),
-        m_encoder(encoder), m_result(result), m_reader(entries, backend, options.read_depth),
+  Impl(const std::filesystem::path& target, const ArchiveOptions& options, io::Backend& backend,
+       const core::StopFlag& stop, ProgressCallback progress)
+      : m_target(target), m_backend(backend), m_stop(stop), m_progress(std::move(progress)),
+        m_file(target), m_sink(backend, m_file.fd(), m_file.partial_path()),
+        m_encoder(options, m_sink, target), m_reader(backend, options.read_depth),
         m_stream_pool(6) {
-    m_state.entries_total = entries.size();
     if (options.xattrs_and_acls) {
       m_disk.reset(archive_read_disk_new());
       if (!m_disk) {
@@ -164,13 +168,23 @@ public:
     }
   }
 
-  void run();
+  void add(Entry entry) {
+    m_stop.check();
+    while (m_reader.full()) {
+      write_next();
+    }
+    ++m_state.entries_total;
+    m_reader.push(std::move(entry));
+  }
+
+  ArchiveResult commit();
 
 private:
-  void write_entry(std::size_t index);
+  void write_next();
+  void write_entry(WindowEntry& item);
   void write_directory(const Entry& entry);
   void write_symlink(const Entry& entry);
-  void write_file(std::size_t index);
+  void write_file(WindowEntry& item);
   /// False when the entry could not be stored.
   bool write_file_content(const Entry& entry, OpenedFile& file, EntryPtr archive);
   SizeChange write_whole(OpenedFile& file, std::uint64_t size);
@@ -180,13 +194,15 @@ private:
   void problem(const Entry& entry, std::string message);
   void report(bool force);
 
-  const std::vector<Entry>& m_entries;
+  const Utf8Locale m_utf8; ///< first: the encoder converts names while it lives
+  std::filesystem::path m_target;
   io::Backend& m_backend;
   const core::StopFlag& m_stop;
-  const ProgressCallback& m_progress;
-  const detail::ArchiveSink& m_sink;
-  TarEncoder& m_encoder;
-  ArchiveResult& m_result;
+  ProgressCallback m_progress;
+  ArchiveResult m_result;
+  core::AtomicFile m_file;
+  detail::ArchiveSink m_sink;
+  TarEncoder m_encoder;
   ContentReader m_reader;
   core::BufferPool m_stream_pool; ///< chunks of large files
   DiskPtr m_disk;
@@ -197,16 +213,32 @@ private:
   std::chrono::steady_clock::time_point m_last_report{};
 };
 
-void ArchiveJob::run() {
-  for (std::size_t i = 0; i < m_entries.size(); ++i) {
-    m_stop.check();
-    write_entry(i);
-    ++m_state.entries_done;
-    report(false);
+ArchiveResult ArchiveStream::Impl::commit() {
+  while (!m_reader.empty()) {
+    write_next();
   }
+  m_encoder.close();
+  m_sink.finish();
+  m_result.size = m_sink.size();
+  m_result.sha256 = m_sink.digest();
+  m_file.commit();
+  m_result.path = m_target;
+  if (m_progress) {
+    m_progress(ArchiveProgress{m_state.entries_total, m_state.entries_total, m_result.input_bytes,
+                               m_result.size});
+  }
+  return std::move(m_result);
 }
 
-void ArchiveJob::report(bool force) {
+void ArchiveStream::Impl::write_next() {
+  m_stop.check();
+  WindowEntry item = m_reader.pop();
+  write_entry(item);
+  ++m_state.entries_done;
+  report(false);
+}
+
+void ArchiveStream::Impl::report(bool force) {
   if (!m_progress) {
     return;
   }
@@ -220,12 +252,12 @@ void ArchiveJob::report(bool force) {
   m_progress(m_state);
 }
 
-void ArchiveJob::problem(const Entry& entry, std::string message) {
+void ArchiveStream::Impl::problem(const Entry& entry, std::string message) {
   m_result.problems.push_back(Problem{entry.path, std::move(message)});
 }
 
-void ArchiveJob::write_entry(std::size_t index) {
-  const Entry& entry = m_entries[index];
+void ArchiveStream::Impl::write_entry(WindowEntry& item) {
+  const Entry& entry = item.entry;
   switch (entry.kind) {
   case EntryKind::directory:
     write_directory(entry);
@@ -234,12 +266,12 @@ void ArchiveJob::write_entry(std::size_t index) {
     write_symlink(entry);
     break;
   case EntryKind::file:
-    write_file(index);
+    write_file(item);
     break;
   }
 }
 
-EntryPtr ArchiveJob::make_entry(const Entry& entry, int fd, const struct ::stat* st) {
+EntryPtr ArchiveStream::Impl::make_entry(const Entry& entry, int fd, const struct ::stat* st) {
   EntryPtr archive(archive_entry_new());
   if (!archive) {
     throw Error(ExitCode::action, "Cannot create an archive entry: out of memory");
@@ -266,7 +298,7 @@ EntryPtr ArchiveJob::make_entry(const Entry& entry, int fd, const struct ::stat*
   return archive;
 }
 
-bool ArchiveJob::put_header(const Entry& entry, archive_entry* archive) {
+bool ArchiveStream::Impl::put_header(const Entry& entry, archive_entry* archive) {
   std::string why;
   if (m_encoder.header(archive, why)) {
     ++m_result.entries;
@@ -276,7 +308,7 @@ bool ArchiveJob::put_header(const Entry& entry, archive_entry* archive) {
   return false;
 }
 
-void ArchiveJob::write_directory(const Entry& entry) {
+void ArchiveStream::Impl::write_directory(const Entry& entry) {
   core::UniqueFd fd;
   struct ::stat st {};
   if (m_disk) {
@@ -296,7 +328,7 @@ void ArchiveJob::write_directory(const Entry& entry) {
   put_header(entry, archive.get());
 }
 
-void ArchiveJob::write_symlink(const Entry& entry) {
+void ArchiveStream::Impl::write_symlink(const Entry& entry) {
   std::string target(4096, '\0');
   const ssize_t length = ::readlink(entry.path.c_str(), target.data(), target.size());
   if (length < 0) {
@@ -312,8 +344,8 @@ void ArchiveJob::write_symlink(const Entry& entry) {
   put_header(entry, archive.get());
 }
 
-void ArchiveJob::write_file(std::size_t index) {
-  const Entry& entry = m_entries[index];
+void ArchiveStream::Impl::write_file(WindowEntry& item) {
+  const Entry& entry = item.entry;
   const std::pair key{entry.stat.dev, entry.stat.ino};
   if (entry.hardlink_candidate()) {
     if (const auto link = m_links.find(key); link != m_links.end()) {
@@ -325,8 +357,7 @@ void ArchiveJob::write_file(std::size_t index) {
   }
   // A later name of a hard-linked file whose first name was not stored is
   // opened here, out of the read-ahead.
-  OpenedFile file =
-      m_reader.planned(index) ? m_reader.take(index) : detail::open_regular(entry.path);
+  OpenedFile file = item.file ? std::move(*item.file) : detail::open_regular(entry.path);
   if (file.failure) {
     problem(entry, *file.failure);
     return;
@@ -350,7 +381,8 @@ void ArchiveJob::write_file(std::size_t index) {
   }
 }
 
-bool ArchiveJob::write_file_content(const Entry& entry, OpenedFile& file, EntryPtr archive) {
+bool ArchiveStream::Impl::write_file_content(const Entry& entry, OpenedFile& file,
+                                             EntryPtr archive) {
   if (!put_header(entry, archive.get())) {
     return false;
   }
@@ -367,14 +399,15 @@ bool ArchiveJob::write_file_content(const Entry& entry, OpenedFile& file, EntryP
   return true;
 }
 
-SizeChange ArchiveJob::write_whole(OpenedFile& file, std::uint64_t size) {
+SizeChange ArchiveStream::Impl::write_whole(OpenedFile& file, std::uint64_t size) {
   const auto data = file.read->data();
   SizeChange change{std::min<std::uint64_t>(data.size(), size), size, data.size() > size, {}};
   m_encoder.data(data.first(static_cast<std::size_t>(change.stored)));
   return change;
 }
 
-SizeChange ArchiveJob::write_stream(const Entry& entry, OpenedFile& file, std::uint64_t size) {
+SizeChange ArchiveStream::Impl::write_stream(const Entry& entry, OpenedFile& file,
+                                             std::uint64_t size) {
   SizeChange change{0, size, false, {}};
   if (size == 0) {
     return change;
@@ -409,33 +442,31 @@ SizeChange ArchiveJob::write_stream(const Entry& entry, OpenedFile& file, std::u
   return change;
 }
 
-} // namespace
+ArchiveStream::ArchiveStream(const std::filesystem::path& target, const ArchiveOptions& options,
+                             io::Backend& backend, const core::StopFlag& stop,
+                             ProgressCallback progress) {
+  stop.check();
+  m_impl = std::make_unique<Impl>(target, options, backend, stop, std::move(progress));
+}
+
+ArchiveStream::~ArchiveStream() = default;
+
+void ArchiveStream::add(Entry entry) {
+  m_impl->add(std::move(entry));
+}
+
+ArchiveResult ArchiveStream::commit() {
+  return m_impl->commit();
+}
 
 ArchiveResult write_archive(const std::vector<Entry>& entries, const std::filesystem::path& target,
                             const ArchiveOptions& options, io::Backend& backend,
                             const core::StopFlag& stop, const ProgressCallback& progress) {
-  stop.check();
-  const Utf8Locale utf8;
-  core::AtomicFile file(target);
-  ArchiveResult result;
-  {
-    detail::ArchiveSink sink(backend, file.fd(), file.partial_path());
-    {
-      TarEncoder encoder(options, sink, target);
-      ArchiveJob job(entries, options, backend, stop, progress, sink, encoder, result);
-      job.run();
-      encoder.close();
-    }
-    sink.finish();
-    result.size = sink.size();
-    result.sha256 = sink.digest();
+  ArchiveStream stream(target, options, backend, stop, progress);
+  for (const auto& entry : entries) {
+    stream.add(entry);
   }
-  file.commit();
-  result.path = target;
-  if (progress) {
-    progress(ArchiveProgress{entries.size(), entries.size(), result.input_bytes, result.size});
-  }
-  return result;
+  return stream.commit();
 }
 
 } // namespace cback::collect

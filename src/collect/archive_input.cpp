@@ -5,9 +5,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <set>
 #include <utility>
 
 #include <fmt/format.h>
@@ -37,21 +37,7 @@ OpenedFile open_regular(const std::string& path) {
   return file;
 }
 
-ContentReader::ContentReader(const std::vector<Entry>& entries, io::Backend& backend,
-                             unsigned read_depth)
-    : m_entries(&entries), m_planned(entries.size(), false) {
-  std::set<std::pair<std::uint64_t, std::uint64_t>> seen;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const Entry& entry = entries[i];
-    if (entry.kind != EntryKind::file) {
-      continue;
-    }
-    if (entry.hardlink_candidate() && !seen.emplace(entry.stat.dev, entry.stat.ino).second) {
-      continue;
-    }
-    m_plan.push_back(i);
-    m_planned[i] = true;
-  }
+ContentReader::ContentReader(io::Backend& backend, unsigned read_depth) {
   auto batch = io::BatchReader::open(backend, std::max(read_depth, 1U));
   if (!batch) {
     throw Error(ExitCode::action,
@@ -64,20 +50,23 @@ ContentReader::~ContentReader() {
   m_batch.reset(); // waits for the reads into the window's buffers
 }
 
-bool ContentReader::planned(std::size_t index) const {
-  return index < m_planned.size() && m_planned[index];
+bool ContentReader::full() const noexcept {
+  return m_window.size() >= k_window_entries || m_window_files >= k_window_files ||
+         m_window_bytes >= k_window_bytes;
 }
 
-void ContentReader::fill() {
-  while (m_front + m_window.size() < m_plan.size() && m_window.size() < k_window_files &&
-         m_window_bytes < k_window_bytes) {
-    prepare(m_front + m_window.size());
+void ContentReader::push(Entry entry) {
+  const std::uint64_t sequence = m_front_sequence + m_window.size();
+  WindowEntry& slot = m_window.emplace_back(WindowEntry{std::move(entry), std::nullopt});
+  const Entry& added = slot.entry;
+  if (added.kind != EntryKind::file) {
+    return;
   }
-}
-
-void ContentReader::prepare(std::size_t position) {
-  const Entry& entry = (*m_entries)[m_plan[position]];
-  OpenedFile& file = m_window.emplace_back(open_regular(entry.path));
+  if (added.hardlink_candidate() && !m_multi_named.emplace(added.stat.dev, added.stat.ino).second) {
+    return; // a later name: the encoder stores it as a hard link
+  }
+  OpenedFile& file = slot.file.emplace(open_regular(added.path));
+  ++m_window_files;
   if (file.failure || file.st.st_size <= 0 ||
       static_cast<std::uint64_t>(file.st.st_size) > k_small_file) {
     return;
@@ -86,31 +75,27 @@ void ContentReader::prepare(std::size_t position) {
   file.buffer = std::make_unique_for_overwrite<std::byte[]>(file.buffer_size);
   m_window_bytes += file.buffer_size;
   m_batch->submit(
-      io::ReadRequest{entry.path, file.fd.get(), {file.buffer.get(), file.buffer_size}, position});
+      io::ReadRequest{added.path, file.fd.get(), {file.buffer.get(), file.buffer_size}, sequence});
 }
 
-OpenedFile ContentReader::take(std::size_t index) {
-  while (m_front < m_plan.size() && m_plan[m_front] < index) {
-    // Not reached in practice (every planned entry is taken), but keeps the
-    // window consistent if a caller skips one.
-    (void)take(m_plan[m_front]);
-  }
-  fill();
-  OpenedFile& front = m_window.front();
-  while (front.whole() && !front.read) {
+WindowEntry ContentReader::pop() {
+  WindowEntry& front = m_window.front();
+  while (front.file && front.file->whole() && !front.file->read) {
     auto result = m_batch->next();
     if (!result) {
       break;
     }
-    const std::size_t position = result->request.tag;
-    m_window[position - m_front].read = std::move(*result);
+    const auto position = static_cast<std::size_t>(result->request.tag - m_front_sequence);
+    m_window[position].file->read = std::move(*result);
   }
-  OpenedFile file = std::move(front);
+  WindowEntry taken = std::move(front);
   m_window.pop_front();
-  ++m_front;
-  m_window_bytes -= file.buffer_size;
-  fill(); // start the next reads before the encoder works on this one
-  return file;
+  ++m_front_sequence;
+  if (taken.file) {
+    --m_window_files;
+    m_window_bytes -= taken.file->buffer_size;
+  }
+  return taken;
 }
 
 } // namespace cback::collect::detail

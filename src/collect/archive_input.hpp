@@ -18,7 +18,9 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cback::collect::detail {
@@ -42,39 +44,50 @@ struct OpenedFile {
 /// Opens `path` (never following a final symlink) and fstats it.
 OpenedFile open_regular(const std::string& path);
 
-/// Opens and reads ahead, in entry order, the regular files of `entries`
-/// that the encoder will need: each (dev, ino) with several names only once.
-/// Memory is bounded: at most k_window_files files open and k_window_bytes
-/// of small-file buffers, whatever the size of the list.
+/// An entry waiting in the read-ahead window.
+struct WindowEntry {
+  Entry entry;
+  /// Set for the regular files the reader opened: every regular file except
+  /// later names of a (dev, ino) already seen.
+  std::optional<OpenedFile> file;
+};
+
+/// A window of entries about to be encoded: the regular files among them
+/// are opened when they enter it and the small ones read whole with many
+/// reads in flight, so that reading overlaps with encoding. Memory is
+/// bounded: at most k_window_entries entries, k_window_files open files and
+/// k_window_bytes of small-file buffers (one file may pass that last limit
+/// by itself).
 class ContentReader {
 public:
   static constexpr std::size_t k_small_file = std::size_t{512} << 10;
+  static constexpr std::size_t k_window_entries = 4096;
   static constexpr std::size_t k_window_files = 256;
   static constexpr std::size_t k_window_bytes = std::size_t{32} << 20;
 
   /// Throws Error(action) when no reader can be made.
-  ContentReader(const std::vector<Entry>& entries, io::Backend& backend, unsigned read_depth);
+  ContentReader(io::Backend& backend, unsigned read_depth);
   ~ContentReader();
   ContentReader(const ContentReader&) = delete;
   ContentReader& operator=(const ContentReader&) = delete;
 
-  /// True when entries[index] is a regular file this reader opens (false
-  /// for later names of a hard-linked file).
-  [[nodiscard]] bool planned(std::size_t index) const;
-  /// The file of entries[index], opened and (when small) read. Contract:
-  /// planned(index), and called for planned indexes in increasing order.
-  OpenedFile take(std::size_t index);
+  /// Puts `entry` at the back of the window, opening (and, when small,
+  /// starting to read) its file.
+  void push(Entry entry);
+  /// True when a limit is reached: pop() before the next push().
+  [[nodiscard]] bool full() const noexcept;
+  [[nodiscard]] bool empty() const noexcept { return m_window.empty(); }
+  /// Takes the front entry, waiting for its file's read to finish.
+  /// Contract: !empty().
+  WindowEntry pop();
 
 private:
-  void fill();
-  void prepare(std::size_t position);
-
-  const std::vector<Entry>* m_entries;
-  std::vector<std::size_t> m_plan; ///< entry indexes to open, in order
-  std::vector<bool> m_planned;     ///< by entry index
-  std::deque<OpenedFile> m_window; ///< m_plan[m_front ...], opened
-  std::size_t m_front = 0;         ///< plan position of m_window.front()
+  std::deque<WindowEntry> m_window;
+  std::uint64_t m_front_sequence = 0; ///< number of entries popped so far
+  std::size_t m_window_files = 0;
   std::size_t m_window_bytes = 0;
+  /// (dev, ino) of the files with several names opened so far.
+  std::set<std::pair<std::uint64_t, std::uint64_t>> m_multi_named;
   std::optional<io::BatchReader> m_batch; ///< after m_window: destroyed first
 };
 

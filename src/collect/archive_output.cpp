@@ -46,6 +46,9 @@ ArchiveSink::~ArchiveSink() {
 }
 
 bool ArchiveSink::append(std::span<const std::byte> bytes) noexcept {
+  if (m_discard) {
+    return true;
+  }
   if (m_error) {
     return false;
   }
@@ -150,8 +153,11 @@ TarEncoder::TarEncoder(const ArchiveOptions& options, ArchiveSink& sink,
 
 TarEncoder::~TarEncoder() {
   if (!m_closed) {
-    // Abandoned: mark it failed so that free() writes no trailer.
-    archive_write_fail(m_archive);
+    // Abandoned: closed with its output dropped. (archive_write_fail before
+    // free() would skip the close, and libarchive 3.6 then leaks its
+    // output block and filter state.)
+    m_sink->discard();
+    archive_write_close(m_archive);
   }
   archive_write_free(m_archive);
 }

@@ -39,6 +39,9 @@ public:
   /// Writes the last partial buffer and waits for every write. Throws
   /// Error(action) on a write error.
   void finish();
+  /// From now on append() drops what it is given (and succeeds): the
+  /// archive is being abandoned.
+  void discard() noexcept { m_discard = true; }
 
   [[nodiscard]] const std::optional<std::string>& error() const noexcept { return m_error; }
   [[nodiscard]] std::uint64_t size() const noexcept { return m_size; }
@@ -55,6 +58,7 @@ private:
   Sha256 m_sha;
   std::uint64_t m_size = 0;
   std::optional<std::string> m_error;
+  bool m_discard = false;
 };
 
 /// A libarchive writer of pax_restricted tar with the options' compression,

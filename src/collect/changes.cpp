@@ -1,6 +1,7 @@
 #include <cback/collect/state.hpp>
 
 #include <algorithm>
+#include <utility>
 
 namespace cback::collect {
 
@@ -30,57 +31,58 @@ tl::expected<Digest, std::string> hash_entry(const Entry& entry) {
   return sha256_file(entry.path);
 }
 
-ChangeSet detect_changes(std::vector<Entry> entries, const State& previous,
-                         const IncrementalPolicy& policy, const ContentHasher& hasher) {
-  static const State k_empty;
-  const State& base = policy.reset == Reset::yes ? k_empty : previous;
-  const bool keep_base = policy.cumulative == Cumulative::yes && policy.reset == Reset::no;
-  ChangeSet result;
-  // A path of `base` is gone when no entry matched it. Without a kept base,
-  // `next` holds every listed path and answers that; with one, the listed
-  // paths are remembered here. When every base path was matched, nothing
-  // is gone and neither is consulted.
-  StringSet seen;
-  if (keep_base) {
-    seen.reserve(entries.size());
-  } else {
-    result.next.reserve(entries.size());
-  }
-  std::size_t matched = 0;
-  for (auto& entry : entries) {
-    auto print = Fingerprint::of(entry);
-    if (policy.basis == ChangeBasis::content && entry.kind == EntryKind::file) {
-      if (auto digest = hasher(entry)) {
-        print.digest = *digest;
-      } else {
-        result.problems.push_back(Problem{entry.path, digest.error()});
-      }
-    }
-    const Fingerprint* before = base.find(entry.path);
-    matched += before != nullptr ? 1 : 0;
-    const bool skip = unchanged(print, before, policy.basis);
-    if (keep_base) {
-      seen.insert(entry.path);
+namespace {
+
+// How far the walk gets between two give-backs of the base's memory.
+constexpr std::size_t k_release_step = 16384;
+
+} // namespace
+
+ChangeDetector::ChangeDetector(const StateFile& base, ChangeBasis basis, ContentHasher hasher)
+    : m_base(base), m_basis(basis), m_hasher(std::move(hasher)), m_seen(base.size(), false) {}
+
+ChangeDetector::Verdict ChangeDetector::check(const Entry& entry, std::vector<Problem>& problems) {
+  ++m_checked;
+  Verdict verdict{true, Fingerprint::of(entry)};
+  if (m_basis == ChangeBasis::content && entry.kind == EntryKind::file) {
+    if (auto digest = m_hasher(entry)) {
+      verdict.print.digest = *digest;
     } else {
-      result.next.put(entry.path, print);
-    }
-    if (!skip) {
-      result.changed.push_back(std::move(entry));
+      problems.push_back(Problem{entry.path, digest.error()});
     }
   }
-  if (matched != base.size()) {
-    for (const auto& [path, print] : base.entries()) {
-      const bool listed = keep_base ? seen.contains(path) : result.next.find(path) != nullptr;
-      if (!listed) {
-        result.deleted.push_back(path);
-      }
+  if (const auto found = m_base.find(entry.path, m_hint)) {
+    const Fingerprint before = m_base.record(*found).print;
+    verdict.changed = !unchanged(verdict.print, &before, m_basis);
+    if (!m_seen[*found]) {
+      m_seen[*found] = true;
+      m_identical += verdict.print == before ? 1 : 0;
     }
   }
-  std::sort(result.deleted.begin(), result.deleted.end());
-  if (keep_base) {
-    result.next = base;
+  m_changed += verdict.changed ? 1 : 0;
+  if (m_hint >= m_released + k_release_step) {
+    m_base.release_before(m_hint);
+    m_released = m_hint;
   }
-  return result;
+  return verdict;
+}
+
+std::vector<std::string> ChangeDetector::deleted() const {
+  std::vector<std::string> gone;
+  if (m_identical == m_base.size()) {
+    return gone; // every base path was matched
+  }
+  for (std::size_t i = 0; i < m_seen.size(); ++i) {
+    if (!m_seen[i]) {
+      gone.emplace_back(m_base.record(i).path);
+    }
+  }
+  std::sort(gone.begin(), gone.end());
+  return gone;
+}
+
+bool ChangeDetector::same_as_base() const {
+  return m_identical == m_base.size() && m_checked == m_base.size();
 }
 
 } // namespace cback::collect

@@ -129,17 +129,22 @@ void remove_duplicate_paths(std::vector<Entry>& entries) {
 /// One recursive listing at recursion level 0 (the original's
 /// _addDirContentsInternal). `depth` is the link depth left at the current
 /// directory: it drops by one per directory level, and links are followed
-/// only while it is above zero.
+/// only while it is above zero. Entries go straight to the visitor, except
+/// with dereference: then they are gathered and delivered without
+/// duplicates at the end.
 class ItemWalk {
 public:
-  ItemWalk(const ExclusionMatcher& matcher, bool dereference, std::vector<Entry>& out,
-           std::vector<Problem>& problems)
-      : m_matcher(matcher), m_dereference(dereference), m_out(out), m_problems(problems) {}
+  ItemWalk(const ExclusionMatcher& matcher, bool dereference, WalkVisitor& visitor)
+      : m_matcher(matcher), m_dereference(dereference), m_visitor(visitor) {}
 
   void run(const std::string& path, int link_depth) {
     enter(AT_FDCWD, path.c_str(), path, link_depth, Follow::yes);
     if (m_dereference) {
-      remove_duplicate_paths(m_out);
+      remove_duplicate_paths(m_gathered);
+      for (auto& entry : m_gathered) {
+        m_visitor.entry(std::move(entry));
+      }
+      m_gathered.clear();
     }
   }
 
@@ -156,17 +161,24 @@ private:
 
   void add(const std::string& path, EntryKind kind, const struct ::stat& st) {
     if (!m_matcher.excluded(path)) {
-      m_out.push_back(Entry{path, kind, FileStat::from(st)});
+      deliver(Entry{path, kind, FileStat::from(st)});
+    }
+  }
+  void deliver(Entry entry) {
+    if (m_dereference) {
+      m_gathered.push_back(std::move(entry));
+    } else {
+      m_visitor.entry(std::move(entry));
     }
   }
   void problem(const std::string& path, const std::string& what, int error) {
-    m_problems.push_back(Problem{path, fmt::format("{}: {}", what, errno_text(error))});
+    m_visitor.problem(Problem{path, fmt::format("{}: {}", what, errno_text(error))});
   }
 
   const ExclusionMatcher& m_matcher;
   bool m_dereference;
-  std::vector<Entry>& m_out;
-  std::vector<Problem>& m_problems;
+  WalkVisitor& m_visitor;
+  std::vector<Entry> m_gathered; ///< dereference only
 };
 
 // A walked directory is always listed as a directory (with the stat of what
@@ -189,7 +201,7 @@ void ItemWalk::enter(int parent_fd, const char* name, const std::string& path, i
   }
   struct ::stat self {};
   if (::fstat(fd, &self) == 0) {
-    m_out.push_back(Entry{path, EntryKind::directory, FileStat::from(self)});
+    deliver(Entry{path, EntryKind::directory, FileStat::from(self)});
   }
   const auto names = read_names(dir.get(), error);
   if (error != 0) {
@@ -202,6 +214,9 @@ void ItemWalk::enter(int parent_fd, const char* name, const std::string& path, i
 
 void ItemWalk::visit_child(int dir_fd, const std::string& name, const std::string& path,
                            int depth) {
+  // One fstatat per name. Batching them through io_uring (statx) was
+  // measured: no faster on a cold cache here, half again the system time
+  // on a warm one.
   struct ::stat link_stat {};
   if (::fstatat(dir_fd, name.c_str(), &link_stat, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno != ENOENT) { // a name that vanished meanwhile is not a problem
@@ -310,18 +325,32 @@ std::vector<std::string> immediate_subdirs(const std::string& path,
 // level − 1 and is then excluded from its parent, whose unit comes last.
 // Negative levels never reach 0, so every directory gets its own unit.
 void collect_units(const std::string& path, int level, ExclusionMatcher& matcher,
-                   const WalkOptions& options, WalkResult& result) {
+                   const WalkOptions& options, WalkVisitor& visitor) {
   if (level != 0) {
     for (auto& subdir : immediate_subdirs(path, matcher)) {
-      collect_units(subdir, level - 1, matcher, options, result);
+      collect_units(subdir, level - 1, matcher, options, visitor);
       matcher.add_path(std::move(subdir));
     }
   }
-  ArchiveUnit unit{path, {}};
-  ItemWalk(matcher, options.dereference, unit.entries, result.problems)
-      .run(path, options.link_depth);
-  result.units.push_back(std::move(unit));
+  visitor.begin_unit(path);
+  ItemWalk(matcher, options.dereference, visitor).run(path, options.link_depth);
+  visitor.end_unit();
 }
+
+/// Gathers a walk into a WalkResult (list_dir).
+class Gatherer final : public WalkVisitor {
+public:
+  explicit Gatherer(WalkResult& result) : m_result(result) {}
+  void begin_unit(const std::string& item_path) override {
+    m_result.units.push_back(ArchiveUnit{item_path, {}});
+  }
+  void entry(Entry item) override { m_result.units.back().entries.push_back(std::move(item)); }
+  void end_unit() override {}
+  void problem(Problem found) override { m_result.problems.push_back(std::move(found)); }
+
+private:
+  WalkResult& m_result;
+};
 
 } // namespace
 
@@ -361,16 +390,34 @@ ArchiveUnit Walker::list_file(const std::string& abs_path) {
 }
 
 WalkResult Walker::list_dir(const std::string& abs_path, const WalkOptions& options) {
+  WalkResult result;
+  Gatherer gatherer(result);
+  walk_dir(abs_path, options, gatherer);
+  return result;
+}
+
+void Walker::walk_dir(const std::string& abs_path, const WalkOptions& options,
+                      WalkVisitor& visitor) {
   const auto path = strip_trailing_slash(abs_path);
   struct ::stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     throw Error(ExitCode::action,
                 fmt::format("collect directory [{}] is not a directory or does not exist", path));
   }
-  WalkResult result;
   ExclusionMatcher matcher = m_matcher; // recursion levels add paths to this copy
-  collect_units(path, options.recursion_level, matcher, options, result);
-  return result;
+  collect_units(path, options.recursion_level, matcher, options, visitor);
+}
+
+bool path_less(std::string_view a, std::string_view b) noexcept {
+  const std::size_t common = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < common; ++i) {
+    if (a[i] != b[i]) {
+      // '/' ranks below every byte a name can hold (NUL cannot occur).
+      const auto rank = [](char c) { return c == '/' ? 0U : static_cast<unsigned char>(c) + 0U; };
+      return rank(a[i]) < rank(b[i]);
+    }
+  }
+  return a.size() < b.size();
 }
 
 std::string resolve_link_target(const std::string& link_path, const std::string& target) {

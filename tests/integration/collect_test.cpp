@@ -11,6 +11,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
@@ -248,6 +250,87 @@ TEST_CASE("The manifest of the second incremental day names the file removed sin
   CHECK(manifest->deleted == std::vector<cback::collect::ManifestDeletion>{
                                  {pool.src().string(), (pool.src() / "sub/gone").string()}});
   CHECK(read_file(pool.dir / "collect/cback.manifest").find("\ndeleted ") != std::string::npos);
+}
+
+namespace {
+
+/// One line of the text state format of version 1 for `path`, as it is now.
+std::string text_state_line(const fs::path& path, std::int64_t size_delta = 0) {
+  struct ::stat st {};
+  REQUIRE(::lstat(path.c_str(), &st) == 0);
+  const auto ns = [](const timespec& t) {
+    return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+  };
+  const char kind = S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' : 'f';
+  return fmt::format("{} {} {} {} {} {:o} - {}\n", kind, st.st_size + size_delta, ns(st.st_mtim),
+                     ns(st.st_ctim), st.st_ino, st.st_mode, path.string());
+}
+
+} // namespace
+
+TEST_CASE("An incremental state in the old text format is migrated to the binary one",
+          "[integration][collect][incr]") {
+  Pool pool;
+  pool.configure(dir_item(pool.src(), "incr", "tar"));
+  pool.dir.write("src/a", "a");
+  pool.dir.write("src/sub/b", "b");
+  REQUIRE(pool.collect(k_monday).exit_code == 0);
+  // The state as an earlier cback wrote it: /src/sub/b recorded with another size.
+  const auto state = pool.state(pool.src());
+  std::ofstream(state, std::ios::binary | std::ios::trunc)
+      << "cback-state 1\n"
+      << text_state_line(pool.src()) << text_state_line(pool.src() / "a")
+      << text_state_line(pool.src() / "sub") << text_state_line(pool.src() / "sub/b", 1)
+      << "end 4\n";
+
+  const auto result = pool.collect(k_tuesday);
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto prefix = pool.src().relative_path().string();
+  CHECK(tar_list(pool.archive(pool.src(), cback::config::ArchiveMode::tar)) ==
+        std::vector<std::string>{prefix, prefix + "/sub", prefix + "/sub/b"});
+  CHECK(read_file(state).substr(0, 8) == std::string("CBSTATE\0", 8));
+  CHECK(read_file(pool.dir / "cback.log").find("old text format") != std::string::npos);
+
+  // Wednesday: nothing changed, nothing archived.
+  fs::remove(pool.archive(pool.src(), cback::config::ArchiveMode::tar));
+  REQUIRE(pool.collect("CBACK_TODAY=2026-12-02").exit_code == 0);
+  CHECK_FALSE(fs::exists(pool.archive(pool.src(), cback::config::ArchiveMode::tar)));
+}
+
+TEST_CASE("A corrupt or truncated state file is reported by name and the item backed up in full",
+          "[integration][collect][incr]") {
+  const auto damage = GENERATE(as<std::string>{}, "truncated", "flipped");
+  Pool pool;
+  pool.configure(dir_item(pool.src(), "incr", "tar"));
+  pool.dir.write("src/a", "a");
+  pool.dir.write("src/sub/b", "b");
+  REQUIRE(pool.collect(k_monday).exit_code == 0);
+  const auto state = pool.state(pool.src());
+  auto bytes = read_file(state);
+  if (damage == "truncated") {
+    bytes.resize(bytes.size() - 5);
+  } else {
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x10);
+  }
+  std::ofstream(state, std::ios::binary | std::ios::trunc) << bytes;
+
+  const auto result = pool.collect(k_tuesday);
+  INFO(damage << "\n" << result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto prefix = pool.src().relative_path().string();
+  CHECK(tar_list(pool.archive(pool.src(), cback::config::ArchiveMode::tar)) ==
+        std::vector<std::string>{prefix, prefix + "/a", prefix + "/sub", prefix + "/sub/b"});
+  const auto log = read_file(pool.dir / "cback.log");
+  CHECK(log.find("Failed loading state [" + state.string() + "]") != std::string::npos);
+  const auto manifest = cback::collect::load_manifest(pool.dir / "collect/cback.manifest");
+  REQUIRE(manifest.has_value());
+  REQUIRE(manifest->problems.size() == 1);
+  CHECK(manifest->problems[0].path == state.string());
+  // The state was rewritten whole: the next day archives nothing.
+  fs::remove(pool.archive(pool.src(), cback::config::ArchiveMode::tar));
+  REQUIRE(pool.collect("CBACK_TODAY=2026-12-02").exit_code == 0);
+  CHECK_FALSE(fs::exists(pool.archive(pool.src(), cback::config::ArchiveMode::tar)));
 }
 
 TEST_CASE("cback --perf collect prints a timing table naming the item and its bytes",

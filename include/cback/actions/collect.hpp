@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,23 @@ namespace cback::actions {
 using ArchiveWriter = std::function<collect::ArchiveResult(
     const std::vector<collect::Entry>& entries, const std::filesystem::path& target,
     const collect::ArchiveOptions& options, const collect::ProgressCallback& progress)>;
+
+/// One archive being written entry by entry. Destroying it before commit()
+/// abandons it: no target is left behind.
+class ArchiveBuilder {
+public:
+  virtual ~ArchiveBuilder() = default;
+  virtual void add(collect::Entry entry) = 0;
+  /// Must commit the target completely or throw cback::Error (leaving no
+  /// target behind).
+  virtual collect::ArchiveResult commit() = 0;
+};
+
+/// Starts one archive; the real one is a collect::ArchiveStream on the
+/// run's io backend. Called from several threads at once.
+using ArchiveOpener = std::function<std::unique_ptr<ArchiveBuilder>(
+    const std::filesystem::path& target, const collect::ArchiveOptions& options,
+    const collect::ProgressCallback& progress)>;
 
 /// What one collect run does, resolved from the configuration and switches.
 struct CollectPlan {
@@ -56,6 +74,11 @@ CollectPlan plan_collect(const Context& context, std::chrono::year_month_day tod
 /// (the manifest is written, cback.collect is not); Error(interrupted) when
 /// the run is stopped.
 void run_collect_with(Context& context, const CollectPlan& plan, const ArchiveWriter& writer);
+
+/// The same with archives written as the walk goes (memory bounded
+/// whatever the size of the tree); run_collect_with gathers each archive's
+/// entries for its writer first.
+void run_collect_streaming(Context& context, const CollectPlan& plan, const ArchiveOpener& open);
 
 /// The action: plan_collect for collect::today(), the io backend from the
 /// configuration (CBACK_IO wins when set), collect::write_archive.

@@ -60,6 +60,33 @@ struct ArchiveResult {
                                  ///< vanished, changed while read); the archive is still valid
 };
 
+/// Writes one archive entry by entry: the streaming form of write_archive.
+/// Memory stays bounded whatever the number of entries (a read-ahead window
+/// of at most ContentReader's limits). Used by one thread: the one that made
+/// it. Destroying it before commit() abandons the archive: neither TARGET
+/// nor TARGET.partial is left.
+class ArchiveStream {
+public:
+  /// Creates TARGET.partial. Throws Error(action) naming it when it cannot.
+  ArchiveStream(const std::filesystem::path& target, const ArchiveOptions& options,
+                io::Backend& backend, const core::StopFlag& stop, ProgressCallback progress = {});
+  ~ArchiveStream();
+  ArchiveStream(const ArchiveStream&) = delete;
+  ArchiveStream& operator=(const ArchiveStream&) = delete;
+
+  /// Adds the next entry. Entries are stored in the order added; a file's
+  /// content is read ahead, so it is stored some entries later. Throws as
+  /// write_archive does.
+  void add(Entry entry);
+  /// Stores what is left, ends the stream, fsyncs and renames TARGET.partial
+  /// to TARGET. Throws as write_archive does (nothing left behind).
+  ArchiveResult commit();
+
+private:
+  class Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
 /// Writes `entries` (in order; directories, symlinks, hard links to an
 /// earlier entry with the same dev/ino, regular files with mode, owner
 /// names and ids, mtime, and xattrs/ACLs where present) to `target`.

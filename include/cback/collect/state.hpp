@@ -2,19 +2,34 @@
 
 // Incremental state of one collect item: what each listed path looked like
 // at the last collect, so the next one archives only what changed. The file
-// format is docs/state-format.md; files are written atomically.
+// format is docs/state-format.md: binary, sorted in walk order (path_less),
+// read through mmap and compared with the walk as a merge, so that neither
+// the state nor the listing is ever held whole in memory. Files are written
+// atomically.
 
 #include <cback/collect/digest.hpp>
 #include <cback/collect/problem.hpp>
 #include <cback/collect/walker.hpp>
+#include <cback/core/atomic_file.hpp>
 
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
+#include <tl/expected.hpp>
+
 namespace cback::collect {
+
+namespace detail {
+class StateEncoder;
+}
 
 /// The recorded facts about one path.
 struct Fingerprint {
@@ -30,42 +45,97 @@ struct Fingerprint {
   bool operator==(const Fingerprint&) const = default;
 };
 
-/// Path → fingerprint for one item.
-class State {
+/// One record of a state: a view into the StateFile that returned it.
+struct StateRecord {
+  std::string_view path;
+  Fingerprint print;
+};
+
+/// A state file, read-only: its records in path_less order, found by path.
+/// Holds the file mapped (or, for a migrated text state, in memory); the
+/// pages the caller is done with can be given back (release_before).
+class StateFile {
 public:
-  [[nodiscard]] const Fingerprint* find(const std::string& path) const;
-  void put(std::string path, Fingerprint fingerprint);
-  /// Adds `path` unless it is present; false when it was.
-  bool add(std::string path, Fingerprint fingerprint);
-  /// Room for `count` paths without rehashing.
-  void reserve(std::size_t count) { m_entries.reserve(count); }
-  [[nodiscard]] std::size_t size() const { return m_entries.size(); }
-  [[nodiscard]] bool empty() const { return m_entries.empty(); }
-  [[nodiscard]] const std::unordered_map<std::string, Fingerprint>& entries() const {
-    return m_entries;
-  }
-  bool operator==(const State&) const = default;
+  /// The empty state.
+  StateFile();
+  ~StateFile();
+  StateFile(StateFile&&) noexcept;
+  StateFile& operator=(StateFile&&) noexcept;
+  StateFile(const StateFile&) = delete;
+  StateFile& operator=(const StateFile&) = delete;
+
+  /// Checks and maps the binary state in `path` (header, size, checksum).
+  /// The error says what is wrong; ENOENT-style absence is an error too
+  /// (load_state turns it into an empty state).
+  static tl::expected<StateFile, std::string> open(const std::filesystem::path& path);
+  /// A state from the bytes of a state file (binary or the text format of
+  /// version 1), kept in memory.
+  static tl::expected<StateFile, std::string> decode(std::string bytes);
+
+  [[nodiscard]] std::size_t size() const noexcept { return m_count; }
+  [[nodiscard]] bool empty() const noexcept { return m_count == 0; }
+  /// Record `index` (< size()). Throws Error(action) naming the file when the
+  /// record does not fit the file (a checksum collision or a bug).
+  [[nodiscard]] StateRecord record(std::size_t index) const;
+  /// The index of `path`, if present. `hint` is where a walk in path order
+  /// expects it: searched forward from there first (and moved past what
+  /// it found), else the records before it are searched.
+  [[nodiscard]] std::optional<std::size_t> find(std::string_view path, std::size_t& hint) const;
+  /// Gives back the memory of the records before `index` (they are mapped
+  /// again if read later): a walk in path order then keeps only a window
+  /// of the file resident, whatever its size.
+  void release_before(std::size_t index) const;
 
 private:
-  std::unordered_map<std::string, Fingerprint> m_entries;
+  struct Storage;
+  std::uint64_t offset_of(std::size_t index) const;
+  std::unique_ptr<Storage> m_storage;
+  std::span<const std::byte> m_bytes;
+  std::size_t m_count = 0;
+  std::uint64_t m_index_offset = 0;
+  mutable std::uint64_t m_released = 0; ///< bytes before this were given back
 };
 
 /// The state read from disk. A missing file is an empty state without a
-/// problem; a file that cannot be read or parsed is an empty state and one
-/// problem (the caller logs it at ERROR, as the original did).
+/// problem; a file that cannot be read or is corrupt or truncated is an
+/// empty state and one problem naming the file (the caller logs it at
+/// ERROR and everything is archived: a full backup, not a lost file).
 struct LoadedState {
-  State state;
+  StateFile state;
   std::optional<Problem> problem;
+  bool migrated = false; ///< read from the text format of version 1
 };
 
 LoadedState load_state(const std::string& path);
-/// Encodes the state (docs/state-format.md), sorted by path.
-std::string encode_state(const State& state);
-/// Parses encode_state's output; the error says where and why.
-tl::expected<State, std::string> decode_state(std::string_view text);
-/// Writes PATH.partial, fsyncs it, renames it to PATH, fsyncs the directory.
-/// On failure no PATH.partial is left and the error names the path.
-tl::expected<void, std::string> save_state(const std::string& path, const State& state);
+
+/// Writes a state file: records in any order (a walk delivers them in
+/// path order, and then nothing is sorted), committed atomically. Memory:
+/// a write buffer and 8 bytes per record (the index).
+class StateWriter {
+public:
+  /// Creates PATH.partial; throws Error(action) naming it when it cannot.
+  explicit StateWriter(std::filesystem::path path);
+  ~StateWriter();
+  StateWriter(const StateWriter&) = delete;
+  StateWriter& operator=(const StateWriter&) = delete;
+
+  /// Adds one path; a later record of the same path is dropped.
+  void add(std::string_view path, const Fingerprint& print);
+  /// Sorts the index if needed, writes it and the header, fsyncs, renames
+  /// PATH.partial to PATH and fsyncs the directory. Throws Error(action)
+  /// naming the file; then no PATH.partial is left and PATH is unchanged.
+  void commit();
+
+private:
+  void flush();
+  std::unique_ptr<detail::StateEncoder> m_encoder;
+  core::AtomicFile m_file;
+};
+
+/// Writes the whole state (`records` in any order) to `path` atomically;
+/// the error names the file.
+tl::expected<void, std::string> save_state(const std::string& path,
+                                           const std::vector<StateRecord>& records);
 
 /// How a changed path is recognised.
 enum class ChangeBasis {
@@ -93,17 +163,40 @@ using ContentHasher = std::function<tl::expected<Digest, std::string>(const Entr
 /// sha256_file on the entry's path.
 tl::expected<Digest, std::string> hash_entry(const Entry& entry);
 
-struct ChangeSet {
-  std::vector<Entry> changed;       ///< entries to archive, in walk order
-  std::vector<std::string> deleted; ///< in the compared state, gone now; sorted
-  State next;                       ///< the state to save after the collect
-  std::vector<Problem> problems;    ///< files that could not be hashed
-};
-
-/// Compares the listed entries with `previous` under `policy`. Unlike the
+/// Compares listed entries, one at a time in walk order, with a base state
+/// (a merge: the base is read forward alongside the walk). Unlike the
 /// original, symlinks are compared like other entries (the original put
-/// every symlink into every incremental).
-ChangeSet detect_changes(std::vector<Entry> entries, const State& previous,
-                         const IncrementalPolicy& policy, const ContentHasher& hasher = hash_entry);
+/// every symlink into every incremental). Memory: one bit per base record.
+class ChangeDetector {
+public:
+  ChangeDetector(const StateFile& base, ChangeBasis basis, ContentHasher hasher = hash_entry);
+
+  struct Verdict {
+    bool changed = true; ///< archive it
+    Fingerprint print;   ///< what the next state records for it
+  };
+  /// Judges one entry. A file that cannot be hashed is changed and adds a
+  /// problem to `problems`.
+  Verdict check(const Entry& entry, std::vector<Problem>& problems);
+
+  /// Base paths that no check() has listed, sorted byte-wise.
+  [[nodiscard]] std::vector<std::string> deleted() const;
+  /// True when the entries checked are exactly the base: each base path
+  /// listed once with an identical fingerprint, and nothing else.
+  [[nodiscard]] bool same_as_base() const;
+  [[nodiscard]] std::size_t changed() const noexcept { return m_changed; }
+  [[nodiscard]] std::size_t checked() const noexcept { return m_checked; }
+
+private:
+  const StateFile& m_base;
+  ChangeBasis m_basis;
+  ContentHasher m_hasher;
+  std::vector<bool> m_seen;
+  std::size_t m_hint = 0;
+  std::size_t m_released = 0;
+  std::size_t m_checked = 0;
+  std::size_t m_changed = 0;
+  std::size_t m_identical = 0; ///< distinct base records matched exactly
+};
 
 } // namespace cback::collect

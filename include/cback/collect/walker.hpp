@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -84,6 +85,30 @@ struct WalkResult {
   std::vector<Problem> problems;  ///< unreadable directories, vanished entries
 };
 
+/// Receives a directory item's listing while it is walked, so that nothing
+/// holds the whole list: units one after the other (sub-items first, depth
+/// first, the item last), each as begin_unit, its entries, end_unit.
+/// Problems may come at any point. Any exception thrown by a callback stops
+/// the walk and leaves walk_dir.
+///
+/// Order: without dereference, the entries of one unit arrive in path order
+/// (path_less): a directory before what it holds, names byte-wise sorted.
+/// With dereference, link targets elsewhere break that order; such a unit
+/// is gathered first (to drop duplicate paths) and then delivered.
+class WalkVisitor {
+public:
+  virtual ~WalkVisitor() = default;
+  virtual void begin_unit(const std::string& item_path) = 0;
+  virtual void entry(Entry item) = 0;
+  virtual void end_unit() = 0;
+  virtual void problem(Problem found) = 0;
+};
+
+/// The order of a walk: byte-wise, except that '/' sorts before every other
+/// byte, so a directory's contents come right after it ("a/b", "a/b/x",
+/// "a/b.txt"). Incremental state files are sorted in this order.
+bool path_less(std::string_view a, std::string_view b) noexcept;
+
 /// Lists collect items. One Walker per item: it owns that item's exclusions.
 class Walker {
 public:
@@ -97,6 +122,11 @@ public:
   /// A `<dir>` item. The path must be a directory or a link to one, else
   /// cback::Error (action) naming it. A trailing '/' is ignored.
   WalkResult list_dir(const std::string& abs_path, const WalkOptions& options);
+
+  /// The same walk, delivered to `visitor` as it goes: memory stays bounded
+  /// by the depth of the tree (and the widest directory), not its size.
+  /// Throws like list_dir before the first callback.
+  void walk_dir(const std::string& abs_path, const WalkOptions& options, WalkVisitor& visitor);
 
 private:
   ExclusionMatcher m_matcher;

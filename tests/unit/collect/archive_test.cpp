@@ -387,6 +387,26 @@ TEST_CASE("A file removed after the walk is a problem and the archive stays vali
   CHECK(sha_of(dir / "out" / member_of(cut)) == sha_of(cut));
 }
 
+TEST_CASE("An archive stream abandoned before its commit leaves nothing behind",
+          "[collect][archive]") {
+  auto backend = backend_for(CBACK_EACH_BACKEND());
+  if (!backend) {
+    return;
+  }
+  const cback::test::TempDir dir;
+  make_tree(dir);
+  const auto target = dir / "a.tar.zst";
+  cback::core::StopFlag stop;
+  {
+    cback::collect::ArchiveStream stream(target, {}, *backend, stop);
+    for (auto& entry : walk(dir / "src")) {
+      stream.add(std::move(entry));
+    }
+  }
+  CHECK_FALSE(fs::exists(target));
+  CHECK_FALSE(fs::exists(dir / "a.tar.zst.partial"));
+}
+
 TEST_CASE("A file that is shorter than its size is padded to it and reported",
           "[collect][archive]") {
   // sysfs files claim 4096 bytes and hold fewer: a file that shrank while read.

@@ -474,5 +474,90 @@ TEST_CASE("A tree of 100 000 files is listed completely", "[collect][walk][big]"
         }) == k_dirs * k_files);
 }
 
+/// Records a walk's callbacks as text: "[unit", paths relative to the
+/// base, "]", and "!path" for problems.
+class Recorder : public WalkVisitor {
+public:
+  explicit Recorder(std::filesystem::path base) : m_base(std::move(base)) {}
+  void begin_unit(const std::string& item_path) override { events.push_back("[" + rel(item_path)); }
+  void entry(Entry item) override {
+    events.push_back(rel(item.path));
+    entries.push_back(std::move(item));
+  }
+  void end_unit() override { events.push_back("]"); }
+  void problem(Problem found) override { events.push_back("!" + rel(found.path)); }
+
+  Strings events;
+  std::vector<Entry> entries;
+
+private:
+  std::string rel(const std::string& path) const {
+    return std::filesystem::path(path).lexically_relative(m_base).string();
+  }
+  std::filesystem::path m_base;
+};
+
+TEST_CASE("The walk order is byte order with the slash first", "[collect][walk][order]") {
+  CHECK(path_less("/a/b", "/a/b/x"));
+  CHECK(path_less("/a/b/x", "/a/b.txt"));
+  CHECK(path_less("/a/b/zzz", "/a/b c"));
+  CHECK(path_less("/a/b\x01", "/a/b\xff"));
+  CHECK_FALSE(path_less("/a/b", "/a/b"));
+  CHECK_FALSE(path_less("/a/b.txt", "/a/b/x"));
+}
+
+TEST_CASE("A walk delivers each unit's entries in walk order", "[collect][walk][order]") {
+  test::TempDir tmp;
+  for (const char* name : {"b", "b.txt", "b c", "b-", "b/x", "b/y/z", "a", "B", "\xffname"}) {
+    tmp.write(std::string("src/d/") + name + (std::string(name) == "b" ? "/keep" : ""), name);
+  }
+  Recorder recorder(tmp / "src");
+  Walker(ExclusionMatcher{}).walk_dir((tmp / "src").string(), {}, recorder);
+  REQUIRE(recorder.entries.size() > 10);
+  CHECK(recorder.events.front() == "[.");
+  CHECK(recorder.events.back() == "]");
+  for (std::size_t i = 1; i < recorder.entries.size(); ++i) {
+    INFO(recorder.entries[i - 1].path << " then " << recorder.entries[i].path);
+    CHECK(path_less(recorder.entries[i - 1].path, recorder.entries[i].path));
+  }
+}
+
+TEST_CASE("Recursion levels deliver one unit after the other, sub-items first",
+          "[collect][walk][order][recursion]") {
+  test::TempDir tmp;
+  tmp.write("r/top", "t");
+  tmp.write("r/a/x", "x");
+  tmp.write("r/b/y", "y");
+  Recorder recorder(tmp / "r");
+  Walker(ExclusionMatcher{}).walk_dir((tmp / "r").string(), WalkOptions{0, false, 1}, recorder);
+  CHECK(recorder.events ==
+        Strings{"[a", "a", "a/x", "]", "[b", "b", "b/y", "]", "[.", ".", "top", "]"});
+}
+
+TEST_CASE("A walk streams: entries arrive while the tree is still being read",
+          "[collect][walk][order]") {
+  // Nothing of the tree is held: a file made after the first entry arrived,
+  // in a directory the walk has not reached yet, is in the same walk.
+  test::TempDir tmp;
+  tmp.write("src/a/first", "1");
+  make_dir(tmp / "src/z");
+  class LateWriter : public Recorder {
+  public:
+    explicit LateWriter(const test::TempDir& dir) : Recorder(dir / "src"), m_dir(dir) {}
+    void entry(Entry item) override {
+      if (entries.empty()) {
+        m_dir.write("src/z/late", "made during the walk");
+      }
+      Recorder::entry(std::move(item));
+    }
+
+  private:
+    const test::TempDir& m_dir;
+  };
+  LateWriter recorder(tmp);
+  Walker(ExclusionMatcher{}).walk_dir((tmp / "src").string(), {}, recorder);
+  CHECK(recorder.events == Strings{"[.", ".", "a", "a/first", "z", "z/late", "]"});
+}
+
 } // namespace
 } // namespace cback::collect
