@@ -1,6 +1,7 @@
 #include <cback/collect/manifest.hpp>
 
 #include <cback/core/atomic_file.hpp>
+#include <cback/core/field_escape.hpp>
 #include <cback/core/read_file.hpp>
 
 #include <charconv>
@@ -14,49 +15,6 @@ namespace cback::collect {
 namespace {
 
 constexpr std::string_view k_magic = "cback-manifest ";
-
-// Paths and reasons are bytes; escaping the control bytes (tab and newline
-// among them) keeps one record per line and lets a tab separate two fields.
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out += fmt::format("\\x{:02x}", byte);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::optional<std::string> unescape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\') {
-      out += text[i];
-    } else if (i + 1 < text.size() && text[i + 1] == '\\') {
-      out += '\\';
-      ++i;
-    } else if (i + 3 < text.size() && text[i + 1] == 'x') {
-      unsigned value = 0;
-      const char* first = text.data() + i + 2;
-      auto [end, ec] = std::from_chars(first, first + 2, value, 16);
-      if (ec != std::errc{} || end != first + 2) {
-        return std::nullopt;
-      }
-      out += static_cast<char>(value);
-      i += 3;
-    } else {
-      return std::nullopt;
-    }
-  }
-  return out;
-}
 
 template <class N>
 std::optional<N> parse_number(std::string_view text) {
@@ -80,7 +38,7 @@ std::optional<ManifestArchive> parse_archive(std::string_view rest) {
   }
   auto size = parse_number<std::uint64_t>(rest.substr(0, space1));
   auto digest = digest_from_hex(rest.substr(space1 + 1, space2 - space1 - 1));
-  auto name = unescape(rest.substr(space2 + 1));
+  auto name = core::unescape_field(rest.substr(space2 + 1));
   if (!size || !digest || !name || name->empty()) {
     return std::nullopt;
   }
@@ -93,8 +51,8 @@ std::optional<std::pair<std::string, std::string>> parse_pair(std::string_view r
   if (tab == std::string_view::npos) {
     return std::nullopt;
   }
-  auto first = unescape(rest.substr(0, tab));
-  auto second = unescape(rest.substr(tab + 1));
+  auto first = core::unescape_field(rest.substr(0, tab));
+  auto second = core::unescape_field(rest.substr(tab + 1));
   if (!first || !second) {
     return std::nullopt;
   }
@@ -155,16 +113,19 @@ std::string encode_manifest(const Manifest& manifest) {
   std::string out = fmt::format("{}{} {}\n", k_magic, k_manifest_version, manifest.date);
   for (const auto& archive : manifest.archives) {
     out += fmt::format("archive {} {} {}\n", archive.size, to_hex(archive.sha256),
-                       escape(archive.name));
+                       core::escape_field(archive.name));
   }
   for (const auto& failure : manifest.failed_items) {
-    out += fmt::format("failed {}\t{}\n", escape(failure.path), escape(failure.message));
+    out += fmt::format("failed {}\t{}\n", core::escape_field(failure.path),
+                       core::escape_field(failure.message));
   }
   for (const auto& problem : manifest.problems) {
-    out += fmt::format("problem {}\t{}\n", escape(problem.path), escape(problem.message));
+    out += fmt::format("problem {}\t{}\n", core::escape_field(problem.path),
+                       core::escape_field(problem.message));
   }
   for (const auto& deletion : manifest.deleted) {
-    out += fmt::format("deleted {}\t{}\n", escape(deletion.item), escape(deletion.path));
+    out += fmt::format("deleted {}\t{}\n", core::escape_field(deletion.item),
+                       core::escape_field(deletion.path));
   }
   const auto count = manifest.archives.size() + manifest.failed_items.size() +
                      manifest.problems.size() + manifest.deleted.size();

@@ -1,6 +1,7 @@
 #include <cback/peer/status.hpp>
 
 #include <cback/core/atomic_file.hpp>
+#include <cback/core/field_escape.hpp>
 #include <cback/core/read_file.hpp>
 
 #include <algorithm>
@@ -15,52 +16,6 @@ namespace cback::peer {
 namespace {
 
 constexpr std::array<std::string_view, 4> k_state_names{"staged", "failed", "not-ready", "skipped"};
-
-// As the collect manifest: '\' doubled, control bytes as \xHH, so fields
-// never contain a tab or a newline.
-std::string escape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out += fmt::format("\\x{:02x}", byte);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
-}
-
-std::optional<std::string> unescape(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\') {
-      out += text[i];
-    } else if (i + 1 < text.size() && text[i + 1] == '\\') {
-      out += '\\';
-      ++i;
-    } else if (i + 3 < text.size() && text[i + 1] == 'x' && hex_value(text[i + 2]) >= 0 &&
-               hex_value(text[i + 3]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 2]) * 16 + hex_value(text[i + 3]));
-      i += 3;
-    } else {
-      return std::nullopt;
-    }
-  }
-  return out;
-}
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
@@ -99,9 +54,9 @@ std::optional<PeerStatus> parse_peer(std::string_view rest) {
   }
   const auto tail = rest.substr(name_start);
   const auto tab = tail.find('\t');
-  auto name = unescape(tail.substr(0, tab));
-  auto error =
-      tab == std::string_view::npos ? std::optional<std::string>() : unescape(tail.substr(tab + 1));
+  auto name = core::unescape_field(tail.substr(0, tab));
+  auto error = tab == std::string_view::npos ? std::optional<std::string>()
+                                             : core::unescape_field(tail.substr(tab + 1));
   if (!name || !error || name->empty()) {
     return std::nullopt;
   }
@@ -119,9 +74,9 @@ std::string_view to_string(PeerState state) {
 std::string encode_status(const StageStatus& status) {
   std::string out = fmt::format("cback-stage-status {} {}\n", k_status_version, status.date);
   for (const auto& peer : status.peers) {
-    out +=
-        fmt::format("peer {} {} {} {} {} {}\t{}\n", to_string(peer.state), peer.files, peer.bytes,
-                    peer.sent, peer.duration_ms, escape(peer.peer), escape(peer.error));
+    out += fmt::format("peer {} {} {} {} {} {}\t{}\n", to_string(peer.state), peer.files,
+                       peer.bytes, peer.sent, peer.duration_ms, core::escape_field(peer.peer),
+                       core::escape_field(peer.error));
   }
   out += fmt::format("end {}\n", status.peers.size());
   return out;
