@@ -51,19 +51,6 @@ std::optional<int> handle_switches(int argc, char** argv, Options& options) {
   return std::nullopt;
 }
 
-core::LogSettings log_settings(const Options& options) {
-  core::LogSettings settings;
-  settings.logfile = options.logfile;
-  settings.owner_user = options.owner_user;
-  settings.owner_group = options.owner_group;
-  settings.mode = options.mode;
-  settings.verbose = options.verbose;
-  settings.quiet = options.quiet;
-  settings.debug = options.debug;
-  settings.output = options.output;
-  return settings;
-}
-
 void log_start(core::Logger& log, const Options& options) {
   log.info("Cedar Backup run started.");
   log.info("Options were [{}]", argument_string(options));

@@ -316,4 +316,17 @@ std::string version_text() {
                      k_version);
 }
 
+core::LogSettings log_settings(const Options& options) {
+  core::LogSettings settings;
+  settings.logfile = options.logfile;
+  settings.owner_user = options.owner_user;
+  settings.owner_group = options.owner_group;
+  settings.mode = options.mode;
+  settings.verbose = options.verbose;
+  settings.quiet = options.quiet;
+  settings.debug = options.debug;
+  settings.output = options.output;
+  return settings;
+}
+
 } // namespace cback::cli

@@ -178,19 +178,6 @@ std::optional<int> parse(int argc, char** argv, Invocation& invocation) {
   return std::nullopt;
 }
 
-cback::core::LogSettings log_settings(const cback::cli::Options& options) {
-  cback::core::LogSettings settings;
-  settings.logfile = options.logfile;
-  settings.owner_user = options.owner_user;
-  settings.owner_group = options.owner_group;
-  settings.mode = options.mode;
-  settings.verbose = options.verbose;
-  settings.quiet = options.quiet;
-  settings.debug = options.debug;
-  settings.output = options.output;
-  return settings;
-}
-
 std::optional<cback::config::Config> load(cback::core::Logger& log, const std::string& path) {
   log.info("Configuration path is [{}]", path);
   try {
@@ -261,7 +248,7 @@ int main(int argc, char** argv) {
   }
   cback::core::Logger log;
   try {
-    log.configure(log_settings(invocation.options));
+    log.configure(cback::cli::log_settings(invocation.options));
   } catch (const Error& error) {
     std::cerr << error.what() << "\n";
     return code_of(ExitCode::logging);

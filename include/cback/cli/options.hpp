@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cback/core/log.hpp>
+
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -60,5 +62,8 @@ std::string usage_text();
 
 /// The -V block.
 std::string version_text();
+
+/// The logging the switches ask for (logfile, owner, mode, verbosity).
+core::LogSettings log_settings(const Options& options);
 
 } // namespace cback::cli
