@@ -8,22 +8,11 @@
 #include <cback/actions/store.hpp>
 #include <cback/actions/validate.hpp>
 #include <cback/context.hpp>
-#include <cback/core/error.hpp>
 
 #include <array>
-#include <fmt/format.h>
 
 namespace cback::actions {
 namespace {
-
-// The actions that do backup work are added by later work; until an
-// action's implementation exists, running it is an error of the run
-// (exit 6), never a silent success.
-template <const char* Name>
-void not_available(Context& /*context*/) {
-  throw Error(ExitCode::action,
-              fmt::format("The {} action is not available in this version of cback.", Name));
-}
 
 constexpr char k_collect[] = "collect";
 constexpr char k_stage[] = "stage";

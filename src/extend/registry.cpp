@@ -18,9 +18,8 @@
 namespace cback::extend {
 namespace {
 
-// The built-in extensions are added one by one by later work; until an
-// extension's implementation exists, running it is an error of the run
-// (exit 6), never a silent success.
+// amazons3 is not built into this version: running it is an error of the
+// run (exit 6), never a silent success.
 template <const char* Name>
 void not_available(Context& /*context*/) {
   throw Error(ExitCode::action,
