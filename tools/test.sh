@@ -11,7 +11,7 @@ root=$PWD
 jobs=${CBACK_JOBS:-2}
 fuzz_seconds=${CBACK_FUZZ_SECONDS:-30}
 
-step() { printf '\n==== %s\n' "$*"; }
+step() { printf '\n==== %s (%s)\n' "$*" "$(date +%T)"; }
 
 step "dependencies"
 if [ "$(id -u)" -eq 0 ]; then bash tools/install-deps.sh; else sudo bash tools/install-deps.sh; fi

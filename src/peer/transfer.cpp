@@ -95,7 +95,8 @@ std::vector<SourceEntry> entries_to_stage(PeerSource& source, const Digests& dig
     }
     wanted.push_back(std::move(entry));
   }
-  for (const auto& [name, archive] : digests) {
+  for (const auto& digest : digests) {
+    const std::string& name = digest.first;
     const bool listed = std::any_of(wanted.begin(), wanted.end(),
                                     [&](const auto& entry) { return entry.name == name; });
     if (!listed) {
