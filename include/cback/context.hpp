@@ -18,7 +18,7 @@ struct Context {
   core::Logger& log;
   core::CommandRunner& runner;
   core::StopFlag& stop;
-  core::PerfRecorder& perf; ///< timings for --perf (always filled, printed on request)
+  core::PerfRecorder& perf;  ///< timings for --perf (always filled, printed on request)
   std::string_view action{}; ///< the action being run (set by cli::execute before each one)
 };
 

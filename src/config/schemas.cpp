@@ -241,8 +241,7 @@ const Schema<Stage>& schema_of<Stage>() {
           // Larger SFTP read requests silently lose data with libssh 0.10
           // against OpenSSH (the server caps a read): 64 KiB is the ceiling.
           scalar("sftp_request_size", &Stage::sftp_request_size, c::integer(1024, 65536)),
-          scalar("sftp_requests_in_flight", &Stage::sftp_requests_in_flight,
-                 c::integer(1, 1024)),
+          scalar("sftp_requests_in_flight", &Stage::sftp_requests_in_flight, c::integer(1, 1024)),
           scalar("bandwidth_limit", &Stage::bandwidth_limit, c::bytes()),
           scalar("connect_timeout", &Stage::connect_timeout, c::integer(1, 86400)),
           scalar("io_timeout", &Stage::io_timeout, c::integer(1, 86400)),

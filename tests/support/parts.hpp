@@ -37,7 +37,8 @@ inline std::optional<std::string> part_env(const char* variable, std::string_vie
   if (value != nullptr && *value != '\0') {
     return std::string(value);
   }
-  report_missing_part(part, std::string(variable) + " is not set; run the tests through tools/test.sh");
+  report_missing_part(part,
+                      std::string(variable) + " is not set; run the tests through tools/test.sh");
   return std::nullopt;
 }
 

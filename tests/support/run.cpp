@@ -105,8 +105,14 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
   return result;
 }
 
-std::string cback_binary() { return CBACK_BINARY; }
-std::string cback_config_binary() { return CBACK_CONFIG_BINARY; }
-std::string tool_binary(std::string_view name) { return std::string(CBACK_TOOLS_DIR) + "/" + std::string(name); }
+std::string cback_binary() {
+  return CBACK_BINARY;
+}
+std::string cback_config_binary() {
+  return CBACK_CONFIG_BINARY;
+}
+std::string tool_binary(std::string_view name) {
+  return std::string(CBACK_TOOLS_DIR) + "/" + std::string(name);
+}
 
 } // namespace cback::test

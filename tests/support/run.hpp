@@ -10,14 +10,14 @@
 namespace cback::test {
 
 struct RunResult {
-  int exit_code = -1;  ///< exit status, or 128+signal when killed
-  std::string out;     ///< stdout
-  std::string err;     ///< stderr
+  int exit_code = -1; ///< exit status, or 128+signal when killed
+  std::string out;    ///< stdout
+  std::string err;    ///< stderr
 };
 
 struct RunOptions {
   std::optional<std::filesystem::path> cwd;
-  std::vector<std::string> env;          ///< extra NAME=VALUE entries
+  std::vector<std::string> env; ///< extra NAME=VALUE entries
   /// Send this signal after `signal_after` (0 = never).
   int signal = 0;
   std::chrono::milliseconds signal_after{0};
