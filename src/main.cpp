@@ -1,3 +1,5 @@
 #include <cback/cli/main.hpp>
 
-int main(int argc, char** argv) { return cback::cli::main(argc, argv); }
+int main(int argc, char** argv) {
+  return cback::cli::main(argc, argv);
+}

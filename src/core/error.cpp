@@ -58,8 +58,12 @@ std::vector<std::string> symbolize(const std::vector<void*>& frames) {
 Error::Error(ExitCode code, const std::string& message)
     : std::runtime_error(message), m_code(code), m_frames(capture_frames()) {}
 
-std::vector<std::string> Error::stack() const { return symbolize(m_frames); }
+std::vector<std::string> Error::stack() const {
+  return symbolize(m_frames);
+}
 
-std::vector<std::string> current_stack() { return symbolize(capture_frames()); }
+std::vector<std::string> current_stack() {
+  return symbolize(capture_frames());
+}
 
 } // namespace cback

@@ -30,7 +30,8 @@ TempDir::~TempDir() {
   }
 }
 
-std::filesystem::path TempDir::write(const std::string& relative, const std::string& content) const {
+std::filesystem::path TempDir::write(const std::string& relative,
+                                     const std::string& content) const {
   const auto target = m_path / relative;
   std::filesystem::create_directories(target.parent_path());
   std::ofstream out(target, std::ios::binary);
