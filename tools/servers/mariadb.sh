@@ -7,19 +7,13 @@
 # Nothing system-wide is touched: --no-defaults everywhere (no /etc/mysql),
 # no service, no systemctl, no TCP port. The server runs as the `mysql` user.
 set -euo pipefail
+# shellcheck source=tools/servers/common.bash
+source "$(dirname "$0")/common.bash"
 command=${1:?usage: mariadb.sh start|stop DIR}
 dir=${2:?usage: mariadb.sh start|stop DIR}
 user=cback_test
 
-# A Unix socket path holds at most 107 bytes: a deep DIR gets its socket in
-# a short private directory under /tmp, remembered in DIR/socket_dir.
-socket_dir() {
-  local sockets=$dir/run
-  if [ ${#sockets} -gt 80 ]; then sockets=$(mktemp -d /tmp/cback-my.XXXXXX); fi
-  mkdir -p "$sockets"
-  printf '%s\n' "$sockets" >"$dir/socket_dir"
-  printf '%s\n' "$sockets"
-}
+socket_dir() { make_socket_dir cback-my; }
 
 start() {
   command -v mariadb-install-db >/dev/null || { echo "mariadb.sh: mariadb-install-db not found (package mariadb-server)" >&2; exit 1; }
@@ -58,18 +52,8 @@ EOF
 }
 
 stop() {
-  if [ -f "$dir/pid" ]; then
-    local pid
-    pid=$(cat "$dir/pid")
-    if kill -TERM "$pid" 2>/dev/null; then
-      for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    fi
-    rm -f "$dir/pid"
-  fi
-  if [ -f "$dir/socket_dir" ]; then
-    case $(cat "$dir/socket_dir") in /tmp/cback-my.*) rm -rf "$(cat "$dir/socket_dir")" ;; esac
-  fi
+  stop_by_pid TERM
+  remove_socket_dir cback-my
 }
 
 case $command in

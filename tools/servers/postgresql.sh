@@ -7,20 +7,14 @@
 # Authentication is `trust` on the private socket: the extension relies on
 # the server's usual authentication, and only this test cluster uses it.
 set -euo pipefail
+# shellcheck source=tools/servers/common.bash
+source "$(dirname "$0")/common.bash"
 command=${1:?usage: postgresql.sh start|stop DIR}
 dir=${2:?usage: postgresql.sh start|stop DIR}
 bin=/usr/lib/postgresql/15/bin
 port=5432 # the socket is private, so the default port cannot clash
 
-# A Unix socket path holds at most 107 bytes: a deep DIR gets its socket in
-# a short private directory under /tmp, remembered in DIR/socket_dir.
-socket_dir() {
-  local sockets=$dir/run
-  if [ ${#sockets} -gt 80 ]; then sockets=$(mktemp -d /tmp/cback-pg.XXXXXX); fi
-  mkdir -p "$sockets"
-  printf '%s\n' "$sockets" >"$dir/socket_dir"
-  printf '%s\n' "$sockets"
-}
+socket_dir() { make_socket_dir cback-pg; }
 
 start() {
   [ -x "$bin/initdb" ] || { echo "postgresql.sh: $bin/initdb not found (package postgresql-15)" >&2; exit 1; }
@@ -45,19 +39,9 @@ EOF
 }
 
 stop() {
-  if [ -f "$dir/pid" ]; then
-    local pid
-    pid=$(cat "$dir/pid")
-    # SIGINT is PostgreSQL's fast shutdown: clients are disconnected.
-    if kill -INT "$pid" 2>/dev/null; then
-      for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    fi
-    rm -f "$dir/pid"
-  fi
-  if [ -f "$dir/socket_dir" ]; then
-    case $(cat "$dir/socket_dir") in /tmp/cback-pg.*) rm -rf "$(cat "$dir/socket_dir")" ;; esac
-  fi
+  # SIGINT is PostgreSQL's fast shutdown: clients are disconnected.
+  stop_by_pid INT
+  remove_socket_dir cback-pg
 }
 
 case $command in

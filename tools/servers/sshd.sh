@@ -6,6 +6,8 @@
 # Only key authentication for the user running the tests is possible; a
 # second client key (CBACK_TEST_SSH_OTHER_KEY) exists but is not authorized.
 set -euo pipefail
+# shellcheck source=tools/servers/common.bash
+source "$(dirname "$0")/common.bash"
 command=${1:?usage: sshd.sh start|stop DIR}
 dir=${2:?usage: sshd.sh start|stop DIR}
 
@@ -85,14 +87,7 @@ EOF
   return 1
 }
 
-stop() {
-  [ -f "$dir/pid" ] || return 0
-  local pid
-  pid=$(cat "$dir/pid")
-  kill "$pid" 2>/dev/null || return 0
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-  rm -f "$dir/pid"
-}
+stop() { stop_by_pid TERM; }
 
 case $command in
 start) start ;;
