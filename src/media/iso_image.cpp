@@ -6,6 +6,8 @@
 #include <cback/media/library.hpp>
 #include <cback/media/session.hpp>
 
+#include "staged_tree.hpp"
+
 #include <fmt/format.h>
 
 #include <sstream>
@@ -31,11 +33,6 @@ std::vector<std::string> components(const std::string& path) {
   return parts;
 }
 
-std::string iso_error(int code) {
-  const char* text = iso_error_to_msg(code);
-  return text != nullptr ? text : fmt::format("libisofs error {:#x}", code);
-}
-
 IsoDir* child_dir(IsoImage* image, IsoDir* parent, const std::string& name, bool replace,
                   const std::string& device) {
   IsoNode* node = nullptr;
@@ -49,7 +46,7 @@ IsoDir* child_dir(IsoImage* image, IsoDir* parent, const std::string& name, bool
   const int result = iso_image_add_new_dir(image, parent, name.c_str(), &dir);
   if (result < 0) {
     throw Error(ExitCode::action, fmt::format("Cannot create [{}] in the image for [{}]: {}", name,
-                                              device, iso_error(result)));
+                                              device, iso_error_text(result)));
   }
   return dir;
 }
@@ -106,17 +103,13 @@ void set_volume_id(IsoImage* image, const std::string& volume_id) {
   iso_image_set_volume_id(image, volume_id.c_str());
 }
 
-void add_graft(IsoImage* image, const Graft& graft, const std::string& device) {
+void add_graft(IsoImage* image, const Graft& graft, const std::string& device, StagedTree& tree) {
   const auto parts = components(graft.graft_point);
   IsoDir* dir = iso_image_get_root(image);
   for (std::size_t i = 0; i < parts.size(); ++i) {
     dir = child_dir(image, dir, parts[i], i + 1 == parts.size(), device);
   }
-  const int result = iso_tree_add_dir_rec(image, dir, graft.source.c_str());
-  if (result < 0) {
-    throw Error(ExitCode::action, fmt::format("Cannot add [{}] to the image for [{}]: {}",
-                                              graft.source.string(), device, iso_error(result)));
-  }
+  tree.add(image, dir, graft.source);
 }
 
 std::map<std::string, IsoFile*> files_below(IsoImage* image, const std::string& dir_path) {

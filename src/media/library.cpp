@@ -67,6 +67,11 @@ std::vector<LibraryMessage> take_messages() {
   return messages;
 }
 
+std::string iso_error_text(int code) {
+  const char* text = iso_error_to_msg(code);
+  return text != nullptr ? text : fmt::format("libisofs error {:#x}", code);
+}
+
 std::vector<std::string> log_messages(core::Logger& log) {
   std::vector<std::string> errors;
   for (const auto& message : take_messages()) {

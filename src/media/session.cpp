@@ -8,6 +8,7 @@
 #include <cback/media/library.hpp>
 
 #include "session_options.hpp"
+#include "staged_tree.hpp"
 
 #include <fmt/format.h>
 
@@ -44,6 +45,9 @@ ImgenOpts image_options(std::int64_t fifo_size, bool size_only) {
                                                   isoburn_igopt_joliet_long_names |
                                                   isoburn_igopt_allow_deep_paths);
   burn::isoburn_igopt_set_fifo_size(opts.get(), static_cast<int>(effective_fifo_size(fifo_size)));
+  // Files go in the order of their sort weights: StagedTree sets them to
+  // the order its read-ahead reads.
+  burn::isoburn_igopt_set_sort_files(opts.get(), 1);
   return opts;
 }
 
@@ -83,6 +87,7 @@ std::string reasons(const std::vector<std::string>& errors) {
 }
 
 struct Prepared {
+  StagedTree tree;
   IsoImageRef image;
   ImgenOpts opts;
   Disc disc;
@@ -97,8 +102,9 @@ Prepared prepare(Drive& drive, const SessionSpec& spec, bool size_only, core::Lo
   prepared.image = load_image(drive, log);
   set_volume_id(prepared.image.get(), spec.volume_id);
   for (const auto& graft : spec.grafts) {
-    add_graft(prepared.image.get(), graft, drive.address());
+    add_graft(prepared.image.get(), graft, drive.address(), prepared.tree);
   }
+  prepared.tree.fix_order();
   prepared.opts = image_options(spec.fifo_size, size_only);
   burn::burn_disc* disc = nullptr;
   if (burn::isoburn_prepare_disc(drive.handle(), &disc, prepared.opts.get()) <= 0) {
@@ -173,12 +179,22 @@ void watch(Drive& drive, WriteReport& report, const core::StopFlag* stop,
   report.duration = std::chrono::steady_clock::now() - started;
 }
 
-void finish_write(Drive& drive, core::Logger& log, bool cancelled) {
+// A session with a file that could not be read (libisofs wrote zeros in
+// its place) is not made the medium's newest: on overwriteable media and
+// stdio: images it is never activated, so the medium reads as before.
+void finish_write(Drive& drive, core::Logger& log, bool cancelled,
+                  const std::vector<std::string>& read_errors) {
   burn::burn_drive* handle = drive.handle();
   const bool wrote_well = burn::isoburn_drive_wrote_well(handle) == 1;
-  const auto errors = log_messages(log);
+  auto errors = log_messages(log);
   if (cancelled) {
     throw Error(ExitCode::interrupted, "Backup interrupted while writing to the medium.");
+  }
+  if (!read_errors.empty()) {
+    errors.insert(errors.begin(), read_errors.begin(), read_errors.end());
+    throw Error(ExitCode::action,
+                fmt::format("Staged files could not be read while writing the session to [{}]: {}",
+                            drive.address(), reasons(errors)));
   }
   if (!wrote_well) {
     throw Error(ExitCode::action, fmt::format("Writing the session to [{}] failed: {}",
@@ -231,7 +247,7 @@ WriteReport write_session(Drive& drive, const SessionSpec& spec, core::Logger& l
   bool cancelled = false;
   watch(drive, report, stop, observer, cancelled);
   prepared.disc.reset();
-  finish_write(drive, log, cancelled);
+  finish_write(drive, log, cancelled, prepared.tree.read_errors());
   return report;
 }
 

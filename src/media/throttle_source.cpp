@@ -2,6 +2,9 @@
 
 #include <cback/core/error.hpp>
 #include <cback/core/unique_fd.hpp>
+#include <cback/media/library.hpp>
+
+#include "user_stream.hpp"
 
 #include <fmt/format.h>
 
@@ -41,17 +44,8 @@ struct StreamState {
   core::UniqueFd fd;
 };
 
-// libisofs.h hides struct iso_stream from C++ (its first member is named
-// `class`); this is the same layout, which libisofs documents as the way
-// to make one's own stream class (libisofs.h, IsoStreamIface).
-struct StreamHeader {
-  IsoStreamIface* iface;
-  int refcount;
-  void* data;
-};
-
 StreamState* state_of(IsoStream* stream) {
-  return static_cast<StreamState*>(reinterpret_cast<StreamHeader*>(stream)->data);
+  return user_stream_state<StreamState>(stream);
 }
 
 int stream_open(IsoStream* stream) {
@@ -144,23 +138,9 @@ IsoStreamIface k_stream_class = {1,
                                  nullptr,
                                  nullptr};
 
-// libisofs frees the IsoStream itself with free(), so it comes from
-// calloc; the state is ours and freed by stream_free.
 IsoStream* new_stream(std::unique_ptr<StreamState> state) {
-  auto* header = static_cast<StreamHeader*>(std::calloc(1, sizeof(StreamHeader)));
-  if (header == nullptr) {
-    throw Error(ExitCode::action, "Out of memory for the image's streams.");
-  }
   state->ino = serial_id++;
-  header->iface = &k_stream_class;
-  header->refcount = 1;
-  header->data = state.release();
-  return reinterpret_cast<IsoStream*>(header);
-}
-
-std::string iso_error(int code) {
-  const char* text = iso_error_to_msg(code);
-  return text != nullptr ? text : fmt::format("libisofs error {:#x}", code);
+  return new_user_stream(&k_stream_class, std::move(state));
 }
 
 void add_file(IsoImage* image, IsoDir* dir, const std::string& name,
@@ -171,7 +151,7 @@ void add_file(IsoImage* image, IsoDir* dir, const std::string& name,
   if (result < 0) {
     iso_stream_unref(stream);
     throw Error(ExitCode::action,
-                fmt::format("Cannot add [{}] to the image: {}", name, iso_error(result)));
+                fmt::format("Cannot add [{}] to the image: {}", name, iso_error_text(result)));
   }
   iso_node_set_permissions(reinterpret_cast<IsoNode*>(file), 0644);
 }
@@ -181,7 +161,7 @@ IsoDir* add_dir(IsoImage* image, IsoDir* parent, const std::string& name) {
   const int result = iso_image_add_new_dir(image, parent, name.c_str(), &dir);
   if (result < 0) {
     throw Error(ExitCode::action,
-                fmt::format("Cannot add [{}] to the image: {}", name, iso_error(result)));
+                fmt::format("Cannot add [{}] to the image: {}", name, iso_error_text(result)));
   }
   return dir;
 }

@@ -18,6 +18,7 @@ class Logger;
 namespace cback::media {
 
 class Drive;
+class StagedTree;
 struct Graft;
 
 struct IsoImageDeleter {
@@ -33,9 +34,10 @@ IsoImageRef load_image(Drive& drive, core::Logger& log);
 
 void set_volume_id(IsoImage* image, const std::string& volume_id);
 
-/// Adds the contents of graft.source at /graft.graft_point, creating the
-/// parent directories and replacing whatever the tree had there.
-void add_graft(IsoImage* image, const Graft& graft, const std::string& device);
+/// Adds the contents of graft.source at /graft.graft_point through `tree`
+/// (src/media/staged_tree.hpp), creating the parent directories and
+/// replacing whatever the tree had there.
+void add_graft(IsoImage* image, const Graft& graft, const std::string& device, StagedTree& tree);
 
 /// The files (and symlinks, with no content) below `dir_path` in `image`,
 /// by path relative to it ("peer/etc.tar.gz"). nullptr values are symlinks

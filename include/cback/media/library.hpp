@@ -31,6 +31,9 @@ struct LibraryMessage {
 /// Removes and returns the queued library messages, oldest first.
 std::vector<LibraryMessage> take_messages();
 
+/// libisofs's text for one of its error codes (or the code in hex).
+std::string iso_error_text(int code);
+
 /// Logs the queued messages (notes at DEBUG, the others at WARNING) and
 /// returns the texts of those at error severity, for an error message.
 std::vector<std::string> log_messages(core::Logger& log);

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,29 @@ inline std::vector<std::string> differences(const fs::path& expected, const fs::
     }
   }
   return problems;
+}
+
+/// `xorriso -lsdl` of the entries of directory `dir` in the image (mode,
+/// links, owner, group, size, date, name and link target), one per line,
+/// with `dir` cut from the names so that two images can be compared.
+inline std::string listing(const fs::path& image, const std::string& dir) {
+  const std::string out = capture("xorriso -indev " + quoted("stdio:" + image.string()) +
+                                  " -lsdl " + quoted(dir + "/*"));
+  static const std::regex entry(R"(^\s*[-dlpcbs][-rwxsStT]{9}\s.*'(.*)$)");
+  std::string lines;
+  std::istringstream in(out);
+  std::string line;
+  const std::string prefix = "'" + dir + "/";
+  while (std::getline(in, line)) {
+    if (!std::regex_match(line, entry)) {
+      continue;
+    }
+    if (const auto at = line.find(prefix); at != std::string::npos) {
+      line.replace(at, prefix.size(), "'");
+    }
+    lines += line + "\n";
+  }
+  return lines;
 }
 
 /// Flips one byte of the first occurrence of `marker` in the file.

@@ -13,9 +13,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <limits>
 #include <string>
+#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 namespace iso = cback::test::iso;
@@ -231,4 +233,40 @@ TEST_CASE("A write reports its FIFO samples and statistics", "[media]") {
   CHECK(report.fifo_min_fill <= 256 * 1024);
   CHECK(report.image_bytes > 1'500'000);
   CHECK(report.duration.count() > 0.0);
+}
+
+TEST_CASE("Staged entries keep their modes, owners, times, links and kinds as xorriso records "
+          "them, and hard links are written once",
+          "[media]") {
+  if (!tools_available()) {
+    return;
+  }
+  TempDir dir;
+  const fs::path day = dir / "day";
+  fs::create_directories(day / "empty-dir");
+  std::string big;
+  while (big.size() < 2'000'000) {
+    big += std::to_string(big.size()) + ";";
+  }
+  dir.write("day/data", big);
+  fs::create_hard_link(day / "data", day / "data-link");
+  fs::permissions(day / "data",
+                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  fs::create_symlink("data", day / "symlink");
+  REQUIRE(::mkfifo((day / "pipe").c_str(), 0600) == 0);
+  fs::last_write_time(day / "data",
+                      fs::file_time_type::clock::now() - std::chrono::hours(24 * 400));
+
+  const fs::path image = dir / "disc.iso";
+  const WriteReport report = write(image, spec_for(day, "2026/11/23", "CEDAR BACKUP 23-NOV-2026"));
+  CHECK(report.image_bytes < static_cast<std::int64_t>(big.size()) * 3 / 2);
+
+  const fs::path reference = dir / "reference.iso";
+  iso::capture("xorriso -outdev " + iso::quoted("stdio:" + reference.string()) + " -map " +
+               iso::quoted(day.string()) + " /day -commit");
+  const std::string expected = iso::listing(reference, "/day");
+  REQUIRE(expected.find("'data-link'") != std::string::npos);
+  CHECK(iso::listing(image, "/2026/11/23") == expected);
+  REQUIRE(iso::extract(image, dir / "out"));
+  CHECK(iso::contents(dir / "out/2026/11/23/data-link") == big);
 }

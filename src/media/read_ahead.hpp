@@ -1,0 +1,116 @@
+#pragma once
+
+// Read-ahead of the staged files for the image writer, for src/media only.
+//
+// libisofs writes the image on one thread: it reads each file 2 KiB at a
+// time, computes the file's MD5 and the session's MD5 over it, and hands it
+// to the FIFO. With a cold page cache that thread also waits for the disk
+// between its MD5s, so the two costs add up. ReadAhead reads the files on a
+// thread of its own, in the order libisofs will write them, into a ring of
+// a fixed size, with reads of up to 1 MiB: the disk works while libisofs
+// computes, and libisofs's reads become copies from memory.
+//
+// The ring bounds the memory (k_window bytes, allocated once). Files are
+// handed out strictly in order: opening file k drops whatever is buffered
+// of the files before it (libisofs never writes a file that another one
+// with the same content already wrote). A file asked for out of order —
+// which libisofs's order, fixed by sort weights, does not produce — is read
+// directly from disk by its stream instead (ReadAhead::Claim::direct).
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace cback::media {
+
+class ReadAhead {
+public:
+  /// Bytes read ahead at most (the ring's size).
+  static constexpr std::size_t k_window = 16 * 1024 * 1024;
+
+  // The path as a plain string: a std::filesystem::path keeps a list of its
+  // components, about 1 KB per staged file.
+  struct File {
+    std::string path;
+    std::int64_t size = 0;
+  };
+
+  /// How a stream reads its file: from the ring, or (out of order) itself.
+  enum class Claim { ring, direct };
+
+  ReadAhead() = default;
+  ReadAhead(const ReadAhead&) = delete;
+  ReadAhead& operator=(const ReadAhead&) = delete;
+  /// Calls stop().
+  ~ReadAhead();
+
+  /// Stops and joins the reading thread and frees the ring; later reads
+  /// end at once (libisofs then pads with zeros).
+  void stop();
+
+  /// Appends a file to the order; returns its index. Only before the first
+  /// claim.
+  std::size_t add(File file);
+
+  /// Called when libisofs opens file `index` (its writer thread). Starts the
+  /// reading thread on the first call. Returns Claim::direct when the file
+  /// was already passed by.
+  Claim claim(std::size_t index);
+
+  /// Copies up to `count` next bytes of file `index` (claimed with
+  /// Claim::ring) into `out`, waiting for the reading thread as needed.
+  /// Returns the bytes copied: fewer than `count` only at the end of the
+  /// file as read; -errno when the file could not be opened or read.
+  std::int64_t read(std::size_t index, char* out, std::size_t count);
+
+  /// Records that a file could not be read ("[path]: reason").
+  void note_error(std::string error);
+  std::vector<std::string> errors() const;
+
+private:
+  // A piece of the ring holding bytes of one file, or the end of a file
+  // (length 0; `error` is 0 or an errno).
+  struct Piece {
+    std::size_t index = 0;
+    std::size_t position = 0;
+    std::size_t length = 0;
+    bool end = false;
+    int error = 0;
+  };
+
+  // The reading thread: every file in order but those libisofs has gone
+  // past. read_file returns false when stopped.
+  void run();
+  bool read_file(std::size_t index);
+  bool wait_for_space(std::unique_lock<std::mutex>& lock, std::size_t wanted);
+  std::size_t free_run() const;
+  std::size_t take_space();
+  void push(std::unique_lock<std::mutex>& lock, const Piece& piece);
+  void drop_before(std::size_t index);
+  void release(std::size_t length);
+
+  std::vector<File> m_files;
+  std::vector<char> m_ring;
+
+  mutable std::mutex m_mutex;
+  std::vector<std::string> m_errors;
+  std::condition_variable m_data_ready;
+  std::condition_variable m_space_ready;
+  std::deque<Piece> m_pieces;
+  std::size_t m_head = 0;         // where the reader writes next
+  std::size_t m_tail = 0;         // the first byte libisofs has not taken
+  std::size_t m_used = 0;         // bytes in the pieces
+  std::int64_t m_current = -1;    // the file libisofs reads; those before are dropped
+  std::size_t m_reader_wants = 0; // the free run the waiting reader needs
+  bool m_reader_waiting = false;
+  bool m_writer_waiting = false;
+  bool m_stop = false;
+  std::thread m_thread;
+};
+
+} // namespace cback::media

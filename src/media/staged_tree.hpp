@@ -1,0 +1,64 @@
+#pragma once
+
+// The staged directories of one session as libisofs nodes, for src/media
+// only. Every regular file gets a stream of ours that reads through one
+// ReadAhead (read_ahead.hpp), and libisofs is told the order to write them
+// in (sort weights: by device and inode, the order a disk reads fastest
+// and the order libisofs used itself), which is the order ReadAhead reads.
+// Hard links share one stream, so their content is written once.
+
+#include <cback/media/libraries.hpp>
+
+#include "read_ahead.hpp"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <sys/types.h>
+#include <utility>
+#include <vector>
+
+namespace cback::media {
+
+struct StagedStream;
+
+class StagedTree {
+public:
+  StagedTree();
+  StagedTree(StagedTree&&) noexcept = default;
+  StagedTree& operator=(StagedTree&&) noexcept = default;
+  /// Stops the read-ahead: libisoburn may keep the image (and so the
+  /// streams) after the write.
+  ~StagedTree();
+
+  /// Adds the entries of the directory `source` (recursively) below `dir`
+  /// with their modes, owners and times: directories, regular files,
+  /// symbolic links (not followed) and special files. Throws
+  /// cback::Error(action) naming the entry that cannot be read or added.
+  void add(IsoImage* image, IsoDir* dir, const std::filesystem::path& source);
+
+  /// Fixes the write order of the files added so far. Call once, after the
+  /// last add() and before the image is written (isoburn_igopt sort_files).
+  void fix_order();
+
+  /// What could not be read while the image was written ("[path]: reason"),
+  /// for the write's error report. libisofs itself only names such files
+  /// "UNKNOWN SOURCE" and writes zeros in their place.
+  std::vector<std::string> read_errors() const;
+
+private:
+  struct Inode {
+    StagedStream* state = nullptr; // owned by the stream
+    IsoStream* stream = nullptr;   // owned by the files' nodes
+    std::vector<IsoFile*> files;
+  };
+  void add_entry(IsoImage* image, IsoDir* dir, const std::filesystem::path& path);
+  void add_file(IsoImage* image, IsoDir* dir, const std::string& name,
+                const std::filesystem::path& path, const struct stat& info);
+
+  std::shared_ptr<ReadAhead> m_read_ahead;
+  std::map<std::pair<dev_t, ino_t>, Inode> m_inodes;
+};
+
+} // namespace cback::media

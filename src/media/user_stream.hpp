@@ -1,0 +1,44 @@
+#pragma once
+
+// cback's own libisofs stream classes ("user" streams), for src/media only:
+// the layout libisofs documents for making one (libisofs.h,
+// IsoStreamIface), which libisofs.h itself hides from C++ because the
+// struct's first member is named `class`.
+
+#include <cback/core/error.hpp>
+#include <cback/media/libraries.hpp>
+
+#include <cstdlib>
+#include <memory>
+
+namespace cback::media {
+
+struct UserStreamHeader {
+  IsoStreamIface* iface;
+  int refcount;
+  void* data;
+};
+
+/// The state a user stream was made with.
+template <typename State>
+State* user_stream_state(IsoStream* stream) {
+  return static_cast<State*>(reinterpret_cast<UserStreamHeader*>(stream)->data);
+}
+
+/// A new stream of class `iface` owning `state` (one reference). libisofs
+/// frees the stream itself with free(), so it comes from calloc; the class's
+/// free function deletes the state. Throws cback::Error(action) when memory
+/// runs out.
+template <typename State>
+IsoStream* new_user_stream(IsoStreamIface* iface, std::unique_ptr<State> state) {
+  auto* header = static_cast<UserStreamHeader*>(std::calloc(1, sizeof(UserStreamHeader)));
+  if (header == nullptr) {
+    throw Error(ExitCode::action, "Out of memory for the image's streams.");
+  }
+  header->iface = iface;
+  header->refcount = 1;
+  header->data = state.release();
+  return reinterpret_cast<IsoStream*>(header);
+}
+
+} // namespace cback::media
