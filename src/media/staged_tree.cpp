@@ -35,6 +35,7 @@ struct StagedStream {
   std::int64_t offset = 0;
   ReadAhead::Claim claim = ReadAhead::Claim::ring;
   core::UniqueFd fd;
+  bool reported = false; // libisofs asks again after an error or an early end
 };
 
 namespace {
@@ -44,12 +45,16 @@ StagedStream& state_of(IsoStream* stream) {
 }
 
 void note(StagedStream& state, const std::string& reason) {
-  state.read_ahead->note_error(fmt::format("[{}]: {}", state.path, reason));
+  if (!state.reported) {
+    state.reported = true;
+    state.read_ahead->note_error(fmt::format("[{}]: {}", state.path, reason));
+  }
 }
 
 int stream_open(IsoStream* stream) {
   StagedStream& state = state_of(stream);
   state.offset = 0;
+  state.reported = false;
   if (state.size == 0) {
     return 1;
   }

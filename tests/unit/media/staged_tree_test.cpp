@@ -1,0 +1,93 @@
+// StagedTree: the image libisofs makes from it holds every staged byte, and
+// a file that shrinks or vanishes after the tree was built is named in
+// read_errors() instead of passing as zeros.
+
+#include "media/staged_tree.hpp"
+#include "support/temp_dir.hpp"
+
+#include <cback/media/libraries.hpp>
+#include <cback/media/library.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace fs = std::filesystem;
+using cback::media::StagedTree;
+using cback::test::TempDir;
+
+namespace {
+
+struct ImageDeleter {
+  void operator()(IsoImage* image) const { iso_image_unref(image); }
+};
+
+// The whole image libisofs writes for `tree` (added below the root).
+std::string image_bytes(IsoImage* image) {
+  IsoWriteOpts* opts = nullptr;
+  REQUIRE(iso_write_opts_new(&opts, 0) == 1);
+  iso_write_opts_set_rockridge(opts, 1);
+  iso_write_opts_set_sort_files(opts, 1);
+  ::burn_source* made = nullptr; // libisofs's declaration of libburn's struct
+  REQUIRE(iso_image_create_burn_source(image, opts, &made) == 1);
+  auto* source = reinterpret_cast<burn::burn_source*>(made);
+  iso_write_opts_free(opts);
+  std::string bytes;
+  unsigned char block[2048];
+  while (source->read_xt(source, block, sizeof(block)) == static_cast<int>(sizeof(block))) {
+    bytes.append(reinterpret_cast<const char*>(block), sizeof(block));
+  }
+  burn::burn_source_free(source);
+  return bytes;
+}
+
+} // namespace
+
+TEST_CASE("Every staged file's bytes are in the image and nothing is reported",
+          "[media][read_ahead]") {
+  cback::media::ensure_library();
+  TempDir dir;
+  const std::string first(100'000, 'a');
+  const std::string second = "SECOND-FILE-CONTENT";
+  dir.write("day/peer/first", first);
+  dir.write("day/peer/second", second);
+  IsoImage* raw = nullptr;
+  REQUIRE(iso_image_new("TEST", &raw) == 1);
+  std::unique_ptr<IsoImage, ImageDeleter> image(raw);
+  StagedTree tree;
+  tree.add(image.get(), iso_image_get_root(image.get()), dir / "day");
+  tree.fix_order();
+
+  const std::string bytes = image_bytes(image.get());
+  CHECK(bytes.find(first) != std::string::npos);
+  CHECK(bytes.find(second) != std::string::npos);
+  CHECK(tree.read_errors().empty());
+}
+
+TEST_CASE("A staged file that vanishes or shrinks before it is written is named",
+          "[media][read_ahead]") {
+  cback::media::ensure_library();
+  TempDir dir;
+  dir.write("day/vanishing", std::string(50'000, 'v'));
+  dir.write("day/shrinking", std::string(50'000, 's'));
+  dir.write("day/kept", "KEPT-CONTENT");
+  IsoImage* raw = nullptr;
+  REQUIRE(iso_image_new("TEST", &raw) == 1);
+  std::unique_ptr<IsoImage, ImageDeleter> image(raw);
+  StagedTree tree;
+  tree.add(image.get(), iso_image_get_root(image.get()), dir / "day");
+  tree.fix_order();
+  fs::remove(dir / "day/vanishing");
+  fs::resize_file(dir / "day/shrinking", 1000);
+
+  const std::string bytes = image_bytes(image.get());
+  CHECK(bytes.find("KEPT-CONTENT") != std::string::npos);
+  const auto errors = tree.read_errors();
+  REQUIRE(errors.size() == 2);
+  const std::string all = errors[0] + "\n" + errors[1];
+  CHECK(all.find((dir / "day/vanishing").string() + "]: No such file or directory") !=
+        std::string::npos);
+  CHECK(all.find((dir / "day/shrinking").string() + "]: the file ended after") !=
+        std::string::npos);
+}
