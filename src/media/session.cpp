@@ -179,14 +179,42 @@ void watch(Drive& drive, WriteReport& report, const core::StopFlag* stop,
   report.duration = std::chrono::steady_clock::now() - started;
 }
 
+// libburn refuses to start a write ("A drive operation is still going
+// on") while the thread of an earlier write to a drive at the same address
+// is still winding down — after a failed write it sleeps half a second
+// before it ends, though the drive already reads as idle — and the refused
+// write then looks like one that went well. A refused start wrote nothing,
+// so it is tried again for a while. Returns the library's errors so far.
+std::vector<std::string> start_write(Drive& drive, burn::burn_write_opts* opts,
+                                     burn::burn_disc* disc, core::Logger& log) {
+  constexpr auto k_retry = std::chrono::milliseconds(100);
+  constexpr int k_attempts = 50;
+  for (int attempt = 1;; ++attempt) {
+    burn::isoburn_disc_write(opts, disc);
+    auto errors = log_messages(log);
+    const bool refused = std::any_of(errors.begin(), errors.end(), [](const std::string& error) {
+      return error.find("still going on") != std::string::npos;
+    });
+    if (!refused) {
+      return errors;
+    }
+    if (attempt == k_attempts) {
+      throw Error(ExitCode::action, fmt::format("[{}] is still busy with an earlier operation: {}",
+                                                drive.address(), reasons(errors)));
+    }
+    std::this_thread::sleep_for(k_retry);
+  }
+}
+
 // A session with a file that could not be read (libisofs wrote zeros in
 // its place) is not made the medium's newest: on overwriteable media and
 // stdio: images it is never activated, so the medium reads as before.
-void finish_write(Drive& drive, core::Logger& log, bool cancelled,
+void finish_write(Drive& drive, core::Logger& log, bool cancelled, std::vector<std::string> errors,
                   const std::vector<std::string>& read_errors) {
   burn::burn_drive* handle = drive.handle();
   const bool wrote_well = burn::isoburn_drive_wrote_well(handle) == 1;
-  auto errors = log_messages(log);
+  const auto late_errors = log_messages(log);
+  errors.insert(errors.end(), late_errors.begin(), late_errors.end());
   if (cancelled) {
     throw Error(ExitCode::interrupted, "Backup interrupted while writing to the medium.");
   }
@@ -243,11 +271,11 @@ WriteReport write_session(Drive& drive, const SessionSpec& spec, core::Logger& l
     cancel(drive, prepared, log);
     throw;
   }
-  burn::isoburn_disc_write(opts.get(), prepared.disc.get());
+  auto errors = start_write(drive, opts.get(), prepared.disc.get(), log);
   bool cancelled = false;
   watch(drive, report, stop, observer, cancelled);
   prepared.disc.reset();
-  finish_write(drive, log, cancelled, prepared.tree.read_errors());
+  finish_write(drive, log, cancelled, std::move(errors), prepared.tree.read_errors());
   return report;
 }
 

@@ -210,6 +210,24 @@ TEST_CASE("A write that runs out of space fails with the system's reason", "[med
                         Catch::Contains("stdio:/dev/full"));
 }
 
+TEST_CASE("A write right after a failed one writes its whole session", "[media]") {
+  if (!tools_available()) {
+    return;
+  }
+  TempDir dir;
+  const fs::path day = make_day(dir, "day1", "AFTER-FAILURE-MARKER", 200'000);
+  {
+    cback::core::Logger log;
+    Drive full = Drive::grab("stdio:/dev/full");
+    REQUIRE_THROWS(write_session(full, spec_for(day, "2026/11/23", "CEDAR BACKUP"), log));
+  }
+  // libburn's thread of the failed write is still winding down here.
+  const fs::path image = dir / "disc.iso";
+  write(image, spec_for(day, "2026/11/23", "CEDAR BACKUP 23-NOV-2026"));
+  REQUIRE(iso::extract(image, dir / "out"));
+  CHECK(iso::differences(day, dir / "out/2026/11/23").empty());
+}
+
 TEST_CASE("A write reports its FIFO samples and statistics", "[media]") {
   TempDir dir;
   const fs::path day = make_day(dir, "day1", "MARKER", 1'500'000);
