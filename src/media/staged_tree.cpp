@@ -123,10 +123,6 @@ int stream_read(IsoStream* stream, void* buffer, size_t count) {
   return static_cast<int>(got);
 }
 
-int stream_is_repeatable(IsoStream*) {
-  return 1;
-}
-
 // Device and inode identify the content: libisofs writes one copy of
 // streams with the same identity.
 void stream_id(IsoStream* stream, unsigned int* fs_id, dev_t* dev_id, ino_t* ino_id) {
@@ -136,27 +132,8 @@ void stream_id(IsoStream* stream, unsigned int* fs_id, dev_t* dev_id, ino_t* ino
   *ino_id = state.ino;
 }
 
-void stream_free(IsoStream* stream) {
-  delete user_stream_state<StagedStream>(stream);
-}
-
-int stream_update_size(IsoStream*) {
-  return 1;
-}
-
-IsoStreamIface k_staged_stream_class = {1,
-                                        {'u', 's', 'e', 'r'},
-                                        stream_open,
-                                        stream_close,
-                                        stream_size,
-                                        stream_read,
-                                        stream_is_repeatable,
-                                        stream_id,
-                                        stream_free,
-                                        stream_update_size,
-                                        nullptr,
-                                        nullptr,
-                                        nullptr};
+IsoStreamIface k_staged_stream_class = user_stream_class<StagedStream>(
+    {stream_open, stream_close, stream_size, stream_read, stream_id});
 
 void check_added(int result, const fs::path& path) {
   if (result < 0) {

@@ -106,37 +106,14 @@ int stream_read(IsoStream* stream, void* buffer, size_t count) {
   return static_cast<int>(length);
 }
 
-int stream_is_repeatable(IsoStream*) {
-  return 1;
-}
-
 void stream_id(IsoStream* stream, unsigned int* fs_id, dev_t* dev_id, ino_t* ino_id) {
   *fs_id = 0;
   *dev_id = 0;
   *ino_id = state_of(stream)->ino;
 }
 
-void stream_free(IsoStream* stream) {
-  delete state_of(stream);
-}
-
-int stream_update_size(IsoStream*) {
-  return 1;
-}
-
-IsoStreamIface k_stream_class = {1,
-                                 {'u', 's', 'e', 'r'},
-                                 stream_open,
-                                 stream_close,
-                                 stream_size,
-                                 stream_read,
-                                 stream_is_repeatable,
-                                 stream_id,
-                                 stream_free,
-                                 stream_update_size,
-                                 nullptr,
-                                 nullptr,
-                                 nullptr};
+IsoStreamIface k_stream_class = user_stream_class<StreamState>(
+    {stream_open, stream_close, stream_size, stream_read, stream_id});
 
 IsoStream* new_stream(std::unique_ptr<StreamState> state) {
   state->ino = serial_id++;

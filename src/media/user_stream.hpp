@@ -25,6 +25,35 @@ State* user_stream_state(IsoStream* stream) {
   return static_cast<State*>(reinterpret_cast<UserStreamHeader*>(stream)->data);
 }
 
+/// The functions a stream class supplies; the rest is common to cback's
+/// streams: repeatable (a file can be read again), sizes fixed when the
+/// stream is made, the state deleted when libisofs frees the stream.
+struct UserStreamFunctions {
+  int (*open)(IsoStream*);
+  int (*close)(IsoStream*);
+  off_t (*size)(IsoStream*);
+  int (*read)(IsoStream*, void*, size_t);
+  void (*id)(IsoStream*, unsigned int*, dev_t*, ino_t*);
+};
+
+/// A stream class ("user", version 1) whose streams own a `State`.
+template <typename State>
+IsoStreamIface user_stream_class(const UserStreamFunctions& functions) {
+  return IsoStreamIface{1,
+                        {'u', 's', 'e', 'r'},
+                        functions.open,
+                        functions.close,
+                        functions.size,
+                        functions.read,
+                        [](IsoStream*) { return 1; },
+                        functions.id,
+                        [](IsoStream* stream) { delete user_stream_state<State>(stream); },
+                        [](IsoStream*) { return 1; },
+                        nullptr,
+                        nullptr,
+                        nullptr};
+}
+
 /// A new stream of class `iface` owning `state` (one reference). libisofs
 /// frees the stream itself with free(), so it comes from calloc; the class's
 /// free function deletes the state. Throws cback::Error(action) when memory

@@ -42,48 +42,51 @@ std::string image_bytes(IsoImage* image) {
   return bytes;
 }
 
+// An image holding the tree of `source`, added through a StagedTree.
+struct StagedImage {
+  std::unique_ptr<IsoImage, ImageDeleter> image;
+  StagedTree tree;
+
+  explicit StagedImage(const fs::path& source) {
+    cback::media::ensure_library();
+    IsoImage* raw = nullptr;
+    REQUIRE(iso_image_new("TEST", &raw) == 1);
+    image.reset(raw);
+    tree.add(image.get(), iso_image_get_root(image.get()), source);
+    tree.fix_order();
+  }
+};
+
 } // namespace
 
 TEST_CASE("Every staged file's bytes are in the image and nothing is reported",
           "[media][read_ahead]") {
-  cback::media::ensure_library();
   TempDir dir;
   const std::string first(100'000, 'a');
   const std::string second = "SECOND-FILE-CONTENT";
   dir.write("day/peer/first", first);
   dir.write("day/peer/second", second);
-  IsoImage* raw = nullptr;
-  REQUIRE(iso_image_new("TEST", &raw) == 1);
-  std::unique_ptr<IsoImage, ImageDeleter> image(raw);
-  StagedTree tree;
-  tree.add(image.get(), iso_image_get_root(image.get()), dir / "day");
-  tree.fix_order();
+  StagedImage staged(dir / "day");
 
-  const std::string bytes = image_bytes(image.get());
+  const std::string bytes = image_bytes(staged.image.get());
   CHECK(bytes.find(first) != std::string::npos);
   CHECK(bytes.find(second) != std::string::npos);
-  CHECK(tree.read_errors().empty());
+  CHECK(staged.tree.read_errors().empty());
 }
 
 TEST_CASE("A staged file that vanishes or shrinks before it is written is named",
           "[media][read_ahead]") {
-  cback::media::ensure_library();
   TempDir dir;
   dir.write("day/vanishing", std::string(50'000, 'v'));
   dir.write("day/shrinking", std::string(50'000, 's'));
   dir.write("day/kept", "KEPT-CONTENT");
-  IsoImage* raw = nullptr;
-  REQUIRE(iso_image_new("TEST", &raw) == 1);
-  std::unique_ptr<IsoImage, ImageDeleter> image(raw);
-  StagedTree tree;
-  tree.add(image.get(), iso_image_get_root(image.get()), dir / "day");
-  tree.fix_order();
+  StagedImage staged(dir / "day");
   fs::remove(dir / "day/vanishing");
   fs::resize_file(dir / "day/shrinking", 1000);
 
-  const std::string bytes = image_bytes(image.get());
+  const std::string bytes = image_bytes(staged.image.get());
   CHECK(bytes.find("KEPT-CONTENT") != std::string::npos);
-  const auto errors = tree.read_errors();
+  const auto errors = staged.tree.read_errors();
   REQUIRE(errors.size() == 2);
   const std::string all = errors[0] + "\n" + errors[1];
   CHECK(all.find((dir / "day/vanishing").string() + "]: No such file or directory") !=
