@@ -13,6 +13,9 @@
 #                           /proc/sys/vm/drop_caches is writable)
 #   BENCH_SKIP_BUILD=1      use build/bench as it is
 #   BENCH_SKIP_CBACK3=1     leave out the (slow) cback3 rows
+#   BENCH_PAIRS=N           instead of the rows: N interleaved pairs of
+#                           cback collect tarzst and tar | zstd -3 -T0 on
+#                           the mixed tree, each ratio and the median
 #
 # Exits non-zero only when something failed to run, never because of a ratio.
 set -euo pipefail
@@ -247,6 +250,32 @@ run_mixed_rows() {
   rm -rf "$dir"
 }
 
+# BENCH_PAIRS=N: the tarzst target alone, as interleaved pairs, so that a
+# load that comes and goes on a shared machine hits both sides alike.
+run_pairs() {
+  local pairs=$1 i dir ratios=()
+  say "| pair | cback collect tarzst s | tar \| zstd -3 -T0 s | ratio |"
+  say "|---|---|---|---|"
+  for ((i = 1; i <= pairs; i++)); do
+    dir=$(fresh "$work/pair-cback")
+    cback_toml "$dir" "$mixed" tarzst daily
+    cback_row pair_cback "cback collect tarzst" "$dir" "$mixed" "$mixed_bytes" --full >/dev/null
+    rm -rf "$dir"
+    # shellcheck disable=SC2016 # $tree and $out expand in the row's shell
+    shell_row pair_tar "tar | zstd -3 -T0" "$mixed" "$mixed_bytes" \
+      'tar -cPf - "$tree" | zstd -q -3 -T0 >"$out" && sync "$out"' >/dev/null
+    if ! ran pair_cback || ! ran pair_tar; then
+      say "pair $i: a row failed (see $logs)"
+      return 1
+    fi
+    ratios+=("$(speed_vs pair_cback pair_tar)")
+    say "| $i | ${r_wall[pair_cback]} | ${r_wall[pair_tar]} | ${ratios[-1]} |"
+  done
+  say ""
+  say "median ratio (above 1: cback faster): $(printf '%s\n' "${ratios[@]}" | sort -n |
+    awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+}
+
 # The small-file tree in collect_mode incr: a full run, then an unchanged
 # one (starting_day is tomorrow, so a run without --full is incremental).
 run_incr_rows() {
@@ -334,6 +363,11 @@ main() {
   mixed_bytes=$(corpus "mixed-$size_mb-s$seed" --size "$size_mb")
   small_bytes=$(corpus "small-$incr_files-s$seed" --profile small --files "$incr_files")
   cache=$(cache_mode)
+  if [ -n "${BENCH_PAIRS:-}" ]; then
+    step "pairs ($cache cache before every run; $(nproc) cores)"
+    run_pairs "$BENCH_PAIRS" | tee "$results/collect-pairs-$today.md"
+    return "${PIPESTATUS[0]}"
+  fi
   step "rows ($cache cache before every row; $(nproc) cores)"
   run_mixed_rows
   run_incr_rows
