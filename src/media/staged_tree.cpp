@@ -58,7 +58,10 @@ int stream_open(IsoStream* stream) {
   if (state.size == 0) {
     return 1;
   }
-  state.claim = state.read_ahead->claim(state.index);
+  // A stream outside the read-ahead's order (fix_order() not called) reads
+  // for itself rather than wait for a piece that never comes.
+  state.claim =
+      state.index == k_no_index ? ReadAhead::Claim::direct : state.read_ahead->claim(state.index);
   if (state.claim == ReadAhead::Claim::direct) {
     state.fd.reset(::open(state.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!state.fd) {
