@@ -5,6 +5,7 @@
 #include <cback/collect/manifest.hpp>
 #include <cback/collect/naming.hpp>
 
+#include "support/config_text.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 
@@ -52,20 +53,13 @@ struct Pool {
     config = dir.write("cback.toml", fmt::format(R"([reference]
 author = "tests"
 
-[options]
-starting_day = "monday"
-working_dir = '{}'
-backup_user = "root"
-backup_group = "root"
-rcp_command = "/usr/bin/scp -B"
-
-[collect]
+{}[collect]
 collect_dir = '{}'
 ignore_file = ".cbignore"
 {}
 {}
 )",
-                                                 (dir / "work").string(),
+                                                 cback::test::options_table(dir / "work"),
                                                  (dir / "collect").string(), section_extra, items));
   }
 

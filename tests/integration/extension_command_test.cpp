@@ -1,6 +1,7 @@
 // The `command` extension through the real binary: a site's executable run
 // as an extended action, from a TOML configuration.
 
+#include "support/config_text.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 
@@ -28,23 +29,16 @@ struct Site {
     const auto script =
         dir.write("report.sh", "#!/bin/sh\necho \"report for $2 from $1 $3\"\n" + body);
     fs::permissions(script, fs::perms::owner_all);
-    const auto config =
-        dir.write("cback.toml", fmt::format(R"([extensions]
+    const auto config = dir.write(
+        "cback.toml", fmt::format(R"([extensions]
 [[extensions.action]]
 name = "report"
 index = 450
 command = '{}'
 
-[options]
-starting_day = "monday"
-working_dir = '{}'
-backup_user = "root"
-backup_group = "root"
-rcp_command = "/usr/bin/scp -B"
-
-[purge]
+{}[purge]
 )",
-                                            script.string(), (dir / "work").string()));
+                                  script.string(), cback::test::options_table(dir / "work")));
     std::vector<std::string> argv{cback_binary(), "-c", config.string(), "-l",
                                   (dir / "cback.log").string()};
     if (!extra.empty()) {

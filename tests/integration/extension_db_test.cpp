@@ -6,6 +6,7 @@
 // Tests of one server take a file lock for their whole run: an all-databases
 // dump must not meet another test's half-dropped database.
 
+#include "support/config_text.hpp"
 #include "support/parts.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -136,17 +137,11 @@ struct Pool {
 
   RunResult cback(const std::string& extension, const std::string& section,
                   std::vector<std::string> env = {}) const {
-    const auto config = dir.write("cback.toml", fmt::format(R"([reference]
+    const auto config =
+        dir.write("cback.toml", fmt::format(R"([reference]
 author = "tests"
 
-[options]
-starting_day = "monday"
-working_dir = '{}'
-backup_user = "root"
-backup_group = "root"
-rcp_command = "/usr/bin/scp -B"
-
-[extensions]
+{}[extensions]
 [[extensions.action]]
 name = "{}"
 index = 99
@@ -156,8 +151,8 @@ collect_dir = '{}'
 
 {}
 )",
-                                                            (dir / "work").string(), extension,
-                                                            collect().string(), section));
+                                            cback::test::options_table(dir / "work"), extension,
+                                            collect().string(), section));
     // env(1) sets the variables: the test runner appends to the
     // environment, and an appended HOME would not replace the first.
     std::vector<std::string> argv{"/usr/bin/env", "TMPDIR=" + (dir / "tmp").string()};

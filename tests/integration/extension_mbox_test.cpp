@@ -2,6 +2,7 @@
 // mailboxes the test writes: a full run, then an incremental one that holds
 // exactly the messages dated after the saved timestamp.
 
+#include "support/config_text.hpp"
 #include "support/parts.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -81,20 +82,13 @@ struct Mail {
   RunResult cback() const {
     fs::create_directories(dir / "work");
     fs::create_directories(dir / "collect");
-    const auto config =
-        dir.write("cback.toml", fmt::format(R"([extensions]
+    const auto config = dir.write(
+        "cback.toml", fmt::format(R"([extensions]
 [[extensions.action]]
 name = "mbox"
 index = 99
 
-[options]
-starting_day = "monday"
-working_dir = '{}'
-backup_user = "root"
-backup_group = "root"
-rcp_command = "/usr/bin/scp -B"
-
-[collect]
+{}[collect]
 collect_dir = '{}'
 collect_mode = "daily"
 archive_mode = "tar"
@@ -111,8 +105,8 @@ abs_path = '{}'
 compress_mode = "bzip2"
 exclude = {{ pattern = ['.*\.lock'] }}
 )",
-                                            (dir / "work").string(), (dir / "collect").string(),
-                                            file.string(), folder.string()));
+                                  cback::test::options_table(dir / "work"),
+                                  (dir / "collect").string(), file.string(), folder.string()));
     RunOptions options;
     options.env = {k_today};
     return run({cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), "mbox"},

@@ -1,6 +1,7 @@
 // The extensions that work on staged data (split, encrypt) through the real
 // binary: a staging directory made by the test, a throw-away GPG keyring.
 
+#include "support/config_text.hpp"
 #include "support/parts.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -40,7 +41,8 @@ struct Pool {
   /// Runs `action` with the extensions split and encrypt configured.
   RunResult cback(const std::string& action, const std::string& recipient = k_recipient) const {
     fs::create_directories(dir / "work");
-    const auto config = dir.write("cback.toml", fmt::format(R"([extensions]
+    const auto config =
+        dir.write("cback.toml", fmt::format(R"([extensions]
 [[extensions.action]]
 name = "encrypt"
 index = 299
@@ -49,14 +51,7 @@ index = 299
 name = "split"
 index = 298
 
-[options]
-starting_day = "monday"
-working_dir = '{}'
-backup_user = "root"
-backup_group = "root"
-rcp_command = "/usr/bin/scp -B"
-
-[stage]
+{}[stage]
 staging_dir = '{}'
 
 [[stage.peer]]
@@ -72,8 +67,8 @@ encrypt_target = "{}"
 size_limit = "10 KB"
 split_size = "4 KB"
 )",
-                                                            (dir / "work").string(),
-                                                            (dir / "staging").string(), recipient));
+                                            cback::test::options_table(dir / "work"),
+                                            (dir / "staging").string(), recipient));
     RunOptions options;
     options.env = env;
     return run({cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), action},

@@ -2,6 +2,7 @@
 // test makes with svnadmin and svn (file:// URLs): a full then incremental
 // dumps, loaded back into an empty repository.
 
+#include "support/config_text.hpp"
 #include "support/parts.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -74,19 +75,13 @@ struct Svn {
   RunResult cback(const std::string& items, bool full = false) const {
     fs::create_directories(dir / "work");
     fs::create_directories(dir / "collect");
-    const auto config = dir.write("cback.toml", fmt::format(R"([extensions]
+    const auto config =
+        dir.write("cback.toml", fmt::format(R"([extensions]
 [[extensions.action]]
 name = "subversion"
 index = 99
 
-[options]
-starting_day = "monday"
-working_dir = '{}'
-backup_user = "root"
-backup_group = "root"
-rcp_command = "/usr/bin/scp -B"
-
-[collect]
+{}[collect]
 collect_dir = '{}'
 collect_mode = "daily"
 archive_mode = "tar"
@@ -96,8 +91,8 @@ collect_mode = "incr"
 compress_mode = "bzip2"
 {}
 )",
-                                                            (dir / "work").string(),
-                                                            (dir / "collect").string(), items));
+                                            cback::test::options_table(dir / "work"),
+                                            (dir / "collect").string(), items));
     std::vector<std::string> argv{cback_binary(), "-c", config.string(), "-l",
                                   (dir / "cback.log").string()};
     if (full) {

@@ -1,6 +1,7 @@
 // The sysinfo extension through the real binary, on this machine: the real
 // dpkg, fdisk (when installed) and `ls -laR /`.
 
+#include "support/config_text.hpp"
 #include "support/parts.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -37,25 +38,18 @@ TEST_CASE("Sysinfo writes the package selections, the partition table and the fi
   TempDir dir;
   fs::create_directories(dir / "work");
   fs::create_directories(dir / "collect");
-  const auto config =
-      dir.write("cback.toml", fmt::format(R"([extensions]
+  const auto config = dir.write("cback.toml", fmt::format(R"([extensions]
 [[extensions.action]]
 name = "sysinfo"
 index = 95
 
-[options]
-starting_day = "monday"
-working_dir = '{}'
-backup_user = "root"
-backup_group = "root"
-rcp_command = "/usr/bin/scp -B"
-
-[collect]
+{}[collect]
 collect_dir = '{}'
 collect_mode = "daily"
 archive_mode = "tar"
 )",
-                                          (dir / "work").string(), (dir / "collect").string()));
+                                                          cback::test::options_table(dir / "work"),
+                                                          (dir / "collect").string()));
   RunOptions options;
   options.timeout = std::chrono::seconds{300};
   const auto result =

@@ -1,6 +1,7 @@
 // The purge action through the real binary, over files whose ages are set
 // with utimensat.
 
+#include "support/config_text.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 
@@ -43,14 +44,7 @@ struct Pool {
         dir.write("cback.toml", fmt::format(R"([reference]
 author = "tests"
 
-[options]
-starting_day = "monday"
-working_dir = '{}'
-backup_user = "root"
-backup_group = "root"
-rcp_command = "/usr/bin/scp -B"
-
-[purge]
+{}[purge]
 {}
 [[purge.dir]]
 abs_path = '{}'
@@ -60,8 +54,8 @@ retain_days = 7
 abs_path = '{}'
 retain_days = 0
 )",
-                                            (dir / "work").string(), extra, (dir / "keep").string(),
-                                            (dir / "all").string()));
+                                            cback::test::options_table(dir / "work"), extra,
+                                            (dir / "keep").string(), (dir / "all").string()));
     return run(
         {cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), "purge"});
   }

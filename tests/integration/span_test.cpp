@@ -2,6 +2,7 @@
 // disc is spanned over stdio: images, which xorriso then reads back
 // independently; the interactive mode is driven through stdin.
 
+#include "support/config_text.hpp"
 #include "support/parts.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -57,22 +58,16 @@ struct SpanPool {
 
   [[nodiscard]] fs::path config() const {
     fs::create_directories(dir / "work");
-    return dir.write("cback.toml", fmt::format(R"([options]
-starting_day = "monday"
-working_dir = '{}'
-backup_user = "root"
-backup_group = "root"
-rcp_command = "/usr/bin/scp -B"
-
-[store]
+    return dir.write("cback.toml",
+                     fmt::format(R"({}[store]
 source_dir = '{}'
 media_type = "cdr-74"
 device_type = "cdwriter"
 target_device = 'stdio:{}'
 {}
 )",
-                                               (dir / "work").string(), staging().string(),
-                                               (dir / "disc.iso").string(), store_extra));
+                                 cback::test::options_table(dir / "work"), staging().string(),
+                                 (dir / "disc.iso").string(), store_extra));
   }
 
   [[nodiscard]] std::vector<std::string> argv(const std::vector<std::string>& extra) const {

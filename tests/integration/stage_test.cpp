@@ -6,6 +6,7 @@
 #include <cback/collect/manifest.hpp>
 #include <cback/peer/status.hpp>
 
+#include "support/config_text.hpp"
 #include "support/parts.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -235,19 +236,12 @@ struct Pool {
     return dir.write("cback.toml", fmt::format(R"([reference]
 author = "tests"
 
-[options]
-starting_day = "monday"
-working_dir = '{}'
-backup_user = "root"
-backup_group = "root"
-rcp_command = "/usr/bin/scp -B"
-
-[stage]
+{}[stage]
 staging_dir = '{}'
 {}
 {})",
-                                               (dir / "work").string(), (dir / "staging").string(),
-                                               stage_keys, peers));
+                                               cback::test::options_table(dir / "work"),
+                                               (dir / "staging").string(), stage_keys, peers));
   }
 
   [[nodiscard]] cback::peer::PeerStatus status_of(const std::string& name,
@@ -714,14 +708,8 @@ TEST_CASE("A collect dir written by cback collect is staged by the original cbac
   pool.dir.write("src/b c.bin", random_bytes(50'000, 9));
   fs::create_directories(pool.dir / "work");
   fs::create_directories(pool.collect("client"));
-  const auto client = pool.dir.write("client.toml", fmt::format(R"([options]
-starting_day = "monday"
-working_dir = '{}'
-backup_user = "root"
-backup_group = "root"
-rcp_command = "/usr/bin/scp -B"
-
-[collect]
+  const auto client = pool.dir.write(
+      "client.toml", fmt::format(R"({}[collect]
 collect_dir = '{}'
 ignore_file = ".cbignore"
 
@@ -730,9 +718,8 @@ abs_path = '{}'
 collect_mode = "daily"
 archive_mode = "targz"
 )",
-                                                                (pool.dir / "work").string(),
-                                                                pool.collect("client").string(),
-                                                                (pool.dir / "src").string()));
+                                 cback::test::options_table(pool.dir / "work"),
+                                 pool.collect("client").string(), (pool.dir / "src").string()));
   const auto collected = run(
       {cback_binary(), "-c", client.string(), "-l", (pool.dir / "client.log").string(), "collect"});
   INFO(collected.out << collected.err);
