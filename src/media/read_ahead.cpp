@@ -47,6 +47,9 @@ std::size_t ReadAhead::add(File file) {
 
 ReadAhead::Claim ReadAhead::claim(std::size_t index) {
   std::unique_lock lock(m_mutex);
+  if (m_stop) {
+    return Claim::direct; // the file is still there to be read
+  }
   if (!m_thread.joinable()) {
     m_ring.resize(k_window);
     m_thread = std::thread(&ReadAhead::run, this);

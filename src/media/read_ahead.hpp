@@ -59,7 +59,7 @@ public:
 
   /// Called when libisofs opens file `index` (its writer thread). Starts the
   /// reading thread on the first call. Returns Claim::direct when the file
-  /// was already passed by.
+  /// was already passed by, or after stop().
   Claim claim(std::size_t index);
 
   /// Copies up to `count` next bytes of file `index` (claimed with
