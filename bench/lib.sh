@@ -70,3 +70,25 @@ mb_per_s() { awk -v b="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.1f", b / 1048
 # weekday_after_today: the name of tomorrow's weekday, for a starting_day
 # that is not today (so that a run without --full is incremental).
 weekday_after_today() { LC_ALL=C date -d tomorrow +%A | tr '[:upper:]' '[:lower:]'; }
+
+# build_release BUILD_DIR LOG TARGET PROGRAM...: cback's Release build
+# (tests off) in BUILD_DIR — every program for TARGET "all", else that one
+# target — with its output in LOG. Skipped when BENCH_SKIP_BUILD=1 and every
+# PROGRAM the caller runs exists; exits on a failed build.
+build_release() {
+  local dir=$1 log=$2 target=$3 program ready=1
+  shift 3
+  step "build (Release) in ${dir#"$PWD"/}"
+  for program in "$@"; do [ -x "$program" ] || ready=0; done
+  if [ "${BENCH_SKIP_BUILD:-0}" = 1 ] && [ "$ready" = 1 ]; then
+    say "skipped (BENCH_SKIP_BUILD=1)"
+    return
+  fi
+  if ! { cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCBACK_TESTS=OFF &&
+    cmake --build "$dir" -j2 --target "$target"; } >"$log" 2>&1; then
+    say "build failed; see $log"
+    tail -n 20 "$log"
+    exit 1
+  fi
+  say "ok"
+}

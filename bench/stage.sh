@@ -76,18 +76,7 @@ check_tools() {
 }
 
 build() {
-  step "build (Release) in build/bench"
-  if [ "${BENCH_SKIP_BUILD:-0}" = 1 ] && [ -x "$cback" ]; then
-    say "skipped (BENCH_SKIP_BUILD=1)"
-    return
-  fi
-  if ! { cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCBACK_TESTS=OFF &&
-    cmake --build "$build_dir" -j2 --target cback; } >"$logs/build.log" 2>&1; then
-    say "build failed; see $logs/build.log"
-    tail -n 20 "$logs/build.log"
-    exit 1
-  fi
-  say "ok"
+  build_release "$build_dir" "$logs/build.log" cback "$cback"
 }
 
 free_port() {
