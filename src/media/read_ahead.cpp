@@ -195,20 +195,15 @@ bool ReadAhead::wait_for_space(std::unique_lock<std::mutex>& lock, std::size_t w
   return !m_stop;
 }
 
+// Moves the write position to the ring's start when free_run() is there.
 std::size_t ReadAhead::take_space() {
   if (m_used == 0) {
     m_head = 0;
     m_tail = 0;
-    return m_ring.size();
-  }
-  if (m_head > m_tail) {
-    const std::size_t to_end = m_ring.size() - m_head;
-    if (to_end >= m_tail) {
-      return to_end;
-    }
+  } else if (m_head > m_tail && m_ring.size() - m_head < m_tail) {
     m_head = 0;
   }
-  return m_tail - m_head;
+  return free_run();
 }
 
 void ReadAhead::push(std::unique_lock<std::mutex>& lock, const Piece& piece) {

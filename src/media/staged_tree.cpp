@@ -81,25 +81,6 @@ off_t stream_size(IsoStream* stream) {
   return state_of(stream).size;
 }
 
-std::int64_t read_direct(StagedStream& state, char* out, std::size_t count) {
-  std::size_t done = 0;
-  while (done < count) {
-    const ssize_t got = ::pread(state.fd.get(), out + done, count - done,
-                                state.offset + static_cast<std::int64_t>(done));
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
-    if (got < 0) {
-      return -errno;
-    }
-    if (got == 0) {
-      break;
-    }
-    done += static_cast<std::size_t>(got);
-  }
-  return static_cast<std::int64_t>(done);
-}
-
 // libisofs wants full reads but for the last one; a file that ends before
 // its recorded size is reported and libisofs pads it with zeros.
 int stream_read(IsoStream* stream, void* buffer, size_t count) {
@@ -112,7 +93,7 @@ int stream_read(IsoStream* stream, void* buffer, size_t count) {
   char* out = static_cast<char*>(buffer);
   const std::int64_t got = state.claim == ReadAhead::Claim::ring
                                ? state.read_ahead->read(state.index, out, length)
-                               : read_direct(state, out, length);
+                               : read_at(state.fd.get(), out, length, state.offset);
   if (got < 0) {
     note(state, std::strerror(static_cast<int>(-got)));
     return static_cast<int>(ISO_FILE_READ_ERROR);

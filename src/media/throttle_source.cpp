@@ -69,24 +69,6 @@ off_t stream_size(IsoStream* stream) {
   return state_of(stream)->size;
 }
 
-// Reads `count` bytes of the file at the offset, all of them (libisofs
-// wants full reads but for the last one).
-int read_file(StreamState& state, char* out, std::int64_t count) {
-  std::int64_t done = 0;
-  while (done < count) {
-    const ssize_t got = ::pread(state.fd.get(), out + done, static_cast<std::size_t>(count - done),
-                                state.offset + done);
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
-    if (got <= 0) {
-      return static_cast<int>(ISO_FILE_READ_ERROR);
-    }
-    done += got;
-  }
-  return 1;
-}
-
 int stream_read(IsoStream* stream, void* buffer, size_t count) {
   StreamState& state = *state_of(stream);
   const std::int64_t length =
@@ -99,8 +81,9 @@ int stream_read(IsoStream* stream, void* buffer, size_t count) {
   if (state.synthetic_file) {
     synthetic_bytes(state.seed, *state.synthetic_file, state.offset,
                     std::span<char>(out, static_cast<std::size_t>(length)));
-  } else if (const int result = read_file(state, out, length); result < 0) {
-    return result;
+  } else if (read_at(state.fd.get(), out, static_cast<std::size_t>(length), state.offset) <
+             length) {
+    return static_cast<int>(ISO_FILE_READ_ERROR); // a read error, or the file shrank
   }
   state.offset += length;
   return static_cast<int>(length);

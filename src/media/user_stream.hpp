@@ -8,8 +8,11 @@
 #include <cback/core/error.hpp>
 #include <cback/media/libraries.hpp>
 
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <unistd.h>
 
 namespace cback::media {
 
@@ -68,6 +71,27 @@ IsoStream* new_user_stream(IsoStreamIface* iface, std::unique_ptr<State> state) 
   header->refcount = 1;
   header->data = state.release();
   return reinterpret_cast<IsoStream*>(header);
+}
+
+/// Reads up to `count` bytes at `offset` of `fd`, as many as there are
+/// (libisofs wants full reads but for the last one). Returns the bytes read
+/// (fewer only at the end of the file) or -errno.
+inline std::int64_t read_at(int fd, char* out, std::size_t count, std::int64_t offset) {
+  std::size_t done = 0;
+  while (done < count) {
+    const ssize_t got = ::pread(fd, out + done, count - done, offset + static_cast<off_t>(done));
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      return -errno;
+    }
+    if (got == 0) {
+      break;
+    }
+    done += static_cast<std::size_t>(got);
+  }
+  return static_cast<std::int64_t>(done);
 }
 
 } // namespace cback::media
