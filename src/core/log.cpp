@@ -16,6 +16,8 @@
 #include <ctime>
 #include <fcntl.h>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -154,18 +156,22 @@ private:
 }
 
 // Like the original: a new logfile gets exactly `mode` (whatever the umask)
-// and the owner from -o, and failures to chown are ignored; an existing
-// file is opened as it is.
-UniqueFd open_logfile(const LogSettings& settings) {
+// and the owner from -o; an existing file is opened as it is. A chown that
+// fails (an unknown user or group, say) leaves the file to the current user
+// and is reported, once the log is set up, by the message stored in
+// `ownership_problem`.
+UniqueFd open_logfile(const LogSettings& settings, std::optional<std::string>& ownership_problem) {
   const char* path = settings.logfile.c_str();
   UniqueFd fd(::open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, settings.mode));
   if (fd) {
     (void)::fchmod(fd.get(), settings.mode);
     try {
       const Ownership owner = Ownership::lookup(settings.owner_user, settings.owner_group);
-      (void)::fchown(fd.get(), owner.uid(), owner.gid());
-    } catch (const Error&) {
-      // an unknown user or group leaves the file to the current user
+      if (::fchown(fd.get(), owner.uid(), owner.gid()) != 0 && ::geteuid() == 0) {
+        ownership_problem = std::strerror(errno);
+      }
+    } catch (const Error& error) {
+      ownership_problem = error.what();
     }
     return fd;
   }
@@ -225,7 +231,8 @@ void Logger::configure(const LogSettings& settings) {
   const LogLevels levels = levels_for(settings);
   ::tzset();
 
-  auto file = std::make_shared<FdSink>(open_logfile(settings));
+  std::optional<std::string> ownership_problem;
+  auto file = std::make_shared<FdSink>(open_logfile(settings, ownership_problem));
   file->set_formatter(std::make_unique<LogfileFormatter>());
   file->set_level(to_spdlog(levels.file));
 
@@ -249,6 +256,10 @@ void Logger::configure(const LogSettings& settings) {
   m_impl->flow = std::move(flow);
   m_impl->output = std::move(output);
   m_impl->lowest = lowest;
+  if (ownership_problem) {
+    error("Error changing ownership of [{}] to {}:{}: {}", settings.logfile.string(),
+          settings.owner_user, settings.owner_group, *ownership_problem);
+  }
 }
 
 void Logger::log(LogLevel level, std::string_view message) {

@@ -56,8 +56,10 @@ public:
   Logger& operator=(const Logger&) = delete;
 
   /// Opens the logfile for appending (creating it with settings.mode
-  /// exactly, then chowning it to owner_user:owner_group, chown failures
-  /// ignored; an existing file is left as it is) and sets the levels.
+  /// exactly, then chowning it to owner_user:owner_group; an existing file
+  /// is left as it is) and sets the levels. A new logfile that cannot be
+  /// given that owner (unknown user or group, failed chown as root) is kept
+  /// and the problem is logged as an ERROR, as the original does.
   /// Throws cback::Error(ExitCode::logging, "Error setting up logging: ...")
   /// when the file cannot be opened. Not to be called while other threads log.
   void configure(const LogSettings& settings);

@@ -254,13 +254,27 @@ TEST_CASE("A new logfile gets exactly the given mode and owner; an existing one 
     CHECK((info.st_mode & 07777) == 0600);
     CHECK(info.st_uid == ::geteuid());
   }
-  SECTION("unknown owner: the file is still created") {
+  SECTION("unknown owner: the file is still created and the error is logged") {
     settings.logfile = dir / "unowned.log";
     settings.owner_user = "no-such-user-cback";
     Logger log;
     log.configure(settings);
     log.info("still logging");
-    CHECK(cback::test::read_file(settings.logfile).ends_with("] still logging\n"));
+    const auto text = cback::test::read_file(settings.logfile);
+    CHECK(text.find("[ERROR  ] Error changing ownership of [" + settings.logfile.string() +
+                    "] to no-such-user-cback:nogroup: Unable to look up user "
+                    "[no-such-user-cback]: no such user\n") != std::string::npos);
+    CHECK(text.ends_with("] still logging\n"));
+    CHECK(screen.str().find("Unable to look up user [no-such-user-cback]") != std::string::npos);
+  }
+  SECTION("unknown group: the error is logged") {
+    settings.logfile = dir / "ungrouped.log";
+    settings.owner_group = "no-such-group-cback";
+    Logger log;
+    log.configure(settings);
+    CHECK(cback::test::read_file(settings.logfile)
+              .find("Unable to look up group "
+                    "[no-such-group-cback]: no such group") != std::string::npos);
   }
 }
 
