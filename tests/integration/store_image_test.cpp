@@ -2,6 +2,7 @@
 // is written beside the old one and replaces it only once complete, so a
 // store killed while writing leaves the previous week's image readable.
 
+#include "integration/small_tmpfs.hpp"
 #include "integration/store_pool.hpp"
 #include "support/parts.hpp"
 #include "unit/media/iso_tools.hpp"
@@ -16,6 +17,7 @@ namespace fs = std::filesystem;
 namespace iso = cback::test::iso;
 using cback::test::RunOptions;
 using cback::test::RunResult;
+using cback::test::SmallTmpfs;
 using cback::test::StorePool;
 
 namespace {
@@ -146,4 +148,33 @@ TEST_CASE("A new-disc store killed while writing leaves the previous week's imag
   CHECK_FALSE(fs::exists(pool.dir / "week-two/2026/11/24"));
   CHECK(files_beside(pool.image).empty());
   CHECK(fs::exists(monday / "cback.store"));
+}
+
+TEST_CASE("A new disc on an image file needs room for both images and is refused before writing",
+          "[integration][store][image]") {
+  if (!readers_available()) {
+    return;
+  }
+  StorePool pool;
+  const SmallTmpfs tmpfs(pool.dir / "small", "4m");
+  if (!tmpfs.mounted()) {
+    cback::test::report_missing_part("tmpfs mount", "mounting needs root");
+    return;
+  }
+  pool.image = pool.dir / "small/disc.iso";
+  pool.stage_day("2026-11-24", "WEEK-ONE", 1'500'000);
+  REQUIRE(pool.run({"store"}, "2026-11-24").exit_code == 0);
+  const std::string week_one = iso::contents(pool.image);
+
+  // About 3 MB would fit where the old image of 1.6 MB is, but not beside
+  // it in the 2.5 MB left: the old image stays until the new one is done.
+  pool.stage_day("2026-11-30", "WEEK-TWO", 3'000'000);
+  const RunResult result = pool.run({"store"}, "2026-11-30");
+  INFO(result.out << result.err << pool.log());
+  CHECK(result.exit_code == 6);
+  CHECK_THAT(result.out + result.err, Catch::Contains("not contain enough capacity") &&
+                                          Catch::Contains("disc.iso.partial] has"));
+  CHECK(iso::contents(pool.image) == week_one);
+  CHECK(files_beside(pool.image).empty());
+  CHECK_FALSE(fs::exists(pool.day_dir("2026-11-30") / "cback.store"));
 }

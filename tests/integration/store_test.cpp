@@ -1,13 +1,12 @@
 // The store action through the real binary, writing to stdio: images that
 // xorriso and isoinfo then read independently.
 
+#include "integration/small_tmpfs.hpp"
 #include "integration/store_pool.hpp"
 #include "support/parts.hpp"
 #include "unit/media/iso_tools.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <sys/mount.h>
 
 #include <atomic>
 #include <chrono>
@@ -18,6 +17,7 @@
 namespace fs = std::filesystem;
 namespace iso = cback::test::iso;
 using cback::test::RunResult;
+using cback::test::SmallTmpfs;
 using cback::test::StorePool;
 using cback::test::TempDir;
 
@@ -43,28 +43,6 @@ std::vector<std::string> extracted_differences(const StorePool& pool, const std:
   return iso::differences(expected,
                           out / date.substr(0, 4) / date.substr(5, 2) / date.substr(8, 2));
 }
-
-/// A small tmpfs mounted for one test, unmounted at the end.
-class SmallTmpfs {
-public:
-  SmallTmpfs(const fs::path& at, const std::string& size) : m_at(at) {
-    fs::create_directories(at);
-    const std::string options = "size=" + size;
-    m_mounted = ::mount("tmpfs", at.c_str(), "tmpfs", 0, options.c_str()) == 0;
-  }
-  ~SmallTmpfs() {
-    if (m_mounted) {
-      ::umount2(m_at.c_str(), MNT_DETACH);
-    }
-  }
-  SmallTmpfs(const SmallTmpfs&) = delete;
-  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
-  [[nodiscard]] bool mounted() const { return m_mounted; }
-
-private:
-  fs::path m_at;
-  bool m_mounted = false;
-};
 
 } // namespace
 
