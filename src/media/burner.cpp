@@ -113,7 +113,7 @@ struct Target {
 // replacement_image.hpp): the old image stays readable until the new one
 // is complete and verified. Every other medium is prepared in place; a
 // burner's new disc blanks or overwrites what the medium held.
-void prepare_target(Target& target, const BurnerOptions& options, const SessionSpec& spec,
+void prepare_target(Target& target, const BurnerOptions& options, SessionSpec& spec,
                     const BurnResult& result, core::Logger& log) {
   const Preparation preparation = prepare_for(result.before, result.new_disc, options.device);
   const auto image_file = replaceable_image_file(options.device);
@@ -124,6 +124,9 @@ void prepare_target(Target& target, const BurnerOptions& options, const SessionS
              target.replacement->name(), image_file->string());
     target.drive.emplace(
         Drive::grab(target.replacement->address(), Grab::as_blank, target.replacement->name()));
+    spec.space_note = fmt::format("[{}] stays until the new image is complete: its filesystem "
+                                  "needs room for both.",
+                                  image_file->string());
     return;
   }
   switch (preparation) {

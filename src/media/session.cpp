@@ -260,8 +260,9 @@ WriteReport write_session(Drive& drive, const SessionSpec& spec, core::Logger& l
     cancel(drive, prepared, log);
     throw Error(ExitCode::action,
                 fmt::format("Media does not contain enough capacity to store image: the image "
-                            "needs {} bytes, [{}] has {} bytes available.",
-                            prepared.bytes, drive.name(), spec.available));
+                            "needs {} bytes, [{}] has {} bytes available.{}",
+                            prepared.bytes, drive.name(), spec.available,
+                            spec.space_note.empty() ? "" : " " + spec.space_note));
   }
   WriteOpts opts;
   try {

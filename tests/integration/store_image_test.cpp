@@ -173,7 +173,8 @@ TEST_CASE("A new disc on an image file needs room for both images and is refused
   INFO(result.out << result.err << pool.log());
   CHECK(result.exit_code == 6);
   CHECK_THAT(result.out + result.err, Catch::Contains("not contain enough capacity") &&
-                                          Catch::Contains("disc.iso.partial] has"));
+                                          Catch::Contains("disc.iso.partial] has") &&
+                                          Catch::Contains("needs room for both"));
   CHECK(iso::contents(pool.image) == week_one);
   CHECK(files_beside(pool.image).empty());
   CHECK_FALSE(fs::exists(pool.day_dir("2026-11-30") / "cback.store"));

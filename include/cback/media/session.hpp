@@ -42,10 +42,11 @@ enum class WriteType { automatic, tao };
 
 struct SessionSpec {
   std::vector<Graft> grafts;
-  std::string volume_id;                       ///< at most 32 characters
-  std::int64_t fifo_size = 0;                  ///< bytes; libisoburn allows 64 KiB .. 1 GiB
-  std::optional<int> speed_kbs;                ///< write speed in kB/s; nullopt = the drive's best
-  std::int64_t available = 0;                  ///< bytes the image may take; more is refused
+  std::string volume_id;        ///< at most 32 characters
+  std::int64_t fifo_size = 0;   ///< bytes; libisoburn allows 64 KiB .. 1 GiB
+  std::optional<int> speed_kbs; ///< write speed in kB/s; nullopt = the drive's best
+  std::int64_t available = 0;   ///< bytes the image may take; more is refused
+  std::string space_note;       ///< added to a refusal for lack of space: why space is short
   WriteType write_type = WriteType::automatic; ///< tao for CD multisession
 };
 
