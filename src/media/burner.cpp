@@ -103,7 +103,9 @@ bool choose_new_disc(Drive& drive, const BurnerOptions& options, const BurnReque
 }
 
 // The drive the session goes to and, for a new image on an image file,
-// the file it is written to until it replaces the old image.
+// the file it is written to until it replaces the old image. The drive is
+// declared last so that it is released before an uncommitted file is
+// removed.
 struct Target {
   std::optional<ReplacementImage> replacement;
   std::optional<Drive> drive;
