@@ -2,6 +2,7 @@
 
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
+#include <cback/media/replacement_image.hpp>
 
 #include <fmt/format.h>
 
@@ -101,6 +102,48 @@ bool choose_new_disc(Drive& drive, const BurnerOptions& options, const BurnReque
   return result;
 }
 
+// The drive the session goes to and, for a new image on an image file,
+// the file it is written to until it replaces the old image. The drive is
+// declared last so that it is released before an uncommitted file is
+// removed.
+struct Target {
+  std::optional<ReplacementImage> replacement;
+  std::optional<Drive> drive;
+};
+
+// A first session on an image file goes to a new file beside it (see
+// replacement_image.hpp): the old image stays readable until the new one
+// is complete and verified. Every other medium is prepared in place; a
+// burner's new disc blanks or overwrites what the medium held.
+void prepare_target(Target& target, const BurnerOptions& options, SessionSpec& spec,
+                    const BurnResult& result, core::Logger& log) {
+  const Preparation preparation = prepare_for(result.before, result.new_disc, options.device);
+  const auto image_file = replaceable_image_file(options.device);
+  if (image_file && (result.new_disc || result.before.status == DiscStatus::blank)) {
+    target.drive.reset();
+    target.replacement.emplace(*image_file, log);
+    log.info("The new image is written to [{}] and replaces [{}] once complete.",
+             target.replacement->name(), image_file->string());
+    target.drive.emplace(
+        Drive::grab(target.replacement->address(), Grab::as_blank, target.replacement->name()));
+    spec.space_note = fmt::format("[{}] stays until the new image is complete: its filesystem "
+                                  "needs room for both.",
+                                  image_file->string());
+    return;
+  }
+  switch (preparation) {
+  case Preparation::none:
+    break;
+  case Preparation::treat_as_blank:
+    target.drive.reset();
+    target.drive.emplace(Drive::grab(options.device, Grab::as_blank));
+    break;
+  case Preparation::erase:
+    erase_for_new_disc(*target.drive, options, spec, log);
+    break;
+  }
+}
+
 } // namespace
 
 BurnerOptions burner_options(const config::Store& store) {
@@ -157,43 +200,39 @@ BurnResult write_to_medium(const BurnerOptions& options, const BurnRequest& requ
                            core::Logger& log, const core::StopFlag* stop) {
   BurnResult result;
   refuse_mounted_device(options.device);
-  std::optional<Drive> drive;
-  drive.emplace(Drive::grab(options.device));
-  result.before = drive->state();
+  Target target;
+  target.drive.emplace(Drive::grab(options.device));
+  result.before = target.drive->state();
   log_state(log, options.device, result.before);
   cross_check(log, options, result.before);
   if (options.check_media) {
     check_media_label(result.before, traits(options.media_type), options.device);
   }
   SessionSpec spec = make_spec(options, request);
-  result.new_disc = choose_new_disc(*drive, options, request, spec, result.before, log);
-  switch (prepare_for(result.before, result.new_disc, options.device)) {
-  case Preparation::none:
-    break;
-  case Preparation::treat_as_blank:
-    drive.reset();
-    drive.emplace(Drive::grab(options.device, Grab::as_blank));
-    break;
-  case Preparation::erase:
-    erase_for_new_disc(*drive, options, spec, log);
-    break;
-  }
-  const MediumState ready = drive->state();
+  result.new_disc = choose_new_disc(*target.drive, options, request, spec, result.before, log);
+  prepare_target(target, options, spec, result, log);
+  const MediumState ready = target.drive->state();
   spec.available = result.available = available_bytes(traits(options.media_type), ready);
   spec.write_type = write_type_for(ready);
   const bool first_session = result.new_disc || ready.status == DiscStatus::blank;
   log.info("Writing {} to [{}] as {} ({} bytes available).",
-           first_session ? "a new disc" : "an added session", options.device, request.label,
+           first_session ? "a new disc" : "an added session", target.drive->name(), request.label,
            result.available);
-  const bool burner = !drive->is_stdio();
-  result.write = write_session(*drive, spec, log, stop, request.observer);
-  log_write(log, options.device, result.write, burner);
-  refresh_media(*drive, options.tray);
-  drive.reset();
+  const bool burner = !target.drive->is_stdio();
+  result.write = write_session(*target.drive, spec, log, stop, request.observer);
+  log_write(log, target.drive->name(), result.write, burner);
+  refresh_media(*target.drive, options.tray);
+  const std::string address = target.drive->address();
+  const std::string name = target.drive->name();
+  target.drive.reset();
   if (request.verify) {
-    result.verify = verify_session(options.device, request.grafts, log);
+    result.verify = verify_session(address, request.grafts, log, name);
     log.info("Verified {} files ({} bytes) on [{}]{}.", result.verify->files, result.verify->bytes,
-             options.device, result.verify->session_md5 ? " and the session MD5" : "");
+             name, result.verify->session_md5 ? " and the session MD5" : "");
+  }
+  if (target.replacement) {
+    target.replacement->commit();
+    log.info("The new image replaced [{}].", target.replacement->image().string());
   }
   return result;
 }

@@ -35,7 +35,7 @@ std::string joined_errors() {
   return text.empty() ? "no reason given" : text;
 }
 
-burn::burn_drive_info* acquire(const std::string& address, Grab how) {
+burn::burn_drive_info* acquire(const std::string& address, const std::string& name, Grab how) {
   ensure_library();
   int flags = k_load_tray | k_no_acl | k_no_xattr;
   if (how == Grab::as_blank) {
@@ -47,7 +47,7 @@ burn::burn_drive_info* acquire(const std::string& address, Grab how) {
   const int result = burn::isoburn_drive_aquire(&info, adr.data(), flags);
   if (result <= 0 || info == nullptr) {
     throw Error(ExitCode::action,
-                fmt::format("Cannot grab the backup device [{}]: {}", address, joined_errors()));
+                fmt::format("Cannot grab the backup device [{}]: {}", name, joined_errors()));
   }
   return info;
 }
@@ -114,21 +114,26 @@ std::string_view name_of(DiscStatus status) {
   return "unknown";
 }
 
-Drive Drive::grab(const std::string& address, Grab how) {
-  return Drive(address, acquire(address, how), how);
+Drive Drive::grab(const std::string& address, Grab how, std::string name) {
+  if (name.empty()) {
+    name = address;
+  }
+  burn::burn_drive_info* info = acquire(address, name, how);
+  return Drive(address, std::move(name), info, how);
 }
 
-Drive::Drive(std::string address, burn::burn_drive_info* info, Grab how)
-    : m_address(std::move(address)), m_info(info), m_grab(how) {}
+Drive::Drive(std::string address, std::string name, burn::burn_drive_info* info, Grab how)
+    : m_address(std::move(address)), m_name(std::move(name)), m_info(info), m_grab(how) {}
 
 Drive::Drive(Drive&& other) noexcept
-    : m_address(std::move(other.m_address)), m_info(std::exchange(other.m_info, nullptr)),
-      m_grab(other.m_grab) {}
+    : m_address(std::move(other.m_address)), m_name(std::move(other.m_name)),
+      m_info(std::exchange(other.m_info, nullptr)), m_grab(other.m_grab) {}
 
 Drive& Drive::operator=(Drive&& other) noexcept {
   if (this != &other) {
     release(false);
     m_address = std::move(other.m_address);
+    m_name = std::move(other.m_name);
     m_info = std::exchange(other.m_info, nullptr);
     m_grab = other.m_grab;
   }
@@ -150,7 +155,7 @@ void Drive::release(bool eject) noexcept {
 burn::burn_drive* Drive::handle() const {
   if (m_info == nullptr) {
     throw Error(ExitCode::action,
-                fmt::format("The backup device [{}] is not grabbed (tray open?).", m_address));
+                fmt::format("The backup device [{}] is not grabbed (tray open?).", m_name));
   }
   return m_info[0].drive;
 }
@@ -193,7 +198,7 @@ void Drive::erase() {
   }
   if (burn::isoburn_disc_get_status(drive) != burn::BURN_DISC_BLANK) {
     throw Error(ExitCode::action,
-                fmt::format("Blanking the medium in [{}] failed: {}", m_address, joined_errors()));
+                fmt::format("Blanking the medium in [{}] failed: {}", m_name, joined_errors()));
   }
 }
 
@@ -207,7 +212,7 @@ void Drive::open_tray() {
 
 void Drive::close_tray() {
   if (m_info == nullptr) {
-    m_info = acquire(m_address, m_grab);
+    m_info = acquire(m_address, m_name, m_grab);
   }
 }
 

@@ -90,9 +90,8 @@ IsoImageRef load_image(Drive& drive, core::Logger& log) {
     for (const auto& text : log_messages(log)) {
       why += why.empty() ? text : "; " + text;
     }
-    throw Error(ExitCode::action,
-                fmt::format("Cannot read the ISO image on [{}]: {}", drive.address(),
-                            why.empty() ? "no reason given" : why));
+    throw Error(ExitCode::action, fmt::format("Cannot read the ISO image on [{}]: {}", drive.name(),
+                                              why.empty() ? "no reason given" : why));
   }
   log_messages(log);
   iso_tree_set_follow_symlinks(image, 0);

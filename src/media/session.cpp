@@ -65,7 +65,7 @@ WriteOpts write_options(Drive& drive, burn::burn_disc* disc, WriteType type, boo
   char why[BURN_REASONS_LEN] = {};
   if (burn::burn_write_opts_auto_write_type(opts.get(), disc, why, 0) == burn::BURN_WRITE_NONE) {
     throw Error(ExitCode::action,
-                fmt::format("No write mode suits the medium in [{}]: {}", drive.address(), why));
+                fmt::format("No write mode suits the medium in [{}]: {}", drive.name(), why));
   }
   return opts;
 }
@@ -102,14 +102,14 @@ Prepared prepare(Drive& drive, const SessionSpec& spec, bool size_only, core::Lo
   prepared.image = load_image(drive, log);
   set_volume_id(prepared.image.get(), spec.volume_id);
   for (const auto& graft : spec.grafts) {
-    add_graft(prepared.image.get(), graft, drive.address(), prepared.tree);
+    add_graft(prepared.image.get(), graft, drive.name(), prepared.tree);
   }
   prepared.tree.fix_order();
   prepared.opts = image_options(spec.fifo_size, size_only);
   burn::burn_disc* disc = nullptr;
   if (burn::isoburn_prepare_disc(drive.handle(), &disc, prepared.opts.get()) <= 0) {
-    throw Error(ExitCode::action, fmt::format("Cannot prepare the image for [{}]: {}",
-                                              drive.address(), reasons(log_messages(log))));
+    throw Error(ExitCode::action, fmt::format("Cannot prepare the image for [{}]: {}", drive.name(),
+                                              reasons(log_messages(log))));
   }
   prepared.disc.reset(disc);
   prepared.bytes = std::int64_t{burn::burn_disc_get_sectors(disc)} * 2048;
@@ -200,7 +200,7 @@ std::vector<std::string> start_write(Drive& drive, burn::burn_write_opts* opts,
     }
     if (attempt == k_attempts) {
       throw Error(ExitCode::action, fmt::format("[{}] is still busy with an earlier operation: {}",
-                                                drive.address(), reasons(errors)));
+                                                drive.name(), reasons(errors)));
     }
     std::this_thread::sleep_for(k_retry);
   }
@@ -222,15 +222,15 @@ void finish_write(Drive& drive, core::Logger& log, bool cancelled, std::vector<s
     errors.insert(errors.begin(), read_errors.begin(), read_errors.end());
     throw Error(ExitCode::action,
                 fmt::format("Staged files could not be read while writing the session to [{}]: {}",
-                            drive.address(), reasons(errors)));
+                            drive.name(), reasons(errors)));
   }
   if (!wrote_well) {
     throw Error(ExitCode::action, fmt::format("Writing the session to [{}] failed: {}",
-                                              drive.address(), reasons(errors)));
+                                              drive.name(), reasons(errors)));
   }
   if (burn::isoburn_activate_session(handle) <= 0) {
     throw Error(ExitCode::action, fmt::format("Cannot complete the session on [{}]: {}",
-                                              drive.address(), reasons(log_messages(log))));
+                                              drive.name(), reasons(log_messages(log))));
   }
   burn::isoburn_sync_after_write(handle, nullptr, 0);
   log_messages(log);
@@ -248,7 +248,7 @@ std::int64_t image_size(Drive& drive, const SessionSpec& spec, core::Logger& log
 WriteReport write_session(Drive& drive, const SessionSpec& spec, core::Logger& log,
                           const core::StopFlag* stop, const WriteObserver& observer) {
   const MediumState state = drive.state();
-  log.debug("Writing to [{}]: {} bytes of FIFO, speed {} kB/s.", drive.address(), spec.fifo_size,
+  log.debug("Writing to [{}]: {} bytes of FIFO, speed {} kB/s.", drive.name(), spec.fifo_size,
             spec.speed_kbs.value_or(0));
   burn::burn_drive_set_speed(drive.handle(), 0, spec.speed_kbs.value_or(0));
   Prepared prepared = prepare(drive, spec, false, log);
@@ -260,8 +260,9 @@ WriteReport write_session(Drive& drive, const SessionSpec& spec, core::Logger& l
     cancel(drive, prepared, log);
     throw Error(ExitCode::action,
                 fmt::format("Media does not contain enough capacity to store image: the image "
-                            "needs {} bytes, [{}] has {} bytes available.",
-                            prepared.bytes, drive.address(), spec.available));
+                            "needs {} bytes, [{}] has {} bytes available.{}",
+                            prepared.bytes, drive.name(), spec.available,
+                            spec.space_note.empty() ? "" : " " + spec.space_note));
   }
   WriteOpts opts;
   try {

@@ -177,7 +177,7 @@ bool check_session_md5(Drive& drive, IsoImage* image) {
     if (burn::burn_read_data(drive.handle(), at, buffer.data(), size, &count, 0) <= 0) {
       throw Error(
           ExitCode::action,
-          fmt::format("Cannot read the session back from [{}] at byte {}.", drive.address(), at));
+          fmt::format("Cannot read the session back from [{}] at byte {}.", drive.name(), at));
     }
     md5.add(buffer.data(), static_cast<std::size_t>(size));
     at += size;
@@ -185,7 +185,7 @@ bool check_session_md5(Drive& drive, IsoImage* image) {
   if (md5.finish() != tag) {
     throw Error(ExitCode::action,
                 fmt::format("The session on [{}] does not match its recorded MD5 (blocks {}..{}).",
-                            drive.address(), start, end));
+                            drive.name(), start, end));
   }
   return true;
 }
@@ -201,8 +201,8 @@ std::string joined(const std::vector<std::string>& problems) {
 } // namespace
 
 VerifyReport verify_session(const std::string& address, const std::vector<Graft>& grafts,
-                            core::Logger& log) {
-  Drive drive = Drive::grab(address, Grab::as_is);
+                            core::Logger& log, const std::string& name) {
+  Drive drive = Drive::grab(address, Grab::as_is, name);
   IsoImageRef image = load_image(drive, log);
   VerifyReport report;
   std::vector<std::string> problems;
@@ -211,8 +211,8 @@ VerifyReport verify_session(const std::string& address, const std::vector<Graft>
   }
   log_messages(log);
   if (!problems.empty()) {
-    throw Error(ExitCode::action,
-                fmt::format("Consistency check of [{}] failed: {}", address, joined(problems)));
+    throw Error(ExitCode::action, fmt::format("Consistency check of [{}] failed: {}", drive.name(),
+                                              joined(problems)));
   }
   report.session_md5 = check_session_md5(drive, image.get());
   return report;

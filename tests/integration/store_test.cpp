@@ -1,13 +1,12 @@
 // The store action through the real binary, writing to stdio: images that
 // xorriso and isoinfo then read independently.
 
+#include "integration/small_tmpfs.hpp"
 #include "integration/store_pool.hpp"
 #include "support/parts.hpp"
 #include "unit/media/iso_tools.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <sys/mount.h>
 
 #include <atomic>
 #include <chrono>
@@ -18,6 +17,7 @@
 namespace fs = std::filesystem;
 namespace iso = cback::test::iso;
 using cback::test::RunResult;
+using cback::test::SmallTmpfs;
 using cback::test::StorePool;
 using cback::test::TempDir;
 
@@ -43,28 +43,6 @@ std::vector<std::string> extracted_differences(const StorePool& pool, const std:
   return iso::differences(expected,
                           out / date.substr(0, 4) / date.substr(5, 2) / date.substr(8, 2));
 }
-
-/// A small tmpfs mounted for one test, unmounted at the end.
-class SmallTmpfs {
-public:
-  SmallTmpfs(const fs::path& at, const std::string& size) : m_at(at) {
-    fs::create_directories(at);
-    const std::string options = "size=" + size;
-    m_mounted = ::mount("tmpfs", at.c_str(), "tmpfs", 0, options.c_str()) == 0;
-  }
-  ~SmallTmpfs() {
-    if (m_mounted) {
-      ::umount2(m_at.c_str(), MNT_DETACH);
-    }
-  }
-  SmallTmpfs(const SmallTmpfs&) = delete;
-  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
-  [[nodiscard]] bool mounted() const { return m_mounted; }
-
-private:
-  fs::path m_at;
-  bool m_mounted = false;
-};
 
 } // namespace
 
@@ -269,11 +247,13 @@ TEST_CASE("A disc that fills up during the write fails with ENOSPC and is not ma
   pool.image = pool.dir / "small/disc.iso";
   pool.stage_day("2026-11-24", "FILLS-UP", 3'000'000);
   // Another writer takes the space once the image passed the capacity
-  // check: the image file appears when the write begins, and the FIFO of
-  // 64 KiB keeps libisofs from running far ahead of the drive. On a busy
-  // machine the filler may come too early or too late; then the attempt
-  // is repeated on an empty tmpfs.
+  // check: the new image (disc.iso.partial, renamed to disc.iso when
+  // complete) takes data when the write begins, and the FIFO of 64 KiB
+  // keeps libisofs from running far ahead of the drive. On a busy machine
+  // the filler may come too early or too late; then the attempt is
+  // repeated on an empty tmpfs.
   pool.store_extra = "fifo_size = \"64 KB\"\n";
+  const fs::path partial = pool.image.string() + ".partial";
   RunResult result;
   for (int attempt = 0; attempt < 5; ++attempt) {
     fs::remove(pool.image);
@@ -281,7 +261,9 @@ TEST_CASE("A disc that fills up during the write fails with ENOSPC and is not ma
     fs::remove(pool.day_dir("2026-11-24") / "cback.store");
     std::thread filler([&] {
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-      while (!fs::exists(pool.image) && std::chrono::steady_clock::now() < deadline) {
+      std::error_code error;
+      while ((fs::file_size(partial, error) == 0 || error) &&
+             std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
       std::ofstream filler_file(pool.dir / "small/filler", std::ios::binary);
@@ -299,6 +281,8 @@ TEST_CASE("A disc that fills up during the write fails with ENOSPC and is not ma
   CHECK(result.exit_code == 6);
   CHECK_THAT(result.out + result.err, Catch::Contains("No space left on device"));
   CHECK_FALSE(fs::exists(pool.day_dir("2026-11-24") / "cback.store"));
+  CHECK_FALSE(fs::exists(pool.image));
+  CHECK_FALSE(fs::exists(partial));
 }
 
 TEST_CASE("blank_behavior starts a new disc when the free space is within the factor",
@@ -330,17 +314,18 @@ TEST_CASE("check_data fails the store naming a file whose bytes changed on the d
   StorePool pool;
   pool.store_extra = "check_data = true\nfifo_size = \"64 KB\"\n";
   pool.stage_day("2026-11-24", "FLIP-THIS-BYTE", 4'000'000);
-  // A second writer flips a byte of etc.tar in the image as soon as it has
-  // reached the file, well before the write of the rest of it ends and the
-  // session is read back. A flip that comes too late (the store passed) is
-  // tried again on a fresh image.
+  // A second writer flips a byte of etc.tar in the new image (written as
+  // disc.iso.partial) as soon as it has reached the file, well before the
+  // write of the rest of it ends and the session is read back. A flip that
+  // comes too late (the store passed) is tried again on a fresh image.
+  const fs::path partial = pool.image.string() + ".partial";
   RunResult result;
   for (int attempt = 0; attempt < 5; ++attempt) {
     fs::remove(pool.image);
     fs::remove(pool.day_dir("2026-11-24") / "cback.store");
     std::atomic<bool> done{false};
     std::thread flipper([&] {
-      while (!done && !iso::flip_byte(pool.image, "FLIP-THIS-BYTE:")) {
+      while (!done && !iso::flip_byte(partial, "FLIP-THIS-BYTE:")) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
     });
@@ -356,4 +341,7 @@ TEST_CASE("check_data fails the store naming a file whose bytes changed on the d
   CHECK_THAT(result.out + result.err,
              Catch::Contains("[2026/11/24/peer1/etc.tar] does not match its recorded MD5"));
   CHECK_FALSE(fs::exists(pool.day_dir("2026-11-24") / "cback.store"));
+  // The image that failed its check never replaced the image file.
+  CHECK_FALSE(fs::exists(pool.image));
+  CHECK_FALSE(fs::exists(partial));
 }

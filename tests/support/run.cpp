@@ -83,10 +83,13 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     }
     const auto elapsed = std::chrono::steady_clock::now() - start;
     if (!signalled) {
-      const bool ready = options.signal_when_exists
-                             ? (std::filesystem::exists(*options.signal_when_exists) ||
-                                elapsed > std::chrono::seconds(30))
-                             : elapsed >= options.signal_after;
+      const bool bounded = elapsed > std::chrono::seconds(30);
+      bool ready = elapsed >= options.signal_after;
+      if (options.signal_when) {
+        ready = options.signal_when() || bounded;
+      } else if (options.signal_when_exists) {
+        ready = std::filesystem::exists(*options.signal_when_exists) || bounded;
+      }
       if (ready) {
         ::kill(pid, options.signal);
         signalled = true;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,9 @@ struct RunOptions {
   /// Send the signal once this file exists (checked every 20 ms), instead
   /// of after a fixed delay; a bound of 30 s applies.
   std::optional<std::filesystem::path> signal_when_exists;
+  /// Send the signal once this returns true (checked every 20 ms), instead
+  /// of after a fixed delay; a bound of 30 s applies.
+  std::function<bool()> signal_when;
   std::chrono::seconds timeout{60};
 };
 

@@ -46,9 +46,11 @@ enum class Grab {
 
 class Drive final : public TrayControl {
 public:
-  /// Grabs `address` ("/dev/sr0" or "stdio:/path"). Throws cback::Error
-  /// (action) naming the address and the library's reason.
-  static Drive grab(const std::string& address, Grab how = Grab::as_is);
+  /// Grabs `address` ("/dev/sr0" or "stdio:/path"). Messages name the
+  /// drive `name` (default: the address), e.g. the file behind a
+  /// "stdio:/dev/fd/N". Throws cback::Error (action) naming it and the
+  /// library's reason.
+  static Drive grab(const std::string& address, Grab how = Grab::as_is, std::string name = {});
 
   Drive(Drive&& other) noexcept;
   Drive& operator=(Drive&& other) noexcept;
@@ -57,7 +59,10 @@ public:
   ~Drive() override;
 
   [[nodiscard]] MediumState state() const;
+  /// What libburn grabbed.
   [[nodiscard]] const std::string& address() const { return m_address; }
+  /// What messages call the drive.
+  [[nodiscard]] const std::string& name() const { return m_name; }
   /// A pseudo-drive on a file or a device that is not an optical drive.
   [[nodiscard]] bool is_stdio() const;
   /// Blanks the medium (fast); on overwriteable media this invalidates the
@@ -75,10 +80,11 @@ public:
   [[nodiscard]] burn::burn_drive* handle() const;
 
 private:
-  Drive(std::string address, burn::burn_drive_info* info, Grab how);
+  Drive(std::string address, std::string name, burn::burn_drive_info* info, Grab how);
   void release(bool eject) noexcept;
 
   std::string m_address;
+  std::string m_name;
   burn::burn_drive_info* m_info = nullptr;
   Grab m_grab = Grab::as_is;
 };

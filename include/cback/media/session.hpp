@@ -3,9 +3,11 @@
 // Writes one session: an ISO 9660 image (Rock Ridge, Joliet, MD5 of the
 // session and of every file) of a list of directories, each grafted at its
 // own point, streamed by libisofs through a FIFO into the drive. No image
-// is ever written to a temporary file. On a medium that already holds
-// sessions the previous tree is loaded and the new session adds to it
-// (libisoburn's growing); on a blank medium it is the first session.
+// is ever written to a temporary file and copied (a new image file is
+// written once, beside the old one: replacement_image.hpp). On a medium
+// that already holds sessions the previous tree is loaded and the new
+// session adds to it (libisoburn's growing); on a blank medium it is the
+// first session.
 //
 // The image size is known before a byte is written: an image larger than
 // the space the caller allows is refused with the numbers and the medium is
@@ -40,10 +42,11 @@ enum class WriteType { automatic, tao };
 
 struct SessionSpec {
   std::vector<Graft> grafts;
-  std::string volume_id;                       ///< at most 32 characters
-  std::int64_t fifo_size = 0;                  ///< bytes; libisoburn allows 64 KiB .. 1 GiB
-  std::optional<int> speed_kbs;                ///< write speed in kB/s; nullopt = the drive's best
-  std::int64_t available = 0;                  ///< bytes the image may take; more is refused
+  std::string volume_id;        ///< at most 32 characters
+  std::int64_t fifo_size = 0;   ///< bytes; libisoburn allows 64 KiB .. 1 GiB
+  std::optional<int> speed_kbs; ///< write speed in kB/s; nullopt = the drive's best
+  std::int64_t available = 0;   ///< bytes the image may take; more is refused
+  std::string space_note;       ///< added to a refusal for lack of space: why space is short
   WriteType write_type = WriteType::automatic; ///< tao for CD multisession
 };
 

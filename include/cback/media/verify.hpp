@@ -26,9 +26,10 @@ struct VerifyReport {
 };
 
 /// Verifies the newest session on `address` against `grafts`. Throws
-/// cback::Error(action) naming every file that differs, is missing on the
-/// disc or is extra there, or the session when its MD5 does not match.
+/// cback::Error(action) naming the drive (`name`, default the address) and
+/// every file that differs, is missing on the disc or is extra there, or
+/// the session when its MD5 does not match.
 VerifyReport verify_session(const std::string& address, const std::vector<Graft>& grafts,
-                            core::Logger& log);
+                            core::Logger& log, const std::string& name = {});
 
 } // namespace cback::media

@@ -5,11 +5,13 @@
 
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/stop.hpp>
 #include <cback/media/burner.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 
 namespace fs = std::filesystem;
 using cback::test::TempDir;
@@ -77,4 +79,30 @@ TEST_CASE("burn with check_media refuses an unlabelled rewritable medium", "[med
       write_to_medium(options, request_for(dir / "a", "2026/11/24", {NewDisc::Rule::no, 0.0}), log),
       Catch::Contains("has not been initialized"));
   CHECK_FALSE(fs::exists(dir / "disc.iso"));
+}
+
+TEST_CASE("A new disc on an image file that is stopped while writing leaves the old image",
+          "[media][burner]") {
+  TempDir dir;
+  dir.write("a/one.tar", std::string(100'000, 'a'));
+  cback::core::Logger log;
+  const auto options = options_for(dir / "disc.iso");
+  write_to_medium(options, request_for(dir / "a", "2026/11/24", {NewDisc::Rule::no, 0.0}), log);
+  const std::string before = cback::test::read_file(dir / "disc.iso");
+
+  // 1 GiB of holes: read at memory speed, seconds to checksum and write.
+  fs::create_directories(dir / "b");
+  { std::ofstream(dir / "b/big.tar", std::ios::binary); }
+  fs::resize_file(dir / "b/big.tar", std::uintmax_t{1} << 30);
+  cback::core::StopFlag stop;
+  BurnRequest request = request_for(dir / "b", "2026/11/30", {NewDisc::Rule::yes, 0.0});
+  request.observer = [&](const WriteSample& sample) {
+    if (sample.written > 0) {
+      stop.request();
+    }
+  };
+  CHECK_THROWS_WITH(write_to_medium(options, request, log, &stop), Catch::Contains("interrupted"));
+  CHECK(cback::test::read_file(dir / "disc.iso") == before);
+  CHECK_FALSE(fs::exists(dir / "disc.iso.partial"));
+  CHECK(Drive::grab(options.device).state().volume_id == "CEDAR BACKUP 24-NOV-2026");
 }

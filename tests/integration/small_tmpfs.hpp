@@ -1,0 +1,35 @@
+#pragma once
+
+// A small tmpfs mounted for one test (a disc image's filesystem that fills
+// up), unmounted at the end. Mounting needs root; mounted() says whether it
+// worked.
+
+#include <sys/mount.h>
+
+#include <filesystem>
+#include <string>
+
+namespace cback::test {
+
+class SmallTmpfs {
+public:
+  SmallTmpfs(const std::filesystem::path& at, const std::string& size) : m_at(at) {
+    std::filesystem::create_directories(at);
+    const std::string options = "size=" + size;
+    m_mounted = ::mount("tmpfs", at.c_str(), "tmpfs", 0, options.c_str()) == 0;
+  }
+  ~SmallTmpfs() {
+    if (m_mounted) {
+      ::umount2(m_at.c_str(), MNT_DETACH);
+    }
+  }
+  SmallTmpfs(const SmallTmpfs&) = delete;
+  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
+  [[nodiscard]] bool mounted() const { return m_mounted; }
+
+private:
+  std::filesystem::path m_at;
+  bool m_mounted = false;
+};
+
+} // namespace cback::test
