@@ -303,6 +303,41 @@ TEST_CASE("An incremental state in the old text format is migrated to the binary
   CHECK_FALSE(fs::exists(pool.archive(pool.src(), cback::config::ArchiveMode::tar)));
 }
 
+TEST_CASE("A state in the old text format stays until a run completes, then is migrated",
+          "[integration][collect][incr]") {
+  Pool pool;
+  const auto late = pool.dir / "late";
+  pool.configure(dir_item(pool.src(), "incr", "tar") + file_item(late));
+  pool.dir.write("src/a", "a");
+  pool.dir.write("src/sub/b", "b");
+  pool.dir.write("late", "l");
+  REQUIRE(pool.collect(k_monday).exit_code == 0);
+  const auto state = pool.state(pool.src());
+  std::ofstream(state, std::ios::binary | std::ios::trunc)
+      << "cback-state 1\n"
+      << text_state_line(pool.src()) << text_state_line(pool.src() / "a")
+      << text_state_line(pool.src() / "sub") << text_state_line(pool.src() / "sub/b", 1)
+      << "end 4\n";
+  const auto text = read_file(state);
+
+  // Tuesday: the other item fails; the text state is left as it was.
+  fs::remove(late);
+  REQUIRE(pool.collect(k_tuesday).exit_code == 6);
+  CHECK(read_file(state) == text);
+  CHECK_FALSE(fs::exists(state.string() + ".next"));
+
+  // Wednesday: the run completes; the same change is archived again and the
+  // state is migrated.
+  pool.dir.write("late", "l");
+  const auto result = pool.collect("CBACK_TODAY=2026-12-02");
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto prefix = pool.src().relative_path().string();
+  CHECK(tar_list(pool.archive(pool.src(), cback::config::ArchiveMode::tar)) ==
+        std::vector<std::string>{prefix, prefix + "/sub", prefix + "/sub/b"});
+  CHECK(read_file(state).substr(0, 8) == std::string("CBSTATE\0", 8));
+}
+
 TEST_CASE("A corrupt or truncated state file is reported by name and the item backed up in full",
           "[integration][collect][incr]") {
   const auto damage = GENERATE(as<std::string>{}, "truncated", "flipped");

@@ -360,7 +360,11 @@ TEST_CASE("A failed run lists an incremental item's deletions again in the next 
 
 TEST_CASE("A failed full run on the starting day leaves last week's state for the next day",
           "[actions][collect][incr]") {
+  // A cumulative item keeps its state through the week: last Thursday's
+  // then stays until a starting day's run completes.
+  const bool cumulative = GENERATE(false, true);
   Fixture f;
+  f.config.collect->cumulative = cumulative;
   f.add_dir("tree", config::CollectMode::incr);
   f.add_dir("bad", config::CollectMode::daily);
   f.tmp.write("src/tree/a", "a");
