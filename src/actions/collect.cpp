@@ -7,13 +7,19 @@
 #include <cback/context.hpp>
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/unique_fd.hpp>
 #include <cback/io/backend.hpp>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <system_error>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -73,7 +79,9 @@ collect::Manifest manifest_of(const CollectPlan& plan, std::vector<detail::ItemO
               std::back_inserter(manifest.archives));
     std::move(outcome.problems.begin(), outcome.problems.end(),
               std::back_inserter(manifest.problems));
-    // A failed item saved no state: its deletions are listed again next time.
+    // A failed item's walk may have stopped half-way: what it did not list
+    // is not known to be gone. (No state advances in a failed run anyway,
+    // so every deletion is listed again by the next run.)
     for (auto& path : outcome.failure ? std::vector<std::string>{} : outcome.deleted) {
       manifest.deleted.push_back(
           collect::ManifestDeletion{plan.items[i].abs_path, std::move(path)});
@@ -92,6 +100,84 @@ void remove_old_marks(const CollectPlan& plan) {
   std::filesystem::remove(plan.collect_dir / k_indicator, ignored);
   std::filesystem::remove(plan.collect_dir / collect::k_manifest_file_name, ignored);
 }
+
+// A killed run leaves its pending states (and perhaps their .partial files)
+// behind: they describe archives that were never staged, so they must never
+// be promoted. Only the names of configured items are touched.
+void remove_stale_pending(const CollectPlan& plan, core::Logger& log) {
+  for (const auto& item : plan.items) {
+    if (item.collect_mode != config::CollectMode::incr) {
+      continue;
+    }
+    const auto pending = detail::pending_state_path(detail::state_path(plan, item));
+    for (const auto& path : {pending, std::filesystem::path(pending.string() + ".partial")}) {
+      std::error_code error;
+      if (std::filesystem::remove(path, error)) {
+        log.info("Removed [{}], left by a collect that did not complete.", path.string());
+      } else if (error) {
+        throw Error(ExitCode::action, fmt::format("Cannot remove stale state [{}]: {}",
+                                                  path.string(), error.message()));
+      }
+    }
+  }
+}
+
+/// The next states written by this run's incremental items. promote()
+/// renames them over the current states; whatever is not promoted is
+/// removed when this goes away (a failed or stopped run), so a state only
+/// ever advances with a run that wrote cback.collect.
+class PendingStates {
+public:
+  explicit PendingStates(const std::vector<detail::ItemOutcome>& outcomes) {
+    for (const auto& outcome : outcomes) {
+      if (outcome.next_state) {
+        m_states.push_back(*outcome.next_state);
+      }
+    }
+  }
+  ~PendingStates() {
+    for (const auto& state : m_states) {
+      (void)::unlink(state.pending.c_str());
+    }
+  }
+  PendingStates(const PendingStates&) = delete;
+  PendingStates& operator=(const PendingStates&) = delete;
+
+  /// Renames each pending state over its current one and fsyncs the working
+  /// directory. Called after cback.collect is on disk: killed between the
+  /// two, the next run compares with the older states and archives a
+  /// superset, which loses nothing. A rename that fails leaves that item's
+  /// state as it was (the same superset next time) and is logged at ERROR.
+  void promote(const std::filesystem::path& working_dir, core::Logger& log) {
+    bool promoted = false;
+    for (const auto& state : std::exchange(m_states, {})) {
+      if (::rename(state.pending.c_str(), state.current.c_str()) != 0) {
+        log.error("Cannot replace state [{}] with [{}]: {}; the next collect archives these "
+                  "changes again.",
+                  state.current.string(), state.pending.string(), std::strerror(errno));
+        (void)::unlink(state.pending.c_str());
+        continue;
+      }
+      log.debug("State [{}] is now current.", state.current.string());
+      promoted = true;
+    }
+    if (promoted) {
+      sync(working_dir, log);
+    }
+  }
+
+private:
+  // Makes the renames durable. A failure is logged: the states on disk are
+  // complete either way, only which of them a crash would keep is unsure.
+  static void sync(const std::filesystem::path& dir, core::Logger& log) {
+    const core::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd || ::fsync(fd.get()) != 0) {
+      log.error("Cannot sync directory [{}]: {}", dir.string(), std::strerror(errno));
+    }
+  }
+
+  std::vector<detail::PendingState> m_states;
+};
 
 std::string failure_summary(const std::vector<collect::Problem>& failed) {
   std::string text = fmt::format("Collect failed for {} item(s):", failed.size());
@@ -185,6 +271,7 @@ void run_collect_streaming(Context& context, const CollectPlan& plan, const Arch
   log.debug("Full backup flag is [{}]", plan.full == collect::Full::yes);
   log.debug("Today starts the week: [{}]", plan.today_is_start);
   remove_old_marks(plan);
+  remove_stale_pending(plan, log);
   const auto ownership = output_ownership(*context.config.options);
   detail::ProgressPrinter progress(plan.progress);
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
@@ -193,6 +280,7 @@ void run_collect_streaming(Context& context, const CollectPlan& plan, const Arch
       ownership, progress, context.perf, std::max(1U, cores / plan.threads)};
   const core::Stopwatch watch;
   auto outcomes = collect_all(plan, services);
+  PendingStates pending(outcomes);
   context.perf.add_stage_wall("collect", watch.elapsed());
   context.stop.check();
   for (const auto& outcome : outcomes) {
@@ -216,6 +304,9 @@ void run_collect_streaming(Context& context, const CollectPlan& plan, const Arch
   if (ownership) {
     ownership->apply(plan.collect_dir / k_indicator, log);
   }
+  // Only a run that completed moves the incremental states on: its archives
+  // are the ones stage will take (docs/state-format.md).
+  pending.promote(plan.working_dir, log);
   log.info("Executed the 'collect' action successfully.");
 }
 

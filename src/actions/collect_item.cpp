@@ -272,21 +272,24 @@ void walk_item(const CollectItem& item, collect::WalkVisitor& visitor) {
   walker.walk_dir(item.abs_path, item.walk, visitor);
 }
 
-// Incremental: archive what changed in each unit, then, only once every
-// archive is committed, save the state, so that a run that dies or fails
-// before that leaves the state where it was.
+// Incremental: archive what changed in each unit and write the next state
+// beside the current one (STATE.next). The current state is left alone: the
+// action renames the pending states over the current ones only after
+// cback.collect is written (collect.cpp, promote), so a run that fails in
+// any item, is stopped or is killed leaves every state as it was, and the
+// next run archives the same changes again (docs/state-format.md).
 void collect_incremental(const CollectItem& item, const ItemServices& services,
                          ItemOutcome& outcome) {
   auto& log = services.log;
-  const auto state_path =
-      (services.plan.working_dir / collect::state_file_name(item.abs_path)).string();
+  const auto current = state_path(services.plan, item);
+  const auto state_name = current.string();
   auto policy = policy_for(services.plan);
-  const auto previous = load_previous(state_path, policy, outcome, log);
+  const auto previous = load_previous(state_name, policy, outcome, log);
   const bool keep_previous =
       policy.cumulative == collect::Cumulative::yes && policy.reset == collect::Reset::no;
   std::optional<collect::StateWriter> next;
   if (!keep_previous) {
-    next.emplace(state_path);
+    next.emplace(pending_state_path(current));
   }
   collect::ChangeDetector detector(previous.state, policy.basis);
   UnitArchiver archiver(item, services, outcome);
@@ -294,31 +297,37 @@ void collect_incremental(const CollectItem& item, const ItemServices& services,
                       outcome);
   walk_item(item, visitor);
   log.debug("Removed {} unchanged entries based on state [{}].",
-            detector.checked() - detector.changed(), state_path);
+            detector.checked() - detector.changed(), state_name);
   outcome.deleted = detector.deleted();
   std::erase_if(outcome.deleted, [&](const std::string& path) {
     return std::any_of(visitor.listing_problems().begin(), visitor.listing_problems().end(),
                        [&](const std::string& bad) { return at_or_below(path, bad); });
   });
-  log.debug("{} paths are gone since state [{}].", outcome.deleted.size(), state_path);
+  log.debug("{} paths are gone since state [{}].", outcome.deleted.size(), state_name);
   // Rewriting a state identical to the one on disk only costs time (and an
   // fsync): a cumulative week keeps its state, and so does a walk that
-  // matched every stored fingerprint exactly and listed nothing else.
+  // matched every stored fingerprint exactly and listed nothing else. The
+  // current state is then already the next one, whatever becomes of the run.
   if (!next || (!previous.migrated && !previous.state.empty() && detector.same_as_base())) {
-    log.debug("State [{}] is unchanged: {} entries.", state_path, previous.state.size());
+    log.debug("State [{}] is unchanged: {} entries.", state_name, previous.state.size());
     return;
   }
+  const auto pending = pending_state_path(current);
   try {
     next->commit();
   } catch (const Error& error) {
-    log.error("Failed to write state [{}] to disk: {}", state_path, error.what());
-    outcome.problems.push_back(collect::Problem{state_path, error.what()});
+    // The current state stays: the next run repeats these changes.
+    log.error("Failed to write state [{}] to disk: {}", pending.string(), error.what());
+    outcome.problems.push_back(collect::Problem{pending.string(), error.what()});
     return;
   }
-  log.debug("Wrote new state [{}] to disk: {} entries.", state_path, detector.checked());
+  log.debug("Wrote the next state [{}] to disk: {} entries; it replaces [{}] when the collect "
+            "completes.",
+            pending.string(), detector.checked(), state_name);
   if (services.ownership) {
-    services.ownership->apply(state_path, log);
+    services.ownership->apply(pending, log); // a rename keeps the owner
   }
+  outcome.next_state = PendingState{pending, current};
 }
 
 void collect_checked(const CollectItem& item, const ItemServices& services, ItemOutcome& outcome) {
@@ -344,6 +353,14 @@ void collect_checked(const CollectItem& item, const ItemServices& services, Item
 }
 
 } // namespace
+
+std::filesystem::path state_path(const CollectPlan& plan, const CollectItem& item) {
+  return plan.working_dir / collect::state_file_name(item.abs_path);
+}
+
+std::filesystem::path pending_state_path(const std::filesystem::path& state) {
+  return state.string() + ".next";
+}
 
 ItemOutcome collect_item(const CollectItem& item, const ItemServices& services) {
   ItemOutcome outcome;

@@ -1,7 +1,8 @@
 #pragma once
 
 // Internal to the collect action: one item from listing to committed
-// archives and saved state, and the progress lines.
+// archives and its next state written aside, the promotion of those states
+// once the run completes, and the progress lines.
 
 #include <cback/actions/collect.hpp>
 #include <cback/collect/items.hpp>
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -53,18 +55,34 @@ struct ItemServices {
   unsigned compression_threads = 1;
 };
 
+/// An incremental item's next state, written completely (synced) beside the
+/// current one, which it replaces only when the whole run has completed.
+struct PendingState {
+  std::filesystem::path pending; ///< pending_state_path(current)
+  std::filesystem::path current; ///< the state the next run compares with
+};
+
 struct ItemOutcome {
   std::vector<collect::ManifestArchive> archives; ///< committed, in write order
   std::vector<collect::Problem> problems;         ///< per path, already logged
   std::vector<std::string> deleted;               ///< incremental: gone since the state, sorted
   core::PerfSample perf;                          ///< walk and archive time, bytes, counts
   std::optional<std::string> failure;             ///< why the item failed
+  std::optional<PendingState> next_state;         ///< incremental: its state changed
   bool interrupted = false;
 };
 
+/// The state of the incremental `item` in the plan's working_dir.
+std::filesystem::path state_path(const CollectPlan& plan, const collect::CollectItem& item);
+/// Where a run writes the next state of `state` until it completes:
+/// STATE.next (docs/state-format.md).
+std::filesystem::path pending_state_path(const std::filesystem::path& state);
+
 /// Collects one item. Never throws: a failure is in the outcome (after the
-/// archives already committed for it), and so is a stop request. Adds the
-/// item's timings to services.perf (stage "collect").
+/// archives already committed for it), and so is a stop request. An
+/// incremental item never touches its current state: when the state
+/// changed, the next one is committed as its pending file and named in
+/// the outcome. Adds the item's timings to services.perf (stage "collect").
 ItemOutcome collect_item(const collect::CollectItem& item, const ItemServices& services);
 
 /// The original's displayBytes: "512 bytes", "1.50 kB", "2.00 MB", "1.10 GB".

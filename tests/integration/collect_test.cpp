@@ -1,18 +1,26 @@
 // The collect action through the real binary: archives that GNU tar reads
-// back as the source tree, incrementals over simulated days, and what a
-// killed or stopped collect leaves behind.
+// back as the source tree, incrementals over simulated days, what a killed
+// or stopped collect leaves behind, and that a change collected by a run
+// that did not complete still reaches the disc (collect, stage, store).
 
 #include <cback/collect/manifest.hpp>
 #include <cback/collect/naming.hpp>
 
+#include "integration/store_pool.hpp"
 #include "support/config_text.hpp"
+#include "support/parts.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
+#include "unit/media/iso_tools.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
@@ -22,7 +30,10 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
+
+extern char** environ;
 
 using cback::test::cback_binary;
 using cback::test::read_file;
@@ -292,6 +303,41 @@ TEST_CASE("An incremental state in the old text format is migrated to the binary
   CHECK_FALSE(fs::exists(pool.archive(pool.src(), cback::config::ArchiveMode::tar)));
 }
 
+TEST_CASE("A state in the old text format stays until a run completes, then is migrated",
+          "[integration][collect][incr]") {
+  Pool pool;
+  const auto late = pool.dir / "late";
+  pool.configure(dir_item(pool.src(), "incr", "tar") + file_item(late));
+  pool.dir.write("src/a", "a");
+  pool.dir.write("src/sub/b", "b");
+  pool.dir.write("late", "l");
+  REQUIRE(pool.collect(k_monday).exit_code == 0);
+  const auto state = pool.state(pool.src());
+  std::ofstream(state, std::ios::binary | std::ios::trunc)
+      << "cback-state 1\n"
+      << text_state_line(pool.src()) << text_state_line(pool.src() / "a")
+      << text_state_line(pool.src() / "sub") << text_state_line(pool.src() / "sub/b", 1)
+      << "end 4\n";
+  const auto text = read_file(state);
+
+  // Tuesday: the other item fails; the text state is left as it was.
+  fs::remove(late);
+  REQUIRE(pool.collect(k_tuesday).exit_code == 6);
+  CHECK(read_file(state) == text);
+  CHECK_FALSE(fs::exists(state.string() + ".next"));
+
+  // Wednesday: the run completes; the same change is archived again and the
+  // state is migrated.
+  pool.dir.write("late", "l");
+  const auto result = pool.collect("CBACK_TODAY=2026-12-02");
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto prefix = pool.src().relative_path().string();
+  CHECK(tar_list(pool.archive(pool.src(), cback::config::ArchiveMode::tar)) ==
+        std::vector<std::string>{prefix, prefix + "/sub", prefix + "/sub/b"});
+  CHECK(read_file(state).substr(0, 8) == std::string("CBSTATE\0", 8));
+}
+
 TEST_CASE("A corrupt or truncated state file is reported by name and the item backed up in full",
           "[integration][collect][incr]") {
   const auto damage = GENERATE(as<std::string>{}, "truncated", "flipped");
@@ -434,4 +480,185 @@ TEST_CASE("A cumulative incremental with content detection holds the week's real
   pool.dir.write("src/c", "c");
   REQUIRE(pool.collect("CBACK_TODAY=2026-12-02").exit_code == 0);
   CHECK(tar_list(archive) == std::vector<std::string>{prefix, prefix + "/b", prefix + "/c"});
+}
+
+namespace {
+
+constexpr const char* k_day1 = "2026-11-30"; // Monday, the starting day
+constexpr const char* k_day2 = "2026-12-01";
+constexpr const char* k_day3 = "2026-12-02";
+
+/// A master that collects two items of its own, stages them as its local
+/// peer "peer1" and stores the staging directory on a stdio: image: a (an
+/// incremental tar) and b (daily, targz).
+struct Master {
+  cback::test::StorePool pool;
+  fs::path a = pool.dir / "src/a";
+  fs::path b = pool.dir / "src/b";
+
+  Master() {
+    fs::create_directories(pool.dir / "collect");
+    fs::create_directories(a);
+    fs::create_directories(b);
+    pool.extra = fmt::format("[collect]\ncollect_dir = '{}'\nignore_file = \".cbignore\"\n{}{}",
+                             (pool.dir / "collect").string(), dir_item(a, "incr", "tar"),
+                             dir_item(b, "daily", "targz"));
+  }
+
+  [[nodiscard]] fs::path archive_of_a() const {
+    return pool.dir / "collect" /
+           cback::collect::archive_file_name(a.string(), cback::config::ArchiveMode::tar);
+  }
+  [[nodiscard]] fs::path state_of_a() const {
+    return pool.dir / "work" / cback::collect::state_file_name(a.string());
+  }
+  [[nodiscard]] bool collected() const { return fs::exists(pool.dir / "collect/cback.collect"); }
+
+  /// collect, stage and store on `date`, each of which must succeed.
+  void back_up(const std::string& date) const {
+    for (const std::string action : {"collect", "stage", "store"}) {
+      const RunResult result = pool.run({action}, date);
+      INFO(date << " " << action << ": " << result.out << result.err << pool.log());
+      REQUIRE(result.exit_code == 0);
+    }
+  }
+
+  /// Runs collect on `date` and kills it with SIGKILL as soon as the log
+  /// gains a line containing `text`; returns the exit status (128 + the
+  /// signal when killed).
+  int collect_killed_at(const std::string& date, const std::string& text) const {
+    const auto log = pool.dir / "cback.log";
+    const auto start = fs::exists(log) ? fs::file_size(log) : 0;
+    const std::vector<std::string> argv{cback_binary(), "-c",         pool.config().string(),
+                                        "-l",           log.string(), "collect"};
+    std::vector<std::string> env{"CBACK_TODAY=" + date};
+    for (char** e = environ; *e != nullptr; ++e) {
+      env.emplace_back(*e);
+    }
+    std::vector<char*> args;
+    for (const auto& arg : argv) {
+      args.push_back(const_cast<char*>(arg.c_str()));
+    }
+    args.push_back(nullptr);
+    std::vector<char*> envp;
+    for (auto& entry : env) {
+      envp.push_back(entry.data());
+    }
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    ::posix_spawn_file_actions_init(&actions);
+    ::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    ::posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid = 0;
+    const int spawned = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data());
+    ::posix_spawn_file_actions_destroy(&actions);
+    REQUIRE(spawned == 0);
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+      const auto logged = read_file(log);
+      if (logged.size() > start && logged.find(text, start) != std::string::npos) {
+        ::kill(pid, SIGKILL);
+      } else if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid, SIGKILL);
+        FAIL("collect never logged [" << text << "]");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  /// The member `name` of a's archive of `date` as the disc holds it (the
+  /// newest session extracted by xorriso, the archive read by GNU tar);
+  /// empty when it is not there.
+  [[nodiscard]] std::string on_disc(const std::string& date, const std::string& name) const {
+    const auto out = pool.dir / ("disc-" + date);
+    if (!fs::exists(out)) {
+      REQUIRE(cback::test::iso::extract(pool.image, out));
+    }
+    const auto archive = out / date.substr(0, 4) / date.substr(5, 2) / date.substr(8, 2) / "peer1" /
+                         archive_of_a().filename();
+    if (!fs::exists(archive)) {
+      return "";
+    }
+    const auto member = (a / name).relative_path().string();
+    const auto result = run({"/usr/bin/tar", "-xOf", archive.string(), member});
+    return result.exit_code == 0 ? result.out : "";
+  }
+};
+
+} // namespace
+
+TEST_CASE("A change collected by a run whose other item failed reaches the next day's disc",
+          "[integration][collect][incr][store]") {
+  if (!cback::test::program_available("xorriso")) {
+    return;
+  }
+  // Wednesday either changes another file of a (its archive replaces
+  // Tuesday's in collect_dir) or changes nothing after collect_dir was
+  // purged: either way only Wednesday's archive of a can carry Tuesday's
+  // change to the disc.
+  const bool purged = GENERATE(false, true);
+  Master master;
+  master.pool.dir.write("src/a/f", "f on Monday\n");
+  master.pool.dir.write("src/a/g", "g on Monday\n");
+  master.pool.dir.write("src/b/x", "x\n");
+  master.back_up(k_day1);
+
+  // Tuesday: f changes in a while b fails (it is gone).
+  master.pool.dir.write("src/a/f", "f on Tuesday\n");
+  fs::rename(master.b, master.pool.dir / "b-away");
+  const RunResult tuesday = master.pool.run({"collect"}, k_day2);
+  INFO(tuesday.out << tuesday.err << master.pool.log());
+  REQUIRE(tuesday.exit_code == 6);
+  CHECK_THAT(tuesday.out + tuesday.err, Catch::Contains(master.b.string()));
+  CHECK_FALSE(master.collected());
+  CHECK(fs::exists(master.archive_of_a())); // committed, but never to be staged
+
+  // Wednesday: b is back and the run completes.
+  fs::rename(master.pool.dir / "b-away", master.b);
+  if (purged) {
+    for (const auto& entry : fs::directory_iterator(master.pool.dir / "collect")) {
+      fs::remove(entry.path());
+    }
+  } else {
+    master.pool.dir.write("src/a/g", "g on Wednesday\n");
+  }
+  master.back_up(k_day3);
+  CHECK(master.on_disc(k_day3, "f") == "f on Tuesday\n");
+  CHECK(master.on_disc(k_day3, "g") == (purged ? "" : "g on Wednesday\n"));
+  CHECK_FALSE(fs::exists(master.state_of_a().string() + ".next"));
+}
+
+TEST_CASE("A change collected by a run killed with SIGKILL reaches the next day's disc",
+          "[integration][collect][incr][store]") {
+  if (!cback::test::program_available("xorriso")) {
+    return;
+  }
+  Master master;
+  master.pool.dir.write("src/a/f", "f on Monday\n");
+  master.pool.dir.write("src/a/g", "g on Monday\n");
+  master.pool.dir.write("src/b/x", "x\n");
+  master.back_up(k_day1);
+
+  // Tuesday: f changes; b is large, so the run is still archiving it when a
+  // is done (its archive committed, its next state written). Then the
+  // whole run is killed.
+  master.pool.dir.write("src/a/f", "f on Tuesday\n");
+  make_large_tree(master.b);
+  const int status = master.collect_killed_at(
+      k_day2, fmt::format("Completed collecting directory [{}]", master.a.string()));
+  INFO(master.pool.log());
+  REQUIRE(status == 128 + SIGKILL);
+  REQUIRE_FALSE(master.collected()); // killed before the run ended
+  CHECK(fs::exists(master.archive_of_a()));
+
+  // Wednesday: b is small again, g changes, and the run completes.
+  fs::remove_all(master.b);
+  master.pool.dir.write("src/b/x", "x\n");
+  master.pool.dir.write("src/a/g", "g on Wednesday\n");
+  master.back_up(k_day3);
+  CHECK(master.on_disc(k_day3, "f") == "f on Tuesday\n");
+  CHECK(master.on_disc(k_day3, "g") == "g on Wednesday\n");
+  CHECK_FALSE(fs::exists(master.state_of_a().string() + ".next"));
 }

@@ -3,10 +3,12 @@
 // The collect action (reference §4.1): archives the configured files and
 // directories into collect_dir, one archive per item (or per sub-item with
 // recursion levels), several items at once. Incremental items archive only
-// what changed since their saved state; the new state is saved only after
-// the item's archives are committed, so a killed run never advances it.
-// At the end it writes the manifest (collect/manifest.hpp) and, when every
-// item succeeded, cback.collect.
+// what changed since their current state and write the next state aside
+// (STATE.next). At the end it writes the manifest (collect/manifest.hpp)
+// and, when every item succeeded, cback.collect; only then do the next
+// states replace the current ones. A run that fails, is stopped or is
+// killed therefore advances no state, and the next run archives the same
+// changes again (docs/state-format.md, "When a state advances").
 
 #include <cback/collect/archive.hpp>
 #include <cback/collect/calendar.hpp>
@@ -72,7 +74,8 @@ CollectPlan plan_collect(const Context& context, std::chrono::year_month_day tod
 /// Runs the action with `writer`. Throws Error(action) "Collect failed for
 /// N item(s): ..." after finishing the other items when any item failed
 /// (the manifest is written, cback.collect is not); Error(interrupted) when
-/// the run is stopped.
+/// the run is stopped. In both cases every incremental state is left as it
+/// was; pending states left by a killed run are removed when it starts.
 void run_collect_with(Context& context, const CollectPlan& plan, const ArchiveWriter& writer);
 
 /// The same with archives written as the walk goes (memory bounded

@@ -33,6 +33,10 @@ constexpr year_month_day k_tuesday{std::chrono::year{2026}, std::chrono::Decembe
                                    std::chrono::day{1}};
 constexpr year_month_day k_wednesday{std::chrono::year{2026}, std::chrono::December,
                                      std::chrono::day{2}};
+constexpr year_month_day k_thursday{std::chrono::year{2026}, std::chrono::December,
+                                    std::chrono::day{3}};
+constexpr year_month_day k_last_thursday{std::chrono::year{2026}, std::chrono::November,
+                                         std::chrono::day{26}};
 
 /// Records what it is asked to write and writes a small stand-in file (the
 /// list of entry paths), or throws for the targets named in `fail`.
@@ -70,6 +74,7 @@ public:
   }
 
   void fail_on(const std::string& name) { m_fail.insert(name); }
+  void fail_on_nothing() { m_fail.clear(); }
   /// Every archive reports this problem (a file that could not be read).
   void report(collect::Problem problem) { m_problem = std::move(problem); }
 
@@ -164,6 +169,18 @@ struct Fixture {
   fs::path indicator() const { return tmp / "collect/cback.collect"; }
   fs::path state(const std::string& relative) const {
     return tmp / "work" / collect::state_file_name(src(relative).string());
+  }
+  /// The next state a run writes beside the current one until it completes.
+  fs::path pending(const std::string& relative) const { return state(relative).string() + ".next"; }
+
+  /// Runs collect on `day` and expects it to fail with status 6.
+  void failing_collect_on(year_month_day day) {
+    try {
+      collect_on(day);
+      FAIL("collect should fail");
+    } catch (const Error& error) {
+      CHECK(error.code() == ExitCode::action);
+    }
   }
 };
 
@@ -279,7 +296,119 @@ TEST_CASE("A failed archive leaves the incremental state where it was",
     CHECK(error.code() == ExitCode::action);
   }
   CHECK(test::read_file(f.state("tree")) == saved);
+  CHECK_FALSE(fs::exists(f.pending("tree")));
   CHECK_FALSE(fs::exists(f.indicator()));
+}
+
+TEST_CASE("A failed item leaves every incremental state as it was, so the next run archives "
+          "the change again",
+          "[actions][collect][incr]") {
+  Fixture f;
+  f.add_dir("tree", config::CollectMode::incr);
+  f.add_dir("bad", config::CollectMode::daily);
+  f.tmp.write("src/tree/a", "a");
+  f.tmp.write("src/tree/b", "b");
+  f.tmp.write("src/bad/x", "x");
+  f.collect_on(k_monday);
+  const auto saved = test::read_file(f.state("tree"));
+
+  f.tmp.write("src/tree/a", "a changed on Tuesday");
+  f.fake.fail_on(f.archive("bad"));
+  f.fake.clear();
+  f.failing_collect_on(k_tuesday);
+  // The item itself succeeded and its archive was committed, but the run
+  // wrote no cback.collect: that archive is never staged.
+  CHECK(f.fake.entries_of(f.archive("tree"), f.src("")) == Strings{"tree", "tree/a"});
+  CHECK_FALSE(fs::exists(f.indicator()));
+  CHECK(test::read_file(f.state("tree")) == saved);
+  CHECK_FALSE(fs::exists(f.pending("tree")));
+
+  f.fake.clear();
+  f.fake.fail_on_nothing();
+  f.collect_on(k_wednesday);
+  CHECK(fs::exists(f.indicator()));
+  CHECK(f.fake.entries_of(f.archive("tree"), f.src("")) == Strings{"tree", "tree/a"});
+  CHECK(test::read_file(f.state("tree")) != saved);
+  CHECK_FALSE(fs::exists(f.pending("tree")));
+
+  // That run completed: its state is current, Thursday has nothing new.
+  f.fake.clear();
+  f.collect_on(k_thursday);
+  CHECK(f.fake.entries_of(f.archive("tree"), f.src("")).empty());
+}
+
+TEST_CASE("A failed run lists an incremental item's deletions again in the next manifest",
+          "[actions][collect][incr]") {
+  Fixture f;
+  f.add_dir("tree", config::CollectMode::incr);
+  f.add_dir("bad", config::CollectMode::daily);
+  f.tmp.write("src/tree/a", "a");
+  f.tmp.write("src/tree/gone", "g");
+  f.tmp.write("src/bad/x", "x");
+  f.collect_on(k_monday);
+
+  fs::remove(f.src("tree/gone"));
+  f.fake.fail_on(f.archive("bad"));
+  f.failing_collect_on(k_tuesday);
+
+  f.fake.clear();
+  f.fake.fail_on_nothing();
+  f.collect_on(k_wednesday);
+  CHECK(manifest_in(f).deleted == std::vector<collect::ManifestDeletion>{
+                                      {f.src("tree").string(), f.src("tree/gone").string()}});
+}
+
+TEST_CASE("A failed full run on the starting day leaves last week's state for the next day",
+          "[actions][collect][incr]") {
+  // A cumulative item keeps its state through the week: last Thursday's
+  // then stays until a starting day's run completes.
+  const bool cumulative = GENERATE(false, true);
+  Fixture f;
+  f.config.collect->cumulative = cumulative;
+  f.add_dir("tree", config::CollectMode::incr);
+  f.add_dir("bad", config::CollectMode::daily);
+  f.tmp.write("src/tree/a", "a");
+  f.tmp.write("src/tree/b", "b");
+  f.tmp.write("src/bad/x", "x");
+  f.collect_on(k_last_thursday);
+  const auto last_week = test::read_file(f.state("tree"));
+
+  f.tmp.write("src/tree/a", "a changed over the weekend");
+  f.fake.fail_on(f.archive("bad"));
+  f.fake.clear();
+  f.failing_collect_on(k_monday);
+  CHECK(f.fake.entries_of(f.archive("tree"), f.src("")).size() == 3); // the full, never staged
+  CHECK(test::read_file(f.state("tree")) == last_week);
+
+  // Tuesday is no starting day: its incremental holds every change since
+  // the last collect that completed, last Thursday's.
+  f.fake.clear();
+  f.fake.fail_on_nothing();
+  f.collect_on(k_tuesday);
+  CHECK(f.fake.entries_of(f.archive("tree"), f.src("")) == Strings{"tree", "tree/a"});
+}
+
+TEST_CASE("A pending state left by a killed run is removed, never promoted",
+          "[actions][collect][incr]") {
+  Fixture f;
+  f.add_dir("tree", config::CollectMode::incr);
+  f.tmp.write("src/tree/a", "a");
+  f.collect_on(k_monday);
+  const auto saved = test::read_file(f.state("tree"));
+  // What a run killed after writing its next state leaves: that state
+  // describes an archive no stage ever took.
+  f.tmp.write("src/tree/a", "a changed");
+  fs::copy_file(f.state("tree"), f.pending("tree"));
+  f.tmp.write("work/" + f.pending("tree").filename().string() + ".partial", "half");
+
+  f.fake.clear();
+  f.collect_on(k_tuesday);
+  CHECK(f.fake.entries_of(f.archive("tree"), f.src("")) == Strings{"tree", "tree/a"});
+  CHECK_FALSE(fs::exists(f.pending("tree")));
+  CHECK_FALSE(fs::exists(f.pending("tree").string() + ".partial"));
+  CHECK(test::read_file(f.state("tree")) != saved);
+  CHECK_THAT(test::read_file(f.tmp / "cback.log"),
+             Catch::Contains("left by a collect that did not complete"));
 }
 
 TEST_CASE("A failed item does not stop the others; the action then fails naming it",
