@@ -129,7 +129,9 @@ std::vector<SourceEntry> entries_to_stage(PeerSource& source, const Digests& dig
     }
     wanted.push_back(std::move(entry));
   }
-  for (const auto& [name, archive] : digests) {
+  for (const auto& digest : digests) {
+    const std::string& name = digest.first;
+    const auto& archive = digest.second;
     const auto listed = std::find_if(wanted.begin(), wanted.end(),
                                      [&](const auto& entry) { return entry.name == name; });
     if (listed == wanted.end()) {
