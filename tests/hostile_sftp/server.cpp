@@ -274,7 +274,9 @@ private:
     } else {
       reply.u32(id).u32(static_cast<std::uint32_t>(entries.size()));
       for (const auto& entry : entries) {
-        reply.string(entry.name).string(long_name(entry.name, entry.size)).attributes(entry.size, entry.mode);
+        reply.string(entry.name)
+            .string(long_name(entry.name, entry.size))
+            .attributes(entry.size, entry.mode);
       }
     }
     ++batches;
