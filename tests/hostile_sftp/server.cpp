@@ -19,10 +19,12 @@
 // STAT/LSTAT/FSTAT, OPENDIR/READDIR, OPEN/READ/WRITE/CLOSE; anything else
 // gets STATUS "unsupported".
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <unistd.h>
 #include <vector>
