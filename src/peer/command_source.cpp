@@ -1,11 +1,15 @@
 #include <cback/peer/command_source.hpp>
 
+#include <cback/core/beneath.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/unique_fd.hpp>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -27,6 +31,25 @@ std::string shell_join(const std::vector<std::string>& argv) {
   }
   return text;
 }
+
+namespace {
+
+// An empty regular file `name` in `dir`, made afresh: whatever was at that
+// name (a symlink included) is removed first, and the file is created with
+// O_EXCL beneath the directory, so nothing is written through a link.
+void create_empty(const fs::path& dir, const char* name) {
+  const core::UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  core::UniqueFd file;
+  if (dir_fd && (::unlinkat(dir_fd.get(), name, 0) == 0 || errno == ENOENT)) {
+    file = core::open_beneath(dir_fd.get(), name, O_WRONLY | O_CREAT | O_EXCL, 0644);
+  }
+  if (!file) {
+    throw Error(ExitCode::action, fmt::format("Unable to create [{}]: {}", (dir / name).string(),
+                                              std::strerror(errno)));
+  }
+}
+
+} // namespace
 
 CommandSource::CommandSource(CommandEndpoint endpoint, core::CommandRunner& runner)
     : m_endpoint(std::move(endpoint)), m_runner(runner) {}
@@ -74,7 +97,11 @@ bool CommandSource::collect_indicator_present() {
   const auto target = m_scratch / k_collect_indicator;
   const auto result = copy(remote_path(k_collect_indicator), target.string());
   std::error_code ignored;
-  const bool ready = result.exit_status == 0 && fs::exists(target, ignored);
+  // What the copy left is not followed: only a regular file counts.
+  struct ::stat st {};
+  const bool ready = result.exit_status == 0 &&
+                     ::fstatat(AT_FDCWD, target.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                     S_ISREG(st.st_mode);
   fs::remove(target, ignored);
   return ready;
 }
@@ -111,7 +138,7 @@ bool CommandSource::pull(const SourceEntry& entry, std::uint64_t offset, core::B
 
 void CommandSource::write_stage_indicator() {
   const auto indicator = m_scratch / k_stage_indicator;
-  { const std::ofstream created(indicator); }
+  create_empty(m_scratch, k_stage_indicator);
   const auto result = copy(indicator.string(), remote_path(k_stage_indicator));
   if (result.exit_status != 0) {
     throw Error(ExitCode::action,

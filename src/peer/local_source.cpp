@@ -1,12 +1,13 @@
 #include <cback/peer/local_source.hpp>
 
 #include <cback/core/atomic_file.hpp>
+#include <cback/core/beneath.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/read_file.hpp>
-#include <cback/core/unique_fd.hpp>
 
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,53 +18,112 @@ namespace cback::peer {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+struct DirCloser {
+  void operator()(DIR* dir) const noexcept { ::closedir(dir); }
+};
+
+// "it is not a regular file", or errno's text.
+std::string reason(const std::error_code& error) {
+  return error.category() == core::file_refusal_category() ? "it " + error.message()
+                                                           : error.message();
+}
+
+} // namespace
+
 LocalSource::LocalSource(std::string peer_name, fs::path collect_dir)
     : m_peer_name(std::move(peer_name)), m_collect_dir(std::move(collect_dir)) {}
 
 void LocalSource::open() {}
 
+int LocalSource::directory() {
+  if (!m_dir) {
+    m_dir.reset(::open(m_collect_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!m_dir) {
+      const int error = errno;
+      throw Error(ExitCode::action,
+                  error == ENOENT ? fmt::format("Collect directory [{}] does not exist.",
+                                                m_collect_dir.string())
+                                  : fmt::format("{}: unable to open its collect directory: {}",
+                                                describe(), std::strerror(error)));
+    }
+  }
+  return m_dir.get();
+}
+
+// Only a regular file counts; anything else at that name (a symlink, a
+// FIFO) fails the peer rather than being followed or opened.
 bool LocalSource::collect_indicator_present() {
-  std::error_code error;
-  return fs::exists(m_collect_dir / k_collect_indicator, error);
+  int dir = -1;
+  try {
+    dir = directory();
+  } catch (const Error&) {
+    return false; // no collect dir: not ready, as in the original
+  }
+  struct ::stat st {};
+  if (::fstatat(dir, k_collect_indicator, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) {
+      return false;
+    }
+    throw Error(ExitCode::action, fmt::format("{}: unable to look for [{}]: {}", describe(),
+                                              k_collect_indicator, std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw Error(ExitCode::action,
+                fmt::format("{}: [{}] {}.", describe(),
+                            (m_collect_dir / k_collect_indicator).string(),
+                            make_error_code(S_ISLNK(st.st_mode) ? core::FileRefusal::symlink
+                                                                : core::FileRefusal::not_regular)
+                                .message()));
+  }
+  return true;
 }
 
 std::vector<SourceEntry> LocalSource::list() {
-  std::vector<SourceEntry> entries;
-  std::error_code error;
-  if (!fs::is_directory(m_collect_dir, error)) {
-    throw Error(ExitCode::action,
-                fmt::format("Collect directory [{}] does not exist.", m_collect_dir.string()));
+  const int dir = directory();
+  // fdopendir takes the fd it is given: list through a duplicate.
+  const std::unique_ptr<DIR, DirCloser> stream(::fdopendir(::fcntl(dir, F_DUPFD_CLOEXEC, 0)));
+  if (!stream) {
+    throw Error(ExitCode::action, fmt::format("Unable to list collect directory [{}]: {}",
+                                              m_collect_dir.string(), std::strerror(errno)));
   }
-  for (fs::directory_iterator it(m_collect_dir, error), end; !error && it != end;
-       it.increment(error)) {
+  ::rewinddir(stream.get());
+  std::vector<SourceEntry> entries;
+  errno = 0;
+  while (const auto* found = ::readdir(stream.get())) {
+    const std::string_view name = found->d_name;
     struct ::stat st {};
-    if (::lstat(it->path().c_str(), &st) != 0) {
-      continue; // vanished between readdir and lstat
+    if (name == "." || name == ".." ||
+        ::fstatat(dir, found->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      errno = 0;
+      continue; // vanished between readdir and fstatat
     }
     SourceEntry entry;
-    entry.name = it->path().filename().string();
+    entry.name = name;
     entry.regular = S_ISREG(st.st_mode);
     entry.size = static_cast<std::uint64_t>(st.st_size);
     entry.mtime = st.st_mtim.tv_sec;
     entry.mode = st.st_mode & 07777U;
     entries.push_back(std::move(entry));
+    errno = 0;
   }
-  if (error) {
+  if (errno != 0) {
     throw Error(ExitCode::action, fmt::format("Unable to list collect directory [{}]: {}",
-                                              m_collect_dir.string(), error.message()));
+                                              m_collect_dir.string(), std::strerror(errno)));
   }
   return entries;
 }
 
 std::optional<std::string> LocalSource::read_small(const std::string& name) {
-  auto content = core::read_file(m_collect_dir / name);
+  auto content = core::read_file_beneath(directory(), name, k_small_file_limit);
   if (!content) {
     if (content.error() == std::errc::no_such_file_or_directory) {
       return std::nullopt;
     }
     throw Error(ExitCode::action,
-                fmt::format("Unable to read [{}]: {}", (m_collect_dir / name).string(),
-                            content.error().message()));
+                fmt::format("{}: unable to read [{}]: {}", describe(),
+                            (m_collect_dir / name).string(), reason(content.error())));
   }
   return std::move(*content);
 }
@@ -71,10 +131,12 @@ std::optional<std::string> LocalSource::read_small(const std::string& name) {
 bool LocalSource::pull(const SourceEntry& entry, std::uint64_t offset, core::BufferPool& pool,
                        const ChunkSink& sink) {
   const fs::path path = m_collect_dir / entry.name;
-  const core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  // Opened without following links or blocking: the file listed may have
+  // been replaced since by a symlink or a FIFO.
+  const auto fd = core::open_regular_beneath(directory(), entry.name, O_RDONLY);
   if (!fd) {
-    throw Error(ExitCode::action,
-                fmt::format("Unable to open [{}]: {}", path.string(), std::strerror(errno)));
+    throw Error(ExitCode::action, fmt::format("{}: unable to open [{}]: {}", describe(),
+                                              path.string(), reason(fd.error())));
   }
   while (offset < entry.size) {
     auto buffer = pool.acquire();
@@ -82,7 +144,7 @@ bool LocalSource::pull(const SourceEntry& entry, std::uint64_t offset, core::Buf
       return false;
     }
     const auto want = std::min<std::uint64_t>(buffer->capacity(), entry.size - offset);
-    const auto got = ::pread(fd.get(), buffer->data(), want, static_cast<off_t>(offset));
+    const auto got = ::pread(fd->get(), buffer->data(), want, static_cast<off_t>(offset));
     if (got < 0 && errno == EINTR) {
       continue;
     }

@@ -32,7 +32,9 @@ using File = std::unique_ptr<sftp_file_struct, FileCloser>;
 using Dir = std::unique_ptr<sftp_dir_struct, DirCloser>;
 using Attributes = std::unique_ptr<sftp_attributes_struct, AttributesFree>;
 
-constexpr std::size_t k_small_file_limit = std::size_t{64} << 20;
+// A collect dir holds a few files a day; a server that lists more (or never
+// ends its listing) is refused before it exhausts memory.
+constexpr std::size_t k_listing_limit = 100'000;
 
 // Pipelined reads of one open file: up to `depth` requests are sent ahead,
 // and their answers are taken in order. A short answer (a server that caps
@@ -195,6 +197,12 @@ std::vector<SourceEntry> SftpSource::list() {
     const std::string name = attributes->name;
     if (name == "." || name == "..") {
       continue;
+    }
+    if (entries.size() == k_listing_limit) {
+      throw Error(ExitCode::action,
+                  fmt::format("{}: the collect directory lists more than {} entries; refusing "
+                              "to stage it.",
+                              describe(), k_listing_limit));
     }
     SourceEntry entry;
     entry.name = name;

@@ -1,9 +1,12 @@
 #pragma once
 
 // A local peer (reference §4.2 step 7): its collect directory is on this
-// machine and is read with plain POSIX reads.
+// machine and is read with plain POSIX reads, every file opened beneath the collect dir without
+// following symlinks or blocking (a FIFO or device there fails the peer).
 
 #include <cback/peer/source.hpp>
+
+#include <cback/core/unique_fd.hpp>
 
 #include <filesystem>
 #include <string>
@@ -26,8 +29,13 @@ public:
   [[nodiscard]] std::string describe() const override;
 
 private:
+  /// The collect dir, opened once; every file is opened beneath it
+  /// (core/beneath.hpp). Throws when it cannot be opened.
+  int directory();
+
   std::string m_peer_name;
   std::filesystem::path m_collect_dir;
+  core::UniqueFd m_dir;
 };
 
 } // namespace cback::peer

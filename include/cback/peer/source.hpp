@@ -18,10 +18,13 @@ namespace cback::peer {
 
 inline constexpr const char* k_collect_indicator = "cback.collect";
 inline constexpr const char* k_stage_indicator = "cback.stage";
+/// The most cback reads of a small file from a peer (the manifest), whatever
+/// the transport.
+inline constexpr std::uint64_t k_small_file_limit = std::uint64_t{64} << 20;
 
 /// One entry of a collect directory as listed.
 struct SourceEntry {
-  std::string name;       ///< file name in the collect directory (any bytes but '/')
+  std::string name;       ///< as listed; transfer_peer refuses any but a plain file name
   bool regular = true;    ///< false: a directory, symlink or device (the peer fails)
   std::uint64_t size = 0; ///< bytes, for regular files
   std::int64_t mtime = 0; ///< seconds since the epoch

@@ -13,6 +13,10 @@
 //    from the same version of the source file, and the whole result is
 //    checked as above.
 //
+// `target_dir` belongs to the backup user and may hold planted links: every
+// file in it is opened beneath its fd without following any
+// (core/beneath.hpp).
+//
 // The source identity ("<size> <mtime>") is kept in the extended attribute
 // user.cback.source of the staged and partial files. Where the file system
 // has no user xattrs, a partial file is started afresh and a staged file is
@@ -62,10 +66,12 @@ struct TransferResult {
 /// Stages every file of `source` (already open and ready) into
 /// `target_dir` (which exists), adding to `result` as each file is done.
 /// Throws cback::Error(ExitCode::action) naming the peer and the file on
-/// the first failure: a directory or symlink in the collect dir, a read or
-/// write error, a short file, a size or checksum mismatch (the bad
-/// NAME.partial is removed so a re-run starts it afresh), an archive the
-/// manifest lists that is missing. Files staged before the failure stay
+/// the first failure: a listed name that is not a plain file name (see
+/// core::is_plain_name) or appears twice, a size that is impossible, differs
+/// from the manifest or exceeds the free space, a directory or symlink in
+/// the collect dir, a read or write error, a short file, a size or checksum
+/// mismatch (the bad NAME.partial is removed so a re-run starts it afresh),
+/// an archive the manifest lists that is missing. Files staged before the failure stay
 /// staged, and `result` counts them. Throws Error(interrupted) when `stop`
 /// is raised.
 void transfer_peer(PeerSource& source, const std::filesystem::path& target_dir,

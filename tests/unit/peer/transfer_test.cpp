@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
+#include <cstring>
 #include <fstream>
 #include <random>
 
@@ -219,4 +220,130 @@ TEST_CASE("A stage indicator is written into a local peer's collect dir", "[peer
   missing.open();
   CHECK_FALSE(missing.collect_indicator_present());
   CHECK_THROWS_WITH(missing.list(), Catch::Contains("does not exist"));
+}
+
+namespace {
+
+/// A peer whose listing is whatever the test says (a hostile server's),
+/// each file reading as `size` bytes of 'x'.
+class ListedSource final : public cback::peer::PeerSource {
+public:
+  explicit ListedSource(std::vector<cback::peer::SourceEntry> entries)
+      : m_entries(std::move(entries)) {}
+  void open() override {}
+  bool collect_indicator_present() override { return true; }
+  std::vector<cback::peer::SourceEntry> list() override { return m_entries; }
+  std::optional<std::string> read_small(const std::string& /*name*/) override {
+    return std::nullopt;
+  }
+  bool pull(const cback::peer::SourceEntry& entry, std::uint64_t offset,
+            cback::core::BufferPool& pool, const cback::peer::ChunkSink& sink) override {
+    while (offset < entry.size) {
+      auto buffer = pool.acquire();
+      const auto size = std::min<std::uint64_t>(buffer->capacity(), entry.size - offset);
+      std::memset(buffer->data(), 'x', size);
+      buffer->resize(size);
+      offset += size;
+      if (!sink(std::move(*buffer))) {
+        return false;
+      }
+    }
+    return true;
+  }
+  void write_stage_indicator() override {}
+  [[nodiscard]] std::string describe() const override { return "peer [listed]"; }
+
+private:
+  std::vector<cback::peer::SourceEntry> m_entries;
+};
+
+cback::peer::SourceEntry listed(std::string name, std::uint64_t size = 3) {
+  cback::peer::SourceEntry entry;
+  entry.name = std::move(name);
+  entry.size = size;
+  return entry;
+}
+
+} // namespace
+
+TEST_CASE("A listed name that is not a plain file name fails the peer, whatever the transport",
+          "[peer][transfer]") {
+  Peer peer;
+  const auto aim = (peer.dir / "victim").string();
+  for (const std::string& name :
+       {aim, std::string("../victim"), std::string("./../victim"), std::string("a/b"),
+        std::string(""), std::string("."), std::string(".."), std::string("a\0b", 3),
+        std::string(300, 'n')}) {
+    INFO("name " << name);
+    ListedSource source({listed("good.tar"), listed(name)});
+    cback::peer::TransferSettings settings;
+    settings.backend = peer.backend.get();
+    CHECK_THROWS_WITH(cback::peer::transfer_peer(source, peer.target, settings, peer.log),
+                      Catch::Contains("peer [listed]") && Catch::Contains("not a plain file name"));
+    CHECK_FALSE(fs::exists(peer.dir / "victim"));
+    CHECK_FALSE(fs::exists(peer.dir / "victim.partial"));
+    CHECK_FALSE(fs::exists(peer.target / "good.tar")); // refused before anything is staged
+  }
+}
+
+TEST_CASE("A listing that names a file twice or gives it an impossible size fails the peer",
+          "[peer][transfer]") {
+  Peer peer;
+  cback::peer::TransferSettings settings;
+  settings.backend = peer.backend.get();
+  ListedSource twice({listed("a.tar"), listed("b.tar"), listed("a.tar")});
+  CHECK_THROWS_WITH(cback::peer::transfer_peer(twice, peer.target, settings, peer.log),
+                    Catch::Contains("lists the entry [a.tar] twice"));
+  ListedSource huge({listed("big.tar", std::uint64_t{1} << 63U)});
+  CHECK_THROWS_WITH(cback::peer::transfer_peer(huge, peer.target, settings, peer.log),
+                    Catch::Contains("[big.tar] with an impossible size"));
+  ListedSource enormous({listed("big.tar", std::uint64_t{1} << 62U)});
+  CHECK_THROWS_WITH(cback::peer::transfer_peer(enormous, peer.target, settings, peer.log),
+                    Catch::Contains("bytes free in"));
+  CHECK(fs::is_empty(peer.target));
+}
+
+TEST_CASE("A listed size that differs from the manifest fails the peer before it is sent",
+          "[peer][transfer]") {
+  Peer peer;
+  peer.add("a.tar", "content");
+  peer.add_manifest({"a.tar"});
+  peer.add("a.tar", "content that grew");
+  CHECK_THROWS_WITH(peer.transfer(), Catch::Contains("[a.tar] is listed with 17 bytes, but the "
+                                                     "manifest says 7"));
+  CHECK_FALSE(fs::exists(peer.target / "a.tar.partial"));
+}
+
+TEST_CASE("A partial file hard-linked to a file elsewhere is replaced, not resumed into",
+          "[peer][transfer]") {
+  Peer peer;
+  const auto content = random_bytes(100'000, 7);
+  peer.add("big.tar", content);
+  peer.transfer();
+  // A resumable-looking partial that is a second name of another file.
+  fs::rename(peer.target / "big.tar", peer.dir / "elsewhere");
+  fs::resize_file(peer.dir / "elsewhere", 30'000);
+  const auto before = read_file(peer.dir / "elsewhere");
+  fs::create_hard_link(peer.dir / "elsewhere", peer.target / "big.tar.partial");
+  const auto result = peer.transfer();
+  CHECK(result.files_resumed == 0);
+  CHECK(read_file(peer.target / "big.tar") == content);
+  CHECK(read_file(peer.dir / "elsewhere") == before);
+}
+
+TEST_CASE("A FIFO, a symlink or an oversized file as a local manifest fails without blocking",
+          "[peer][transfer]") {
+  Peer peer;
+  peer.add("a.tar", "a");
+  const auto manifest = peer.collect / "cback.manifest";
+  REQUIRE(::mkfifo(manifest.c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(peer.transfer(), Catch::Contains("local peer [alpha]") &&
+                                         Catch::Contains("it is not a regular file"));
+  fs::remove(manifest);
+  fs::create_symlink("/dev/zero", manifest);
+  CHECK_THROWS_WITH(peer.transfer(), Catch::Contains("it is a symbolic link"));
+  fs::remove(manifest);
+  { std::ofstream big(manifest); }
+  fs::resize_file(manifest, cback::peer::k_small_file_limit + 1);
+  CHECK_THROWS_WITH(peer.transfer(), Catch::Contains("it is larger than cback accepts"));
 }

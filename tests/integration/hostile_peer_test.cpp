@@ -1,0 +1,484 @@
+// Stage against peers that lie or lay traps, through the real binary: an
+// SFTP server that lists names outside the collect dir, impossible sizes
+// or a listing without end (tests/hostile_sftp, run as the sftp subsystem
+// of a second loopback sshd started here), symlinks planted in a peer's
+// staging dir, and a FIFO or a link to /dev/zero as a local manifest.
+
+#include "support/config_text.hpp"
+#include "support/parts.hpp"
+#include "support/run.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+using cback::test::cback_binary;
+using cback::test::part_env;
+using cback::test::read_file;
+using cback::test::report_missing_part;
+using cback::test::run;
+using cback::test::RunOptions;
+using cback::test::RunResult;
+using cback::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* k_day = "2026-12-01";
+
+/// The loopback sshd of tools/servers.sh: its client key and host key are
+/// reused by the hostile sshd below.
+struct SshParts {
+  std::string user;
+  std::string key;
+  std::string host_pub;
+  std::string port;
+  std::string known_hosts;
+};
+
+std::optional<SshParts> ssh_parts() {
+  const auto user = part_env("CBACK_TEST_SSH_USER", "sshd");
+  const auto key = part_env("CBACK_TEST_SSH_KEY", "sshd");
+  const auto host_pub = part_env("CBACK_TEST_SSH_HOST_PUB", "sshd");
+  const auto port = part_env("CBACK_TEST_SSH_PORT", "sshd");
+  const auto known_hosts = part_env("CBACK_TEST_SSH_KNOWN_HOSTS", "sshd");
+  if (!user || !key || !host_pub || !port || !known_hosts) {
+    return std::nullopt;
+  }
+  return SshParts{*user, *key, *host_pub, *port, *known_hosts};
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  REQUIRE(out.good());
+}
+
+bool accepts(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return connected;
+}
+
+/// A second sshd on 127.0.0.1 whose sftp subsystem is cback-hostile-sftp
+/// playing `mode` with `argument` (see tests/hostile_sftp/server.cpp). Its
+/// files live in `dir`; it is stopped by its PID.
+class HostileSshd {
+public:
+  static std::optional<HostileSshd> start(const SshParts& parts, const fs::path& dir,
+                                          const std::string& mode, const std::string& argument) {
+    HostileSshd sshd;
+    sshd.m_dir = dir;
+    fs::create_directories(dir);
+    std::error_code ignored;
+    fs::create_directories("/run/sshd", ignored); // privilege separation, as root
+    write_text(dir / "scenario", mode + "\n" + argument + "\n");
+    fs::copy_file(parts.key + ".pub", dir / "authorized_keys");
+    const auto host_key = parts.host_pub.substr(0, parts.host_pub.size() - 4);
+    const auto host_pub = read_file(parts.host_pub);
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      sshd.m_port = free_port();
+      write_text(dir / "sshd_config",
+                 fmt::format("ListenAddress 127.0.0.1\nPort {}\nHostKey {}\nPidFile none\n"
+                             "AuthorizedKeysFile {}\nStrictModes no\n"
+                             "PermitRootLogin prohibit-password\n"
+                             "PubkeyAuthentication yes\nPasswordAuthentication no\n"
+                             "KbdInteractiveAuthentication no\nUsePAM no\n"
+                             "LogLevel VERBOSE\nSubsystem sftp '{}' '{}'\n",
+                             sshd.m_port, host_key, (dir / "authorized_keys").string(),
+                             CBACK_HOSTILE_SFTP, (dir / "scenario").string()));
+      write_text(dir / "known_hosts", fmt::format("[127.0.0.1]:{} {}", sshd.m_port,
+                                                  host_pub.substr(0, host_pub.rfind(' '))) +
+                                          "\n");
+      if (sshd.spawn() && sshd.wait_ready()) {
+        return sshd;
+      }
+      sshd.stop();
+    }
+    report_missing_part("hostile sshd", "it did not start; see " + (dir / "sshd.log").string() +
+                                            ": " + read_log(dir));
+    return std::nullopt;
+  }
+
+  HostileSshd() = default;
+  HostileSshd(HostileSshd&& other) noexcept
+      : m_dir(std::move(other.m_dir)), m_port(other.m_port), m_pid(std::exchange(other.m_pid, -1)) {
+  }
+  HostileSshd& operator=(HostileSshd&&) = delete;
+  HostileSshd(const HostileSshd&) = delete;
+  HostileSshd& operator=(const HostileSshd&) = delete;
+  ~HostileSshd() { stop(); }
+
+  [[nodiscard]] int port() const { return m_port; }
+  [[nodiscard]] fs::path known_hosts() const { return m_dir / "known_hosts"; }
+
+private:
+  static std::string read_log(const fs::path& dir) {
+    return fs::exists(dir / "sshd.log") ? read_file(dir / "sshd.log") : "(no log)";
+  }
+
+  bool spawn() {
+    const std::string config = (m_dir / "sshd_config").string();
+    const std::string log = (m_dir / "sshd.log").string();
+    std::vector<std::string> argv{"/usr/sbin/sshd", "-D", "-f", config, "-E", log};
+    std::vector<char*> args;
+    for (auto& word : argv) {
+      args.push_back(word.data());
+    }
+    args.push_back(nullptr);
+    return ::posix_spawn(&m_pid, args[0], nullptr, nullptr, args.data(), environ) == 0;
+  }
+
+  bool wait_ready() {
+    for (int i = 0; i < 100; ++i) {
+      if (accepts(m_port)) {
+        return true;
+      }
+      int status = 0;
+      if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+        m_pid = -1;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  void stop() {
+    if (m_pid > 0) {
+      ::kill(m_pid, SIGTERM);
+      int status = 0;
+      ::waitpid(m_pid, &status, 0);
+      m_pid = -1;
+    }
+  }
+
+  fs::path m_dir;
+  int m_port = 0;
+  pid_t m_pid = -1;
+};
+
+/// A master with peers; the test dir also holds `victim/`, where attacks aim.
+struct Master {
+  TempDir dir;
+  std::string peers;
+
+  Master() { fs::create_directories(dir / "victim"); }
+
+  [[nodiscard]] fs::path collect(const std::string& name) const { return dir / ("peers/" + name); }
+  [[nodiscard]] fs::path staged(const std::string& name) const {
+    return dir / ("staging/2026/12/01/" + name);
+  }
+
+  void local_peer(const std::string& name) {
+    fs::create_directories(collect(name));
+    dir.write("peers/" + name + "/cback.collect", "");
+    peers += fmt::format("[[stage.peer]]\nname = '{}'\ntype = \"local\"\ncollect_dir = '{}'\n\n",
+                         name, collect(name).string());
+  }
+
+  void remote_peer(const std::string& name, const std::string& user, const std::string& key,
+                   const std::string& port, const fs::path& known_hosts) {
+    fs::create_directories(collect(name));
+    dir.write("peers/" + name + "/cback.collect", "");
+    peers += fmt::format("[[stage.peer]]\nname = '{}'\ntype = \"remote\"\ncollect_dir = '{}'\n"
+                         "host = \"127.0.0.1\"\nport = {}\nbackup_user = '{}'\n"
+                         "identity_file = '{}'\nknown_hosts_file = '{}'\n\n",
+                         name, collect(name).string(), port, user, key, known_hosts.string());
+  }
+
+  RunResult stage(RunOptions options = {}) const {
+    fs::create_directories(dir / "work");
+    const auto config =
+        dir.write("cback.toml", fmt::format("[reference]\nauthor = \"tests\"\n\n{}[stage]\n"
+                                            "staging_dir = '{}'\nio_timeout = 20\n\n{}",
+                                            cback::test::options_table(dir / "work"),
+                                            (dir / "staging").string(), peers));
+    options.env.push_back(std::string("CBACK_TODAY=") + k_day);
+    return run({cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), "stage"},
+               options);
+  }
+
+  /// Everything the run said: stdout, stderr and the log file.
+  [[nodiscard]] std::string said(const RunResult& result) const {
+    const auto log = dir / "cback.log";
+    return result.out + result.err + (fs::exists(log) ? read_file(log) : "");
+  }
+};
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string with_dir_replaced(std::string text, const fs::path& dir) {
+  if (const auto at = text.find("@DIR@"); at != std::string::npos) {
+    text.replace(at, 5, dir.string());
+  }
+  return text;
+}
+
+/// A master with one remote peer, "hostile", served by a HostileSshd; in
+/// `argument`, @DIR@ stands for the master's test dir.
+struct Hostile {
+  Master master;
+  std::string argument;
+  std::optional<HostileSshd> sshd;
+
+  Hostile(const SshParts& parts, const std::string& mode, const std::string& with_dir)
+      : argument(with_dir_replaced(with_dir, master.dir.path())),
+        sshd(HostileSshd::start(parts, master.dir / "sshd", mode, argument)) {
+    if (sshd) {
+      master.remote_peer("hostile", parts.user, parts.key, std::to_string(sshd->port()),
+                         sshd->known_hosts());
+    }
+  }
+};
+
+struct Planted {
+  fs::path target;
+  std::string content;
+  fs::file_time_type mtime;
+};
+
+/// A file outside the staging dir and a symlink to it at `link`.
+Planted plant(const Master& master, const std::string& target_name, const fs::path& link) {
+  Planted planted{master.dir / ("victim/" + target_name), "precious " + target_name, {}};
+  master.dir.write("victim/" + target_name, planted.content);
+  fs::last_write_time(planted.target, fs::file_time_type::clock::now() - std::chrono::hours(48));
+  planted.mtime = fs::last_write_time(planted.target);
+  fs::create_directories(link.parent_path());
+  fs::create_symlink(planted.target, link);
+  return planted;
+}
+
+void check_untouched(const Planted& planted) {
+  INFO("link target " << planted.target);
+  CHECK(read_file(planted.target) == planted.content);
+  CHECK(fs::last_write_time(planted.target) == planted.mtime);
+}
+
+/// Links at a.tar.partial and at b.tar in the peer's staging dir; after the
+/// run both targets are untouched and both names are real staged files.
+void check_planted_links(Master& master, const std::string& peer) {
+  master.dir.write("peers/" + peer + "/a.tar", "archive a");
+  master.dir.write("peers/" + peer + "/b.tar", "archive b");
+  const auto partial = plant(master, "partial", master.staged(peer) / "a.tar.partial");
+  // Same content as the source: a check that followed the link would
+  // take the target for b.tar already staged.
+  auto final_link = plant(master, "final", master.staged(peer) / "b.tar");
+  final_link.content = "archive b";
+  master.dir.write("victim/final", final_link.content);
+  fs::last_write_time(final_link.target, final_link.mtime);
+
+  const auto result = master.stage();
+  INFO(master.said(result));
+  check_untouched(partial);
+  check_untouched(final_link);
+  CHECK(result.exit_code == 0);
+  for (const auto* name : {"a.tar", "b.tar"}) {
+    INFO("staged " << name);
+    CHECK(fs::is_regular_file(fs::symlink_status(master.staged(peer) / name)));
+    CHECK(read_file(master.staged(peer) / name) == read_file(master.collect(peer) / name));
+  }
+  CHECK_FALSE(fs::exists(fs::symlink_status(master.staged(peer) / "a.tar.partial")));
+}
+
+} // namespace
+
+TEST_CASE("An SFTP peer listing names outside its collect dir fails and nothing is written there",
+          "[stage][ssh][hostile]") {
+  const auto parts = ssh_parts();
+  if (!parts) {
+    return;
+  }
+  // Each name aims at victim/<something> of the test's own dir: absolute,
+  // climbing out with "..", climbing out behind "." or a subdirectory.
+  for (const std::string name :
+       {"@DIR@/victim/abs", "../../../../../victim/up", "./../../../../../victim/dot",
+        "sub/../../../../../../victim/sub"}) {
+    Hostile hostile(*parts, "name", name);
+    if (!hostile.sshd) {
+      return;
+    }
+    const auto listed = hostile.argument;
+    INFO("listed name " << listed);
+    const auto result = hostile.master.stage();
+    const auto said = hostile.master.said(result);
+    INFO(said);
+    CHECK(result.exit_code == 6);
+    CHECK(contains(said, "peer [hostile]"));
+    CHECK(contains(said, "[" + listed + "]"));
+    CHECK(contains(said, "not a plain file name"));
+    for (const std::string aimed : {"abs", "up", "dot", "sub"}) {
+      CHECK_FALSE(fs::exists(hostile.master.dir / "victim" / aimed));
+      CHECK_FALSE(fs::exists(hostile.master.dir / "victim" / (aimed + ".partial")));
+    }
+  }
+}
+
+TEST_CASE("An SFTP peer listing an impossible or enormous size fails before filling the disk",
+          "[stage][ssh][hostile]") {
+  const auto parts = ssh_parts();
+  if (!parts) {
+    return;
+  }
+  // 2^63 does not fit in off_t; 2^62 bytes fit no disk. The server answers
+  // every read in full, for ever.
+  for (const std::string size : {"9223372036854775808", "4611686018427387904"}) {
+    Hostile hostile(*parts, "size", size);
+    if (!hostile.sshd) {
+      return;
+    }
+    INFO("listed size " << size);
+    RunOptions options;
+    options.timeout = std::chrono::seconds(30);
+    const auto result = hostile.master.stage(options);
+    const auto said = hostile.master.said(result);
+    INFO(said);
+    CHECK(result.exit_code == 6);
+    CHECK(contains(said, "peer [hostile]"));
+    CHECK(contains(said, "[big.tar]"));
+    CHECK(contains(said, size + " bytes"));
+    CHECK_FALSE(fs::exists(hostile.master.staged("hostile") / "big.tar"));
+    CHECK_FALSE(fs::exists(hostile.master.staged("hostile") / "big.tar.partial"));
+  }
+}
+
+TEST_CASE("An SFTP peer whose listing never ends or repeats itself fails",
+          "[stage][ssh][hostile]") {
+  const auto parts = ssh_parts();
+  if (!parts) {
+    return;
+  }
+  struct Case {
+    const char* mode;
+    const char* message;
+  };
+  for (const auto& c : {Case{"endless", "lists more than 100000 entries"},
+                        Case{"repeat", "lists the entry [a.tar] twice"}}) {
+    Hostile hostile(*parts, c.mode, "-");
+    if (!hostile.sshd) {
+      return;
+    }
+    INFO("listing " << c.mode);
+    RunOptions options;
+    options.timeout = std::chrono::seconds(30);
+    const auto result = hostile.master.stage(options);
+    const auto said = hostile.master.said(result);
+    INFO(said);
+    CHECK(result.exit_code == 6);
+    CHECK(contains(said, "peer [hostile]"));
+    CHECK(contains(said, c.message));
+  }
+}
+
+TEST_CASE("Symlinks planted in the staging dir of a local peer are replaced, never written through",
+          "[stage][local][hostile]") {
+  Master master;
+  master.local_peer("alpha");
+  check_planted_links(master, "alpha");
+}
+
+TEST_CASE(
+    "Symlinks planted in the staging dir of a remote peer are replaced, never written through",
+    "[stage][ssh][hostile]") {
+  const auto parts = ssh_parts();
+  if (!parts) {
+    return;
+  }
+  Master master;
+  master.remote_peer("beta", parts->user, parts->key, parts->port, parts->known_hosts);
+  check_planted_links(master, "beta");
+}
+
+TEST_CASE("A FIFO or a link to /dev/zero as the manifest of a local peer fails that peer at once",
+          "[stage][local][hostile]") {
+  struct Case {
+    const char* what;
+    const char* message;
+  };
+  for (const auto& c : {Case{"fifo", "is not a regular file"},
+                        Case{"zero", "is a symbolic link, not a regular file"}}) {
+    INFO("manifest: " << c.what);
+    Master master;
+    master.local_peer("alpha");
+    master.dir.write("peers/alpha/a.tar", "archive a");
+    const auto manifest = master.collect("alpha") / "cback.manifest";
+    if (std::string(c.what) == "fifo") {
+      REQUIRE(::mkfifo(manifest.c_str(), 0644) == 0);
+    } else {
+      fs::create_symlink("/dev/zero", manifest);
+    }
+    RunOptions options;
+    options.timeout = std::chrono::seconds(20);
+    const auto result = master.stage(options);
+    const auto said = master.said(result);
+    INFO(said);
+    CHECK(result.exit_code == 6);
+    CHECK(contains(said, "local peer [alpha]"));
+    CHECK(contains(said, manifest.string() + "]: it " + c.message));
+  }
+}
+
+TEST_CASE("A run whose local peers have a FIFO as manifest ends within 2 s of SIGTERM",
+          "[stage][local][hostile]") {
+  // Three peers, so that two are staged on threads of their own: a signal
+  // interrupts a call of the thread it is delivered to, not the others.
+  Master master;
+  for (const auto* name : {"alpha", "beta", "gamma"}) {
+    master.local_peer(name);
+    REQUIRE(::mkfifo((master.collect(name) / "cback.manifest").c_str(), 0644) == 0);
+  }
+  // The signal goes 1 s after the start, to a run that is still going;
+  // 2 s after it, a run still there is killed (exit 128 + SIGKILL).
+  RunOptions options;
+  options.signal = SIGTERM;
+  options.signal_after = std::chrono::seconds(1);
+  options.timeout = std::chrono::seconds(3);
+  const auto result = master.stage(options);
+  const auto said = master.said(result);
+  INFO(said);
+  CHECK(result.exit_code != 128 + SIGKILL);
+  // Either the peers failed before the signal came, or the signal ended the run.
+  CHECK((result.exit_code == 6 || result.exit_code == 5));
+  if (result.exit_code == 6) {
+    CHECK(contains(said, "Stage failed for 3 peer(s)"));
+  }
+}
