@@ -9,6 +9,7 @@
 #include <cback/context.hpp>
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/field_escape.hpp>
 #include <cback/core/ownership.hpp>
 #include <cback/peer/status.hpp>
 
@@ -153,8 +154,13 @@ std::vector<std::string> require_complete_day(const fs::path& dir,
   }
   std::vector<std::string> refused;
   if (!gaps.partial_files.empty()) {
+    // The names come from the peers: escaped, so that the message stays
+    // on one line of the log.
+    std::vector<std::string> names;
+    std::transform(gaps.partial_files.begin(), gaps.partial_files.end(), std::back_inserter(names),
+                   core::escape_field);
     refused.push_back(fmt::format("it holds partial file(s) {} (a transfer that did not finish)",
-                                  fmt::join(gaps.partial_files, ", ")));
+                                  fmt::join(names, ", ")));
   }
   if (policy == IncompleteDay::refuse) {
     refused.insert(refused.end(), record_gaps.begin(), record_gaps.end());

@@ -144,6 +144,14 @@ TEST_CASE("A partial file anywhere in the day refuses it by name, even with fail
   }
 }
 
+TEST_CASE("A partial file's name is escaped in the refusal", "[store][complete-day]") {
+  TempDir dir;
+  dir.write("cback.peers", k_all_staged);
+  dir.write("alpha/two\nlines.partial", "cut short");
+  CHECK_THROWS_WITH(require_complete_day(dir.path(), k_peers, IncompleteDay::refuse),
+                    Catch::Contains("alpha/two\\x0alines.partial"));
+}
+
 TEST_CASE("A configured peer missing from the record refuses the day by name",
           "[store][complete-day]") {
   TempDir dir;
