@@ -428,3 +428,36 @@ TEST_CASE("A stage that cannot write its status record fails, and store refuses 
   CHECK_FALSE(fs::exists(day / "cback.store"));
   CHECK_FALSE(fs::exists(pool.image));
 }
+
+TEST_CASE("Rebuild refuses a week with a partial file and writes nothing",
+          "[integration][rebuild]") {
+  StorePool pool;
+  pool.stage_day("2026-11-23", "MONDAY");
+  const fs::path tuesday = pool.stage_day("2026-11-24", "TUESDAY");
+  pool.dir.write(tuesday.lexically_relative(pool.dir.path()).string() + "/peer1/db.tar.partial",
+                 "cut short");
+  const RunResult result = pool.run({"rebuild"}, "2026-11-24");
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 6);
+  CHECK_THAT(result.out + result.err,
+             Catch::Contains("peer1/db.tar.partial") && Catch::Contains(tuesday.string()));
+  CHECK_FALSE(fs::exists(pool.image));
+  CHECK_FALSE(fs::exists(pool.day_dir("2026-11-23") / "cback.store"));
+  CHECK_FALSE(fs::exists(tuesday / "cback.store"));
+}
+
+TEST_CASE("Rebuild writes a day with a failed peer, with a warning", "[integration][rebuild]") {
+  if (!cback::test::program_available("xorriso")) {
+    return;
+  }
+  StorePool pool;
+  const fs::path day = pool.stage_day("2026-11-24", "TUESDAY");
+  std::ofstream(day / "cback.peers") << "cback-stage-status 1 2026-11-24\n"
+                                        "peer failed 1 100 100 5 peer1\tconnection reset\n"
+                                        "end 1\n";
+  const RunResult result = pool.run({"rebuild"}, "2026-11-24");
+  INFO(result.out << result.err << pool.log());
+  REQUIRE(result.exit_code == 0);
+  CHECK(pool.log().find("although its stage failed for peer(s) peer1") != std::string::npos);
+  CHECK(fs::exists(day / "cback.store"));
+}
