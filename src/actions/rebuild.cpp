@@ -38,16 +38,14 @@ std::vector<StagedDay> staged_days(const Context& context, std::chrono::year_mon
   return found;
 }
 
-// Rebuild recovers a lost disc: a day with failed peers is written anyway,
-// with a warning, since its data is all there is.
-void warn_failed_peers(const Context& context, const StagedDay& day) {
-  try {
-    const auto failed = failed_peers(day.dir);
-    for (const auto& peer : failed) {
-      context.log.warning("The stage of [{}] failed for peer {}.", day.dir.string(), peer);
-    }
-  } catch (const Error& error) {
-    context.log.warning("{}", error.what());
+// Rebuild recovers a lost disc: a day with failed or missing peers is
+// written anyway, with a warning, since its data is all there is; a day
+// with partial files fails the rebuild, as it fails the store.
+void check_day(const Context& context, const StagedDay& day) {
+  const auto let_through =
+      require_complete_day(day.dir, configured_peer_names(context.config), IncompleteDay::warn);
+  for (const auto& gap : let_through) {
+    context.log.warning("Rebuilding with [{}] although {}.", day.dir.string(), gap);
   }
 }
 
@@ -77,7 +75,7 @@ void run_rebuild(Context& context) {
   std::vector<fs::path> dirs;
   for (const auto& day : days) {
     log.info("Rebuilding with staging directory [{}].", day.dir.string());
-    warn_failed_peers(context, day);
+    check_day(context, day);
     request.grafts.push_back({day.dir, graft_point(day.day)});
     dirs.push_back(day.dir);
   }

@@ -105,13 +105,33 @@ detail::StagePlan plan_stage(const Context& context, std::chrono::year_month_day
   return plan;
 }
 
-std::string failure_summary(const std::vector<peer::PeerStatus>& failed) {
-  std::string text = fmt::format("Stage failed for {} peer(s):", failed.size());
-  for (const auto& status : failed) {
-    text += fmt::format(" [{}] {};", status.peer, status.error);
+// The run's failures: every failed or not-ready peer, and a status record
+// (or cback.stage) that could not be written.
+std::string failure_summary(const std::vector<peer::PeerStatus>& failed,
+                            const std::vector<std::string>& unwritten) {
+  std::string text;
+  if (!failed.empty()) {
+    text = fmt::format("Stage failed for {} peer(s):", failed.size());
+    for (const auto& status : failed) {
+      text += fmt::format(" [{}] {};", status.peer, status.error);
+    }
+    text.pop_back();
   }
-  text.pop_back();
+  for (const auto& error : unwritten) {
+    text += fmt::format("{}{}", text.empty() ? "" : "; ", error);
+  }
   return text;
+}
+
+// Written even when peers failed or the status record could not be
+// written (the original's behaviour, kept for compatibility): cback.stage
+// says the stage ran, and store, rebuild and cback-span take only a day
+// whose record says it is complete (docs/stage-status.md).
+void write_stage_indicator(const detail::StagePlan& plan, core::Logger& log) {
+  core::write_indicator(plan.daily_dir / k_stage_indicator);
+  if (plan.ownership) {
+    plan.ownership->apply(plan.daily_dir / k_stage_indicator, log);
+  }
 }
 
 } // namespace
@@ -157,23 +177,28 @@ void run_stage(Context& context) {
   const auto backend = make_io_backend(log);
   plan.backend = backend.get();
   const core::Stopwatch watch;
-  const auto statuses = detail::stage_all(context, plan);
+  const auto outcome = detail::stage_all(context, plan);
   context.perf.add_stage_wall("stage", watch.elapsed());
   context.stop.check();
-  // Written even when peers failed (the original's behaviour, kept for
-  // compatibility): store learns which peers are complete from cback.peers.
-  core::write_indicator(plan.daily_dir / peer::k_stage_indicator);
-  if (plan.ownership) {
-    plan.ownership->apply(plan.daily_dir / peer::k_stage_indicator, log);
+  std::vector<std::string> unwritten;
+  if (!outcome.record_error.empty()) {
+    unwritten.push_back(
+        fmt::format("the stage status record could not be written ({}): store refuses the day",
+                    outcome.record_error));
+  }
+  try {
+    write_stage_indicator(plan, log);
+  } catch (const Error& error) {
+    unwritten.push_back(error.what());
   }
   std::vector<peer::PeerStatus> failed;
-  std::copy_if(statuses.begin(), statuses.end(), std::back_inserter(failed),
+  std::copy_if(outcome.statuses.begin(), outcome.statuses.end(), std::back_inserter(failed),
                [](const auto& status) {
                  return status.state == peer::PeerState::failed ||
                         status.state == peer::PeerState::not_ready;
                });
-  if (!failed.empty()) {
-    throw Error(ExitCode::action, failure_summary(failed));
+  if (!failed.empty() || !unwritten.empty()) {
+    throw Error(ExitCode::action, failure_summary(failed, unwritten));
   }
   log.info("Executed the 'stage' action successfully.");
 }

@@ -23,30 +23,26 @@ std::string mib(std::uint64_t bytes) {
 }
 
 // The status record, rewritten after each peer so that a run that dies
-// half-way still says which peers are complete.
+// half-way still says which peers are complete. The first write (no peer
+// yet) replaces a record an earlier run of the day left: from then on the
+// record on disk never claims more than this run finished. A write that
+// fails is remembered until a later one succeeds; only the last one
+// matters, since it is the only one that lists every peer.
 class StatusBook {
 public:
   StatusBook(const StagePlan& plan, core::Logger& log)
       : m_path(plan.daily_dir / peer::k_status_file_name), m_plan(plan), m_log(log),
-        m_done(plan.peers.size()) {}
+        m_done(plan.peers.size()) {
+    write();
+    if (!m_error.empty()) {
+      remove_stale();
+    }
+  }
 
   void record(std::size_t index, peer::PeerStatus status) {
     const std::lock_guard lock(m_mutex);
     m_done[index] = std::move(status);
-    peer::StageStatus record{m_plan.date, {}};
-    for (const auto& done : m_done) {
-      if (done) {
-        record.peers.push_back(*done);
-      }
-    }
-    try {
-      peer::write_status(m_path, record);
-      if (m_plan.ownership) {
-        m_plan.ownership->apply(m_path, m_log);
-      }
-    } catch (const Error& error) {
-      m_log.error("{}", error.what());
-    }
+    write();
   }
 
   std::vector<peer::PeerStatus> statuses() const {
@@ -59,12 +55,42 @@ public:
     return all;
   }
 
+  /// Why the last write failed; empty when the record on disk is current.
+  [[nodiscard]] const std::string& error() const { return m_error; }
+
 private:
+  void write() {
+    try {
+      peer::write_status(m_path, {m_plan.date, statuses()});
+      m_error.clear();
+      if (m_plan.ownership) {
+        m_plan.ownership->apply(m_path, m_log);
+      }
+    } catch (const Error& error) {
+      m_error = error.what();
+      m_log.error("Unable to write the stage status record: {}", m_error);
+    }
+  }
+
+  // An earlier run's record must not outlive a run that cannot write its
+  // own: store would take that run's outcomes for this one's.
+  void remove_stale() {
+    std::error_code error;
+    std::filesystem::remove(m_path, error);
+    if (error) {
+      throw Error(ExitCode::action,
+                  fmt::format("Unable to write the stage status record [{}] ({}) or to remove "
+                              "the one an earlier run left: {}",
+                              m_path.string(), m_error, error.message()));
+    }
+  }
+
   std::filesystem::path m_path;
   const StagePlan& m_plan;
   core::Logger& m_log;
   std::mutex m_mutex;
   std::vector<std::optional<peer::PeerStatus>> m_done;
+  std::string m_error;
 };
 
 // One line per peer and second on a terminal; lines of several threads
@@ -189,7 +215,7 @@ void record_perf(Context& context, const peer::PeerStatus& status) {
 // blocking (libssh, file writes) and independent of the others, so a
 // thread per peer in flight is the simplest schedule that lets a slow or
 // dead peer hold up only its own thread.
-std::vector<peer::PeerStatus> stage_all(Context& context, const StagePlan& plan) {
+StageOutcome stage_all(Context& context, const StagePlan& plan) {
   StatusBook book(plan, context.log);
   Progress progress(plan.progress);
   std::atomic<std::size_t> next{0};
@@ -218,7 +244,7 @@ std::vector<peer::PeerStatus> stage_all(Context& context, const StagePlan& plan)
   if (interrupted) {
     throw *interrupted;
   }
-  return book.statuses();
+  return {book.statuses(), book.error()};
 }
 
 } // namespace cback::actions::detail

@@ -31,9 +31,17 @@ struct StagePlan {
   io::Backend* backend = nullptr;
 };
 
+struct StageOutcome {
+  std::vector<peer::PeerStatus> statuses; ///< plan order
+  std::string record_error;               ///< why the last status record write failed
+};
+
 /// Stages every peer of `plan`, max_concurrent at a time, each on its own
 /// thread; a peer's failure never stops the others. Writes the status
-/// record after each peer. Returns the statuses in plan order.
-std::vector<peer::PeerStatus> stage_all(Context& context, const StagePlan& plan);
+/// record before the first peer (replacing an earlier run's) and after
+/// each peer; a failed write is logged and reported in the outcome, not
+/// thrown. Throws cback::Error(action) before staging anything when the
+/// first write fails and an earlier run's record cannot be removed.
+StageOutcome stage_all(Context& context, const StagePlan& plan);
 
 } // namespace cback::actions::detail

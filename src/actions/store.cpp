@@ -10,38 +10,27 @@
 namespace cback::actions {
 namespace {
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string text;
-  for (const auto& name : names) {
-    text += text.empty() ? name : ", " + name;
-  }
-  return text;
-}
-
 // The original stores a day whose stage failed for some peers without
-// noticing (reference §15 quirk 4); cback refuses unless told otherwise.
-void check_stage_status(const Context& context, const StagingDay& selected) {
-  std::vector<std::string> failed;
+// noticing (reference §15 quirk 4), and a day whose staged files were cut
+// short. cback stores only a complete day (docs/stage-status.md);
+// allow_failed_peers lets a day with failed or missing peers through, with
+// a warning, but never one with partial files.
+void check_complete_day(const Context& context, const StagingDay& selected) {
+  const bool allow = context.config.store->allow_failed_peers;
+  std::vector<std::string> let_through;
   try {
-    failed = failed_peers(selected.dir);
+    let_through = require_complete_day(selected.dir, configured_peer_names(context.config),
+                                       allow ? IncompleteDay::warn : IncompleteDay::refuse);
   } catch (const Error& error) {
-    if (!context.config.store->allow_failed_peers) {
-      throw;
-    }
-    context.log.warning("{} Storing anyway (allow_failed_peers).", error.what());
-    return;
-  }
-  if (failed.empty()) {
-    return;
-  }
-  if (!context.config.store->allow_failed_peers) {
     throw Error(ExitCode::action,
-                fmt::format("The stage of [{}] failed for peer(s) {}; not storing an incomplete "
-                            "day (set allow_failed_peers = Y in [store] to store it anyway).",
-                            selected.dir.string(), joined(failed)));
+                fmt::format("{} Not storing it{}.", error.what(),
+                            allow ? ""
+                                  : " (allow_failed_peers = Y in [store] stores a day with "
+                                    "failed or missing peers, never one with partial files)"));
   }
-  context.log.warning("Storing [{}] although its stage failed for peer(s) {}.",
-                      selected.dir.string(), joined(failed));
+  for (const auto& gap : let_through) {
+    context.log.warning("Storing [{}] although {}.", selected.dir.string(), gap);
+  }
 }
 
 } // namespace
@@ -64,7 +53,7 @@ void run_store(Context& context) {
     log.warning("Warning: store process crossed midnite boundary to find data.");
   }
   log.info("Storing staging directory [{}].", selected.dir.string());
-  check_stage_status(context, selected);
+  check_complete_day(context, selected);
 
   media::BurnRequest request;
   request.grafts.push_back({selected.dir, graft_point(selected.day)});

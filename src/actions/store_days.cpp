@@ -1,17 +1,22 @@
-// The pieces store, rebuild and initialize share: daily directories and
-// their indicators, the stage status record, the new-disc rule, the
-// writer's options.
+// The pieces store, rebuild, initialize and cback-span share: daily
+// directories and their indicators, the complete-day check, the new-disc
+// rule, the writer's options.
 
 #include <cback/actions/store.hpp>
 
+#include <cback/actions/stage.hpp>
 #include <cback/config/values.hpp>
 #include <cback/context.hpp>
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/field_escape.hpp>
 #include <cback/core/ownership.hpp>
 #include <cback/peer/status.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include <unistd.h>
 
@@ -26,6 +31,29 @@ using std::chrono::year_month_day;
 bool has(const fs::path& dir, std::string_view name) {
   std::error_code ignored;
   return fs::exists(dir / name, ignored);
+}
+
+// What a file being written is called until it is complete: the stage's
+// transfers and every AtomicFile write NAME.partial and rename it.
+constexpr std::string_view k_partial_suffix = ".partial";
+
+// Every `*.partial` below `dir`, relative to it, sorted. Symlinks are not
+// followed (a link may point anywhere); a link's own name counts.
+std::vector<std::string> partial_files(const fs::path& dir) {
+  std::vector<std::string> found;
+  std::error_code error;
+  for (fs::recursive_directory_iterator it(dir, fs::directory_options::none, error), end;
+       !error && it != end; it.increment(error)) {
+    if (it->path().filename().string().ends_with(k_partial_suffix)) {
+      found.push_back(it->path().lexically_relative(dir).string());
+    }
+  }
+  if (error) {
+    throw Error(ExitCode::action, fmt::format("Cannot read staging directory [{}]: {}",
+                                              dir.string(), error.message()));
+  }
+  std::sort(found.begin(), found.end());
+  return found;
 }
 
 } // namespace
@@ -72,24 +100,85 @@ media::NewDisc new_disc_rule(collect::Full full, bool today_is_start,
   return {Rule::by_factor, factor.value_or(0.0)};
 }
 
-std::vector<std::string> failed_peers(const fs::path& dir) {
+bool DayGaps::complete() const {
+  return partial_files.empty() && record_error.empty() && missing_peers.empty() &&
+         failed_peers.empty();
+}
+
+DayGaps inspect_day(const fs::path& dir, const std::vector<std::string>& peers) {
+  DayGaps gaps;
+  gaps.partial_files = partial_files(dir);
   const fs::path path = dir / peer::k_status_file_name;
-  std::error_code ignored;
-  if (!fs::exists(path, ignored)) {
-    return {};
+  std::error_code error;
+  if (!fs::exists(fs::symlink_status(path, error))) {
+    gaps.record_error = fmt::format("it has no stage status record [{}]", path.string());
+    gaps.missing_peers = peers;
+    return gaps;
   }
   const auto status = peer::load_status(path);
   if (!status) {
-    throw Error(ExitCode::action,
-                fmt::format("The stage status record is unusable: {}", status.error()));
+    gaps.record_error = fmt::format("its stage status record is unusable: {}", status.error());
+    gaps.missing_peers = peers;
+    return gaps;
   }
-  std::vector<std::string> failed;
   for (const auto& entry : status->peers) {
     if (entry.state == peer::PeerState::failed || entry.state == peer::PeerState::not_ready) {
-      failed.push_back(entry.peer);
+      gaps.failed_peers.push_back(entry.peer);
     }
   }
-  return failed;
+  for (const auto& name : peers) {
+    if (std::none_of(status->peers.begin(), status->peers.end(),
+                     [&name](const auto& entry) { return entry.peer == name; })) {
+      gaps.missing_peers.push_back(name);
+    }
+  }
+  return gaps;
+}
+
+std::vector<std::string> require_complete_day(const fs::path& dir,
+                                              const std::vector<std::string>& peers,
+                                              IncompleteDay policy) {
+  const auto gaps = policy == IncompleteDay::files_only ? DayGaps{partial_files(dir), {}, {}, {}}
+                                                        : inspect_day(dir, peers);
+  std::vector<std::string> record_gaps;
+  if (!gaps.record_error.empty()) {
+    record_gaps.push_back(gaps.record_error);
+  }
+  if (!gaps.missing_peers.empty()) {
+    record_gaps.push_back(fmt::format("peer(s) {} are missing from its stage status record",
+                                      fmt::join(gaps.missing_peers, ", ")));
+  }
+  if (!gaps.failed_peers.empty()) {
+    record_gaps.push_back(
+        fmt::format("its stage failed for peer(s) {}", fmt::join(gaps.failed_peers, ", ")));
+  }
+  std::vector<std::string> refused;
+  if (!gaps.partial_files.empty()) {
+    // The names come from the peers: escaped, so that the message stays
+    // on one line of the log.
+    std::vector<std::string> names;
+    std::transform(gaps.partial_files.begin(), gaps.partial_files.end(), std::back_inserter(names),
+                   core::escape_field);
+    refused.push_back(fmt::format("it holds partial file(s) {} (a transfer that did not finish)",
+                                  fmt::join(names, ", ")));
+  }
+  if (policy == IncompleteDay::refuse) {
+    refused.insert(refused.end(), record_gaps.begin(), record_gaps.end());
+    record_gaps.clear();
+  }
+  if (!refused.empty()) {
+    throw Error(ExitCode::action, fmt::format("The staged day [{}] is incomplete: {}.",
+                                              dir.string(), fmt::join(refused, "; ")));
+  }
+  return record_gaps;
+}
+
+std::vector<std::string> configured_peer_names(const config::Config& config) {
+  std::vector<std::string> names;
+  for (const auto& peer : stage_peers(config)) {
+    names.push_back(peer.name);
+  }
+  return names;
 }
 
 void mark_stored(const Context& context, const std::vector<fs::path>& dirs) {

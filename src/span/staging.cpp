@@ -86,6 +86,9 @@ Staged find_unstored(const fs::path& source_dir) {
     }
   }
   for (const auto& dir : staged.daily_dirs) {
+    // The store's check, less the stage status record: days here may have
+    // been staged by the original, which writes none.
+    actions::require_complete_day(dir, {}, actions::IncompleteDay::files_only);
     add_files(dir, staged);
   }
   std::sort(staged.files.begin(), staged.files.end(),

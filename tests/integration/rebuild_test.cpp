@@ -50,8 +50,9 @@ TEST_CASE("Rebuild writes one new disc with every day staged since the start of 
     CHECK(fs::exists(pool.day_dir(date) / "cback.store"));
   }
   CHECK_FALSE(fs::exists(pool.day_dir("2026-11-22") / "cback.store"));
-  // Four files a day, plus the cback.store Monday and Tuesday had.
-  CHECK(pool.log().find("Verified 14 files") != std::string::npos);
+  // Five files a day (cback.peers included), plus the cback.store Monday
+  // and Tuesday had.
+  CHECK(pool.log().find("Verified 17 files") != std::string::npos);
 }
 
 TEST_CASE("Rebuild replaces an existing disc rather than appending to it",

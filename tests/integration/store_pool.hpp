@@ -31,8 +31,9 @@ struct StorePool {
     return staging() / date.substr(0, 4) / date.substr(5, 2) / date.substr(8, 2);
   }
 
-  /// A staged day: cback.stage and two peers' files, the first of
-  /// `size` bytes starting with `marker`.
+  /// A staged day: cback.stage, two peers' files, the first of `size`
+  /// bytes starting with `marker`, and a stage status record saying that
+  /// peer1, the configured peer, was staged.
   std::filesystem::path stage_day(const std::string& date, const std::string& marker,
                                   std::size_t size = 50'000) const {
     std::string data = marker;
@@ -44,6 +45,10 @@ struct StorePool {
     dir.write(day + "/peer1/cback.collect", "");
     dir.write(day + "/peer1/etc.tar", data);
     dir.write(day + "/peer2/home-user.tar", marker + " of peer2\n");
+    dir.write(day + "/cback.peers", fmt::format("cback-stage-status 1 {}\n"
+                                                "peer staged 2 {} {} 5 peer1\t\n"
+                                                "end 1\n",
+                                                date, data.size(), data.size()));
     return day_dir(date);
   }
 

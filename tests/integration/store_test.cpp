@@ -69,7 +69,7 @@ TEST_CASE("The first store writes one session on a blank image and marks the day
   require_stored(pool, "2026-11-24");
   const std::string log = pool.log();
   CHECK(log.find("FIFO of") != std::string::npos);
-  CHECK(log.find("Verified 4 files") != std::string::npos);
+  CHECK(log.find("Verified 5 files") != std::string::npos);
 }
 
 TEST_CASE("Three daily sessions are appended, then the starting day starts a new disc",
@@ -344,4 +344,108 @@ TEST_CASE("check_data fails the store naming a file whose bytes changed on the d
   // The image that failed its check never replaced the image file.
   CHECK_FALSE(fs::exists(pool.image));
   CHECK_FALSE(fs::exists(partial));
+}
+
+TEST_CASE("A stage that fills the staging filesystem fails, and store refuses the cut-short day",
+          "[integration][store][stage]") {
+  if (!readers_available()) {
+    return;
+  }
+  StorePool pool;
+  const SmallTmpfs tmpfs(pool.staging(), "1m");
+  if (!tmpfs.mounted()) {
+    cback::test::report_missing_part("tmpfs mount", "mounting needs root");
+    return;
+  }
+  // Monday is on the disc already; Tuesday's collect holds more than the
+  // staging filesystem takes, so its copy and its status record run out
+  // of space.
+  pool.stage_day("2026-11-23", "MONDAY");
+  REQUIRE(pool.run({"store"}, "2026-11-23").exit_code == 0);
+  const std::string before = iso::contents(pool.image);
+  pool.dir.write("collect/cback.collect", "");
+  pool.dir.write("collect/etc.tar", std::string(3'000'000, 'T'));
+
+  const RunResult staged = pool.run({"stage"}, "2026-11-24");
+  INFO(staged.out << staged.err << pool.log());
+  CHECK(staged.exit_code == 6);
+  CHECK_THAT(staged.out + staged.err, Catch::Contains("peer1"));
+
+  const fs::path day = pool.day_dir("2026-11-24");
+  const RunResult stored = pool.run({"store"}, "2026-11-24");
+  INFO(stored.out << stored.err);
+  CHECK(stored.exit_code == 6);
+  CHECK_THAT(stored.out + stored.err,
+             Catch::Contains("[" + day.string() + "] is incomplete") &&
+                 Catch::Contains("peer(s) peer1 are missing from its stage status record"));
+  if (fs::exists(day / "peer1/etc.tar.partial")) {
+    CHECK_THAT(stored.out + stored.err, Catch::Contains("peer1/etc.tar.partial"));
+  }
+  CHECK_FALSE(fs::exists(day / "cback.store"));
+  CHECK(iso::contents(pool.image) == before);
+}
+
+TEST_CASE("A stage that cannot write its status record fails, and store refuses the day",
+          "[integration][store][stage]") {
+  StorePool pool;
+  pool.dir.write("collect/cback.collect", "");
+  pool.dir.write("collect/etc.tar", "TUESDAY");
+  const fs::path day = pool.day_dir("2026-11-24");
+  // A first run writes a complete record.
+  REQUIRE(pool.run({"stage"}, "2026-11-24").exit_code == 0);
+  REQUIRE(fs::exists(day / "cback.peers"));
+  // A second run the same day cannot write one (its temporary name is
+  // taken by a directory); the first run's record must not stand for it.
+  fs::create_directories(day / "cback.peers.partial");
+  pool.dir.write("collect/new.tar", "NEW");
+  const RunResult staged = pool.run({"stage"}, "2026-11-24");
+  INFO(staged.out << staged.err << pool.log());
+  CHECK(staged.exit_code == 6);
+  CHECK_THAT(staged.out + staged.err,
+             Catch::Contains("the stage status record could not be written") &&
+                 Catch::Contains("cback.peers.partial"));
+  CHECK(fs::exists(day / "peer1/new.tar"));
+  CHECK_FALSE(fs::exists(day / "cback.peers"));
+
+  const RunResult stored = pool.run({"store"}, "2026-11-24");
+  INFO(stored.out << stored.err);
+  CHECK(stored.exit_code == 6);
+  CHECK_THAT(stored.out + stored.err, Catch::Contains("no stage status record") &&
+                                          Catch::Contains("peer1") &&
+                                          Catch::Contains("cback.peers.partial"));
+  CHECK_FALSE(fs::exists(day / "cback.store"));
+  CHECK_FALSE(fs::exists(pool.image));
+}
+
+TEST_CASE("Rebuild refuses a week with a partial file and writes nothing",
+          "[integration][rebuild]") {
+  StorePool pool;
+  pool.stage_day("2026-11-23", "MONDAY");
+  const fs::path tuesday = pool.stage_day("2026-11-24", "TUESDAY");
+  pool.dir.write(tuesday.lexically_relative(pool.dir.path()).string() + "/peer1/db.tar.partial",
+                 "cut short");
+  const RunResult result = pool.run({"rebuild"}, "2026-11-24");
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 6);
+  CHECK_THAT(result.out + result.err,
+             Catch::Contains("peer1/db.tar.partial") && Catch::Contains(tuesday.string()));
+  CHECK_FALSE(fs::exists(pool.image));
+  CHECK_FALSE(fs::exists(pool.day_dir("2026-11-23") / "cback.store"));
+  CHECK_FALSE(fs::exists(tuesday / "cback.store"));
+}
+
+TEST_CASE("Rebuild writes a day with a failed peer, with a warning", "[integration][rebuild]") {
+  if (!cback::test::program_available("xorriso")) {
+    return;
+  }
+  StorePool pool;
+  const fs::path day = pool.stage_day("2026-11-24", "TUESDAY");
+  std::ofstream(day / "cback.peers") << "cback-stage-status 1 2026-11-24\n"
+                                        "peer failed 1 100 100 5 peer1\tconnection reset\n"
+                                        "end 1\n";
+  const RunResult result = pool.run({"rebuild"}, "2026-11-24");
+  INFO(result.out << result.err << pool.log());
+  REQUIRE(result.exit_code == 0);
+  CHECK(pool.log().find("although its stage failed for peer(s) peer1") != std::string::npos);
+  CHECK(fs::exists(day / "cback.store"));
 }

@@ -6,9 +6,11 @@
 // [stage] transport = "command"). Each file is verified and committed by
 // rename (peer/transfer.hpp); a per-peer status record (peer/status.hpp)
 // goes into the daily dir. A failed or not-ready peer (unless its
-// ignore_failures mode covers it) makes the action fail with exit 6 after
-// every other peer has been staged; cback.stage is written in the daily dir
-// in any case, as the original does.
+// ignore_failures mode covers it), or a status record that cannot be
+// written, makes the action fail with exit 6 after every other peer has
+// been staged; cback.stage is written in the daily dir in any case, as the
+// original does, and store takes the day only when its record says it is
+// complete (docs/stage-status.md).
 
 #include <cback/actions/staging_layout.hpp>
 #include <cback/config/model.hpp>

@@ -41,11 +41,40 @@ StagingDay select_staging_day(const std::filesystem::path& staging_dir,
 media::NewDisc new_disc_rule(collect::Full full, bool today_is_start,
                              const std::optional<config::BlankBehavior>& blank);
 
-/// Peers the stage status record (cback.peers, docs/stage-status.md) of
-/// `dir` lists as failed or not ready. Empty when there is no record (a
-/// day staged by an older cback or by hand). Throws cback::Error(action)
-/// naming the file when the record is unreadable or incomplete.
-std::vector<std::string> failed_peers(const std::filesystem::path& dir);
+/// What keeps a staged day from being complete (docs/stage-status.md,
+/// "A complete day").
+struct DayGaps {
+  std::vector<std::string> partial_files; ///< `*.partial` below the day, relative, sorted
+  std::string record_error;               ///< the record is missing, unreadable or incomplete
+  std::vector<std::string> missing_peers; ///< configured peers the record does not list
+  std::vector<std::string> failed_peers;  ///< peers it lists as failed or not ready
+  [[nodiscard]] bool complete() const;
+};
+
+/// Inspects the daily directory `dir`: every `*.partial` below it
+/// (symlinks are not followed) and its stage status record (cback.peers)
+/// against `peers`, the names of the configured peers. Throws
+/// cback::Error(action) naming the directory when it cannot be read.
+DayGaps inspect_day(const std::filesystem::path& dir, const std::vector<std::string>& peers);
+
+/// What require_complete_day lets through.
+enum class IncompleteDay {
+  refuse,     ///< store: every gap refuses the day
+  warn,       ///< allow_failed_peers, rebuild: gaps of the record are warnings
+  files_only, ///< cback-span: only partial files count (the record is not read)
+};
+
+/// The one check store, rebuild and cback-span make before they write a
+/// staged day. Throws cback::Error(action) naming `dir` and every gap the
+/// policy does not let through; a partial file is never let through.
+/// Returns the gaps let through, one text each, for a WARNING.
+std::vector<std::string> require_complete_day(const std::filesystem::path& dir,
+                                              const std::vector<std::string>& peers,
+                                              IncompleteDay policy);
+
+/// The names of the configured peers a day's record must list
+/// (stage_peers: [stage] peers if any, else [peers]).
+std::vector<std::string> configured_peer_names(const config::Config& config);
 
 /// Writes cback.store into each directory (atomically), owned by the backup
 /// user when running as root.

@@ -28,7 +28,8 @@ struct Staged {
 /// the names, as the original) that has no cback.store, and every regular
 /// file and symlink below them. Names starting with a dot at the top level
 /// are skipped (a disc tree in progress). Throws cback::Error(action)
-/// naming the directory when it cannot be read.
+/// naming the directory when it cannot be read, or naming the files when a
+/// day holds `*.partial` files (actions::require_complete_day).
 Staged find_unstored(const std::filesystem::path& source_dir);
 
 /// A disc's files as the disc will show them: root()/YYYY/MM/DD/peer/file,

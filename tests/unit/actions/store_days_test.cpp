@@ -1,5 +1,5 @@
 // The store action's choices: which staging directory, new disc or not,
-// the week of a rebuild, and the stage status record.
+// the week of a rebuild, and whether a staged day is complete.
 
 #include "support/temp_dir.hpp"
 
@@ -11,9 +11,11 @@
 
 using namespace std::chrono;
 using cback::actions::days_of_week;
-using cback::actions::failed_peers;
 using cback::actions::graft_point;
+using cback::actions::IncompleteDay;
+using cback::actions::inspect_day;
 using cback::actions::new_disc_rule;
+using cback::actions::require_complete_day;
 using cback::actions::select_staging_day;
 using cback::collect::Full;
 using cback::config::BlankBehavior;
@@ -104,21 +106,113 @@ TEST_CASE("A rebuild covers the days back to the starting day", "[store][rebuild
   CHECK(days_of_week(Weekday::sunday, k_tuesday).size() == 3);
 }
 
-TEST_CASE("The stage status record names the failed and not-ready peers", "[store]") {
+namespace {
+
+const std::vector<std::string> k_peers{"alpha", "beta"};
+
+const std::string k_all_staged = "cback-stage-status 1 2026-11-24\n"
+                                 "peer staged 2 100 100 5 alpha\t\n"
+                                 "peer skipped 0 0 0 1 beta\tno cback.collect\n"
+                                 "end 2\n";
+
+} // namespace
+
+TEST_CASE("A day whose record lists every configured peer as staged or skipped is complete",
+          "[store][complete-day]") {
   TempDir dir;
-  CHECK(failed_peers(dir.path()).empty());
+  dir.write("cback.peers", k_all_staged);
+  dir.write("alpha/etc.tar", "x");
+  const auto gaps = inspect_day(dir.path(), k_peers);
+  CHECK(gaps.complete());
+  CHECK(require_complete_day(dir.path(), k_peers, IncompleteDay::refuse).empty());
+}
+
+TEST_CASE("A partial file anywhere in the day refuses it by name, even with failed peers allowed",
+          "[store][complete-day]") {
+  for (const std::string partial :
+       {"alpha/etc.tar.partial", "alpha/sub/x.partial", "cback.peers.partial", "stray.partial"}) {
+    TempDir dir;
+    dir.write("cback.peers", k_all_staged);
+    dir.write(partial, "cut short");
+    INFO(partial);
+    CHECK(inspect_day(dir.path(), k_peers).partial_files == std::vector<std::string>{partial});
+    for (const auto policy :
+         {IncompleteDay::refuse, IncompleteDay::warn, IncompleteDay::files_only}) {
+      CHECK_THROWS_WITH(require_complete_day(dir.path(), k_peers, policy),
+                        Catch::Contains(partial) && Catch::Contains(dir.path().string()));
+    }
+  }
+}
+
+TEST_CASE("A partial file's name is escaped in the refusal", "[store][complete-day]") {
+  TempDir dir;
+  dir.write("cback.peers", k_all_staged);
+  dir.write("alpha/two\nlines.partial", "cut short");
+  CHECK_THROWS_WITH(require_complete_day(dir.path(), k_peers, IncompleteDay::refuse),
+                    Catch::Contains("alpha/two\\x0alines.partial"));
+}
+
+TEST_CASE("A configured peer missing from the record refuses the day by name",
+          "[store][complete-day]") {
+  TempDir dir;
+  dir.write("cback.peers", "cback-stage-status 1 2026-11-24\n"
+                           "peer staged 2 100 100 5 alpha\t\n"
+                           "end 1\n");
+  const auto gaps = inspect_day(dir.path(), k_peers);
+  CHECK(gaps.missing_peers == std::vector<std::string>{"beta"});
+  CHECK(gaps.record_error.empty());
+  CHECK_FALSE(gaps.complete());
+  CHECK_THROWS_WITH(require_complete_day(dir.path(), k_peers, IncompleteDay::refuse),
+                    Catch::Contains("peer(s) beta are missing from its stage status record"));
+  // allow_failed_peers lets it through as a warning; the record is not
+  // consulted by cback-span.
+  CHECK(require_complete_day(dir.path(), k_peers, IncompleteDay::warn) ==
+        std::vector<std::string>{"peer(s) beta are missing from its stage status record"});
+  CHECK(require_complete_day(dir.path(), k_peers, IncompleteDay::files_only).empty());
+}
+
+TEST_CASE("A day without a stage status record is refused naming the record and every peer",
+          "[store][complete-day]") {
+  TempDir dir;
+  dir.write("cback.stage", "");
+  dir.write("alpha/etc.tar", "x");
+  const auto gaps = inspect_day(dir.path(), k_peers);
+  CHECK_THAT(gaps.record_error, Catch::Contains("no stage status record") &&
+                                    Catch::Contains((dir / "cback.peers").string()));
+  CHECK(gaps.missing_peers == k_peers);
+  CHECK_THROWS_WITH(require_complete_day(dir.path(), k_peers, IncompleteDay::refuse),
+                    Catch::Contains("cback.peers") && Catch::Contains("alpha, beta"));
+  // Even with no peer configured, a missing record is a gap.
+  CHECK_FALSE(inspect_day(dir.path(), {}).complete());
+  CHECK_THROWS(require_complete_day(dir.path(), {}, IncompleteDay::refuse));
+  CHECK(require_complete_day(dir.path(), k_peers, IncompleteDay::warn).size() == 2);
+}
+
+TEST_CASE("Failed and not-ready peers refuse the day unless allowed, then they are a warning",
+          "[store][complete-day]") {
+  TempDir dir;
   dir.write("cback.peers", "cback-stage-status 1 2026-11-24\n"
                            "peer staged 2 100 100 5 alpha\t\n"
                            "peer failed 0 0 0 7 beta\tconnection refused\n"
                            "peer not-ready 0 0 0 1 gamma\tno cback.collect\n"
                            "peer skipped 0 0 0 1 delta\tno cback.collect\n"
                            "end 4\n");
-  CHECK(failed_peers(dir.path()) == std::vector<std::string>{"beta", "gamma"});
+  const auto gaps = inspect_day(dir.path(), k_peers);
+  CHECK(gaps.failed_peers == std::vector<std::string>{"beta", "gamma"});
+  CHECK(gaps.missing_peers.empty());
+  CHECK_THROWS_WITH(require_complete_day(dir.path(), k_peers, IncompleteDay::refuse),
+                    Catch::Contains("its stage failed for peer(s) beta, gamma"));
+  CHECK(require_complete_day(dir.path(), k_peers, IncompleteDay::warn) ==
+        std::vector<std::string>{"its stage failed for peer(s) beta, gamma"});
 }
 
-TEST_CASE("An incomplete stage status record is an error naming it", "[store]") {
+TEST_CASE("An incomplete stage status record refuses the day naming it", "[store][complete-day]") {
   TempDir dir;
   dir.write("cback.peers", "cback-stage-status 1 2026-11-24\n"
                            "peer staged 2 100 100 5 alpha\t\n");
-  CHECK_THROWS_WITH(failed_peers(dir.path()), Catch::Contains("cback.peers"));
+  const auto gaps = inspect_day(dir.path(), k_peers);
+  CHECK_THAT(gaps.record_error, Catch::Contains("unusable") && Catch::Contains("cback.peers"));
+  CHECK(gaps.missing_peers == k_peers);
+  CHECK_THROWS_WITH(require_complete_day(dir.path(), k_peers, IncompleteDay::refuse),
+                    Catch::Contains("cback.peers"));
 }
