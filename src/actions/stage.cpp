@@ -16,8 +16,6 @@
 
 namespace cback::actions {
 
-namespace fs = std::filesystem;
-
 namespace {
 
 std::string date_text(std::chrono::year_month_day day) {
@@ -46,18 +44,12 @@ std::unique_ptr<io::Backend> make_io_backend(core::Logger& log) {
 
 // Reference §4.2 step 4: the day, month and year dirs are chowned when the
 // daily dir is new; every peer's dir is made (and chowned) even for peers
-// that fail later.
+// that fail later. None of them may be a symbolic link (make_staging_dir).
 void create_staging_dirs(const detail::StagePlan& plan, core::Logger& log) {
-  std::error_code error;
-  if (fs::is_directory(plan.daily_dir, error)) {
+  if (!make_staging_dir(plan.daily_dir, k_daily_dir_levels)) {
     log.warning("Staging directory [{}] already existed.", plan.daily_dir.string());
   } else {
-    log.debug("Creating staging directory [{}].", plan.daily_dir.string());
-    fs::create_directories(plan.daily_dir, error);
-    if (error) {
-      throw Error(ExitCode::action, fmt::format("Unable to create staging directory [{}]: {}",
-                                                plan.daily_dir.string(), error.message()));
-    }
+    log.debug("Created staging directory [{}].", plan.daily_dir.string());
     if (plan.ownership) {
       for (const auto& dir : {plan.daily_dir, plan.daily_dir.parent_path(),
                               plan.daily_dir.parent_path().parent_path()}) {
@@ -67,14 +59,9 @@ void create_staging_dirs(const detail::StagePlan& plan, core::Logger& log) {
   }
   for (const auto& peer : plan.peers) {
     const auto dir = plan.daily_dir / peer.name;
-    if (fs::is_directory(dir, error)) {
+    if (!make_staging_dir(dir, k_daily_dir_levels + 1)) {
       log.warning("Peer staging directory [{}] already existed.", dir.string());
       continue;
-    }
-    fs::create_directories(dir, error);
-    if (error) {
-      throw Error(ExitCode::action, fmt::format("Unable to create staging directory [{}]: {}",
-                                                dir.string(), error.message()));
     }
     if (plan.ownership) {
       plan.ownership->apply(dir, log);

@@ -583,15 +583,16 @@ void StateWriter::commit() {
   flush();
   if (!m_encoder->sorted()) {
     // Several units, or dereferenced links: sort the index by the paths of
-    // the records written, read back through a mapping of the partial file.
-    const core::UniqueFd fd(::open(m_file.partial_path().c_str(), O_RDONLY | O_CLOEXEC));
+    // the records written, read back through a mapping of the partial file
+    // (its own fd: the name may have been replaced meanwhile).
+    const int fd = m_file.fd();
     struct ::stat st {};
-    if (!fd || ::fstat(fd.get(), &st) != 0) {
+    if (::fstat(fd, &st) != 0) {
       throw Error(ExitCode::action, fmt::format("Cannot read back [{}]: {}",
                                                 m_file.partial_path().string(), errno_text(errno)));
     }
     const auto size = static_cast<std::size_t>(st.st_size);
-    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) {
       throw Error(ExitCode::action, fmt::format("Cannot map [{}]: {}",
                                                 m_file.partial_path().string(), errno_text(errno)));

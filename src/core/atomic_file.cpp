@@ -18,24 +18,53 @@ namespace {
               fmt::format("Error {} [{}]: {}", what, path.string(), std::strerror(errno)));
 }
 
-// Makes the rename itself durable: without it a crash can forget that
-// NAME exists although its data reached the disk.
-void sync_directory(const std::filesystem::path& file) {
+// The directory NAME is written in, opened once: the .partial is created,
+// renamed and removed relative to it, so all three happen in the same
+// directory whatever is renamed around it meanwhile.
+UniqueFd open_directory_of(const std::filesystem::path& file,
+                           const std::filesystem::path& partial) {
   std::filesystem::path dir = file.parent_path();
   if (dir.empty()) {
     dir = ".";
   }
-  const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd || ::fsync(fd.get()) != 0) {
-    throw_io_error("syncing directory", dir);
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) {
+    throw_io_error("creating", partial);
   }
+  return fd;
+}
+
+// A NAME.partial left by a run that died, or put there by whoever owns the
+// directory, is unlinked rather than opened: unlink removes a symbolic or
+// hard link itself, never what it points at. A directory is not removed
+// (it is nothing cback leaves behind), and stops the write.
+void remove_stale(int dir, const std::string& name, const std::filesystem::path& partial) {
+  if (::unlinkat(dir, name.c_str(), 0) == 0 || errno == ENOENT) {
+    return;
+  }
+  if (errno == EISDIR) {
+    throw Error(ExitCode::action,
+                fmt::format("Error creating [{}]: a directory is in the way; remove it to continue",
+                            partial.string()));
+  }
+  throw_io_error("removing the stale", partial);
 }
 
 } // namespace
 
 AtomicFile::AtomicFile(std::filesystem::path path, mode_t mode)
-    : m_path(std::move(path)), m_partial(m_path.string() + ".partial") {
-  m_fd.reset(::open(m_partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    : m_path(std::move(path)), m_partial(m_path.string() + ".partial"),
+      m_dir(open_directory_of(m_path, m_partial)), m_name(m_path.filename().string()),
+      m_partial_name(m_name + ".partial") {
+  if (m_name.empty()) {
+    errno = EISDIR;
+    throw_io_error("creating", m_partial);
+  }
+  remove_stale(m_dir.get(), m_partial_name, m_partial);
+  // O_EXCL: a name planted again since the unlink fails here instead of
+  // being written through.
+  m_fd.reset(::openat(m_dir.get(), m_partial_name.c_str(),
+                      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
   if (!m_fd) {
     throw_io_error("creating", m_partial);
   }
@@ -43,12 +72,14 @@ AtomicFile::AtomicFile(std::filesystem::path path, mode_t mode)
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
     : m_path(std::move(other.m_path)), m_partial(std::move(other.m_partial)),
-      m_fd(std::move(other.m_fd)), m_committed(std::exchange(other.m_committed, true)) {}
+      m_dir(std::move(other.m_dir)), m_name(std::move(other.m_name)),
+      m_partial_name(std::move(other.m_partial_name)), m_fd(std::move(other.m_fd)),
+      m_committed(std::exchange(other.m_committed, true)) {}
 
 AtomicFile::~AtomicFile() {
   if (!m_committed) {
     m_fd.reset();
-    (void)::unlink(m_partial.c_str());
+    (void)::unlinkat(m_dir.get(), m_partial_name.c_str(), 0);
   }
 }
 
@@ -72,11 +103,15 @@ void AtomicFile::commit() {
   if (m_fd.close() != 0) {
     throw_io_error("closing", m_partial);
   }
-  if (::rename(m_partial.c_str(), m_path.c_str()) != 0) {
+  if (::renameat(m_dir.get(), m_partial_name.c_str(), m_dir.get(), m_name.c_str()) != 0) {
     throw_io_error("renaming", m_partial);
   }
   m_committed = true;
-  sync_directory(m_path);
+  // Makes the rename itself durable: without it a crash can forget that
+  // NAME exists although its data reached the disk.
+  if (::fsync(m_dir.get()) != 0) {
+    throw_io_error("syncing directory", m_path.parent_path());
+  }
 }
 
 void write_indicator(const std::filesystem::path& path) {

@@ -2,11 +2,14 @@
 
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/unique_fd.hpp>
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -62,10 +65,27 @@ void Ownership::apply(const std::filesystem::path& path, Logger& log) const {
   if (::geteuid() != 0) {
     return;
   }
-  if (::chown(path.c_str(), m_uid, m_gid) != 0) {
-    log.error("Error changing ownership of [{}] to {}:{}: {}", path.string(), m_uid, m_gid,
-              std::strerror(errno));
+  // The directories these files are in belong to the backup user, who may
+  // have put a link at `path`: open the name itself, never its target.
+  const UniqueFd fd(::open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  struct ::stat info {};
+  if (!fd || ::fstat(fd.get(), &info) != 0) {
+    log_failure(path, log);
+    return;
   }
+  if (S_ISREG(info.st_mode) && info.st_nlink > 1) {
+    log.error("Not changing ownership of [{}] to {}:{}: the file has {} links, not only this name",
+              path.string(), m_uid, m_gid, info.st_nlink);
+    return;
+  }
+  if (::fchownat(fd.get(), "", m_uid, m_gid, AT_EMPTY_PATH) != 0) {
+    log_failure(path, log);
+  }
+}
+
+void Ownership::log_failure(const std::filesystem::path& path, Logger& log) const {
+  log.error("Error changing ownership of [{}] to {}:{}: {}", path.string(), m_uid, m_gid,
+            std::strerror(errno));
 }
 
 } // namespace cback::core

@@ -99,13 +99,18 @@ fs::path piece_path(const fs::path& file, std::size_t index) {
 
 std::vector<fs::path> split_file(const fs::path& file, std::uint64_t piece_size,
                                  const core::StopFlag& stop) {
-  core::UniqueFd source(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  // The staging dir belongs to the backup user: a staged file replaced by
+  // a link (to /etc/shadow, say) must not be read into pieces it can read.
+  core::UniqueFd source(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!source) {
-    fail(file, std::strerror(errno));
+    fail(file, errno == ELOOP ? "it is a symbolic link" : std::strerror(errno));
   }
   struct stat info {};
   if (::fstat(source.get(), &info) != 0) {
     fail(file, std::strerror(errno));
+  }
+  if (!S_ISREG(info.st_mode)) {
+    fail(file, "it is not a regular file");
   }
   const auto size = static_cast<std::uint64_t>(info.st_size);
   const std::uint64_t count = (size + piece_size - 1) / piece_size;

@@ -72,8 +72,9 @@ void BatchReader::start(std::size_t index, ReadRequest request) {
     slot.owns_fd = false;
     m_engine->start_read(slot.fd, slot.request.buffer, 0, index);
   } else {
-    // The path string lives in the slot until the open completes.
-    m_engine->start_open(slot.request.path.c_str(), O_RDONLY | O_NOCTTY, index);
+    // The path string lives in the slot until the open completes. Never
+    // through a link: the file may be in a directory another user owns.
+    m_engine->start_open(slot.request.path.c_str(), O_RDONLY | O_NOCTTY | O_NOFOLLOW, index);
   }
 }
 

@@ -3,10 +3,16 @@
 // Outputs are committed by rename (STYLE §10): an AtomicFile writes
 // NAME.partial and only commit() makes NAME appear, complete and on disk.
 // A run that dies or throws before commit() leaves no NAME behind.
+//
+// The directory may belong to the backup user, who can put a symbolic
+// link, a hard link or a directory at NAME.partial before a run as root
+// (docs/ARCHITECTURE.md, "How cback creates files"): NAME.partial is always
+// a new file of cback's own, never one opened through such a name.
 
 #include <cback/core/unique_fd.hpp>
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 #include <sys/types.h>
 
@@ -14,8 +20,13 @@ namespace cback::core {
 
 class AtomicFile {
 public:
-  /// Creates (truncating) `path`.partial with `mode` & ~umask. Throws
-  /// cback::Error(ExitCode::action) when it cannot.
+  /// Creates `path`.partial as a new file (O_CREAT|O_EXCL|O_NOFOLLOW, open
+  /// for reading and writing) with `mode` & ~umask, in the directory of
+  /// `path`, opened once: the .partial, the rename and the clean-up all
+  /// happen in that one directory. A .partial already there (a run that
+  /// died, or something planted) is unlinked first: a symbolic or hard link
+  /// goes, its target stays as it was. Throws cback::Error(ExitCode::action)
+  /// naming the .partial when it cannot, or when a directory is in its way.
   explicit AtomicFile(std::filesystem::path path, mode_t mode = 0666);
   /// Removes the .partial file unless commit() succeeded.
   ~AtomicFile();
@@ -29,12 +40,13 @@ public:
   /// Appends all of `data`; throws Error(action) on a write error.
   void write(std::string_view data);
   /// The open .partial file, for writers that need the fd (e.g. a child's
-  /// stdout). Invalid after commit().
+  /// stdout) or read back what they wrote. Invalid after commit().
   [[nodiscard]] int fd() const noexcept { return m_fd.get(); }
 
   /// fsyncs and closes the file, renames it to path() and fsyncs the
   /// directory. Throws Error(action) on failure (the .partial is then
-  /// removed by the destructor).
+  /// removed by the destructor). Whatever was at path() (a file, a link) is
+  /// replaced, never followed.
   void commit();
 
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return m_path; }
@@ -43,6 +55,9 @@ public:
 private:
   std::filesystem::path m_path;
   std::filesystem::path m_partial;
+  UniqueFd m_dir;     ///< the directory of m_path
+  std::string m_name; ///< m_path's file name, in m_dir
+  std::string m_partial_name;
   UniqueFd m_fd;
   bool m_committed = false;
 };

@@ -22,12 +22,19 @@ public:
   [[nodiscard]] uid_t uid() const noexcept { return m_uid; }
   [[nodiscard]] gid_t gid() const noexcept { return m_gid; }
 
-  /// chowns `path` (following symlinks, like the original) when the
-  /// effective uid is 0; does nothing otherwise. A failure is logged at
-  /// ERROR and otherwise ignored.
+  /// chowns `path` when the effective uid is 0; does nothing otherwise. A
+  /// failure is logged at ERROR and otherwise ignored. Unlike the
+  /// original, never through a symbolic link: a link at `path` is itself
+  /// given away, its target is left alone. A regular file with more than
+  /// one link is left alone too (logged at ERROR): cback's own outputs have
+  /// one, and chowning another name of the same file (say /etc/shadow) would
+  /// give that file away. `path`'s file is opened once (O_PATH|O_NOFOLLOW)
+  /// and both checked and chowned through that fd.
   void apply(const std::filesystem::path& path, Logger& log) const;
 
 private:
+  void log_failure(const std::filesystem::path& path, Logger& log) const;
+
   uid_t m_uid;
   gid_t m_gid;
 };

@@ -28,7 +28,8 @@ void run_split(Context& context);
 /// Cuts `file` into pieces of `piece_size` bytes (the last one shorter)
 /// named FILE_00000, FILE_00001, ... beside it, as `split --numeric-suffixes
 /// --suffix-length=5` does. Each piece is written as .partial and renamed
-/// when complete. `file` itself is not touched. On failure (or a stop) the
+/// when complete. `file` itself is not touched; it must be a regular file,
+/// not a symbolic link (Error otherwise). On failure (or a stop) the
 /// pieces already made are removed and Error is thrown.
 std::vector<std::filesystem::path> split_file(const std::filesystem::path& file,
                                               std::uint64_t piece_size, const core::StopFlag& stop);

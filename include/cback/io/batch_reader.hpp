@@ -14,8 +14,9 @@ namespace cback::io {
 
 /// One whole-file read: the file's content goes to the start of `buffer`.
 struct ReadRequest {
-  /// Opened read-only by the reader (and closed after) when fd < 0; always
-  /// the name used in errors.
+  /// Opened read-only by the reader (and closed after) when fd < 0, without
+  /// following a symbolic link at it (an error, ELOOP); always the name
+  /// used in errors.
   std::filesystem::path path;
   /// An fd the caller opened, read from offset 0 and left open; or -1.
   int fd = -1;

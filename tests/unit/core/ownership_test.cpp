@@ -71,3 +71,67 @@ TEST_CASE("A failed chown is logged at ERROR and is not fatal", "[core][ownershi
   CHECK(cback::test::read_file(dir / "cback.log").find("[ERROR  ] Error changing ownership") !=
         std::string::npos);
 }
+
+namespace {
+
+struct LoggedOwnership {
+  cback::test::TempDir dir;
+  std::ostringstream screen;
+  cback::core::Logger log;
+
+  LoggedOwnership() {
+    cback::core::LogSettings settings;
+    settings.logfile = dir / "cback.log";
+    settings.screen = &screen;
+    log.configure(settings);
+  }
+};
+
+struct stat stat_of(const std::filesystem::path& path) {
+  struct stat info {};
+  REQUIRE(::lstat(path.c_str(), &info) == 0);
+  return info;
+}
+
+} // namespace
+
+TEST_CASE("apply() on a symbolic link never changes the owner of its target",
+          "[core][ownership][planted]") {
+  if (::geteuid() != 0) {
+    SUCCEED("not root: apply() does nothing");
+    return;
+  }
+  LoggedOwnership f;
+  const auto victim = f.dir.write("elsewhere/passwd", "root:x:0:0");
+  REQUIRE(::chown(victim.c_str(), 0, 0) == 0);
+  const auto link = f.dir / "cback.collect";
+  std::filesystem::create_symlink(victim, link);
+
+  Ownership::lookup("nobody", "nogroup").apply(link, f.log);
+
+  CHECK(stat_of(victim).st_uid == 0);
+  CHECK(stat_of(victim).st_gid == 0);
+  // The link itself is given away, as a name the backup user made.
+  CHECK(S_ISLNK(stat_of(link).st_mode));
+  CHECK(stat_of(link).st_uid == 65534);
+  CHECK(f.screen.str().empty());
+}
+
+TEST_CASE("apply() leaves a file with a second hard link alone and says so",
+          "[core][ownership][planted]") {
+  if (::geteuid() != 0) {
+    SUCCEED("not root: apply() does nothing");
+    return;
+  }
+  LoggedOwnership f;
+  const auto victim = f.dir.write("elsewhere/shadow", "root:*:");
+  REQUIRE(::chown(victim.c_str(), 0, 0) == 0);
+  const auto name = f.dir / "archive.tar";
+  std::filesystem::create_hard_link(victim, name);
+
+  Ownership::lookup("nobody", "nogroup").apply(name, f.log);
+
+  CHECK(stat_of(victim).st_uid == 0);
+  CHECK(stat_of(victim).st_gid == 0);
+  CHECK_THAT(f.screen.str(), Catch::Contains(name.string()) && Catch::Contains("2 links"));
+}

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <sstream>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace cback::extend {
@@ -235,6 +236,41 @@ TEST_CASE("CompressedFile writes nothing under the final name before commit", "[
   file.write("hello\n");
   file.commit();
   CHECK(decompressed(tmp / "out.gz", CompressMode::gzip, tmp / "plain") == "hello\n");
+}
+
+TEST_CASE("Links planted at a dump's .partial and final names leave their targets untouched",
+          "[extend][dump][planted]") {
+  Fixture f;
+  const auto mode = GENERATE(CompressMode::none, CompressMode::gzip);
+  const std::string name = "dump.txt" + std::string(compress_suffix(mode));
+  const auto victim = f.tmp.write("elsewhere/victim", "precious");
+  const auto other = f.tmp.write("elsewhere/other", "also precious");
+  REQUIRE(::chown(victim.c_str(), 0, 0) == 0);
+  REQUIRE(::chown(other.c_str(), 0, 0) == 0);
+  fs::create_symlink(victim, f.tmp / (name + ".partial"));
+  fs::create_symlink(other, f.tmp / name);
+  f.config.options->backup_user = "nobody";
+  f.config.options->backup_group = "nogroup";
+
+  const fs::path written = write_dump(f.context, f.request({"echo", "dumped"}, mode));
+
+  CHECK(test::read_file(victim) == "precious");
+  CHECK(test::read_file(other) == "also precious");
+  CHECK(fs::symlink_status(written).type() == fs::file_type::regular);
+  const std::string content = mode == CompressMode::none
+                                  ? test::read_file(written)
+                                  : decompressed(written, mode, f.tmp / "plain");
+  CHECK(content == "dumped\n");
+  struct stat info {};
+  REQUIRE(::stat(victim.c_str(), &info) == 0);
+  CHECK(info.st_uid == 0);
+  REQUIRE(::stat(other.c_str(), &info) == 0);
+  CHECK(info.st_uid == 0);
+  if (::geteuid() == 0) {
+    REQUIRE(::lstat(written.c_str(), &info) == 0);
+    CHECK(info.st_uid == 65534);
+  }
+  CHECK(no_partials(f.tmp.path()));
 }
 
 } // namespace

@@ -139,4 +139,32 @@ TEST_CASE("Split without a staging directory is an error naming it", "[extend][s
   CHECK_THROWS_WITH(f.run(), Catch::Contains((f.tmp / "staging").string()));
 }
 
+TEST_CASE("A link planted at a piece's .partial name is replaced and its target left untouched",
+          "[extend][split][planted]") {
+  test::TempDir tmp;
+  core::StopFlag stop;
+  const auto file = tmp.write("big.tar", pattern(700));
+  const auto victim = tmp.write("elsewhere/victim", "precious");
+  fs::create_symlink(victim, tmp / "big.tar_00001.partial");
+
+  const auto pieces = split_file(file, 300, stop);
+
+  CHECK(test::read_file(victim) == "precious");
+  REQUIRE(pieces.size() == 3);
+  CHECK(fs::symlink_status(pieces[1]).type() == fs::file_type::regular);
+  CHECK(concatenate(file, 3) == pattern(700));
+}
+
+TEST_CASE("A staged file replaced by a symbolic link is not split", "[extend][split][planted]") {
+  test::TempDir tmp;
+  core::StopFlag stop;
+  const auto victim = tmp.write("elsewhere/shadow", pattern(700));
+  fs::create_directories(tmp / "host");
+  fs::create_symlink(victim, tmp / "host/big.tar");
+
+  CHECK_THROWS_WITH(split_file(tmp / "host/big.tar", 300, stop),
+                    Catch::Contains((tmp / "host/big.tar").string()));
+  CHECK_FALSE(fs::exists(piece_path(tmp / "host/big.tar", 0)));
+}
+
 } // namespace cback::extend

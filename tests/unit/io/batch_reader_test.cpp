@@ -143,6 +143,29 @@ TEST_CASE("A file that cannot be read is reported with its path, and only that f
   CHECK(unreadable.error->path == directory);
 }
 
+TEST_CASE("A path that is a symbolic link is not read through", "[io][batch][planted]") {
+  const auto preference = CBACK_EACH_BACKEND();
+  auto backend = cback::test::backend_under_test(preference);
+  if (!backend) {
+    return;
+  }
+  TempDir dir;
+  const auto target = dir.write("elsewhere/secret", "not for the backup user");
+  const auto link = dir / "file";
+  std::filesystem::create_symlink(target, link);
+  BufferPool pool(1, 4096);
+  auto reader = BatchReader::open(*backend, 1);
+  REQUIRE(reader);
+
+  const auto results = read_all(*reader, pool, {{link, -1, {}, 0}});
+
+  REQUIRE(results.size() == 1);
+  CHECK(results.at(0).second.empty());
+  REQUIRE(results.at(0).first.error);
+  CHECK(results.at(0).first.error->operation == "open");
+  CHECK(results.at(0).first.error->error_number == ELOOP);
+}
+
 TEST_CASE("A file larger than its buffer fills the buffer and says so by its length",
           "[io][batch]") {
   const auto preference = CBACK_EACH_BACKEND();
