@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace cback::core {
@@ -44,10 +45,21 @@ void write_pid(int fd, const std::filesystem::path& path) {
 } // namespace
 
 RunLock::RunLock(const std::filesystem::path& dir) : m_path(dir / k_lock_name) {
-  m_fd.reset(::open(m_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+  // working_dir belongs to the backup user: what is at the lock's name may
+  // be a link or a special file planted there. O_NONBLOCK keeps a FIFO or a
+  // device from blocking the open, and the lock is truncated below only
+  // when it is a regular file with no other name.
+  m_fd.reset(::open(m_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644));
   if (!m_fd) {
     throw Error(ExitCode::action,
                 fmt::format("Cannot open lock file {}: {}", m_path.string(), std::strerror(errno)));
+  }
+  struct ::stat info {};
+  if (::fstat(m_fd.get(), &info) != 0 || !S_ISREG(info.st_mode) || info.st_nlink != 1) {
+    throw Error(ExitCode::action,
+                fmt::format("Lock file {} is not a plain file (a special file or a file with "
+                            "another name); not using it. Remove it to continue.",
+                            m_path.string()));
   }
   int result = 0;
   do {

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,4 +75,28 @@ TEST_CASE("A run lock in a missing directory is an action error", "[core][lock]"
     CHECK(error.code() == cback::ExitCode::action);
     CHECK(std::string(error.what()).find("missing/cback.lock") != std::string::npos);
   }
+}
+
+TEST_CASE("A lock name that is a hard link, a FIFO or a symbolic link is refused and left alone",
+          "[core][lock]") {
+  cback::test::TempDir dir;
+  const auto victim = dir.write("victim", "precious\n");
+  const auto lock_path = dir / "cback.lock";
+  SECTION("a hard link to a file elsewhere") {
+    REQUIRE(::link(victim.c_str(), lock_path.c_str()) == 0);
+  }
+  SECTION("a symbolic link") {
+    REQUIRE(::symlink(victim.c_str(), lock_path.c_str()) == 0);
+  }
+  SECTION("a FIFO (the open must not block)") {
+    REQUIRE(::mkfifo(lock_path.c_str(), 0600) == 0);
+  }
+  try {
+    const RunLock lock(dir.path());
+    FAIL("the lock was taken");
+  } catch (const cback::Error& error) {
+    CHECK(error.code() == cback::ExitCode::action);
+    CHECK(std::string(error.what()).find(lock_path.string()) != std::string::npos);
+  }
+  CHECK(cback::test::read_file(victim) == "precious\n");
 }
