@@ -8,11 +8,11 @@
 #include "integration/collect_pool.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <sstream>
