@@ -102,7 +102,8 @@ std::optional<std::string> read_link(int dir_fd, const char* name) {
 
 /// Removes later duplicates of a path, keeping the first occurrence and the
 /// order. Duplicates only arise from dereferenced links.
-void remove_duplicate_paths(std::vector<Entry>& entries) {
+template <class Listed>
+void remove_duplicate_paths(std::vector<Listed>& entries) {
   std::vector<std::size_t> order(entries.size());
   for (std::size_t i = 0; i < order.size(); ++i) {
     order[i] = i;
@@ -180,9 +181,10 @@ constexpr std::array<ReasonText, k_left_out_reasons> k_reason_texts{{
 /// One recursive listing at recursion level 0 (the original's
 /// _addDirContentsInternal). `depth` is the link depth left at the current
 /// directory: it drops by one per directory level, and links are followed
-/// only while it is above zero. Entries go straight to the visitor, except
-/// with dereference: then they are gathered and delivered without
-/// duplicates at the end.
+/// only while it is above zero. Entries and left-out paths go straight to
+/// the visitor, except with dereference: then they are gathered and
+/// delivered without duplicates at the end (a target inside the item is
+/// walked twice).
 class ItemWalk {
 public:
   ItemWalk(const ExclusionMatcher& matcher, bool dereference, WalkVisitor& visitor)
@@ -196,6 +198,11 @@ public:
         m_visitor.entry(std::move(entry));
       }
       m_gathered.clear();
+      remove_duplicate_paths(m_gathered_left_out);
+      for (auto& found : m_gathered_left_out) {
+        m_visitor.left_out(std::move(found));
+      }
+      m_gathered_left_out.clear();
     }
   }
 
@@ -228,7 +235,12 @@ private:
     m_visitor.problem(Problem{path, fmt::format("{}: {}", what, errno_text(error))});
   }
   void leave_out(const std::string& path, LeftOutReason reason) {
-    if (!m_matcher.excluded(path)) {
+    if (m_matcher.excluded(path)) {
+      return;
+    }
+    if (m_dereference) {
+      m_gathered_left_out.push_back(LeftOut{path, reason});
+    } else {
       m_visitor.left_out(LeftOut{path, reason});
     }
   }
@@ -236,7 +248,8 @@ private:
   const ExclusionMatcher& m_matcher;
   bool m_dereference;
   WalkVisitor& m_visitor;
-  std::vector<Entry> m_gathered; ///< dereference only
+  std::vector<Entry> m_gathered;            ///< dereference only
+  std::vector<LeftOut> m_gathered_left_out; ///< dereference only
 };
 
 // A walked directory is always listed as a directory (with the stat of what

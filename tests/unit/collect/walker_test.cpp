@@ -314,6 +314,19 @@ TEST_CASE("What cannot be archived is left out and reported with the reason, pat
   }
 }
 
+TEST_CASE("A path left out and reached twice through dereferenced links is reported once",
+          "[collect][walk][left-out][links]") {
+  test::TempDir tmp;
+  make_dir(tmp / "src/real");
+  REQUIRE(::mkfifo((tmp / "src/real/fifo").c_str(), 0600) == 0);
+  make_link("real", tmp / "src/again");
+  const auto result =
+      Walker(ExclusionMatcher{}).list_dir((tmp / "src").string(), WalkOptions{1, true, 0});
+  CHECK(shown(result.units.at(0).entries, tmp.path()) ==
+        Strings{"src/", "src/real/", "src/again@"});
+  CHECK(left_out_of(result, tmp / "src") == Strings{"real/fifo: FIFO"});
+}
+
 TEST_CASE("A left-out path becomes a manifest problem, and a tally sums them up by reason",
           "[collect][walk][left-out]") {
   const LeftOut fifo{"/srv/pipe", LeftOutReason::fifo};
