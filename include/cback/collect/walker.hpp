@@ -94,6 +94,7 @@ enum class LeftOutReason : std::uint8_t {
   link_to_socket,
 };
 inline constexpr std::size_t k_left_out_reasons = 9;
+static_assert(static_cast<std::size_t>(LeftOutReason::link_to_socket) + 1 == k_left_out_reasons);
 
 /// What the reason means, for logs and the manifest: "dangling symbolic
 /// link", "FIFO", "symbolic link to a device", ...
