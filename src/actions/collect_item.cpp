@@ -174,6 +174,17 @@ public:
     m_listing_problems.push_back(found.path);
     m_outcome.problems.push_back(std::move(found));
   }
+  void left_out(collect::LeftOut found) override {
+    m_services.log.debug("Left out [{}]: {}", found.path, collect::describe(found.reason));
+    m_left_out.add(found.reason);
+    m_outcome.problems.push_back(found.as_problem());
+  }
+  void end_walk() override {
+    if (const auto count = m_left_out.total(); count > 0) {
+      m_services.log.info("Left out {} {} of [{}] that cannot be archived ({}).", count,
+                          count == 1 ? "path" : "paths", m_item_path, m_left_out.summary());
+    }
+  }
   /// Paths below which the walk could not see (their state paths are not gone).
   [[nodiscard]] const std::vector<std::string>& listing_problems() const {
     return m_listing_problems;
@@ -193,6 +204,7 @@ private:
   ItemOutcome& m_outcome;
   std::vector<Directory> m_stack;
   std::vector<std::string> m_listing_problems;
+  collect::LeftOutTally m_left_out;
 };
 
 void ItemVisitor::judge(Entry item) {

@@ -54,7 +54,11 @@ ChangeDetector::Verdict ChangeDetector::check(const Entry& entry, std::vector<Pr
   if (const auto found = m_base.find(entry.path, m_hint)) {
     const Fingerprint before = m_base.record(*found).print;
     verdict.changed = !unchanged(verdict.print, &before, m_basis);
-    if (!m_seen[*found]) {
+    // A path that is now of another kind (a directory that became a file,
+    // a file that became a symlink) stays unseen, so deleted() lists it:
+    // a restore removes the old one before it extracts the new, and GNU
+    // tar cannot put a file or a link where a non-empty directory is.
+    if (before.kind == verdict.print.kind && !m_seen[*found]) {
       m_seen[*found] = true;
       m_identical += verdict.print == before ? 1 : 0;
     }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -101,7 +102,8 @@ std::optional<std::string> read_link(int dir_fd, const char* name) {
 
 /// Removes later duplicates of a path, keeping the first occurrence and the
 /// order. Duplicates only arise from dereferenced links.
-void remove_duplicate_paths(std::vector<Entry>& entries) {
+template <class Listed>
+void remove_duplicate_paths(std::vector<Listed>& entries) {
   std::vector<std::size_t> order(entries.size());
   for (std::size_t i = 0; i < order.size(); ++i) {
     order[i] = i;
@@ -126,12 +128,63 @@ void remove_duplicate_paths(std::vector<Entry>& entries) {
   entries.resize(kept);
 }
 
+enum class Via { name, link };
+
+/// Why a FIFO, socket or device node (by its st_mode) is left out, seen
+/// under its own name or through a symlink.
+LeftOutReason special_reason(mode_t mode, Via via) {
+  // Linux has no other file types than these, regular files, directories
+  // and symlinks: what is neither a FIFO nor a socket is a device node.
+  const bool link = via == Via::link;
+  if (S_ISFIFO(mode)) {
+    return link ? LeftOutReason::link_to_fifo : LeftOutReason::fifo;
+  }
+  if (S_ISSOCK(mode)) {
+    return link ? LeftOutReason::link_to_socket : LeftOutReason::socket;
+  }
+  return link ? LeftOutReason::link_to_device : LeftOutReason::device;
+}
+
+/// Why a symlink whose target cannot be stat'ed is left out, by the errno
+/// of that stat.
+LeftOutReason broken_link_reason(int error) {
+  switch (error) {
+  case ENOENT:
+  case ENOTDIR: // a component of the target is a file
+    return LeftOutReason::dangling_link;
+  case ELOOP:
+    return LeftOutReason::link_loop;
+  default:
+    return LeftOutReason::unreachable_link;
+  }
+}
+
+struct ReasonText {
+  std::string_view one;
+  std::string_view many;
+};
+
+/// Indexed by LeftOutReason.
+constexpr std::array<ReasonText, k_left_out_reasons> k_reason_texts{{
+    {"dangling symbolic link", "dangling symbolic links"},
+    {"symbolic link loop", "symbolic link loops"},
+    {"symbolic link whose target cannot be looked up",
+     "symbolic links whose target cannot be looked up"},
+    {"FIFO", "FIFOs"},
+    {"device", "devices"},
+    {"socket", "sockets"},
+    {"symbolic link to a FIFO", "symbolic links to a FIFO"},
+    {"symbolic link to a device", "symbolic links to a device"},
+    {"symbolic link to a socket", "symbolic links to a socket"},
+}};
+
 /// One recursive listing at recursion level 0 (the original's
 /// _addDirContentsInternal). `depth` is the link depth left at the current
 /// directory: it drops by one per directory level, and links are followed
-/// only while it is above zero. Entries go straight to the visitor, except
-/// with dereference: then they are gathered and delivered without
-/// duplicates at the end.
+/// only while it is above zero. Entries and left-out paths go straight to
+/// the visitor, except with dereference: then they are gathered and
+/// delivered without duplicates at the end (a target inside the item is
+/// walked twice).
 class ItemWalk {
 public:
   ItemWalk(const ExclusionMatcher& matcher, bool dereference, WalkVisitor& visitor)
@@ -145,12 +198,19 @@ public:
         m_visitor.entry(std::move(entry));
       }
       m_gathered.clear();
+      remove_duplicate_paths(m_gathered_left_out);
+      for (auto& found : m_gathered_left_out) {
+        m_visitor.left_out(std::move(found));
+      }
+      m_gathered_left_out.clear();
     }
   }
 
 private:
   void enter(int parent_fd, const char* name, const std::string& path, int depth, Follow follow);
   void visit_child(int dir_fd, const std::string& name, const std::string& path, int depth);
+  void visit_link(int dir_fd, const std::string& name, const std::string& path,
+                  const struct ::stat& link_stat, int depth);
   void visit_file_link(int dir_fd, const std::string& name, const std::string& path,
                        const struct ::stat& link_stat, int depth);
   void visit_dir_link(int dir_fd, const std::string& name, const std::string& path,
@@ -174,11 +234,22 @@ private:
   void problem(const std::string& path, const std::string& what, int error) {
     m_visitor.problem(Problem{path, fmt::format("{}: {}", what, errno_text(error))});
   }
+  void leave_out(const std::string& path, LeftOutReason reason) {
+    if (m_matcher.excluded(path)) {
+      return;
+    }
+    if (m_dereference) {
+      m_gathered_left_out.push_back(LeftOut{path, reason});
+    } else {
+      m_visitor.left_out(LeftOut{path, reason});
+    }
+  }
 
   const ExclusionMatcher& m_matcher;
   bool m_dereference;
   WalkVisitor& m_visitor;
-  std::vector<Entry> m_gathered; ///< dereference only
+  std::vector<Entry> m_gathered;            ///< dereference only
+  std::vector<LeftOut> m_gathered_left_out; ///< dereference only
 };
 
 // A walked directory is always listed as a directory (with the stat of what
@@ -229,17 +300,26 @@ void ItemWalk::visit_child(int dir_fd, const std::string& name, const std::strin
   } else if (S_ISDIR(link_stat.st_mode)) {
     enter(dir_fd, name.c_str(), path, depth - 1, Follow::no);
   } else if (S_ISLNK(link_stat.st_mode)) {
-    struct ::stat target_stat {};
-    if (::fstatat(dir_fd, name.c_str(), &target_stat, 0) != 0) {
-      return; // broken (or looping) symlink: skipped silently, as the original
-    }
-    if (S_ISREG(target_stat.st_mode)) {
-      visit_file_link(dir_fd, name, path, link_stat, depth);
-    } else if (S_ISDIR(target_stat.st_mode)) {
-      visit_dir_link(dir_fd, name, path, link_stat, depth);
-    }
+    visit_link(dir_fd, name, path, link_stat, depth);
+  } else {
+    leave_out(path, special_reason(link_stat.st_mode, Via::name));
   }
-  // FIFOs, sockets, devices, and links to them: never listed.
+}
+
+// Only links to regular files and directories are listed, as in the
+// original; the others are left out whatever the link depth.
+void ItemWalk::visit_link(int dir_fd, const std::string& name, const std::string& path,
+                          const struct ::stat& link_stat, int depth) {
+  struct ::stat target_stat {};
+  if (::fstatat(dir_fd, name.c_str(), &target_stat, 0) != 0) {
+    leave_out(path, broken_link_reason(errno));
+  } else if (S_ISREG(target_stat.st_mode)) {
+    visit_file_link(dir_fd, name, path, link_stat, depth);
+  } else if (S_ISDIR(target_stat.st_mode)) {
+    visit_dir_link(dir_fd, name, path, link_stat, depth);
+  } else {
+    leave_out(path, special_reason(target_stat.st_mode, Via::link));
+  }
 }
 
 void ItemWalk::visit_file_link(int dir_fd, const std::string& name, const std::string& path,
@@ -347,6 +427,7 @@ public:
   void entry(Entry item) override { m_result.units.back().entries.push_back(std::move(item)); }
   void end_unit() override {}
   void problem(Problem found) override { m_result.problems.push_back(std::move(found)); }
+  void left_out(LeftOut found) override { m_result.left_out.push_back(std::move(found)); }
 
 private:
   WalkResult& m_result;
@@ -370,6 +451,31 @@ FileStat FileStat::from(const struct ::stat& st) {
   result.mtime_ns = ns(st.st_mtim);
   result.ctime_ns = ns(st.st_ctim);
   return result;
+}
+
+std::string_view describe(LeftOutReason reason) {
+  return k_reason_texts.at(static_cast<std::size_t>(reason)).one;
+}
+
+Problem LeftOut::as_problem() const {
+  return Problem{path, fmt::format("not archived: {}", describe(reason))};
+}
+
+void LeftOutTally::add(LeftOutReason reason) {
+  ++m_counts.at(static_cast<std::size_t>(reason));
+  ++m_total;
+}
+
+std::string LeftOutTally::summary() const {
+  std::string text;
+  for (std::size_t i = 0; i < m_counts.size(); ++i) {
+    if (m_counts[i] != 0) {
+      const auto& words = k_reason_texts[i];
+      text += fmt::format("{}{} {}", text.empty() ? "" : ", ", m_counts[i],
+                          m_counts[i] == 1 ? words.one : words.many);
+    }
+  }
+  return text;
 }
 
 bool ArchiveUnit::has_non_directory_entries() const {
@@ -406,6 +512,7 @@ void Walker::walk_dir(const std::string& abs_path, const WalkOptions& options,
   }
   ExclusionMatcher matcher = m_matcher; // recursion levels add paths to this copy
   collect_units(path, options.recursion_level, matcher, options, visitor);
+  visitor.end_walk();
 }
 
 bool path_less(std::string_view a, std::string_view b) noexcept {

@@ -166,7 +166,8 @@ tl::expected<Digest, std::string> hash_entry(const Entry& entry);
 /// Compares listed entries, one at a time in walk order, with a base state
 /// (a merge: the base is read forward alongside the walk). Unlike the
 /// original, symlinks are compared like other entries (the original put
-/// every symlink into every incremental). Memory: one bit per base record.
+/// every symlink into every incremental). Memory: one bit per base record
+/// (whether it was listed, as the same kind).
 class ChangeDetector {
 public:
   ChangeDetector(const StateFile& base, ChangeBasis basis, ContentHasher hasher = hash_entry);
@@ -179,7 +180,10 @@ public:
   /// problem to `problems`.
   Verdict check(const Entry& entry, std::vector<Problem>& problems);
 
-  /// Base paths that no check() has listed, sorted byte-wise.
+  /// Base paths that no check() has listed, and base paths that check()
+  /// listed as another kind (replaced: a directory that is a file now),
+  /// sorted byte-wise. A replaced path is also changed, so it is in the
+  /// archive: a restore deletes these paths first, then extracts.
   [[nodiscard]] std::vector<std::string> deleted() const;
   /// True when the entries checked are exactly the base: each base path
   /// listed once with an identical fingerprint, and nothing else.

@@ -15,11 +15,16 @@
 //    through dereferenced links) are listed once;
 //  - with a recursion level, a directory holding the ignore file is skipped
 //    with its whole subtree (the original still gave its subdirectories
-//    their own archives).
+//    their own archives);
+//  - what cannot be archived (dangling or looping symlinks, FIFOs, devices,
+//    sockets and links to them) is left out as before, but each such path
+//    is reported (LeftOut), where the original dropped it silently.
 
 #include <cback/collect/exclusions.hpp>
 #include <cback/collect/problem.hpp>
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -74,6 +79,53 @@ struct ArchiveUnit {
   [[nodiscard]] bool has_non_directory_entries() const;
 };
 
+/// Why a walk left a path out of its listing. These are the paths the
+/// original never archived; the walk still leaves them out (an archive of a
+/// FIFO or a device node restores nothing useful), but says so.
+enum class LeftOutReason : std::uint8_t {
+  dangling_link,    ///< a symlink whose target does not exist
+  link_loop,        ///< a symlink that leads back to itself (ELOOP)
+  unreachable_link, ///< a symlink whose target cannot be looked up (e.g. EACCES)
+  fifo,
+  device, ///< character or block device node
+  socket,
+  link_to_fifo,
+  link_to_device,
+  link_to_socket,
+};
+inline constexpr std::size_t k_left_out_reasons = 9;
+static_assert(static_cast<std::size_t>(LeftOutReason::link_to_socket) + 1 == k_left_out_reasons);
+
+/// What the reason means, for logs and the manifest: "dangling symbolic
+/// link", "FIFO", "symbolic link to a device", ...
+std::string_view describe(LeftOutReason reason);
+
+/// A path the walk saw and left out because it cannot be archived. Not a
+/// Problem of the walk: nothing below it is unseen, and an incremental
+/// state that held it (as a file, yesterday) counts it as gone.
+struct LeftOut {
+  std::string path; ///< absolute path, bytes
+  LeftOutReason reason = LeftOutReason::fifo;
+
+  /// The record the manifest keeps for it: the path, "not archived: FIFO".
+  [[nodiscard]] Problem as_problem() const;
+  bool operator==(const LeftOut&) const = default;
+};
+
+/// Counts left-out paths by reason, for one summary line per item.
+class LeftOutTally {
+public:
+  void add(LeftOutReason reason);
+  [[nodiscard]] std::size_t total() const noexcept { return m_total; }
+  /// The counts by reason, in the order of LeftOutReason: "1 dangling
+  /// symbolic link, 2 FIFOs"; empty when nothing was left out.
+  [[nodiscard]] std::string summary() const;
+
+private:
+  std::array<std::size_t, k_left_out_reasons> m_counts{};
+  std::size_t m_total = 0;
+};
+
 struct WalkOptions {
   int link_depth = 0;       ///< tree depth down to which symlinks are followed
   bool dereference = false; ///< followed links: walk the target, add the link too
@@ -83,13 +135,15 @@ struct WalkOptions {
 struct WalkResult {
   std::vector<ArchiveUnit> units; ///< sub-items first (depth first), the item last
   std::vector<Problem> problems;  ///< unreadable directories, vanished entries
+  std::vector<LeftOut> left_out;  ///< what cannot be archived, in walk order
 };
 
 /// Receives a directory item's listing while it is walked, so that nothing
 /// holds the whole list: units one after the other (sub-items first, depth
 /// first, the item last), each as begin_unit, its entries, end_unit.
-/// Problems may come at any point. Any exception thrown by a callback stops
-/// the walk and leaves walk_dir.
+/// Problems and left-out paths may come at any point; end_walk comes once,
+/// after the last unit. Any exception thrown by a callback stops the walk
+/// and leaves walk_dir.
 ///
 /// Order: without dereference, the entries of one unit arrive in path order
 /// (path_less): a directory before what it holds, names byte-wise sorted.
@@ -102,6 +156,11 @@ public:
   virtual void entry(Entry item) = 0;
   virtual void end_unit() = 0;
   virtual void problem(Problem found) = 0;
+  /// A path that is not listed because it cannot be archived. Excluded
+  /// paths are never reported.
+  virtual void left_out(LeftOut found) = 0;
+  /// The walk is complete (not called when a callback threw).
+  virtual void end_walk() {}
 };
 
 /// The order of a walk: byte-wise, except that '/' sorts before every other

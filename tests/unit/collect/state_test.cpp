@@ -354,6 +354,31 @@ TEST_CASE("New, unchanged and deleted paths are told apart", "[collect][state][c
   CHECK_FALSE(detect({dir, kept, kept}, pair).same);
 }
 
+TEST_CASE("A path that changed kind is changed and deleted, and so is what was below it",
+          "[collect][state][changes]") {
+  test::TempDir tmp;
+  const auto root = entry("/r", EntryKind::directory);
+  const auto previous = open_state(
+      write_state(tmp, records_of({root, entry("/r/d", EntryKind::directory), entry("/r/d/inner"),
+                                   entry("/r/d/sub", EntryKind::directory), entry("/r/d/sub/deep"),
+                                   entry("/r/f"), entry("/r/l"), entry("/r/same")})));
+  // d: a directory, now a file; f: a file, now a directory with a file;
+  // l: a file, now a symlink.
+  const auto changes =
+      detect({root, entry("/r/d"), entry("/r/f", EntryKind::directory), entry("/r/f/new"),
+              entry("/r/l", EntryKind::symlink), entry("/r/same")},
+             previous);
+  CHECK(changes.changed == std::vector<std::string>{"/r/d", "/r/f", "/r/f/new", "/r/l"});
+  CHECK(changes.deleted == std::vector<std::string>{"/r/d", "/r/d/inner", "/r/d/sub",
+                                                    "/r/d/sub/deep", "/r/f", "/r/l"});
+  CHECK_FALSE(changes.same);
+  // Content mode too: a file's digest says nothing about a directory.
+  const auto content = detect({root, entry("/r/d"), entry("/r/f", EntryKind::directory),
+                               entry("/r/l", EntryKind::symlink), entry("/r/same")},
+                              previous, ChangeBasis::content, fake_hasher(""));
+  CHECK(content.deleted == changes.deleted);
+}
+
 TEST_CASE("An empty base makes every entry new", "[collect][state][changes]") {
   const StateFile empty;
   const auto changes = detect({entry("/f"), entry("/g")}, empty);

@@ -224,6 +224,16 @@ TEST_CASE("A link to itself or in a loop does not hang the walk", "[collect][wal
   CHECK(walk(tmp, {}, WalkOptions{0, false, 0}) == Strings{"src/", "src/up@"});
 }
 
+/// What a walk left out, relative to `base`, with the reason in words.
+Strings left_out_of(const WalkResult& result, const std::filesystem::path& base) {
+  Strings out;
+  for (const auto& found : result.left_out) {
+    out.push_back(std::filesystem::path(found.path).lexically_relative(base).string() + ": " +
+                  std::string(describe(found.reason)));
+  }
+  return out;
+}
+
 TEST_CASE("FIFOs, sockets and devices are never listed", "[collect][walk]") {
   test::TempDir tmp;
   tmp.write("src/plain", "p");
@@ -241,6 +251,100 @@ TEST_CASE("FIFOs, sockets and devices are never listed", "[collect][walk]") {
   const bool device = ::mknod((tmp / "src/null").c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0;
   INFO("device node made: " << device);
   CHECK(walk(tmp, {}, WalkOptions{1, true, 0}) == Strings{"src/", "src/plain"});
+
+  const auto result =
+      Walker(ExclusionMatcher{}).list_dir((tmp / "src").string(), WalkOptions{1, true, 0});
+  Strings expected = {"fifo: FIFO", "link-to-fifo: symbolic link to a FIFO"};
+  if (device) {
+    expected.emplace_back("null: device");
+  }
+  expected.emplace_back("sock: socket");
+  CHECK(left_out_of(result, tmp / "src") == expected);
+}
+
+TEST_CASE("What cannot be archived is left out and reported with the reason, path by path",
+          "[collect][walk][left-out]") {
+  test::TempDir tmp;
+  tmp.write("src/plain", "p");
+  make_link("nowhere", tmp / "src/dangling");
+  make_link("plain/below", tmp / "src/through-a-file");
+  make_link("self", tmp / "src/self");
+  make_link("loop-b", tmp / "src/loop-a");
+  make_link("loop-a", tmp / "src/loop-b");
+  make_dir(tmp / "src/sub");
+  REQUIRE(::mkfifo((tmp / "src/sub/fifo").c_str(), 0600) == 0);
+  make_link("sub/fifo", tmp / "src/to-fifo");
+  const bool device = ::mknod((tmp / "src/null").c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0;
+  if (device) {
+    make_link("null", tmp / "src/to-null");
+  }
+  Strings expected = {"dangling: dangling symbolic link", "loop-a: symbolic link loop",
+                      "loop-b: symbolic link loop"};
+  if (device) {
+    expected.emplace_back("null: device");
+  }
+  expected.insert(expected.end(),
+                  {"self: symbolic link loop", "sub/fifo: FIFO",
+                   "through-a-file: dangling symbolic link", "to-fifo: symbolic link to a FIFO"});
+  if (device) {
+    expected.emplace_back("to-null: symbolic link to a device");
+  }
+  INFO("device node made (root only): " << device);
+
+  for (const int depth : {0, 1}) {
+    const auto result =
+        Walker(ExclusionMatcher{}).list_dir((tmp / "src").string(), WalkOptions{depth, false, 0});
+    CHECK(shown(result.units.at(0).entries, tmp.path()) ==
+          Strings{"src/", "src/plain", "src/sub/"});
+    CHECK(result.problems.empty());
+    CHECK(left_out_of(result, tmp / "src") == expected);
+  }
+  SECTION("an excluded path is not reported") {
+    ExclusionRules rules;
+    rules.abs_paths = {(tmp / "src/dangling").string()};
+    rules.basename_patterns = {"fifo", "loop-.*"};
+    const auto result =
+        Walker(ExclusionMatcher(rules)).list_dir((tmp / "src").string(), WalkOptions{});
+    const auto left_out = left_out_of(result, tmp / "src");
+    CHECK(std::none_of(left_out.begin(), left_out.end(), [](const std::string& line) {
+      return line.starts_with("dangling:") || line.starts_with("sub/fifo:") ||
+             line.starts_with("loop-");
+    }));
+    CHECK(std::count(left_out.begin(), left_out.end(), "self: symbolic link loop") == 1);
+  }
+}
+
+TEST_CASE("A path left out and reached twice through dereferenced links is reported once",
+          "[collect][walk][left-out][links]") {
+  test::TempDir tmp;
+  make_dir(tmp / "src/real");
+  REQUIRE(::mkfifo((tmp / "src/real/fifo").c_str(), 0600) == 0);
+  make_link("real", tmp / "src/again");
+  const auto result =
+      Walker(ExclusionMatcher{}).list_dir((tmp / "src").string(), WalkOptions{1, true, 0});
+  CHECK(shown(result.units.at(0).entries, tmp.path()) ==
+        Strings{"src/", "src/real/", "src/again@"});
+  CHECK(left_out_of(result, tmp / "src") == Strings{"real/fifo: FIFO"});
+}
+
+TEST_CASE("A left-out path becomes a manifest problem, and a tally sums them up by reason",
+          "[collect][walk][left-out]") {
+  const LeftOut fifo{"/srv/pipe", LeftOutReason::fifo};
+  CHECK(fifo.as_problem() == Problem{"/srv/pipe", "not archived: FIFO"});
+  CHECK(LeftOut{"/l", LeftOutReason::dangling_link}.as_problem().message ==
+        "not archived: dangling symbolic link");
+  LeftOutTally tally;
+  CHECK(tally.total() == 0);
+  CHECK(tally.summary().empty());
+  tally.add(LeftOutReason::fifo);
+  tally.add(LeftOutReason::device);
+  tally.add(LeftOutReason::dangling_link);
+  tally.add(LeftOutReason::fifo);
+  CHECK(tally.total() == 4);
+  CHECK(tally.summary() == "1 dangling symbolic link, 2 FIFOs, 1 device");
+  for (std::size_t i = 0; i < k_left_out_reasons; ++i) {
+    CHECK_FALSE(describe(static_cast<LeftOutReason>(i)).empty());
+  }
 }
 
 TEST_CASE("Names with spaces, newlines, backslashes and invalid UTF-8 are listed as bytes",
@@ -486,6 +590,8 @@ public:
   }
   void end_unit() override { events.push_back("]"); }
   void problem(Problem found) override { events.push_back("!" + rel(found.path)); }
+  void left_out(LeftOut found) override { events.push_back("-" + rel(found.path)); }
+  void end_walk() override { events.emplace_back("end"); }
 
   Strings events;
   std::vector<Entry> entries;
@@ -515,7 +621,7 @@ TEST_CASE("A walk delivers each unit's entries in walk order", "[collect][walk][
   Walker(ExclusionMatcher{}).walk_dir((tmp / "src").string(), {}, recorder);
   REQUIRE(recorder.entries.size() > 10);
   CHECK(recorder.events.front() == "[.");
-  CHECK(recorder.events.back() == "]");
+  CHECK(recorder.events.back() == "end");
   for (std::size_t i = 1; i < recorder.entries.size(); ++i) {
     INFO(recorder.entries[i - 1].path << " then " << recorder.entries[i].path);
     CHECK(path_less(recorder.entries[i - 1].path, recorder.entries[i].path));
@@ -531,7 +637,7 @@ TEST_CASE("Recursion levels deliver one unit after the other, sub-items first",
   Recorder recorder(tmp / "r");
   Walker(ExclusionMatcher{}).walk_dir((tmp / "r").string(), WalkOptions{0, false, 1}, recorder);
   CHECK(recorder.events ==
-        Strings{"[a", "a", "a/x", "]", "[b", "b", "b/y", "]", "[.", ".", "top", "]"});
+        Strings{"[a", "a", "a/x", "]", "[b", "b", "b/y", "]", "[.", ".", "top", "]", "end"});
 }
 
 TEST_CASE("A walk streams: entries arrive while the tree is still being read",
@@ -556,7 +662,7 @@ TEST_CASE("A walk streams: entries arrive while the tree is still being read",
   };
   LateWriter recorder(tmp);
   Walker(ExclusionMatcher{}).walk_dir((tmp / "src").string(), {}, recorder);
-  CHECK(recorder.events == Strings{"[.", ".", "a", "a/first", "z", "z/late", "]"});
+  CHECK(recorder.events == Strings{"[.", ".", "a", "a/first", "z", "z/late", "]", "end"});
 }
 
 } // namespace
