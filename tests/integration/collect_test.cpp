@@ -4,13 +4,10 @@
 // that did not complete still reaches the disc (collect, stage, store).
 
 #include <cback/collect/manifest.hpp>
-#include <cback/collect/naming.hpp>
 
+#include "integration/collect_pool.hpp"
 #include "integration/store_pool.hpp"
-#include "support/config_text.hpp"
 #include "support/parts.hpp"
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
 #include "unit/media/iso_tools.hpp"
 
 #include <catch2/catch.hpp>
@@ -22,11 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -36,111 +31,20 @@
 extern char** environ;
 
 using cback::test::cback_binary;
+using cback::test::dir_item;
+using cback::test::file_item;
+using cback::test::k_monday;
+using cback::test::k_tuesday;
 using cback::test::read_file;
 using cback::test::run;
 using cback::test::RunOptions;
 using cback::test::RunResult;
-using cback::test::TempDir;
+using cback::test::tar_list;
+using cback::test::tree_of;
+using Pool = cback::test::CollectPool;
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr const char* k_monday = "CBACK_TODAY=2026-11-30";
-constexpr const char* k_tuesday = "CBACK_TODAY=2026-12-01";
-
-/// A collect setup in a temporary directory: src/ (what is backed up),
-/// collect/, work/, and cback.toml once configure() is called.
-struct Pool {
-  TempDir dir;
-  fs::path config;
-
-  Pool() {
-    fs::create_directories(dir / "collect");
-    fs::create_directories(dir / "work");
-    fs::create_directories(dir / "src");
-  }
-
-  void configure(const std::string& items, const std::string& section_extra = "") {
-    config = dir.write("cback.toml", fmt::format(R"([reference]
-author = "tests"
-
-{}[collect]
-collect_dir = '{}'
-ignore_file = ".cbignore"
-{}
-{}
-)",
-                                                 cback::test::options_table(dir / "work"),
-                                                 (dir / "collect").string(), section_extra, items));
-  }
-
-  [[nodiscard]] fs::path src() const { return dir / "src"; }
-
-  RunResult collect(const char* day, RunOptions options = {},
-                    const std::vector<std::string>& switches = {}) const {
-    options.env.emplace_back(day);
-    options.env.emplace_back("CBACK_IO=posix");
-    std::vector<std::string> argv{cback_binary(), "-c", config.string(), "-l",
-                                  (dir / "cback.log").string()};
-    argv.insert(argv.end(), switches.begin(), switches.end());
-    argv.emplace_back("collect");
-    return run(argv, options);
-  }
-
-  [[nodiscard]] fs::path archive(const fs::path& item, cback::config::ArchiveMode mode) const {
-    return dir / "collect" / cback::collect::archive_file_name(item.string(), mode);
-  }
-  [[nodiscard]] fs::path state(const fs::path& item) const {
-    return dir / "work" / cback::collect::state_file_name(item.string());
-  }
-  [[nodiscard]] bool collected() const { return fs::exists(dir / "collect/cback.collect"); }
-};
-
-std::string dir_item(const fs::path& path, const std::string& collect_mode,
-                     const std::string& archive_mode) {
-  return fmt::format("[[collect.dir]]\nabs_path = '{}'\ncollect_mode = \"{}\"\narchive_mode = "
-                     "\"{}\"\n",
-                     path.string(), collect_mode, archive_mode);
-}
-
-std::string file_item(const fs::path& path) {
-  return fmt::format(
-      "[[collect.file]]\nabs_path = '{}'\ncollect_mode = \"daily\"\narchive_mode = \"tar\"\n",
-      path.string());
-}
-
-/// The member names GNU tar lists, one per line.
-std::vector<std::string> tar_list(const fs::path& archive) {
-  const auto result = run({"/usr/bin/tar", "-tf", archive.string()});
-  REQUIRE(result.exit_code == 0);
-  std::vector<std::string> names;
-  std::string line;
-  std::istringstream in(result.out);
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '/') {
-      line.pop_back();
-    }
-    names.push_back(line);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-/// Files under `root`, relative, with their content ("->target" for links).
-std::map<std::string, std::string> tree_of(const fs::path& root) {
-  std::map<std::string, std::string> tree;
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    const auto relative = entry.path().lexically_relative(root).string();
-    if (entry.is_symlink()) {
-      tree[relative] = "->" + fs::read_symlink(entry.path()).string();
-    } else if (entry.is_directory()) {
-      tree[relative] = "/";
-    } else {
-      tree[relative] = read_file(entry.path());
-    }
-  }
-  return tree;
-}
 
 bool has_finished_files(const fs::path& dir) {
   for (const auto& entry : fs::directory_iterator(dir)) {
