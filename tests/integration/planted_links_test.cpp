@@ -122,13 +122,17 @@ archive_mode = "tar"
       collect / cback::collect::archive_file_name(src.string(), cback::config::ArchiveMode::tar);
   const auto state = work / cback::collect::state_file_name(src.string());
   const auto manifest = collect / cback::collect::k_manifest_file_name;
-  for (const auto& name : {collect / "cback.collect", manifest, archive, state}) {
+  // The next state is written as STATE.next (renamed over STATE when the
+  // run completes), so its partial name is STATE.next.partial.
+  const fs::path pending_state = state.string() + ".next";
+  for (const auto& name : {collect / "cback.collect", manifest, archive, pending_state}) {
     victims.plant(fs::path(name.string() + ".partial"));
   }
   // At the final names: a rename replaces the link, and nothing done after
   // it (the chown) may follow one.
   victims.plant(collect / "cback.collect");
   victims.plant(manifest);
+  victims.plant(state);
 
   const auto result = run_cback(dir, config, "collect", "2026-11-30");
   INFO(result.out << result.err << read_file(dir / "cback.log"));
@@ -139,6 +143,8 @@ archive_mode = "tar"
     check_regular(name);
     CHECK_FALSE(fs::exists(fs::symlink_status(name.string() + ".partial")));
   }
+  CHECK_FALSE(fs::exists(fs::symlink_status(pending_state)));
+  CHECK_FALSE(fs::exists(fs::symlink_status(pending_state.string() + ".partial")));
   const auto listed = run({"/usr/bin/tar", "-tf", archive.string()});
   CHECK(listed.exit_code == 0);
   CHECK_THAT(listed.out, Catch::Contains("a.txt"));

@@ -357,27 +357,41 @@ TEST_CASE("A stage that fills the staging filesystem fails, and store refuses th
     cback::test::report_missing_part("tmpfs mount", "mounting needs root");
     return;
   }
-  // Monday is on the disc already; Tuesday's collect holds more than the
-  // staging filesystem takes, so its copy and its status record run out
-  // of space.
+  // Monday is on the disc already; Tuesday's collect does not fit what is
+  // left of the staging filesystem.
   pool.stage_day("2026-11-23", "MONDAY");
   REQUIRE(pool.run({"store"}, "2026-11-23").exit_code == 0);
   const std::string before = iso::contents(pool.image);
   pool.dir.write("collect/cback.collect", "");
-  pool.dir.write("collect/etc.tar", std::string(3'000'000, 'T'));
+  std::string expected_failure;
+  std::string expected_refusal;
+  SECTION("an archive larger than the free space is refused before a byte is written") {
+    pool.dir.write("collect/etc.tar", std::string(3'000'000, 'T'));
+    expected_failure = "[etc.tar] is listed with 3000000 bytes, more than the";
+    expected_refusal = "its stage failed for peer(s) peer1";
+  }
+  SECTION("an archive that takes the last free page leaves no room for the status record") {
+    // The stage writes its record once when it starts (one page), then the
+    // archive fills what is left, so the record of the peer's outcome
+    // cannot be written.
+    const auto free = fs::space(pool.staging()).available;
+    REQUIRE(free > 8192);
+    pool.dir.write("collect/etc.tar", std::string(free - 4096, 'T'));
+    expected_failure = "the stage status record could not be written";
+    expected_refusal = "peer(s) peer1 are missing from its stage status record";
+  }
 
   const RunResult staged = pool.run({"stage"}, "2026-11-24");
   INFO(staged.out << staged.err << pool.log());
   CHECK(staged.exit_code == 6);
-  CHECK_THAT(staged.out + staged.err, Catch::Contains("peer1"));
+  CHECK_THAT(staged.out + staged.err, Catch::Contains(expected_failure));
 
   const fs::path day = pool.day_dir("2026-11-24");
   const RunResult stored = pool.run({"store"}, "2026-11-24");
   INFO(stored.out << stored.err);
   CHECK(stored.exit_code == 6);
-  CHECK_THAT(stored.out + stored.err,
-             Catch::Contains("[" + day.string() + "] is incomplete") &&
-                 Catch::Contains("peer(s) peer1 are missing from its stage status record"));
+  CHECK_THAT(stored.out + stored.err, Catch::Contains("[" + day.string() + "] is incomplete") &&
+                                          Catch::Contains(expected_refusal));
   if (fs::exists(day / "peer1/etc.tar.partial")) {
     CHECK_THAT(stored.out + stored.err, Catch::Contains("peer1/etc.tar.partial"));
   }
