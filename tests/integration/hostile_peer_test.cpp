@@ -39,33 +39,13 @@ using cback::test::run;
 using cback::test::RunOptions;
 using cback::test::RunResult;
 using cback::test::TempDir;
+using cback::test::test_sshd;
+using cback::test::TestSshd;
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr const char* k_day = "2026-12-01";
-
-/// The loopback sshd of tools/servers.sh: its client key and host key are
-/// reused by the hostile sshd below.
-struct SshParts {
-  std::string user;
-  std::string key;
-  std::string host_pub;
-  std::string port;
-  std::string known_hosts;
-};
-
-std::optional<SshParts> ssh_parts() {
-  const auto user = part_env("CBACK_TEST_SSH_USER", "sshd");
-  const auto key = part_env("CBACK_TEST_SSH_KEY", "sshd");
-  const auto host_pub = part_env("CBACK_TEST_SSH_HOST_PUB", "sshd");
-  const auto port = part_env("CBACK_TEST_SSH_PORT", "sshd");
-  const auto known_hosts = part_env("CBACK_TEST_SSH_KNOWN_HOSTS", "sshd");
-  if (!user || !key || !host_pub || !port || !known_hosts) {
-    return std::nullopt;
-  }
-  return SshParts{*user, *key, *host_pub, *port, *known_hosts};
-}
 
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -102,7 +82,7 @@ bool accepts(int port) {
 /// files live in `dir`; it is stopped by its PID.
 class HostileSshd {
 public:
-  static std::optional<HostileSshd> start(const SshParts& parts, const fs::path& dir,
+  static std::optional<HostileSshd> start(const TestSshd& parts, const fs::path& dir,
                                           const std::string& mode, const std::string& argument) {
     HostileSshd sshd;
     sshd.m_dir = dir;
@@ -261,7 +241,7 @@ struct Hostile {
   std::string argument;
   std::optional<HostileSshd> sshd;
 
-  Hostile(const SshParts& parts, const std::string& mode, const std::string& with_dir)
+  Hostile(const TestSshd& parts, const std::string& mode, const std::string& with_dir)
       : argument(with_dir_replaced(with_dir, master.dir.path())),
         sshd(HostileSshd::start(parts, master.dir / "sshd", mode, argument)) {
     if (sshd) {
@@ -324,7 +304,7 @@ void check_planted_links(Master& master, const std::string& peer) {
 
 TEST_CASE("An SFTP peer listing names outside its collect dir fails and nothing is written there",
           "[stage][ssh][hostile]") {
-  const auto parts = ssh_parts();
+  const auto parts = test_sshd();
   if (!parts) {
     return;
   }
@@ -355,7 +335,7 @@ TEST_CASE("An SFTP peer listing names outside its collect dir fails and nothing 
 
 TEST_CASE("An SFTP peer listing an impossible or enormous size fails before filling the disk",
           "[stage][ssh][hostile]") {
-  const auto parts = ssh_parts();
+  const auto parts = test_sshd();
   if (!parts) {
     return;
   }
@@ -383,7 +363,7 @@ TEST_CASE("An SFTP peer listing an impossible or enormous size fails before fill
 
 TEST_CASE("An SFTP peer whose listing never ends or repeats itself fails",
           "[stage][ssh][hostile]") {
-  const auto parts = ssh_parts();
+  const auto parts = test_sshd();
   if (!parts) {
     return;
   }
@@ -419,7 +399,7 @@ TEST_CASE("Symlinks planted in the staging dir of a local peer are replaced, nev
 TEST_CASE(
     "Symlinks planted in the staging dir of a remote peer are replaced, never written through",
     "[stage][ssh][hostile]") {
-  const auto parts = ssh_parts();
+  const auto parts = test_sshd();
   if (!parts) {
     return;
   }

@@ -42,34 +42,14 @@ using cback::test::run;
 using cback::test::RunOptions;
 using cback::test::RunResult;
 using cback::test::TempDir;
+using cback::test::test_sshd;
+using cback::test::TestSshd;
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr const char* k_tuesday = "2026-12-01";
 constexpr const char* k_monday = "2026-11-30"; // the configured starting day
-
-struct Sshd {
-  std::string port;
-  std::string user;
-  std::string key;
-  std::string other_key;
-  std::string known_hosts;
-  std::string host_pub;
-};
-
-std::optional<Sshd> test_sshd() {
-  const auto port = part_env("CBACK_TEST_SSH_PORT", "sshd");
-  const auto user = part_env("CBACK_TEST_SSH_USER", "sshd");
-  const auto key = part_env("CBACK_TEST_SSH_KEY", "sshd");
-  const auto other = part_env("CBACK_TEST_SSH_OTHER_KEY", "sshd");
-  const auto known_hosts = part_env("CBACK_TEST_SSH_KNOWN_HOSTS", "sshd");
-  const auto host_pub = part_env("CBACK_TEST_SSH_HOST_PUB", "sshd");
-  if (!port || !user || !key || !other || !known_hosts || !host_pub) {
-    return std::nullopt;
-  }
-  return Sshd{*port, *user, *key, *other, *known_hosts, *host_pub};
-}
 
 std::string random_bytes(std::size_t size, unsigned seed) {
   std::mt19937 random(seed);
@@ -188,7 +168,7 @@ struct Pool {
                          name, collect(name).string(), extra);
   }
 
-  void remote_peer(const Sshd& sshd, const std::string& name, const std::string& extra = "",
+  void remote_peer(const TestSshd& sshd, const std::string& name, const std::string& extra = "",
                    const std::string& port = "") {
     fs::create_directories(collect(name));
     const bool overrides_key = extra.find("identity_file") != std::string::npos;

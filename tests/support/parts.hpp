@@ -51,4 +51,31 @@ inline bool program_available(const std::string& program) {
   return report_missing_part(program, "not found on PATH");
 }
 
+/// The loopback sshd that tools/servers.sh starts: its port, the user and
+/// private key tests log in with, a second key it does not accept, a
+/// known_hosts file that holds its host key, and its public host key file.
+struct TestSshd {
+  std::string port;
+  std::string user;
+  std::string key;
+  std::string other_key;
+  std::string known_hosts;
+  std::string host_pub;
+};
+
+/// The test sshd; std::nullopt (after report_missing_part) when it was not
+/// started.
+inline std::optional<TestSshd> test_sshd() {
+  const auto port = part_env("CBACK_TEST_SSH_PORT", "sshd");
+  const auto user = part_env("CBACK_TEST_SSH_USER", "sshd");
+  const auto key = part_env("CBACK_TEST_SSH_KEY", "sshd");
+  const auto other = part_env("CBACK_TEST_SSH_OTHER_KEY", "sshd");
+  const auto known_hosts = part_env("CBACK_TEST_SSH_KNOWN_HOSTS", "sshd");
+  const auto host_pub = part_env("CBACK_TEST_SSH_HOST_PUB", "sshd");
+  if (!port || !user || !key || !other || !known_hosts || !host_pub) {
+    return std::nullopt;
+  }
+  return TestSshd{*port, *user, *key, *other, *known_hosts, *host_pub};
+}
+
 } // namespace cback::test
