@@ -238,7 +238,7 @@ struct SpawnSetup {
 };
 
 // Child side, in order: stdout, stderr (either may be the pipe), stdin from
-// /dev/null, every other fd closed, then the working directory. The child
+// stdin_fd or /dev/null, every other fd closed, then the working directory. The child
 // leads a new process group and starts with default signal handling.
 // Returns the first error (an invalid stdout_fd gives EBADF here).
 int prepare_spawn(SpawnSetup& setup, const CommandRequest& request, int pipe_write) {
@@ -256,7 +256,11 @@ int prepare_spawn(SpawnSetup& setup, const CommandRequest& request, int pipe_wri
   } else {
     step(posix_spawn_file_actions_adddup2(actions, pipe_write, STDERR_FILENO));
   }
-  step(posix_spawn_file_actions_addopen(actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0));
+  if (request.stdin_fd) {
+    step(posix_spawn_file_actions_adddup2(actions, *request.stdin_fd, STDIN_FILENO));
+  } else {
+    step(posix_spawn_file_actions_addopen(actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0));
+  }
   step(posix_spawn_file_actions_addclosefrom_np(actions, STDERR_FILENO + 1));
   if (request.cwd) {
     step(posix_spawn_file_actions_addchdir_np(actions, request.cwd->c_str()));

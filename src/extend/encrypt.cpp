@@ -2,12 +2,16 @@
 
 #include <cback/context.hpp>
 #include <cback/core/atomic_file.hpp>
+#include <cback/core/beneath.hpp>
 #include <cback/core/error.hpp>
 #include <cback/extend/staged_files.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -35,14 +39,36 @@ void confirm_recipient(Context& context, const std::string& recipient) {
   }
 }
 
-// Encrypts `file` to FILE.gpg through gpg's stdout, so the output is
-// committed by rename only once gpg exited 0; then removes `file`.
+// The staged file `file`, opened for gpg's stdin without following a link:
+// the staging dir belongs to the backup user, who could otherwise swap a
+// staged file for a link to a file only root may read between the listing
+// and gpg's open of it.
+core::UniqueFd open_staged(const fs::path& file) {
+  const core::UniqueFd dir(
+      ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir) {
+    throw Error(ExitCode::action, fmt::format("Unable to open [{}] to encrypt it: {}",
+                                              file.string(), std::strerror(errno)));
+  }
+  auto opened = core::open_regular_beneath(dir.get(), file.filename().string(), O_RDONLY);
+  if (!opened) {
+    throw Error(ExitCode::action, fmt::format("Unable to open [{}] to encrypt it: {}",
+                                              file.string(), opened.error().message()));
+  }
+  return std::move(*opened);
+}
+
+// Encrypts `file` to FILE.gpg, gpg reading it from stdin and writing its
+// stdout, so the output is committed by rename only once gpg exited 0;
+// then removes `file`.
 void encrypt_file(Context& context, const fs::path& file, const std::string& recipient,
                   const std::optional<core::Ownership>& owner) {
   const fs::path encrypted = file.string() + ".gpg";
+  const auto input = open_staged(file);
   core::AtomicFile output(encrypted);
   core::CommandRequest request;
-  request.argv = {"gpg", "--batch", "--yes", "-e", "-r", recipient, "-o", "-", file.string()};
+  request.argv = {"gpg", "--batch", "--yes", "-e", "-r", recipient, "-o", "-"};
+  request.stdin_fd = input.get();
   request.stdout_fd = output.fd();
   const auto result = context.runner.run(request);
   if (result.exit_status != 0) {

@@ -53,6 +53,10 @@ struct CommandRequest {
   /// (dumps); stderr still goes to the log (or /dev/null with
   /// Stderr::discard). The fd stays the caller's.
   std::optional<int> stdout_fd;
+  /// When set, the child reads its stdin from this file descriptor (say, a
+  /// staged file opened without following links) instead of /dev/null.
+  /// The fd stays the caller's.
+  std::optional<int> stdin_fd;
   /// Capture::all also returns every output line (for parsing tool output).
   Capture capture = Capture::tail;
 };
@@ -64,7 +68,7 @@ struct CommandResult {
   std::vector<std::string> output; ///< every output line, with Capture::all only
 };
 
-/// The child gets stdin from /dev/null, no fds but 0-2, its own process
+/// The child gets stdin from /dev/null (or stdin_fd), no fds but 0-2, its own process
 /// group (so a terminal's ^C reaches only cback, which then stops the child
 /// itself), and the default signal dispositions and mask.
 class CommandRunner {

@@ -222,6 +222,25 @@ TEST_CASE("With stdout_fd, stdout goes to the fd and stderr to the log", "[core]
   CHECK(log.find("\ndata\n") == std::string::npos);
 }
 
+TEST_CASE("With stdin_fd, the child reads the fd; without it, /dev/null", "[core][process]") {
+  Fixture fixture;
+  SECTION("stdin_fd") {
+    const auto input = fixture.dir.write("input.txt", "first\nsecond\n");
+    const cback::core::UniqueFd fd(::open(input.c_str(), O_RDONLY | O_CLOEXEC));
+    REQUIRE(fd);
+    CommandRequest request;
+    request.argv = {"cat"};
+    request.stdin_fd = fd.get();
+    request.capture = Capture::all;
+    const auto result = fixture.runner.run(request);
+    CHECK(result.exit_status == 0);
+    CHECK(result.output == Strings{"first", "second"});
+  }
+  SECTION("no stdin_fd") {
+    CHECK(fixture.run_all({"cat"}).output.empty());
+  }
+}
+
 TEST_CASE("100 000 lines of output are all read and logged, the last 10 kept", "[core][process]") {
   Fixture fixture;
   const auto result = fixture.run_all({"seq", "100000"});
