@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace cback::media {
@@ -19,6 +20,33 @@ constexpr std::size_t k_piece = 1024 * 1024;
 constexpr std::size_t k_min_piece = 256 * 1024;
 
 } // namespace
+
+core::UniqueFd open_staged_file(const std::string& path, dev_t dev, ino_t ino) noexcept {
+  core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) {
+    return fd;
+  }
+  struct ::stat info {};
+  if (::fstat(fd.get(), &info) != 0) {
+    return core::UniqueFd();
+  }
+  if (!S_ISREG(info.st_mode) || info.st_dev != dev || info.st_ino != ino) {
+    errno = ESTALE;
+    return core::UniqueFd();
+  }
+  return fd;
+}
+
+std::string staged_file_error(int error) {
+  switch (error) {
+  case ELOOP:
+    return "it is a symbolic link now; not following it";
+  case ESTALE:
+    return "another file is at its name now (replaced since the image was planned)";
+  default:
+    return std::strerror(error);
+  }
+}
 
 ReadAhead::~ReadAhead() {
   stop();
@@ -131,7 +159,7 @@ void ReadAhead::run() {
 bool ReadAhead::read_file(std::size_t index) {
   const File& file = m_files[index];
   Piece end{.index = index, .end = true};
-  core::UniqueFd fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
+  core::UniqueFd fd = open_staged_file(file.path, file.dev, file.ino);
   if (!fd) {
     end.error = errno;
   } else {

@@ -17,16 +17,31 @@
 // which libisofs's order, fixed by sort weights, does not produce — is read
 // directly from disk by its stream instead (ReadAhead::Claim::direct).
 
+#include <cback/core/unique_fd.hpp>
+
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <mutex>
 #include <string>
+#include <sys/types.h>
 #include <thread>
 #include <vector>
 
 namespace cback::media {
+
+/// Opens the staged file `path` for reading, as it was when the image was
+/// planned: the staging dir belongs to the backup user, who may have put
+/// something else at that name since. The open never follows a symbolic
+/// link, never blocks on a FIFO or a device, and succeeds only for the
+/// regular file with device `dev` and inode `ino`. On failure the fd is
+/// invalid and errno says why (ESTALE: another file is there now);
+/// staged_file_error() puts that into words.
+[[nodiscard]] core::UniqueFd open_staged_file(const std::string& path, dev_t dev,
+                                              ino_t ino) noexcept;
+/// What a failed open_staged_file() or read means, for the store's error.
+[[nodiscard]] std::string staged_file_error(int error);
 
 class ReadAhead {
 public:
@@ -38,6 +53,8 @@ public:
   struct File {
     std::string path;
     std::int64_t size = 0;
+    dev_t dev = 0; ///< the file that was staged: see open_staged_file()
+    ino_t ino = 0;
   };
 
   /// How a stream reads its file: from the ring, or (out of order) itself.

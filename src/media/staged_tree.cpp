@@ -63,9 +63,9 @@ int stream_open(IsoStream* stream) {
   state.claim =
       state.index == k_no_index ? ReadAhead::Claim::direct : state.read_ahead->claim(state.index);
   if (state.claim == ReadAhead::Claim::direct) {
-    state.fd.reset(::open(state.path.c_str(), O_RDONLY | O_CLOEXEC));
+    state.fd = open_staged_file(state.path, state.dev, state.ino);
     if (!state.fd) {
-      note(state, std::strerror(errno));
+      note(state, staged_file_error(errno));
       return static_cast<int>(ISO_FILE_ERROR);
     }
   }
@@ -95,7 +95,7 @@ int stream_read(IsoStream* stream, void* buffer, size_t count) {
                                ? state.read_ahead->read(state.index, out, length)
                                : read_at(state.fd.get(), out, length, state.offset);
   if (got < 0) {
-    note(state, std::strerror(static_cast<int>(-got)));
+    note(state, staged_file_error(static_cast<int>(-got)));
     return static_cast<int>(ISO_FILE_READ_ERROR);
   }
   if (got == 0) {
@@ -248,7 +248,8 @@ void StagedTree::fix_order() {
   int weight = static_cast<int>(std::min<std::size_t>(m_inodes.size(), 1U << 30));
   for (auto& [key, inode] : m_inodes) {
     if (inode.state->size > 0) {
-      inode.state->index = m_read_ahead->add({inode.state->path, inode.state->size});
+      inode.state->index = m_read_ahead->add(
+          {inode.state->path, inode.state->size, inode.state->dev, inode.state->ino});
     }
     for (IsoFile* file : inode.files) {
       iso_node_set_sort_weight(reinterpret_cast<IsoNode*>(file), weight);

@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <filesystem>
 #include <string>
@@ -43,6 +45,15 @@ std::string read_all(ReadAhead& read_ahead, std::size_t index, std::int64_t size
   return bytes;
 }
 
+// The read-ahead's entry for `path` as staged now (size as given).
+ReadAhead::File staged(const fs::path& path, std::int64_t size) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    return {path, size};
+  }
+  return {path, size, info.st_dev, info.st_ino};
+}
+
 struct Files {
   TempDir dir;
   ReadAhead read_ahead;
@@ -51,7 +62,7 @@ struct Files {
   std::size_t add(const std::string& content) {
     const fs::path path = dir.write("file-" + std::to_string(contents.size()), content);
     contents.push_back(content);
-    return read_ahead.add({path, static_cast<std::int64_t>(content.size())});
+    return read_ahead.add(staged(path, static_cast<std::int64_t>(content.size())));
   }
 };
 
@@ -101,9 +112,9 @@ TEST_CASE("A missing file reads as its errno and a shortened one ends early",
           "[media][read_ahead]") {
   Files files;
   files.add("kept");
-  const std::size_t missing = files.read_ahead.add({files.dir / "missing", 10});
+  const std::size_t missing = files.read_ahead.add(staged(files.dir / "missing", 10));
   const fs::path shortened = files.dir.write("shortened", "0123");
-  const std::size_t short_index = files.read_ahead.add({shortened, 4096});
+  const std::size_t short_index = files.read_ahead.add(staged(shortened, 4096));
 
   REQUIRE(files.read_ahead.claim(0) == ReadAhead::Claim::ring);
   CHECK(read_all(files.read_ahead, 0, 4) == "kept");

@@ -12,6 +12,8 @@
 
 #include <filesystem>
 #include <string>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using cback::media::StagedTree;
@@ -109,4 +111,51 @@ TEST_CASE("Files of a tree whose order was never fixed are read directly, not wa
   CHECK(bytes.find("FIRST-UNORDERED") != std::string::npos);
   CHECK(bytes.find(std::string(70'000, 'u')) != std::string::npos);
   CHECK(staged.tree.read_errors().empty());
+}
+
+TEST_CASE("A staged file replaced by a link, a FIFO or another file is not read, and is named",
+          "[media][read_ahead][planted]") {
+  // The staging dir belongs to the backup user: what is at a staged name
+  // when the image is written may not be the file that was staged.
+  TempDir dir;
+  const std::string secret_text = "ROOT-ONLY-SECRET-" + std::string(100, 'x');
+  const auto secret = dir.write("secret", secret_text);
+  const auto staged_file = dir / "day/staged";
+  dir.write("day/staged", std::string(secret_text.size(), 'o'));
+  dir.write("day/kept", "KEPT-CONTENT");
+  enum class Swap { link, other_file, fifo };
+  Swap swap = Swap::link;
+  auto order = StagedImage::Order::fixed;
+  std::string expected = "it is a symbolic link now";
+  SECTION("a symbolic link, read ahead") {}
+  SECTION("a symbolic link, read directly") {
+    order = StagedImage::Order::not_fixed;
+  }
+  SECTION("another regular file with the same content size") {
+    swap = Swap::other_file;
+    expected = "another file is at its name now";
+  }
+  SECTION("a FIFO (the open must not block)") {
+    swap = Swap::fifo;
+    expected = "another file is at its name now";
+  }
+  StagedImage staged(dir / "day", order);
+  fs::remove(staged_file);
+  switch (swap) {
+  case Swap::link:
+    fs::create_symlink(secret, staged_file);
+    break;
+  case Swap::other_file:
+    REQUIRE(::link(secret.c_str(), staged_file.c_str()) == 0);
+    break;
+  case Swap::fifo:
+    REQUIRE(::mkfifo(staged_file.c_str(), 0600) == 0);
+    break;
+  }
+  const std::string bytes = image_bytes(staged.image.get());
+  CHECK(bytes.find("KEPT-CONTENT") != std::string::npos);
+  CHECK(bytes.find("ROOT-ONLY-SECRET") == std::string::npos);
+  const auto errors = staged.tree.read_errors();
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find(staged_file.string() + "]: " + expected) != std::string::npos);
 }
