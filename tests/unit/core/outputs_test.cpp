@@ -2,7 +2,7 @@
 #include <cback/core/log.hpp>
 #include <cback/core/outputs.hpp>
 
-#include "support/temp_dir.hpp"
+#include "logged_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,32 +13,12 @@
 
 using cback::core::Outputs;
 
-namespace {
-
-struct LoggedOutputs {
-  cback::test::TempDir dir;
-  std::ostringstream screen;
-  cback::core::Logger log;
-
-  LoggedOutputs() {
-    cback::core::LogSettings settings;
-    settings.logfile = dir / "cback.log";
-    settings.screen = &screen;
-    log.configure(settings);
-  }
-};
-
-struct stat stat_of(const std::filesystem::path& path) {
-  struct stat info {};
-  REQUIRE(::lstat(path.c_str(), &info) == 0);
-  return info;
-}
-
-} // namespace
+using cback::test::LoggedDir;
+using cback::test::stat_of;
 
 TEST_CASE("Outputs gives a file to the backup user and group when running as root",
           "[core][outputs]") {
-  LoggedOutputs f;
+  LoggedDir f;
   const auto file = f.dir.write("archive.tar", "data");
   const Outputs outputs("nobody", "nogroup");
 
@@ -56,7 +36,7 @@ TEST_CASE("Outputs gives a file to the backup user and group when running as roo
 }
 
 TEST_CASE("Outputs writes an empty indicator file owned by the backup user", "[core][outputs]") {
-  LoggedOutputs f;
+  LoggedDir f;
   const auto indicator = f.dir / "cback.stage";
   const Outputs outputs("nobody", "nogroup");
 
@@ -92,7 +72,7 @@ TEST_CASE("Outputs looks up an unknown backup user only as root, and then names 
 }
 
 TEST_CASE("Outputs that own nothing leave the owner of a file alone", "[core][outputs]") {
-  LoggedOutputs f;
+  LoggedDir f;
   const auto file = f.dir.write("archive.tar", "data");
   const auto before = stat_of(file);
   const Outputs outputs;
@@ -107,21 +87,26 @@ TEST_CASE("Outputs that own nothing leave the owner of a file alone", "[core][ou
   CHECK(f.screen.str().empty());
 }
 
-TEST_CASE("Outputs never follow a symbolic link to give its target away",
+TEST_CASE("Outputs never give away the target of a link planted at an output's path",
           "[core][outputs][planted]") {
   if (::geteuid() != 0) {
-    SUCCEED("not root: own() does nothing");
+    SUCCEED("not root: nothing is given away");
     return;
   }
-  LoggedOutputs f;
-  const auto victim = f.dir.write("elsewhere/passwd", "root:x:0:0");
-  REQUIRE(::chown(victim.c_str(), 0, 0) == 0);
-  const auto link = f.dir / "cback.collect";
-  std::filesystem::create_symlink(victim, link);
+  LoggedDir f;
+  const auto victim = f.dir.write("elsewhere/shadow", "root:*:1:0");
+  const auto planted = f.dir / "archive.tar";
+  const auto indicator = f.dir / "cback.store";
+  std::filesystem::create_symlink(victim, planted);
+  std::filesystem::create_symlink(victim, indicator);
+  const Outputs outputs("nobody", "nogroup");
 
-  Outputs("nobody", "nogroup").own(link, f.log);
+  outputs.own(planted, f.log);
+  outputs.write_indicator(indicator, f.log);
 
-  CHECK(stat_of(victim).st_uid == 0);
-  CHECK(stat_of(victim).st_gid == 0);
-  CHECK(S_ISLNK(stat_of(link).st_mode));
+  // The victim keeps its owner; the indicator replaced the link with a file.
+  CHECK((stat_of(victim).st_uid == 0 && stat_of(victim).st_gid == 0));
+  CHECK(S_ISREG(stat_of(indicator).st_mode));
+  CHECK(stat_of(indicator).st_uid == 65534);
+  CHECK(cback::test::read_file(victim) == "root:*:1:0");
 }
