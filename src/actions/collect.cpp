@@ -4,8 +4,8 @@
 
 #include <cback/collect/items.hpp>
 #include <cback/collect/manifest.hpp>
+#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
-#include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/unique_fd.hpp>
 #include <cback/io/backend.hpp>
@@ -38,14 +38,6 @@ bool has_incremental(const std::vector<collect::CollectItem>& items) {
   return std::any_of(items.begin(), items.end(), [](const auto& item) {
     return item.collect_mode == config::CollectMode::incr;
   });
-}
-
-std::optional<core::Ownership> output_ownership(const config::Options& options) {
-  if (::geteuid() != 0) {
-    return std::nullopt;
-  }
-  return core::Ownership::lookup(options.backup_user.value_or("root"),
-                                 options.backup_group.value_or("root"));
 }
 
 // Items run on a few threads, each taking the next item in configuration
@@ -272,12 +264,12 @@ void run_collect_streaming(Context& context, const CollectPlan& plan, const Arch
   log.debug("Today starts the week: [{}]", plan.today_is_start);
   remove_old_marks(plan);
   remove_stale_pending(plan, log);
-  const auto ownership = output_ownership(*context.config.options);
+  const auto outputs = config::outputs_of(*context.config.options);
   detail::ProgressPrinter progress(plan.progress);
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   const detail::ItemServices services{
-      plan,      open,     log,          context.stop,
-      ownership, progress, context.perf, std::max(1U, cores / plan.threads)};
+      plan,    open,     log,          context.stop,
+      outputs, progress, context.perf, std::max(1U, cores / plan.threads)};
   const core::Stopwatch watch;
   auto outcomes = collect_all(plan, services);
   PendingStates pending(outcomes);
@@ -291,19 +283,14 @@ void run_collect_streaming(Context& context, const CollectPlan& plan, const Arch
   const auto manifest = manifest_of(plan, outcomes);
   const auto manifest_path = plan.collect_dir / collect::k_manifest_file_name;
   collect::write_manifest(manifest_path, manifest);
-  if (ownership) {
-    ownership->apply(manifest_path, log);
-  }
+  outputs.own(manifest_path, log);
   for (const auto& failure : manifest.failed_items) {
     log.error("Failed to collect [{}]: {}", failure.path, failure.message);
   }
   if (!manifest.failed_items.empty()) {
     throw Error(ExitCode::action, failure_summary(manifest.failed_items));
   }
-  core::write_indicator(plan.collect_dir / k_indicator);
-  if (ownership) {
-    ownership->apply(plan.collect_dir / k_indicator, log);
-  }
+  outputs.write_indicator(plan.collect_dir / k_indicator, log);
   // Only a run that completed moves the incremental states on: its archives
   // are the ones stage will take (docs/state-format.md).
   pending.promote(plan.working_dir, log);

@@ -119,9 +119,7 @@ void UnitArchiver::end() {
     log.info("Backing up {} files in [{}] ({}).", m_files, m_unit,
              display_bytes(result.input_bytes));
   }
-  if (m_services.ownership) {
-    m_services.ownership->apply(result.path, log);
-  }
+  m_services.outputs.own(result.path, log);
   for (auto& problem : result.problems) {
     log.warning("Archive [{}]: [{}] {}", m_name, problem.path, problem.message);
     m_outcome.problems.push_back(std::move(problem));
@@ -336,9 +334,7 @@ void collect_incremental(const CollectItem& item, const ItemServices& services,
   log.debug("Wrote the next state [{}] to disk: {} entries; it replaces [{}] when the collect "
             "completes.",
             pending.string(), detector.checked(), state_name);
-  if (services.ownership) {
-    services.ownership->apply(pending, log); // a rename keeps the owner
-  }
+  services.outputs.own(pending, log); // a rename keeps the owner
   outcome.next_state = PendingState{pending, current};
 }
 

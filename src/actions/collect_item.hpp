@@ -7,7 +7,7 @@
 #include <cback/actions/collect.hpp>
 #include <cback/collect/items.hpp>
 #include <cback/collect/manifest.hpp>
-#include <cback/core/ownership.hpp>
+#include <cback/core/outputs.hpp>
 #include <cback/core/perf.hpp>
 
 #include <chrono>
@@ -49,7 +49,7 @@ struct ItemServices {
   const ArchiveOpener& open_archive;
   core::Logger& log;
   const core::StopFlag& stop;
-  const std::optional<core::Ownership>& ownership;
+  const core::Outputs& outputs;
   ProgressPrinter& progress;
   core::PerfRecorder& perf;
   unsigned compression_threads = 1;

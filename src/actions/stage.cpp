@@ -3,8 +3,8 @@
 #include "stage_run.hpp"
 
 #include <cback/collect/calendar.hpp>
+#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
-#include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
 
 #include <algorithm>
@@ -21,14 +21,6 @@ namespace {
 std::string date_text(std::chrono::year_month_day day) {
   return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(day.year()),
                      static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
-}
-
-std::optional<core::Ownership> output_ownership(const config::Options& options) {
-  if (::geteuid() != 0) {
-    return std::nullopt;
-  }
-  return core::Ownership::lookup(options.backup_user.value_or("root"),
-                                 options.backup_group.value_or("root"));
 }
 
 std::unique_ptr<io::Backend> make_io_backend(core::Logger& log) {
@@ -50,11 +42,9 @@ void create_staging_dirs(const detail::StagePlan& plan, core::Logger& log) {
     log.warning("Staging directory [{}] already existed.", plan.daily_dir.string());
   } else {
     log.debug("Created staging directory [{}].", plan.daily_dir.string());
-    if (plan.ownership) {
-      for (const auto& dir : {plan.daily_dir, plan.daily_dir.parent_path(),
-                              plan.daily_dir.parent_path().parent_path()}) {
-        plan.ownership->apply(dir, log);
-      }
+    for (const auto& dir : {plan.daily_dir, plan.daily_dir.parent_path(),
+                            plan.daily_dir.parent_path().parent_path()}) {
+      plan.outputs.own(dir, log);
     }
   }
   for (const auto& peer : plan.peers) {
@@ -63,9 +53,7 @@ void create_staging_dirs(const detail::StagePlan& plan, core::Logger& log) {
       log.warning("Peer staging directory [{}] already existed.", dir.string());
       continue;
     }
-    if (plan.ownership) {
-      plan.ownership->apply(dir, log);
-    }
+    plan.outputs.own(dir, log);
   }
 }
 
@@ -82,7 +70,7 @@ detail::StagePlan plan_stage(const Context& context, std::chrono::year_month_day
       context.options.full ||
       collect::is_start_of_week(config.options->starting_day.value_or(config::Weekday::monday),
                                 today);
-  plan.ownership = output_ownership(*config.options);
+  plan.outputs = config::outputs_of(*config.options);
   plan.progress = !context.options.quiet && ::isatty(STDOUT_FILENO) == 1;
   if (config.stage->bandwidth_limit && config.stage->bandwidth_limit->bytes > 0) {
     plan.bandwidth_limit = config.stage->bandwidth_limit->bytes;
@@ -115,10 +103,7 @@ std::string failure_summary(const std::vector<peer::PeerStatus>& failed,
 // says the stage ran, and store, rebuild and cback-span take only a day
 // whose record says it is complete (docs/stage-status.md).
 void write_stage_indicator(const detail::StagePlan& plan, core::Logger& log) {
-  core::write_indicator(plan.daily_dir / k_stage_indicator);
-  if (plan.ownership) {
-    plan.ownership->apply(plan.daily_dir / k_stage_indicator, log);
-  }
+  plan.outputs.write_indicator(plan.daily_dir / k_stage_indicator, log);
 }
 
 } // namespace

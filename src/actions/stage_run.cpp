@@ -63,9 +63,7 @@ private:
     try {
       peer::write_status(m_path, {m_plan.date, statuses()});
       m_error.clear();
-      if (m_plan.ownership) {
-        m_plan.ownership->apply(m_path, m_log);
-      }
+      m_plan.outputs.own(m_path, m_log);
     } catch (const Error& error) {
       m_error = error.what();
       m_log.error("Unable to write the stage status record: {}", m_error);
@@ -172,7 +170,7 @@ peer::PeerStatus stage_one(Context& context, const StagePlan& plan, const config
     log.debug("Found collect indicator.");
     peer::TransferSettings settings;
     settings.backend = plan.backend;
-    settings.ownership = plan.ownership ? &*plan.ownership : nullptr;
+    settings.ownership = plan.outputs.ownership();
     settings.stop = &context.stop;
     settings.bandwidth_limit = plan.bandwidth_limit;
     settings.progress = progress.for_peer(peer.name);

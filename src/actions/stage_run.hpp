@@ -4,7 +4,7 @@
 // per-peer work (src/actions/stage_run.cpp).
 
 #include <cback/config/model.hpp>
-#include <cback/core/ownership.hpp>
+#include <cback/core/outputs.hpp>
 #include <cback/io/backend.hpp>
 #include <cback/peer/status.hpp>
 
@@ -20,14 +20,14 @@ struct Context;
 namespace cback::actions::detail {
 
 struct StagePlan {
-  std::string date;                         ///< YYYY-MM-DD
-  std::filesystem::path daily_dir;          ///< staging_dir/YYYY/MM/DD
-  std::vector<config::Peer> peers;          ///< local first, then remote
-  bool full_or_start_of_week = false;       ///< for ignore_failures
-  std::optional<core::Ownership> ownership; ///< set when running as root
-  bool progress = false;                    ///< a progress line per peer
-  std::optional<double> bandwidth_limit;    ///< bytes per second per peer
-  unsigned max_concurrent = 1;              ///< peers at once
+  std::string date;                      ///< YYYY-MM-DD
+  std::filesystem::path daily_dir;       ///< staging_dir/YYYY/MM/DD
+  std::vector<config::Peer> peers;       ///< local first, then remote
+  bool full_or_start_of_week = false;    ///< for ignore_failures
+  core::Outputs outputs;                 ///< owns only when running as root
+  bool progress = false;                 ///< a progress line per peer
+  std::optional<double> bandwidth_limit; ///< bytes per second per peer
+  unsigned max_concurrent = 1;           ///< peers at once
   io::Backend* backend = nullptr;
 };
 

@@ -63,7 +63,7 @@ void run_store(Context& context) {
   const auto result =
       media::write_to_medium(burner_options_of(context), request, log, &context.stop);
   context.stop.check();
-  mark_stored(context, {selected.dir});
+  mark_stored(*context.config.options, {selected.dir}, context.log);
   core::PerfSample sample;
   sample.write = std::chrono::duration_cast<std::chrono::nanoseconds>(result.write.duration);
   sample.bytes_out = static_cast<std::uint64_t>(result.write.image_bytes);

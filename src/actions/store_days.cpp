@@ -5,20 +5,17 @@
 #include <cback/actions/store.hpp>
 
 #include <cback/actions/stage.hpp>
+#include <cback/config/outputs.hpp>
 #include <cback/config/values.hpp>
 #include <cback/context.hpp>
-#include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/field_escape.hpp>
-#include <cback/core/ownership.hpp>
 #include <cback/peer/status.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
-
-#include <unistd.h>
 
 namespace cback::actions {
 namespace {
@@ -181,18 +178,11 @@ std::vector<std::string> configured_peer_names(const config::Config& config) {
   return names;
 }
 
-void mark_stored(const Context& context, const std::vector<fs::path>& dirs) {
-  const auto& options = *context.config.options;
-  std::optional<core::Ownership> owner;
-  if (::geteuid() == 0) {
-    owner = core::Ownership::lookup(options.backup_user.value_or("root"),
-                                    options.backup_group.value_or("root"));
-  }
+void mark_stored(const config::Options& options, const std::vector<fs::path>& dirs,
+                 core::Logger& log) {
+  const auto outputs = config::outputs_of(options);
   for (const auto& dir : dirs) {
-    core::write_indicator(dir / k_store_indicator);
-    if (owner) {
-      owner->apply(dir / k_store_indicator, context.log);
-    }
+    outputs.write_indicator(dir / k_store_indicator, log);
   }
 }
 

@@ -1,9 +1,9 @@
 #include <cback/extend/dump_writer.hpp>
 
+#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
-#include <cback/core/ownership.hpp>
 #include <cback/core/unique_fd.hpp>
 
 #include <archive.h>
@@ -336,19 +336,6 @@ void check_result(const DumpRequest& request, const core::CommandResult& result)
   throw Error(ExitCode::action, message);
 }
 
-// Reference §5.4: outputs belong to backup_user:backup_group, but only a
-// run as root can give them away. Looked up before the dump, so that a
-// missing user fails before any work is done.
-std::optional<core::Ownership> output_ownership(const Context& context) {
-  if (::geteuid() != 0) {
-    return std::nullopt;
-  }
-  const auto& options = context.config.options;
-  const auto user = options ? options->backup_user : std::nullopt;
-  const auto group = options ? options->backup_group : std::nullopt;
-  return core::Ownership::lookup(user.value_or("root"), group.value_or("root"));
-}
-
 } // namespace
 
 std::filesystem::path write_dump(Context& context, const DumpRequest& request) {
@@ -361,13 +348,13 @@ std::filesystem::path write_dump(Context& context, const DumpRequest& request) {
   context.log.debug("Extension [{}]: dump of {} will be [{}].", request.extension, request.item,
                     path.string());
   try {
-    const auto ownership = output_ownership(context);
+    // Looked up before the dump, so that a missing user fails before any
+    // work is done.
+    const auto outputs = config::outputs_of(context.config);
     CompressedFile file(path, request.compress);
     check_result(request, run_into(context, request, file));
     file.commit();
-    if (ownership) {
-      ownership->apply(path, context.log);
-    }
+    outputs.own(path, context.log);
   } catch (const Error& error) {
     if (error.code() == ExitCode::interrupted) {
       throw;

@@ -1,5 +1,6 @@
 #include <cback/extend/encrypt.hpp>
 
+#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/beneath.hpp>
@@ -62,7 +63,7 @@ core::UniqueFd open_staged(const fs::path& file) {
 // stdout, so the output is committed by rename only once gpg exited 0;
 // then removes `file`.
 void encrypt_file(Context& context, const fs::path& file, const std::string& recipient,
-                  const std::optional<core::Ownership>& owner) {
+                  const core::Outputs& outputs) {
   const fs::path encrypted = file.string() + ".gpg";
   const auto input = open_staged(file);
   core::AtomicFile output(encrypted);
@@ -77,7 +78,7 @@ void encrypt_file(Context& context, const fs::path& file, const std::string& rec
                             file.string(), last_lines(result)));
   }
   output.commit();
-  apply_ownership(owner, encrypted, context.log);
+  outputs.own(encrypted, context.log);
   std::error_code error;
   if (!fs::remove(file, error) || error) {
     throw Error(ExitCode::action, fmt::format("Failed to remove file [{}] after encrypting it: {}",
@@ -116,15 +117,14 @@ void run_encrypt(Context& context) {
     throw Error(ExitCode::action, fmt::format("Unknown encrypt mode [{}]", encrypt.encrypt_mode));
   }
   confirm_recipient(context, encrypt.encrypt_target);
-  const auto owner = output_ownership(config);
+  const auto outputs = config::outputs_of(config);
   for (const auto& daily_dir :
        unprocessed_daily_dirs(config.stage->staging_dir, k_indicator, context.log)) {
     context.log.debug("Begin encrypting contents of [{}].", daily_dir.string());
     for (const auto& file : files_to_encrypt(daily_dir)) {
-      encrypt_file(context, file, encrypt.encrypt_target, owner);
+      encrypt_file(context, file, encrypt.encrypt_target, outputs);
     }
-    core::write_indicator(daily_dir / k_indicator);
-    apply_ownership(owner, daily_dir / k_indicator, context.log);
+    outputs.write_indicator(daily_dir / k_indicator, context.log);
   }
   context.log.info("Executed the encrypt extended action successfully.");
 }

@@ -3,6 +3,7 @@
 #include <cback/collect/calendar.hpp>
 #include <cback/collect/exclusions.hpp>
 #include <cback/collect/naming.hpp>
+#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/extend/dump_writer.hpp>
@@ -133,7 +134,7 @@ void back_up_dir(Context& context, const MboxItem& item, const std::optional<Loc
                                                     collect::normalized_name(item.path),
                                                     compress_suffix(item.compress_mode));
   write_flat_tar(copies, target, item.compress_mode, context.stop);
-  apply_ownership(output_ownership(context.config), target, context.log);
+  config::outputs_of(context.config).own(target, context.log);
 }
 
 void back_up(Context& context, const MboxItem& item, const Run& run) {
@@ -154,7 +155,7 @@ void back_up(Context& context, const MboxItem& item, const Run& run) {
   }
   if (incremental) {
     write_mbox_last(state, run.now);
-    apply_ownership(output_ownership(context.config), state, context.log);
+    config::outputs_of(context.config).own(state, context.log);
   }
   context.log.info("Completed backing up mbox [{}].", item.path);
 }

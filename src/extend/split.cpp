@@ -1,5 +1,6 @@
 #include <cback/extend/split.hpp>
 
+#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
@@ -65,8 +66,7 @@ std::uint64_t piece_size_of(const config::SplitConfig& split) {
 
 // Splits the files of one daily directory that are over the limit, each
 // original removed once all its pieces are complete.
-void split_daily_dir(Context& context, const fs::path& daily_dir,
-                     const std::optional<core::Ownership>& owner) {
+void split_daily_dir(Context& context, const fs::path& daily_dir, const core::Outputs& outputs) {
   const auto& split = *context.config.split;
   const std::uint64_t piece_size = piece_size_of(split);
   context.log.debug("Begin splitting contents of [{}].", daily_dir.string());
@@ -81,7 +81,7 @@ void split_daily_dir(Context& context, const fs::path& daily_dir,
     }
     const auto pieces = split_file(file, piece_size, context.stop);
     for (const auto& piece : pieces) {
-      apply_ownership(owner, piece, context.log);
+      outputs.own(piece, context.log);
     }
     if (!fs::remove(file, error) || error) {
       fail(file, "cannot remove the file after splitting it: " + error.message());
@@ -142,12 +142,11 @@ void run_split(Context& context) {
     throw Error(ExitCode::action,
                 "Extension [split] needs the [options], [stage] and [split] sections.");
   }
-  const auto owner = output_ownership(config);
+  const auto outputs = config::outputs_of(config);
   for (const auto& daily_dir :
        unprocessed_daily_dirs(config.stage->staging_dir, k_indicator, context.log)) {
-    split_daily_dir(context, daily_dir, owner);
-    core::write_indicator(daily_dir / k_indicator);
-    apply_ownership(owner, daily_dir / k_indicator, context.log);
+    split_daily_dir(context, daily_dir, outputs);
+    outputs.write_indicator(daily_dir / k_indicator, context.log);
   }
   context.log.info("Executed the split extended action successfully.");
 }

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <fmt/format.h>
-#include <unistd.h>
 
 namespace cback::extend {
 namespace {
@@ -72,22 +71,6 @@ std::vector<fs::path> staged_files(const fs::path& daily_dir) {
   }
   std::sort(result.begin(), result.end());
   return result;
-}
-
-std::optional<core::Ownership> output_ownership(const config::Config& config) {
-  if (::geteuid() != 0) {
-    return std::nullopt;
-  }
-  const config::Options options = config.options.value_or(config::Options{});
-  return core::Ownership::lookup(options.backup_user.value_or("root"),
-                                 options.backup_group.value_or("root"));
-}
-
-void apply_ownership(const std::optional<core::Ownership>& owner, const fs::path& path,
-                     core::Logger& log) {
-  if (owner) {
-    owner->apply(path, log);
-  }
 }
 
 } // namespace cback::extend

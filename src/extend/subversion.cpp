@@ -3,6 +3,7 @@
 #include <cback/collect/calendar.hpp>
 #include <cback/collect/exclusions.hpp>
 #include <cback/collect/naming.hpp>
+#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
@@ -112,7 +113,7 @@ void back_up(Context& context, const SvnRepository& repository, const Today& tod
   write_dump(context, dump);
   if (mode == config::CollectMode::incr) {
     write_last_revision(state, end);
-    apply_ownership(output_ownership(context.config), state, context.log);
+    config::outputs_of(context.config).own(state, context.log);
   }
   context.log.info("Completed backing up Subversion repository [{}].", repository.path);
 }

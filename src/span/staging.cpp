@@ -1,10 +1,8 @@
 #include <cback/span/staging.hpp>
 
 #include <cback/actions/store.hpp>
-#include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
-#include <cback/core/ownership.hpp>
 
 #include <fmt/format.h>
 
@@ -120,21 +118,6 @@ DiscTree::DiscTree(const fs::path& source_dir, const std::vector<Item>& files) {
 DiscTree::~DiscTree() {
   std::error_code ignored;
   fs::remove_all(m_root, ignored);
-}
-
-void mark_stored(const std::vector<fs::path>& dirs, const config::Options& options,
-                 core::Logger& log) {
-  std::optional<core::Ownership> owner;
-  if (::geteuid() == 0) {
-    owner = core::Ownership::lookup(options.backup_user.value_or("root"),
-                                    options.backup_group.value_or("root"));
-  }
-  for (const auto& dir : dirs) {
-    core::write_indicator(dir / actions::k_store_indicator);
-    if (owner) {
-      owner->apply(dir / actions::k_store_indicator, log);
-    }
-  }
 }
 
 } // namespace cback::span

@@ -3,6 +3,7 @@
 
 #include <cback/span/tool.hpp>
 
+#include <cback/actions/store.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
 #include <cback/media/media_type.hpp>
@@ -213,7 +214,7 @@ void run_span(const config::Config& config, const SpanSettings& settings, std::i
                       static_cast<int>(discs.size())};
     write_disc(prompt, job, discs[i], log, stop);
   }
-  mark_stored(staged.daily_dirs, *config.options, log);
+  actions::mark_stored(*config.options, staged.daily_dirs, log);
   out << "\nCompleted writing all discs.\n";
 }
 

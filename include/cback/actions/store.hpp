@@ -20,6 +20,10 @@ namespace cback {
 struct Context;
 }
 
+namespace cback::core {
+class Logger;
+}
+
 namespace cback::actions {
 
 struct StagingDay {
@@ -77,8 +81,10 @@ std::vector<std::string> require_complete_day(const std::filesystem::path& dir,
 std::vector<std::string> configured_peer_names(const config::Config& config);
 
 /// Writes cback.store into each directory (atomically), owned by the backup
-/// user when running as root.
-void mark_stored(const Context& context, const std::vector<std::filesystem::path>& dirs);
+/// user when running as root (config::outputs_of: looked up first, once).
+/// Store, rebuild and cback-span all mark their days with it.
+void mark_stored(const config::Options& options, const std::vector<std::filesystem::path>& dirs,
+                 core::Logger& log);
 
 /// The writer's options for this run ([store] section).
 media::BurnerOptions burner_options_of(const Context& context);

@@ -5,7 +5,6 @@
 // and the owner every extension gives its outputs (reference §5.4).
 
 #include <cback/config/model.hpp>
-#include <cback/core/ownership.hpp>
 
 #include <filesystem>
 #include <optional>
@@ -32,13 +31,5 @@ bool is_indicator(std::string_view file_name);
 /// Every regular file below `daily_dir`, recursively, in name order;
 /// symlinks and indicator files are left out.
 std::vector<std::filesystem::path> staged_files(const std::filesystem::path& daily_dir);
-
-/// backup_user:backup_group when the run is root's (only root can give
-/// files away); nothing otherwise.
-std::optional<core::Ownership> output_ownership(const config::Config& config);
-
-/// Gives `path` to `owner` when there is one (failures logged, not fatal).
-void apply_ownership(const std::optional<core::Ownership>& owner, const std::filesystem::path& path,
-                     core::Logger& log);
 
 } // namespace cback::extend

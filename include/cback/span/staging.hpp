@@ -49,9 +49,4 @@ private:
   std::filesystem::path m_root;
 };
 
-/// Writes cback.store into each directory (atomically), owned by the
-/// backup user when running as root.
-void mark_stored(const std::vector<std::filesystem::path>& dirs, const config::Options& options,
-                 core::Logger& log);
-
 } // namespace cback::span

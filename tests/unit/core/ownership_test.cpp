@@ -2,6 +2,7 @@
 #include <cback/core/log.hpp>
 #include <cback/core/ownership.hpp>
 
+#include "logged_dir.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -72,28 +73,8 @@ TEST_CASE("A failed chown is logged at ERROR and is not fatal", "[core][ownershi
         std::string::npos);
 }
 
-namespace {
-
-struct LoggedOwnership {
-  cback::test::TempDir dir;
-  std::ostringstream screen;
-  cback::core::Logger log;
-
-  LoggedOwnership() {
-    cback::core::LogSettings settings;
-    settings.logfile = dir / "cback.log";
-    settings.screen = &screen;
-    log.configure(settings);
-  }
-};
-
-struct stat stat_of(const std::filesystem::path& path) {
-  struct stat info {};
-  REQUIRE(::lstat(path.c_str(), &info) == 0);
-  return info;
-}
-
-} // namespace
+using cback::test::LoggedDir;
+using cback::test::stat_of;
 
 TEST_CASE("apply() on a symbolic link never changes the owner of its target",
           "[core][ownership][planted]") {
@@ -101,7 +82,7 @@ TEST_CASE("apply() on a symbolic link never changes the owner of its target",
     SUCCEED("not root: apply() does nothing");
     return;
   }
-  LoggedOwnership f;
+  LoggedDir f;
   const auto victim = f.dir.write("elsewhere/passwd", "root:x:0:0");
   REQUIRE(::chown(victim.c_str(), 0, 0) == 0);
   const auto link = f.dir / "cback.collect";
@@ -123,7 +104,7 @@ TEST_CASE("apply() leaves a file with a second hard link alone and says so",
     SUCCEED("not root: apply() does nothing");
     return;
   }
-  LoggedOwnership f;
+  LoggedDir f;
   const auto victim = f.dir.write("elsewhere/shadow", "root:*:");
   REQUIRE(::chown(victim.c_str(), 0, 0) == 0);
   const auto name = f.dir / "archive.tar";
