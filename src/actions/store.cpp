@@ -11,10 +11,10 @@ namespace cback::actions {
 namespace {
 
 // The original stores a day whose stage failed for some peers without
-// noticing (reference §15 quirk 4), and a day whose staged files were cut
-// short. cback stores only a complete day (docs/stage-status.md);
-// allow_failed_peers lets a day with failed or missing peers through, with
-// a warning, but never one with partial files.
+// noticing, and a day whose staged files were cut short. cback stores only
+// a complete day (docs/stage-status.md); allow_failed_peers lets a day with
+// failed or missing peers through, with a warning, but never one with
+// partial files.
 void check_complete_day(const Context& context, const StagingDay& selected) {
   const bool allow = context.config.store->allow_failed_peers;
   std::vector<std::string> let_through;
