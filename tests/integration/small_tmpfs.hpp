@@ -2,7 +2,10 @@
 
 // A small tmpfs mounted for one test (a disc image's filesystem that fills
 // up), unmounted at the end. Mounting needs root; mounted() says whether it
-// worked.
+// worked and, when it did not, reports the part missing (a failure under
+// CI=true, a skip otherwise).
+
+#include "support/parts.hpp"
 
 #include <sys/mount.h>
 
@@ -25,7 +28,9 @@ public:
   }
   SmallTmpfs(const SmallTmpfs&) = delete;
   SmallTmpfs& operator=(const SmallTmpfs&) = delete;
-  [[nodiscard]] bool mounted() const { return m_mounted; }
+  [[nodiscard]] bool mounted() const {
+    return m_mounted || report_missing_part("tmpfs mount", "mounting needs root");
+  }
 
 private:
   std::filesystem::path m_at;
