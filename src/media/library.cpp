@@ -6,12 +6,19 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <string_view>
 
 namespace cback::media {
 namespace {
+
+// libburn's "Write thread on drive N ended", at DEBUG severity: the last
+// thing its write thread does with the drive.
+constexpr int k_write_thread_ended = 0x00020178;
+
+std::atomic<std::uint64_t> g_write_threads_ended{0};
 
 MessageSeverity severity_of(std::string_view name) {
   if (name == "SORRY" || name == "FAILURE" || name == "FATAL" || name == "ABORT") {
@@ -29,9 +36,10 @@ void initialize_once() {
     throw Error(ExitCode::action,
                 fmt::format("Cannot initialize libisoburn/libburn/libisofs: {}", message));
   }
-  // Queue from NOTE up for our log; never let the libraries print on their
+  // Queue from DEBUG up (take_messages() passes NOTE up on and watches
+  // for the end of write threads); never let the libraries print on their
   // own (their stderr lines would bypass the log and interleave).
-  char queue[] = "NOTE";
+  char queue[] = "DEBUG";
   char print[] = "NEVER";
   char id[] = "cback: ";
   burn::burn_msgs_set_severities(queue, print, id);
@@ -55,6 +63,12 @@ std::vector<LibraryMessage> take_messages() {
     if (burn::burn_msgs_obtain(minimum, &code, text, &os_errno, severity) <= 0) {
       break;
     }
+    if (std::string_view(severity) == "DEBUG" || std::string_view(severity) == "UPDATE") {
+      if (code == k_write_thread_ended) {
+        ++g_write_threads_ended;
+      }
+      continue;
+    }
     LibraryMessage message;
     message.severity = severity_of(severity);
     message.text = text;
@@ -65,6 +79,10 @@ std::vector<LibraryMessage> take_messages() {
     messages.push_back(std::move(message));
   }
   return messages;
+}
+
+std::uint64_t write_threads_ended() {
+  return g_write_threads_ended.load();
 }
 
 std::string iso_error_text(int code) {

@@ -179,30 +179,70 @@ void watch(Drive& drive, WriteReport& report, const core::StopFlag* stop,
   report.duration = std::chrono::steady_clock::now() - started;
 }
 
+// A write started on the drive: the library's errors so far, and how many
+// write threads had ended before it (write_threads_ended()).
+struct Started {
+  std::vector<std::string> errors;
+  std::uint64_t threads_ended_before = 0;
+};
+
 // libburn refuses to start a write ("A drive operation is still going
 // on") while the thread of an earlier write to a drive at the same address
 // is still winding down — after a failed write it sleeps half a second
 // before it ends, though the drive already reads as idle — and the refused
 // write then looks like one that went well. A refused start wrote nothing,
-// so it is tried again for a while. Returns the library's errors so far.
-std::vector<std::string> start_write(Drive& drive, burn::burn_write_opts* opts,
-                                     burn::burn_disc* disc, core::Logger& log) {
+// so it is tried again for a while.
+Started start_write(Drive& drive, burn::burn_write_opts* opts, burn::burn_disc* disc,
+                    core::Logger& log) {
   constexpr auto k_retry = std::chrono::milliseconds(100);
   constexpr int k_attempts = 50;
   for (int attempt = 1;; ++attempt) {
+    Started started;
+    started.threads_ended_before = write_threads_ended();
     burn::isoburn_disc_write(opts, disc);
-    auto errors = log_messages(log);
-    const bool refused = std::any_of(errors.begin(), errors.end(), [](const std::string& error) {
-      return error.find("still going on") != std::string::npos;
-    });
+    started.errors = log_messages(log);
+    const bool refused =
+        std::any_of(started.errors.begin(), started.errors.end(), [](const std::string& error) {
+          return error.find("still going on") != std::string::npos;
+        });
     if (!refused) {
-      return errors;
+      return started;
     }
     if (attempt == k_attempts) {
       throw Error(ExitCode::action, fmt::format("[{}] is still busy with an earlier operation: {}",
-                                                drive.name(), reasons(errors)));
+                                                drive.name(), reasons(started.errors)));
     }
     std::this_thread::sleep_for(k_retry);
+  }
+}
+
+// The drive reads idle before libburn's write thread has finished with
+// it: the thread then still resets the drive's buffer, and activating the
+// session meanwhile (it writes through the same drive) crashed a store.
+// So the write ends when the thread has said so. A start that failed at
+// once spawned no thread: it reads as not written well, and finish_write
+// reports it.
+void wait_for_write_thread(Drive& drive, Started& started, core::Logger& log) {
+  constexpr auto k_no_thread = std::chrono::seconds(2);
+  constexpr auto k_limit = std::chrono::seconds(60);
+  const auto begin = std::chrono::steady_clock::now();
+  for (;;) {
+    const auto errors = log_messages(log);
+    started.errors.insert(started.errors.end(), errors.begin(), errors.end());
+    if (write_threads_ended() != started.threads_ended_before) {
+      return;
+    }
+    const auto waited = std::chrono::steady_clock::now() - begin;
+    if (waited > k_no_thread && burn::isoburn_drive_wrote_well(drive.handle()) != 1) {
+      return;
+    }
+    if (waited > k_limit) {
+      throw Error(ExitCode::action,
+                  fmt::format("The write to [{}] did not end within {} s after the drive went "
+                              "idle; the session is not completed.",
+                              drive.name(), k_limit.count()));
+    }
+    std::this_thread::sleep_for(k_poll);
   }
 }
 
@@ -272,11 +312,12 @@ WriteReport write_session(Drive& drive, const SessionSpec& spec, core::Logger& l
     cancel(drive, prepared, log);
     throw;
   }
-  auto errors = start_write(drive, opts.get(), prepared.disc.get(), log);
+  Started started = start_write(drive, opts.get(), prepared.disc.get(), log);
   bool cancelled = false;
   watch(drive, report, stop, observer, cancelled);
+  wait_for_write_thread(drive, started, log);
   prepared.disc.reset();
-  finish_write(drive, log, cancelled, std::move(errors), prepared.tree.read_errors());
+  finish_write(drive, log, cancelled, std::move(started.errors), prepared.tree.read_errors());
   return report;
 }
 

@@ -5,6 +5,7 @@
 // drives), so they are initialized once per process and never finished:
 // finishing would pull drives from under a concurrent user.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@ class Logger;
 namespace cback::media {
 
 /// Initializes the three libraries once (thread-safe). Messages are queued
-/// from NOTE up and never printed by the libraries themselves; read them
+/// from DEBUG up and never printed by the libraries themselves; read them
 /// with take_messages(). Throws cback::Error(action) if the libraries are
 /// missing or too old.
 void ensure_library();
@@ -28,8 +29,15 @@ struct LibraryMessage {
   int os_errno = 0;
 };
 
-/// Removes and returns the queued library messages, oldest first.
+/// Removes and returns the queued library messages from NOTE up, oldest
+/// first. DEBUG and UPDATE messages are dropped, except that the end of a libburn
+/// write thread is counted (write_threads_ended()).
 std::vector<LibraryMessage> take_messages();
+
+/// How many libburn write threads this process has seen end so far, as
+/// far as take_messages() has read the queue. A drive reads idle before
+/// its write thread has finished with it; this is how to know it has.
+std::uint64_t write_threads_ended();
 
 /// libisofs's text for one of its error codes (or the code in hex).
 std::string iso_error_text(int code);
