@@ -21,7 +21,7 @@ constexpr char k_purge[] = "purge";
 constexpr char k_rebuild[] = "rebuild";
 constexpr char k_initialize[] = "initialize";
 
-// Indices as the original's (reference §2.1); the non-combinable actions
+// Indices as the original's (docs/compatibility.md, "Action order"); the non-combinable actions
 // run alone, so their index 0 never competes with anything.
 constexpr std::array k_builtins{
     BuiltinAction{k_collect, 100, true, &run_collect},

@@ -34,7 +34,7 @@ std::unique_ptr<io::Backend> make_io_backend(core::Logger& log) {
   return std::move(*backend);
 }
 
-// Reference §4.2 step 4: the day, month and year dirs are chowned when the
+// As the original: the day, month and year dirs are chowned when the
 // daily dir is new; every peer's dir is made (and chowned) even for peers
 // that fail later. None of them may be a symbolic link (make_staging_dir).
 void create_staging_dirs(const detail::StagePlan& plan, core::Logger& log) {

@@ -1,4 +1,4 @@
-// The keys of the built-in extensions' sections (reference §9.2) and of the
+// The keys of the built-in extensions' sections (docs/configuration.md) and of the
 // document itself. See schemas.cpp for how the tables are used.
 
 #include "codecs.hpp"

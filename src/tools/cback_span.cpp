@@ -1,5 +1,5 @@
 // cback-span: spans the staging data not yet written to disc across several
-// discs (reference §2.5), interactively as the original cback3-span, or
+// discs (docs/compatibility.md, "cback-span"), interactively as the original cback3-span, or
 // without questions for scripts (--yes). Switches as cback's; exit codes as
 // cback's (2 usage, 3 logging, 4 configuration, 5 interrupted, 6 other).
 

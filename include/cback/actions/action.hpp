@@ -12,7 +12,7 @@ namespace cback::actions {
 using ActionFunction = void (*)(Context& context);
 
 /// A built-in action: its command-line name, its index for index-mode
-/// ordering (reference §2.1), whether it may be combined with other actions,
+/// ordering (see docs/compatibility.md), whether it may be combined with other actions,
 /// and the function that runs it (throws cback::Error on failure). `all`
 /// has no function: it expands to collect, stage, store and purge.
 struct BuiltinAction {

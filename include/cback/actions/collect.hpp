@@ -1,6 +1,6 @@
 #pragma once
 
-// The collect action (reference §4.1): archives the configured files and
+// The collect action (docs/compatibility.md, "Collect"): archives the configured files and
 // directories into collect_dir, one archive per item (or per sub-item with
 // recursion levels), several items at once. Incremental items archive only
 // what changed since their current state and write the next state aside

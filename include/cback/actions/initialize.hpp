@@ -1,6 +1,6 @@
 #pragma once
 
-// The initialize action (reference §4.7): labels rewritable media for
+// The initialize action (docs/compatibility.md, "Initialize"): labels rewritable media for
 // check_media: the tray is refreshed, then a new disc is written whose
 // only content is the empty directory /CedarBackup, under the volume label
 // "CEDAR BACKUP DD-MON-YYYY".

@@ -1,6 +1,6 @@
 #pragma once
 
-// The purge action (reference §4.4): in each configured directory, deletes
+// The purge action (docs/compatibility.md, "Purge"): in each configured directory, deletes
 // the files older than its retain_days (see purge_plan.hpp for which), then
 // the directories left empty.
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// What the purge action deletes (reference §4.4); the deleting is the
+// What the purge action deletes (docs/compatibility.md, "Purge"); the deleting is the
 // action's. Kept apart so the selection can be tested without deleting.
 
 #include <cback/collect/problem.hpp>

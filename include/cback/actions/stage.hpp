@@ -1,6 +1,6 @@
 #pragma once
 
-// The stage action (reference §4.2): copies every peer's collect directory
+// The stage action (docs/compatibility.md, "Stage"): copies every peer's collect directory
 // into staging_dir/YYYY/MM/DD/<peer>/, several peers at once. Local peers
 // are read from disk, remote peers over SFTP (or with rcp_command when
 // [stage] transport = "command"). Each file is verified and committed by
@@ -31,8 +31,8 @@ namespace cback::actions {
 /// first, then remote peers, each in configuration order.
 std::vector<config::Peer> stage_peers(const config::Config& config);
 
-/// Whether a peer that is not ready is only logged at INFO (reference §4.2
-/// step 5): `all` always; `weekly` on a full run or the week's first day;
+/// Whether a peer that is not ready is only logged at INFO (docs/compatibility.md,
+/// "Stage"): `all` always; `weekly` on a full run or the week's first day;
 /// `daily` on the other days; `none` never.
 bool ignores_failure(std::optional<config::IgnoreFailures> mode, bool full_or_start_of_week);
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// Where a day's staged data lives (reference §5): staging_dir/YYYY/MM/DD on
+// Where a day's staged data lives (docs/compatibility.md, "Layouts"): staging_dir/YYYY/MM/DD on
 // disk, /YYYY/MM/DD on the disc. Shared by stage, store and rebuild.
 
 #include <chrono>

@@ -1,6 +1,6 @@
 #pragma once
 
-// The store action (reference §4.3): writes the day's staging directory to
+// The store action (docs/compatibility.md, "Store"): writes the day's staging directory to
 // disc as a new session, or as a new disc on the starting day, with --full
 // or by the blanking factor; verifies it with check_data; marks the day
 // with cback.store. Also the pieces rebuild and initialize share with it.
@@ -32,14 +32,14 @@ struct StagingDay {
   bool crossed_midnight = false; ///< yesterday's or tomorrow's directory
 };
 
-/// Reference §4.3 step 3. Without --full: the first of today, yesterday and
+/// The day to store. Without --full: the first of today, yesterday and
 /// tomorrow whose directory has cback.stage and no cback.store. With
 /// --full: today's, which must have cback.stage (cback.store is ignored).
-/// Throws cback::Error(action) when none qualifies.
+/// Throws cback::Error(action) when none qualifies (docs/compatibility.md).
 StagingDay select_staging_day(const std::filesystem::path& staging_dir,
                               std::chrono::year_month_day today, collect::Full full);
 
-/// Reference §4.3 step 7: --full (or a rebuild) starts a new disc; without
+/// The new-disc rule: --full (or a rebuild) starts a new disc; without
 /// blank_behavior so does the starting day; with it, mode daily (or weekly
 /// on the starting day) decides by the factor; otherwise append.
 media::NewDisc new_disc_rule(collect::Full full, bool today_is_start,

@@ -1,6 +1,6 @@
 #pragma once
 
-// The validate action (reference §4.6): checks that the configuration can
+// The validate action (docs/compatibility.md, "Validate"): checks that the configuration can
 // be used on this machine (directories, users, the backup device, the
 // extensions), reports every problem, and takes no other action.
 
@@ -29,7 +29,7 @@ public:
   [[nodiscard]] virtual bool group_exists(const std::string& name) const;
 };
 
-/// Every problem found, in the order of reference §4.6 (reference, options,
+/// Every problem found, in the original's order (sections reference, options,
 /// collect, stage, store, purge, extensions), each a complete sentence.
 /// Empty when the configuration is valid.
 std::vector<std::string> validation_problems(const config::Config& config,

@@ -1,6 +1,6 @@
 #pragma once
 
-// The execution index of every action name (reference §2.3): in index mode
+// The execution index of every action name (docs/compatibility.md, "Action order"): in index mode
 // the built-in indices and each extension's <index>; in dependency mode the
 // position (from 1) in a topological order of the dependency graph.
 

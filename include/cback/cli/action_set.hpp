@@ -1,7 +1,7 @@
 #pragma once
 
 // From the command line's action names to the list of items a run executes
-// (reference §2.1, §2.3, §7, §8): the names are checked, `all` is expanded,
+// (docs/compatibility.md, "Action order"): the names are checked, `all` is expanded,
 // local items carry their hooks, managed items their peers, and the list is
 // put in execution order.
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// Runtime diagnostics (reference §2.4): printed by --diagnostics and logged
+// Runtime diagnostics (docs/compatibility.md, "Diagnostics"): printed by --diagnostics and logged
 // at INFO at the start of every run, for bug reports.
 
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 
-// Running the planned items (reference §2.3, §8): pre-action hooks, the
+// Running the planned items (docs/compatibility.md, "Hooks"): pre-action hooks, the
 // action, post-action hooks, for local items; managed items go to their
 // peers. The first error stops the run, except a failed managed client:
 // the run goes on and fails with exit 6 at the end (peer/managed.hpp).

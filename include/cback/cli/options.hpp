@@ -17,7 +17,7 @@ struct GivenValues {
   bool mode = false;
 };
 
-/// The switches and actions of one invocation (man page, reference §2.1).
+/// The switches and actions of one invocation (docs/cback.1; docs/compatibility.md).
 struct Options {
   bool help = false;                          ///< -h --help
   bool version = false;                       ///< -V --version

@@ -1,6 +1,6 @@
 #pragma once
 
-// Which items are collected today (reference §4.1 steps 2–3) and the date
+// Which items are collected today (docs/compatibility.md, "Collect") and the date
 // that "today" means.
 
 #include <cback/config/model.hpp>

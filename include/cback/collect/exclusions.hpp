@@ -1,7 +1,7 @@
 #pragma once
 
-// Which paths a collect walk leaves out (reference §4.1 "Directory walk
-// semantics"): absolute paths, regular expressions on the full path or on the
+// Which paths a collect walk leaves out (docs/compatibility.md, "Directory
+// walk"): absolute paths, regular expressions on the full path or on the
 // basename, and the ignore file.
 
 #include <cstddef>

@@ -1,7 +1,7 @@
 #pragma once
 
-// Compatibility reader for Cedar Backup's `.sha` digest files (reference
-// §5.3): a Python pickle (protocol 0) of a dict from absolute path to SHA-1
+// Compatibility reader for Cedar Backup's `.sha` digest files
+// (docs/compatibility.md): a Python pickle (protocol 0) of a dict from absolute path to SHA-1
 // hex. Read only on the first run after migrating from Cedar Backup, to know
 // which paths the last collect saw. Only the subset the original writes is
 // understood: MARK, DICT, EMPTY_DICT, UNICODE (V), STRING (S), PUT, GET,

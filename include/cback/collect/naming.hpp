@@ -7,8 +7,8 @@
 
 namespace cback::collect {
 
-/// The original's buildNormalizedPath (reference §4.1 "Filename
-/// normalisation"), used for archive, state and digest file names:
+/// The original's buildNormalizedPath (docs/compatibility.md, "Archive
+/// names"), used for archive, state and digest file names:
 /// "/" → "_"; a leading drive "X:\" or "X:/" → "X-"; one leading '/' then
 /// one leading '\' removed; a leading '.' → '_'; every '/' and '\' → '-';
 /// every whitespace character (Python's \s: ASCII and Unicode spaces when

@@ -1,7 +1,7 @@
 #pragma once
 
-// Lists what one collect item backs up (reference §4.1). The rules are the
-// original's FilesystemList/BackupFileList walk, with these deliberate
+// Lists what one collect item backs up. The rules are the
+// original's walk (docs/compatibility.md, "Directory walk"), with these deliberate
 // differences:
 //  - entries are visited in byte-wise sorted name order, not os.listdir
 //    order, so two runs over the same tree list the same sequence;

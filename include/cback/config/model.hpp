@@ -56,7 +56,7 @@ enum class IoBackend { automatic, uring, posix };
 /// later of atime and mtime.
 enum class AgeBasis { max_atime_mtime, mtime };
 
-/// A byte quantity as in reference §3.10: "250 MB", "1.1 GB", "10240".
+/// A byte quantity (docs/compatibility.md, "Byte quantities"): "250 MB", "1.1 GB", "10240".
 /// The text is kept so a converted file shows what the user wrote.
 struct ByteQuantity {
   std::string text;   ///< as written, trimmed

@@ -6,7 +6,7 @@
 namespace cback::config {
 
 /// The load-time rules that involve more than one field or section
-/// (reference §3 and §9.2): which sections are required, modes given on the
+/// (listed in docs/configuration.md): which sections are required, modes given on the
 /// item or as the section default, peer and managed-peer requirements,
 /// extension actions and their sections. Field-level checks (types, enums,
 /// absolute paths, regexes) are done by the readers. Appends one Problem per

@@ -23,7 +23,7 @@ std::optional<std::int64_t> parse_python_int(std::string_view text);
 /// meant to be infinite.
 std::optional<double> parse_python_float(std::string_view text);
 
-/// A byte quantity (reference §3.10): trimmed text, an optional suffix KB,
+/// A byte quantity (docs/compatibility.md, "Byte quantities"): trimmed text, an optional suffix KB,
 /// MB or GB (powers of 1024), a float >= 0. The error says what is wrong.
 std::optional<ByteQuantity> parse_byte_quantity(std::string_view text, std::string& error);
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// Outputs are committed by rename (STYLE §10): an AtomicFile writes
+// Outputs are committed by rename (docs/ARCHITECTURE.md): an AtomicFile writes
 // NAME.partial and only commit() makes NAME appear, complete and on disk.
 // A run that dies or throws before commit() leaves no NAME behind.
 //

@@ -1,7 +1,7 @@
 #pragma once
 
 // One cback run per working directory at a time (the original had no lock;
-// reference §11, §16). The lock is flock() on <dir>/cback.lock, so it goes
+// docs/compatibility.md). The lock is flock() on <dir>/cback.lock, so it goes
 // away with the process however that ends, and the file holds the pid of
 // the holder for the message of the run that is turned away.
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// The run's logging, as in the original (reference §10): a flow log (file +
+// The run's logging, as in the original (docs/compatibility.md, "Logging"): a flow log (file +
 // screen, with the level matrix of -b/-q/-d) and an output log that records
 // external commands and their output only with -O or -d. Both write to the
 // same logfile through one sink, so their lines keep their order. Messages
@@ -37,7 +37,7 @@ struct LogSettings {
   std::ostream* screen = nullptr;
 };
 
-/// Where each kind of line goes for given settings (reference §10 matrix).
+/// Where each kind of line goes for given settings (docs/compatibility.md, "Logging").
 struct LogLevels {
   LogLevel file = LogLevel::info;
   LogLevel screen = LogLevel::error;

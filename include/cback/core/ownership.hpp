@@ -1,6 +1,6 @@
 #pragma once
 
-// Ownership of the files cback writes (reference §5.4): archives, dumps,
+// Ownership of the files cback writes (docs/compatibility.md, "Ownership"): archives, dumps,
 // indicators and staged files belong to backup_user:backup_group, but only
 // a run as root can give them away; a failed chown is logged, never fatal.
 

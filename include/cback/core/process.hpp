@@ -26,7 +26,7 @@ class StopFlag;
 /// unterminated quote is skipped.
 std::vector<std::string> split_command_line(std::string_view command);
 
-/// Maps a command name to the path to run (reference §6 path resolver).
+/// Maps a command name to the path to run (<override>; docs/compatibility.md, "External commands").
 class PathResolver {
 public:
   PathResolver() = default;

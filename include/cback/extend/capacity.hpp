@@ -1,6 +1,6 @@
 #pragma once
 
-// The capacity extension (reference §9.2): warns before the medium runs
+// The capacity extension (docs/compatibility.md, "Extensions"): warns before the medium runs
 // out. With max_percentage, the medium's utilization may not exceed it;
 // with min_bytes, at least that many bytes must still be free. A medium
 // past its limit is an error of the run (exit 6) — a documented change:

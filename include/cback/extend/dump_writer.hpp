@@ -1,6 +1,6 @@
 #pragma once
 
-// Dumps written by extensions (reference §9.2: mysql, postgresql,
+// Dumps written by extensions (docs/compatibility.md, "Extensions": mysql, postgresql,
 // subversion, mbox, sysinfo): a command's standard output, compressed while
 // it streams, lands in TARGET[.gz|.bz2|.zst].partial and is renamed to its
 // final name only once the command succeeded and the file is on disk. On
@@ -95,7 +95,7 @@ struct DumpRequest {
 /// Runs `request.argv` through context.runner (argv, never a shell), with
 /// its stdout streamed through a CompressedFile. On success the file is
 /// committed, chowned to options.backup_user:backup_group when running as
-/// root (reference §5.4), and its path (suffix included) returned.
+/// root (docs/compatibility.md, "Ownership"), and its path (suffix included) returned.
 /// Throws Error(action) "Extension [E] failed on ITEM: ..." when the
 /// command cannot run or exits non-zero (with ExitStatus::must_be_zero; the
 /// message carries the last output lines) or the file cannot be written; a

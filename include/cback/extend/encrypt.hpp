@@ -1,6 +1,6 @@
 #pragma once
 
-// The encrypt extension (reference §9.2): every staged file of the daily
+// The encrypt extension (docs/compatibility.md, "Extensions"): every staged file of the daily
 // directories not yet encrypted is replaced by its GPG-encrypted copy
 // FILE.gpg, for the configured recipient, with the gpg command.
 

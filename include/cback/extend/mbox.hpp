@@ -1,6 +1,6 @@
 #pragma once
 
-// The mbox extension (reference §9.2): full and incremental backups of
+// The mbox extension (docs/compatibility.md, "Extensions"): full and incremental backups of
 // mailboxes with grepmail, into the collect directory.
 
 namespace cback {

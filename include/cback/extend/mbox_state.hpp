@@ -1,9 +1,9 @@
 #pragma once
 
-// The mbox extension's last-run timestamp (reference §5.3): a local naive
+// The mbox extension's last-run timestamp: a local naive
 // datetime, stored as the original's Python pickle (protocol 0) so that
 // state written by Cedar Backup is read and state written by cback is
-// readable by it.
+// readable by it (docs/compatibility.md, "Legacy state files").
 
 #include <chrono>
 #include <filesystem>

@@ -1,6 +1,6 @@
 #pragma once
 
-// The mysql extension (reference §9.2): full dumps of all MySQL/MariaDB
+// The mysql extension (docs/compatibility.md, "Extensions"): full dumps of all MySQL/MariaDB
 // databases, or of the listed ones, with mysqldump, into the collect
 // directory, compressed while they stream.
 

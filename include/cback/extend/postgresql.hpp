@@ -1,6 +1,6 @@
 #pragma once
 
-// The postgresql extension (reference §9.2): full dumps of all PostgreSQL
+// The postgresql extension (docs/compatibility.md, "Extensions"): full dumps of all PostgreSQL
 // databases (pg_dumpall) or of the listed ones (pg_dump), into the collect
 // directory, compressed while they stream.
 

@@ -10,7 +10,7 @@
 
 namespace cback::extend {
 
-/// A built-in extension (reference §9.2): sysinfo, mysql, postgresql,
+/// A built-in extension (docs/compatibility.md, "Extensions"): sysinfo, mysql, postgresql,
 /// subversion, mbox, encrypt, split, capacity, amazons3.
 struct BuiltinExtension {
   std::string_view name;

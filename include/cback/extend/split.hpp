@@ -1,6 +1,6 @@
 #pragma once
 
-// The split extension (reference §9.2): staged files larger than the
+// The split extension (docs/compatibility.md, "Extensions"): staged files larger than the
 // configured size_limit are cut into split_size pieces so they fit on a
 // disc. Done natively, without the external `split`.
 

@@ -1,8 +1,8 @@
 #pragma once
 
 // What the extensions that work on staged data (encrypt, split) share with
-// the original's findDailyDirs and getBackupFiles (reference §5.1, §5.2),
-// and the owner every extension gives its outputs (reference §5.4).
+// the original's findDailyDirs and getBackupFiles (docs/compatibility.md, "Layouts"),
+// and the owner every extension gives its outputs (docs/compatibility.md, "Ownership").
 
 #include <cback/config/model.hpp>
 

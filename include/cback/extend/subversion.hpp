@@ -1,6 +1,6 @@
 #pragma once
 
-// The subversion extension (reference §9.2): full and incremental dumps of
+// The subversion extension (docs/compatibility.md, "Extensions"): full and incremental dumps of
 // Subversion repositories into the collect directory, with the last dumped
 // revision of each incremental repository kept in working_dir.
 

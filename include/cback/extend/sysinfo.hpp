@@ -1,6 +1,6 @@
 #pragma once
 
-// The sysinfo extension (reference §9.2): facts about the machine that a
+// The sysinfo extension (docs/compatibility.md, "Extensions"): facts about the machine that a
 // restore needs, written into the collect directory on every run.
 
 namespace cback {

@@ -74,8 +74,8 @@ std::optional<Family> family_of_profile(int profile_code);
 /// wrote TAO), libburn's choice for everything else.
 WriteType write_type_for(const MediumState& state);
 
-/// The new-disc decision (reference §4.3 step 7) once the image estimate
-/// and the available space are known.
+/// The new-disc decision once the image estimate and the available space
+/// are known (docs/compatibility.md, "New disc or new session").
 bool decide_new_disc(const NewDisc& rule, std::int64_t available, std::int64_t image_bytes);
 
 /// Performs the write. Throws cback::Error naming the device; when it

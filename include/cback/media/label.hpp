@@ -1,6 +1,6 @@
 #pragma once
 
-// The volume label of cback discs (reference §4.3 step 4, §4.7).
+// The volume label of cback discs (docs/compatibility.md, "Volume label").
 
 #include <chrono>
 #include <string>

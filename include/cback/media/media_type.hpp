@@ -1,6 +1,6 @@
 #pragma once
 
-// What cback knows of each configured media type (reference §4.3.1–4.3.2):
+// What cback knows of each configured media type (docs/compatibility.md, "Media capacities"):
 // its capacity, whether it can be rewritten, its family (for the speed
 // unit and the session overhead) and the speed a writer runs at when
 // drive_speed is not set.
@@ -36,7 +36,7 @@ int kbytes_per_second_at_1x(Family family);
 
 /// Sectors a session costs besides its image: the CD lead-in/lead-out,
 /// 11 400 sectors for the first session and 6 900 for each later one
-/// (reference §4.3.1); 0 on DVD and BD.
+/// (docs/compatibility.md, "Media capacities"); 0 on DVD and BD.
 std::int64_t session_overhead_sectors(Family family, bool first_session);
 
 /// The FIFO size when store.fifo_size is unset: about ten seconds of data at

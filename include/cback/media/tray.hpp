@@ -1,7 +1,7 @@
 #pragma once
 
 // Tray handling and medium preparation: the decisions the real-hardware
-// paths take (reference §4.3.1 tray handling, §4.3 step 7 blanking),
+// paths take (docs/compatibility.md, "Tray" and "New disc or new session"),
 // separated from the drive so that a fake drive can test them. On this
 // machine only stdio: pseudo-drives exist, which have no tray and never
 // need blanking; the hardware branches are exercised through the fake.
@@ -51,14 +51,14 @@ enum class Preparation {
 Preparation prepare_for(const MediumState& state, bool new_disc, const std::string& device);
 
 /// True when `mounts` (the text of /proc/self/mounts) lists `device`, by
-/// its path or by the path it resolves to (reference §4.3 step 5: a
+/// its path or by the path it resolves to (docs/compatibility.md, "Store": a
 /// mounted device is never written).
 bool listed_as_mounted(const std::string& device, std::string_view mounts);
 
 /// Throws cback::Error(action) when a device path (not stdio:) is mounted.
 void refuse_mounted_device(const std::string& device);
 
-/// check_media (reference §4.3 step 2): rewritable media must carry a
+/// check_media (docs/compatibility.md, "check_media"): rewritable media must carry a
 /// "CEDAR BACKUP" label; write-once media may be unlabelled but not carry
 /// a foreign label. Blank media have no label. Throws cback::Error(action).
 void check_media_label(const MediumState& state, const MediaTraits& media,

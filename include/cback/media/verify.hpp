@@ -1,6 +1,6 @@
 #pragma once
 
-// check_data without mounting (reference §4.3 step 8, done better): the
+// check_data without mounting (docs/compatibility.md, "check_data"): the
 // written session is read back through libisoburn/libisofs. Every file
 // below each graft point is read from the medium and its MD5 compared with
 // the MD5 recorded in the image and with the MD5 of the staged file; the

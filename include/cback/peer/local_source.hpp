@@ -1,6 +1,6 @@
 #pragma once
 
-// A local peer (reference §4.2 step 7): its collect directory is on this
+// A local peer (docs/compatibility.md, "Stage"): its collect directory is on this
 // machine and is read with plain POSIX reads, every file opened beneath the collect dir without
 // following symlinks or blocking (a FIFO or device there fails the peer).
 

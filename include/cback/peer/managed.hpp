@@ -1,6 +1,6 @@
 #pragma once
 
-// Managed clients (reference §7): with -M or -N the master runs each managed
+// Managed clients (docs/compatibility.md): with -M or -N the master runs each managed
 // action on its managed remote peers, right after the local action, as
 // `<cback_command> [--full] <action>` in an SSH exec channel. Only --full is
 // forwarded; the client uses its own configuration and log. The remote

@@ -1,6 +1,6 @@
 #pragma once
 
-// The fit ("knapsack") algorithms of cback-span (reference §2.5), exactly
+// The fit ("knapsack") algorithms of cback-span (docs/compatibility.md, "cback-span"), exactly
 // as the original's knapsack module: each walks its own ordering of the
 // items, skips any item that would exceed the remaining capacity, and
 // stops as soon as the capacity is met exactly. Spanning applies the

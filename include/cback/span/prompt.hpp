@@ -1,7 +1,7 @@
 #pragma once
 
-// The questions of cback-span, asked as the original asks them (reference
-// §2.5): "Continue? [Y/n]: ", an empty answer takes the default, a
+// The questions of cback-span, asked as the original asks them (see
+// docs/compatibility.md, "cback-span"): "Continue? [Y/n]: ", an empty answer takes the default, a
 // first character of Y or y means yes. Without interaction (--yes) every
 // question is printed with the answer taken, so the transcript reads the
 // same, and nothing is read.

@@ -1,6 +1,6 @@
 #pragma once
 
-// cback-span (reference §2.5): spans the staging data not yet written to
+// cback-span (docs/compatibility.md, "cback-span"): spans the staging data not yet written to
 // disc across as many discs as it needs, one disc after another, each
 // verified with check_data, then marks every daily directory with
 // cback.store. Interactive as the original, or driven by its settings

@@ -21,7 +21,7 @@ void check_extensions(const Config& config, Problems& problems);
 void check_peers(const Config& config, Problems& problems);
 void check_collect(const Config& config, Problems& problems);
 void check_store(const Config& config, Problems& problems);
-/// The sections of the built-in extensions (reference §9.2).
+/// The sections of the built-in extensions (docs/compatibility.md, "Extension sections").
 void check_extension_sections(const Config& config, Problems& problems);
 
 /// Where a problem about a missing section is reported: the document.

@@ -8,7 +8,7 @@ namespace cback::collect {
 namespace {
 
 // The pickles below were made with Python 3's pickle.dumps(d, protocol=0),
-// as Cedar Backup writes its .sha files (reference §5.3).
+// as Cedar Backup writes its .sha files (docs/compatibility.md, "Legacy state files").
 
 TEST_CASE("A one-entry digest pickle is read", "[collect][legacy]") {
   const std::string pickle = "(dp0\nV/srv/cbt/src/a.txt\np1\n"
