@@ -2,8 +2,8 @@
 
 #include "support/temp_dir.hpp"
 
-#include <cback/media/throttle.hpp>
-#include <cback/media/throttle_session.hpp>
+#include <cback/bench_burn/throttle.hpp>
+#include <cback/bench_burn/throttled_write.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -12,7 +12,7 @@
 #include <thread>
 #include <unistd.h>
 
-using namespace cback::media;
+using namespace cback::bench_burn;
 using cback::test::TempDir;
 
 namespace {

@@ -27,7 +27,7 @@
 #include <thread>
 #include <vector>
 
-namespace cback::media {
+namespace cback::bench_burn {
 
 using Seconds = std::chrono::duration<double>;
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -120,4 +120,4 @@ private:
   std::thread m_thread;
 };
 
-} // namespace cback::media
+} // namespace cback::bench_burn

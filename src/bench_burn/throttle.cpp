@@ -1,4 +1,4 @@
-#include <cback/media/throttle.hpp>
+#include <cback/bench_burn/throttle.hpp>
 
 #include <cback/core/error.hpp>
 
@@ -13,7 +13,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-namespace cback::media {
+namespace cback::bench_burn {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -239,4 +239,4 @@ void ThrottledSink::consume_loop() {
   }
 }
 
-} // namespace cback::media
+} // namespace cback::bench_burn
