@@ -2,15 +2,13 @@
 
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/temp_directory.hpp>
 #include <cback/media/drive.hpp>
 #include <cback/media/session.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <limits>
 #include <system_error>
 
@@ -20,35 +18,11 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// Where a generated tree is written (mkdtemp in TMPDIR), removed with
-// everything in it when this goes away.
-class ScratchDir {
-public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "cback-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw Error(ExitCode::action, fmt::format("Cannot make a temporary directory [{}]: {}",
-                                                pattern, std::strerror(errno)));
-    }
-    m_path = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return m_path; }
-
-private:
-  fs::path m_path;
-};
-
 // The directory the image is made of: --dir as given, or a generated tree
 // written into `scratch`.
-fs::path source_dir(const BenchSource& source, std::optional<ScratchDir>& scratch) {
+fs::path source_dir(const BenchSource& source, std::optional<core::TempDirectory>& scratch) {
   if (const auto* tree = std::get_if<SyntheticTree>(&source)) {
-    write_synthetic_tree(*tree, scratch.emplace().path());
+    write_synthetic_tree(*tree, scratch.emplace(fs::temp_directory_path(), "cback-bench").path());
     return scratch->path();
   }
   const auto& dir = std::get<fs::path>(source);
@@ -88,7 +62,7 @@ ThrottledSample sample_of(const media::WriteSample& written, const ThrottledSink
 
 ThrottledWriteResult write_throttled(const ThrottledWriteSpec& spec, core::Logger& log,
                                      const ThrottledObserver& observer) {
-  std::optional<ScratchDir> scratch;
+  std::optional<core::TempDirectory> scratch;
   const fs::path dir = source_dir(spec.source, scratch);
   const auto origin = Clock::now();
   ThrottledSink sink(spec.drive, origin);
