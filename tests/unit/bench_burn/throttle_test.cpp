@@ -2,8 +2,8 @@
 
 #include "support/temp_dir.hpp"
 
-#include <cback/bench_burn/throttle.hpp>
 #include <cback/bench_burn/synthetic_tree.hpp>
+#include <cback/bench_burn/throttle.hpp>
 
 #include <catch2/catch.hpp>
 
