@@ -48,8 +48,8 @@ struct OptionEntry {
   std::function<void(BurnOptions&, std::string_view)> apply;
 };
 
-media::SyntheticTree& synthetic(BurnOptions& options, std::string_view name) {
-  auto* tree = std::get_if<media::SyntheticTree>(&options.source);
+SyntheticTree& synthetic(BurnOptions& options, std::string_view name) {
+  auto* tree = std::get_if<SyntheticTree>(&options.source);
   if (tree == nullptr) {
     throw Error(ExitCode::usage, fmt::format("{} describes a generated tree, not --dir.", name));
   }

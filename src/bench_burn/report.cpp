@@ -15,7 +15,7 @@ constexpr std::int64_t k_round = 64 * 1024;
 // A FIFO with less than this is dry for the drive (a few of libburn's
 // 64 KiB writes); how far around an underrun the samples are looked at.
 constexpr std::int64_t k_dry = 256 * 1024;
-constexpr media::Seconds k_margin{0.05};
+constexpr Seconds k_margin{0.05};
 
 // The plot's frame, in SVG user units.
 constexpr double k_width = 800.0;
@@ -94,7 +94,7 @@ std::string axes(const Scale& scale) {
   return svg;
 }
 
-std::string fill_line(const std::vector<media::ThrottledSample>& samples, const Scale& scale) {
+std::string fill_line(const std::vector<ThrottledSample>& samples, const Scale& scale) {
   std::string points;
   for (const auto& sample : samples) {
     points += fmt::format("{:.1f},{:.1f} ", scale.x(sample.elapsed.count()),
@@ -128,10 +128,9 @@ std::string level(const Scale& scale, double mib, std::string_view dash, std::st
 // within 50 ms of it; none there counts as dry, to be safe). When the FIFO
 // was full instead, the drive's buffer ran dry because the writer thread
 // was not scheduled in time: a host hiccup, not the FIFO's doing.
-bool fifo_was_dry(const std::vector<media::ThrottledSample>& samples,
-                  const media::Underrun& underrun) {
-  const media::Seconds from = underrun.at - k_margin;
-  const media::Seconds to = underrun.at + underrun.length + k_margin;
+bool fifo_was_dry(const std::vector<ThrottledSample>& samples, const Underrun& underrun) {
+  const Seconds from = underrun.at - k_margin;
+  const Seconds to = underrun.at + underrun.length + k_margin;
   std::optional<std::int64_t> lowest;
   for (const auto& sample : samples) {
     if (sample.elapsed >= from && sample.elapsed <= to) {
@@ -142,8 +141,8 @@ bool fifo_was_dry(const std::vector<media::ThrottledSample>& samples,
 }
 
 // Underruns in red, drive stalls (the FIFO was not dry) in orange.
-std::string underrun_bands(const std::vector<media::ThrottledSample>& samples,
-                           const std::vector<media::Underrun>& underruns, const Scale& scale) {
+std::string underrun_bands(const std::vector<ThrottledSample>& samples,
+                           const std::vector<Underrun>& underruns, const Scale& scale) {
   std::string svg;
   for (const auto& underrun : underruns) {
     const double x = scale.x(underrun.at.count());
@@ -158,8 +157,8 @@ std::string underrun_bands(const std::vector<media::ThrottledSample>& samples,
 
 } // namespace
 
-FifoSummary summarize(const std::vector<media::ThrottledSample>& samples,
-                      const media::ThrottledWriteResult& result, double nominal_rate) {
+FifoSummary summarize(const std::vector<ThrottledSample>& samples,
+                      const ThrottledWriteResult& result, double nominal_rate) {
   FifoSummary summary;
   summary.image_bytes = result.image_bytes;
   summary.fifo_size = result.fifo_size;
@@ -217,7 +216,7 @@ FifoSummary summarize(const std::vector<media::ThrottledSample>& samples,
   return summary;
 }
 
-std::string samples_csv(const std::vector<media::ThrottledSample>& samples) {
+std::string samples_csv(const std::vector<ThrottledSample>& samples) {
   std::string csv =
       "seconds,written_bytes,fifo_fill_bytes,fifo_size_bytes,fifo_input_open,drive_buffer_bytes\n";
   for (const auto& sample : samples) {
@@ -263,8 +262,8 @@ double tick_step(double span, int max_ticks) {
   return 10.0 * power;
 }
 
-std::string fifo_svg(const std::vector<media::ThrottledSample>& samples, const FifoSummary& summary,
-                     const std::vector<media::Underrun>& underruns, const std::string& title) {
+std::string fifo_svg(const std::vector<ThrottledSample>& samples, const FifoSummary& summary,
+                     const std::vector<Underrun>& underruns, const std::string& title) {
   Scale scale;
   const double last = samples.empty() ? 0.0 : samples.back().elapsed.count();
   scale.seconds = std::max(last, 0.1);

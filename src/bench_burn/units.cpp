@@ -93,12 +93,12 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
   return std::chrono::milliseconds(std::llround(ms));
 }
 
-media::Stall parse_stall(std::string_view text) {
+Stall parse_stall(std::string_view text) {
   const auto slash = text.find('/');
   if (slash == std::string_view::npos) {
     bad("a stall (PAUSE/PERIOD, e.g. 200ms/1s)", text);
   }
-  media::Stall stall{parse_duration(text.substr(0, slash)), parse_duration(text.substr(slash + 1))};
+  Stall stall{parse_duration(text.substr(0, slash)), parse_duration(text.substr(slash + 1))};
   if (stall.pause.count() <= 0 || stall.pause >= stall.period) {
     bad("a stall (PAUSE shorter than PERIOD, e.g. 200ms/1s)", text);
   }

@@ -6,6 +6,7 @@
 #include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/temp_directory.hpp>
 #include <cback/extend/dump_writer.hpp>
 #include <cback/extend/item_errors.hpp>
 #include <cback/extend/mbox_archive.hpp>
@@ -123,7 +124,7 @@ std::vector<std::string> mailboxes_in(const MboxItem& item) {
 
 void back_up_dir(Context& context, const MboxItem& item, const std::optional<LocalTime>& since,
                  const Run& run) {
-  const TempDirectory scratch(run.working_dir);
+  const core::TempDirectory scratch(run.working_dir, "cback-mbox");
   std::vector<fs::path> copies;
   for (const auto& mailbox : mailboxes_in(item)) {
     copies.push_back(grepmail(context, mailbox, since,

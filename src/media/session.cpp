@@ -99,6 +99,7 @@ struct Prepared {
 // image stream (its thread fills the FIFO from now on).
 Prepared prepare(Drive& drive, const SessionSpec& spec, bool size_only, core::Logger& log) {
   Prepared prepared;
+  prepared.tree.pace_reads(spec.read_gate);
   prepared.image = load_image(drive, log);
   set_volume_id(prepared.image.get(), spec.volume_id);
   for (const auto& graft : spec.grafts) {
@@ -154,6 +155,7 @@ void watch(Drive& drive, WriteReport& report, const core::StopFlag* stop,
     sample.written = std::int64_t{progress.sector} * 2048;
     sample.fifo_size = size;
     sample.fifo_fill = size - free_bytes;
+    sample.fifo_input_open = fifo == 1;
     sample.buffer_capacity = progress.buffer_capacity;
     sample.buffer_fill = progress.buffer_capacity - progress.buffer_available;
     // Status 1: input and consumption active. Emptiness counts once the

@@ -1,8 +1,7 @@
 #pragma once
 
-// libisoburn/libburn option objects of one session write, shared by the
-// store's writer (session.cpp) and cback-bench's throttled writer
-// (throttle_session.cpp) so that a bench costs what a store costs.
+// libisoburn/libburn option objects of one session write, for src/media
+// only: the session's writer (session.cpp) and the image size check.
 
 #include <cback/media/drive.hpp>
 #include <cback/media/libraries.hpp>
@@ -27,9 +26,6 @@ struct WriteOptsDeleter {
   void operator()(burn::burn_write_opts* opts) const { burn::burn_write_opts_free(opts); }
 };
 using WriteOpts = std::unique_ptr<burn::burn_write_opts, WriteOptsDeleter>;
-
-/// The FIFO size libisoburn gets for a requested one: 64 KiB..1 GiB.
-std::int64_t effective_fifo_size(std::int64_t requested);
 
 /// Rock Ridge, Joliet, ISO level 3, session and per-file MD5s (AAIP), and a
 /// FIFO of effective_fifo_size(fifo_size) bytes. `size_only`: the

@@ -27,6 +27,7 @@ constexpr std::size_t k_no_index = std::numeric_limits<std::size_t>::max();
 // in order, from its own descriptor otherwise.
 struct StagedStream {
   std::shared_ptr<ReadAhead> read_ahead;
+  std::shared_ptr<const ReadGate> gate; // null: no pace
   std::size_t index = k_no_index;
   std::string path; // not a fs::path: see ReadAhead::File
   std::int64_t size = 0;
@@ -89,6 +90,9 @@ int stream_read(IsoStream* stream, void* buffer, size_t count) {
       std::min<std::int64_t>(static_cast<std::int64_t>(count), state.size - state.offset));
   if (state.offset >= state.size || length == 0) {
     return 0;
+  }
+  if (state.gate) {
+    (*state.gate)(static_cast<std::int64_t>(length));
   }
   char* out = static_cast<char*>(buffer);
   const std::int64_t got = state.claim == ReadAhead::Claim::ring
@@ -171,6 +175,10 @@ std::string link_target(const fs::path& path) {
 
 StagedTree::StagedTree() : m_read_ahead(std::make_shared<ReadAhead>()) {}
 
+void StagedTree::pace_reads(ReadGate gate) {
+  m_gate = gate ? std::make_shared<const ReadGate>(std::move(gate)) : nullptr;
+}
+
 StagedTree::~StagedTree() {
   if (m_read_ahead) {
     m_read_ahead->stop();
@@ -224,6 +232,7 @@ void StagedTree::add_file(IsoImage* image, IsoDir* dir, const std::string& name,
   if (inode.stream == nullptr) {
     auto state = std::make_unique<StagedStream>();
     state->read_ahead = m_read_ahead;
+    state->gate = m_gate;
     state->path = path.string();
     state->size = info.st_size;
     state->dev = info.st_dev;

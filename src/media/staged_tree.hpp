@@ -8,6 +8,7 @@
 // Hard links share one stream, so their content is written once.
 
 #include <cback/media/libraries.hpp>
+#include <cback/media/session.hpp>
 
 #include "read_ahead.hpp"
 
@@ -31,6 +32,10 @@ public:
   /// Stops the read-ahead: libisoburn may keep the image (and so the
   /// streams) after the write.
   ~StagedTree();
+
+  /// Calls `gate` before every read of a file added from now on (empty:
+  /// none). Call before add().
+  void pace_reads(ReadGate gate);
 
   /// Adds the entries of the directory `source` (recursively) below `dir`
   /// with their modes, owners and times: directories, regular files,
@@ -58,6 +63,7 @@ private:
                 const std::filesystem::path& path, const struct stat& info);
 
   std::shared_ptr<ReadAhead> m_read_ahead;
+  std::shared_ptr<const ReadGate> m_gate;
   std::map<std::pair<dev_t, ino_t>, Inode> m_inodes;
 };
 

@@ -6,9 +6,9 @@
 #include <cback/core/error.hpp>
 #include <cback/core/field_escape.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/pacer.hpp>
 #include <cback/core/unique_fd.hpp>
 #include <cback/io/file_writer.hpp>
-#include <cback/peer/throttle.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -196,7 +196,7 @@ private:
   const TransferSettings& m_settings;
   core::Logger& m_log;
   core::BufferPool m_pool;
-  std::optional<Throttle> m_throttle;
+  std::optional<core::Pacer> m_throttle;
 };
 
 // Feeds the first `length` bytes of `fd` to `hash`: a resumed file is
@@ -397,7 +397,7 @@ void FileStager::copy(const SourceEntry& entry, int fd, const std::string& parti
       m_settings.progress(entry.name, done, entry.size);
     }
     if (m_throttle) {
-      m_throttle->consumed(size, m_settings.stop);
+      m_throttle->pace(size, m_settings.stop);
     }
     return m_settings.stop == nullptr || !m_settings.stop->requested();
   };

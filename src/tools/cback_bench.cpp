@@ -7,10 +7,10 @@
 
 #include <cback/bench_burn/options.hpp>
 #include <cback/bench_burn/report.hpp>
+#include <cback/bench_burn/throttled_write.hpp>
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
-#include <cback/media/throttle_session.hpp>
 
 #include <fmt/format.h>
 
@@ -37,16 +37,16 @@ int burn(const std::vector<std::string_view>& args) {
     fmt::print("{}", bench_burn::k_burn_usage);
     return 0;
   }
-  media::ThrottledWriteSpec spec;
+  bench_burn::ThrottledWriteSpec spec;
   spec.source = options.source;
   spec.fifo_size = options.fifo.value_or(bench_burn::default_fifo_for(options.speed));
   spec.drive = {options.speed, options.drive_buffer, options.image};
   spec.stall = options.stall;
   spec.source_rate = options.source_rate;
-  std::vector<media::ThrottledSample> samples;
+  std::vector<bench_burn::ThrottledSample> samples;
   core::Logger log;
-  const auto result = media::write_throttled(
-      spec, log, [&](const media::ThrottledSample& s) { samples.push_back(s); });
+  const auto result = bench_burn::write_throttled(
+      spec, log, [&](const bench_burn::ThrottledSample& s) { samples.push_back(s); });
   const auto summary = bench_burn::summarize(samples, result, options.speed);
   if (options.csv) {
     write_output(*options.csv, bench_burn::samples_csv(samples));

@@ -3,7 +3,7 @@
 // The command line of `cback-bench burn`, read into BurnOptions by a table
 // of options (one small handler each).
 
-#include <cback/media/throttle_session.hpp>
+#include <cback/bench_burn/throttled_write.hpp>
 
 #include <filesystem>
 #include <optional>
@@ -14,12 +14,12 @@
 namespace cback::bench_burn {
 
 struct BurnOptions {
-  media::BenchSource source = media::SyntheticTree{64LL * 1024 * 1024, 64, 1};
+  BenchSource source = SyntheticTree{64LL * 1024 * 1024, 64, 1};
   std::string speed_text = "dvd:16";
   double speed = 0.0;               ///< bytes per second
   std::optional<std::int64_t> fifo; ///< nullopt: default_fifo_for(speed)
   std::int64_t drive_buffer = 1024 * 1024;
-  std::optional<media::Stall> stall;
+  std::optional<Stall> stall;
   std::string stall_text;
   std::optional<double> source_rate;
   std::optional<std::filesystem::path> image;

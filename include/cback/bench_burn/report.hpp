@@ -4,7 +4,7 @@
 // FIFO fill, underruns, the FIFO that would have been enough), the samples
 // as CSV and the FIFO fill over time as an SVG plot.
 
-#include <cback/media/throttle_session.hpp>
+#include <cback/bench_burn/throttled_write.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -35,22 +35,22 @@ struct FifoSummary {
   /// writer thread was not scheduled in time (a busy host). A real drive's
   /// larger buffer usually absorbs these; --drive-buffer models it.
   int drive_stalls = 0;
-  media::Seconds longest_underrun{}; ///< of the underruns (not the drive stalls)
-  media::Seconds underrun_time{};
+  Seconds longest_underrun{}; ///< of the underruns (not the drive stalls)
+  Seconds underrun_time{};
   /// An estimate of the smallest FIFO with no underrun: the deepest drain
   /// plus what the drive missed in the longest underrun (nominal rate ×
   /// its length), rounded up to 64 KiB. Rerun with it to confirm.
   std::int64_t needed_fifo = 0;
-  media::Seconds duration{};
-  media::Seconds source_waited{};
+  Seconds duration{};
+  Seconds source_waited{};
 };
 
-FifoSummary summarize(const std::vector<media::ThrottledSample>& samples,
-                      const media::ThrottledWriteResult& result, double nominal_rate);
+FifoSummary summarize(const std::vector<ThrottledSample>& samples,
+                      const ThrottledWriteResult& result, double nominal_rate);
 
 /// "seconds,written_bytes,fifo_fill_bytes,fifo_size_bytes,fifo_input_open,drive_buffer_bytes"
 /// and one line per sample.
-std::string samples_csv(const std::vector<media::ThrottledSample>& samples);
+std::string samples_csv(const std::vector<ThrottledSample>& samples);
 
 /// Summary lines "key: value" for people and scripts.
 std::string summary_text(const FifoSummary& summary);
@@ -58,8 +58,8 @@ std::string summary_text(const FifoSummary& summary);
 /// The FIFO fill (MiB) over time (s) as a standalone SVG document: the fill
 /// as a polyline, the FIFO size dashed, the minimum fill dotted, underruns
 /// as red bands, axes with ticks and labels, `title` on top.
-std::string fifo_svg(const std::vector<media::ThrottledSample>& samples, const FifoSummary& summary,
-                     const std::vector<media::Underrun>& underruns, const std::string& title);
+std::string fifo_svg(const std::vector<ThrottledSample>& samples, const FifoSummary& summary,
+                     const std::vector<Underrun>& underruns, const std::string& title);
 
 /// A tick step of 1, 2 or 5 × 10^n giving at most `max_ticks` ticks over `span`.
 double tick_step(double span, int max_ticks);

@@ -5,7 +5,7 @@
 // stall ("200ms/1s"). Each parser throws cback::Error(ExitCode::usage)
 // naming the text it could not read.
 
-#include <cback/media/throttle.hpp>
+#include <cback/bench_burn/throttle.hpp>
 
 #include <cstdint>
 #include <string_view>
@@ -26,6 +26,6 @@ std::chrono::milliseconds parse_duration(std::string_view text);
 
 /// PAUSE/PERIOD: the source stalls PAUSE at the end of every PERIOD.
 /// PAUSE must be shorter than PERIOD.
-media::Stall parse_stall(std::string_view text);
+Stall parse_stall(std::string_view text);
 
 } // namespace cback::bench_burn

@@ -40,6 +40,11 @@ struct Graft {
 
 enum class WriteType { automatic, tao };
 
+/// Paces the reads of the staged files: called on libisofs's writer thread
+/// with the bytes it is about to take from a file, before it takes them.
+/// cback-bench's slow or stalling source; the store has none.
+using ReadGate = std::function<void(std::int64_t bytes)>;
+
 struct SessionSpec {
   std::vector<Graft> grafts;
   std::string volume_id;        ///< at most 32 characters
@@ -48,7 +53,11 @@ struct SessionSpec {
   std::int64_t available = 0;   ///< bytes the image may take; more is refused
   std::string space_note;       ///< added to a refusal for lack of space: why space is short
   WriteType write_type = WriteType::automatic; ///< tao for CD multisession
+  ReadGate read_gate;                          ///< empty: read as fast as the disk gives
 };
+
+/// The FIFO size libisoburn gets for a requested one: 64 KiB..1 GiB.
+std::int64_t effective_fifo_size(std::int64_t requested);
 
 /// One look at the write in progress (every poll, about 10 ms apart). The
 /// observer runs on the calling thread and must not throw: the drive is
@@ -58,6 +67,7 @@ struct WriteSample {
   std::int64_t written = 0;   ///< bytes the drive has taken
   std::int64_t fifo_fill = 0; ///< bytes waiting in the FIFO
   std::int64_t fifo_size = 0;
+  bool fifo_input_open = false; ///< libisofs is still feeding the FIFO
   std::int64_t buffer_fill = 0; ///< bytes in the drive's buffer (0 on stdio)
   std::int64_t buffer_capacity = 0;
 };

@@ -8,8 +8,8 @@
 #include <vector>
 
 using namespace cback::bench_burn;
-using cback::media::Seconds;
-using cback::media::ThrottledSample;
+using cback::bench_burn::Seconds;
+using cback::bench_burn::ThrottledSample;
 
 namespace {
 
@@ -25,8 +25,8 @@ ThrottledSample sample(double at, std::int64_t written, std::int64_t fill, bool 
   return s;
 }
 
-cback::media::ThrottledWriteResult result_of(std::int64_t image_bytes) {
-  cback::media::ThrottledWriteResult result;
+cback::bench_burn::ThrottledWriteResult result_of(std::int64_t image_bytes) {
+  cback::bench_burn::ThrottledWriteResult result;
   result.image_bytes = image_bytes;
   result.fifo_size = 8 * k_mib;
   result.buffer_size = k_mib;

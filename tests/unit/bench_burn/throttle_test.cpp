@@ -2,8 +2,8 @@
 
 #include "support/temp_dir.hpp"
 
-#include <cback/media/throttle.hpp>
-#include <cback/media/throttle_session.hpp>
+#include <cback/bench_burn/synthetic_tree.hpp>
+#include <cback/bench_burn/throttle.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -12,7 +12,7 @@
 #include <thread>
 #include <unistd.h>
 
-using namespace cback::media;
+using namespace cback::bench_burn;
 using cback::test::TempDir;
 
 namespace {
@@ -58,6 +58,20 @@ TEST_CASE("generated content depends on seed, file and offset only", "[bench_bur
   CHECK(other != whole);
   synthetic_bytes(8, 3, 0, other);
   CHECK(other != whole);
+}
+
+TEST_CASE("a generated tree is written as files of the generated content",
+          "[bench_burn][throttle]") {
+  TempDir dir;
+  write_synthetic_tree({1000, 3, 7}, dir.path());
+  const auto first = cback::test::read_file(dir / "dir-000/file-00000.bin");
+  const auto last = cback::test::read_file(dir / "dir-000/file-00002.bin");
+  CHECK(first.size() == 333);
+  CHECK(last.size() == 334);
+  std::string expected(334, '\0');
+  synthetic_bytes(7, 2, 0, expected);
+  CHECK(last == expected);
+  CHECK_FALSE(std::filesystem::exists(dir / "dir-001"));
 }
 
 TEST_CASE("the sink passes every byte to the image and commits it at the end",

@@ -49,7 +49,7 @@ TEST_CASE("burn options fill a generated source or a directory, and refuse unkno
   using Args = std::vector<std::string_view>;
   const auto generated = parse_burn_options(Args{"--size", "8M", "--files", "3", "--seed", "7",
                                                  "--speed", "cd:4", "--stall", "300ms/2s"});
-  const auto& tree = std::get<cback::media::SyntheticTree>(generated.source);
+  const auto& tree = std::get<cback::bench_burn::SyntheticTree>(generated.source);
   CHECK(tree.bytes == 8 * 1024 * 1024);
   CHECK(tree.files == 3);
   CHECK(tree.seed == 7);

@@ -70,16 +70,4 @@ TEST_CASE("An mbox tar that cannot be completed leaves neither the tar nor a par
   CHECK_FALSE(fs::exists(target.string() + ".partial"));
 }
 
-TEST_CASE("The scratch directory is removed with its content", "[extend][mbox]") {
-  test::TempDir tmp;
-  fs::path made;
-  {
-    const TempDirectory scratch(tmp.path());
-    made = scratch.path();
-    CHECK(made.parent_path() == tmp.path());
-    std::ofstream(made / "copy") << "x";
-  }
-  CHECK_FALSE(fs::exists(made));
-}
-
 } // namespace cback::extend

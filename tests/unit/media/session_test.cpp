@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <limits>
@@ -251,6 +252,26 @@ TEST_CASE("A write reports its FIFO samples and statistics", "[media]") {
   CHECK(report.fifo_min_fill <= 256 * 1024);
   CHECK(report.image_bytes > 1'500'000);
   CHECK(report.duration.count() > 0.0);
+}
+
+TEST_CASE("A read gate is asked for every byte of the staged files before it is read", "[media]") {
+  if (!tools_available()) {
+    return;
+  }
+  TempDir dir;
+  const fs::path day = make_day(dir, "day1", "GATED-MARKER");
+  SessionSpec spec = spec_for(day, "2026/11/23", "CEDAR BACKUP");
+  std::atomic<std::int64_t> gated{0};
+  spec.read_gate = [&](std::int64_t bytes) { gated += bytes; };
+  const fs::path image = dir / "disc.iso";
+  write(image, spec);
+  std::int64_t staged = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(day)) {
+    staged += entry.is_regular_file() ? static_cast<std::int64_t>(entry.file_size()) : 0;
+  }
+  CHECK(gated == staged);
+  REQUIRE(iso::extract(image, dir / "out"));
+  CHECK(iso::differences(day, dir / "out/2026/11/23").empty());
 }
 
 TEST_CASE("Staged entries keep their modes, owners, times, links and kinds as xorriso records "

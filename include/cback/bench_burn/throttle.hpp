@@ -13,6 +13,7 @@
 // hiccup) or produce no faster than a given rate.
 
 #include <cback/core/atomic_file.hpp>
+#include <cback/core/pacer.hpp>
 #include <cback/core/unique_fd.hpp>
 
 #include <atomic>
@@ -26,7 +27,7 @@
 #include <thread>
 #include <vector>
 
-namespace cback::media {
+namespace cback::bench_burn {
 
 using Seconds = std::chrono::duration<double>;
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -55,11 +56,9 @@ public:
 
 private:
   SteadyTime m_first_origin; ///< where the stall windows count from
-  SteadyTime m_origin;       ///< where the rate counts from (restarted when behind)
   std::optional<Stall> m_stall;
-  std::optional<double> m_rate;
+  std::optional<core::Pacer> m_pacer; ///< the rate, restarted when far behind
   std::mutex m_mutex;
-  std::int64_t m_read = 0;
   std::atomic<std::int64_t> m_waited_ns{0};
 };
 
@@ -121,4 +120,4 @@ private:
   std::thread m_thread;
 };
 
-} // namespace cback::media
+} // namespace cback::bench_burn

@@ -1,18 +1,19 @@
 #pragma once
 
-// cback-bench burn's write: an ISO image of a generated tree or a staging
-// directory, built by libisofs through libisoburn's FIFO (the same FIFO,
-// options and write path as the store action) into a ThrottledSink that
-// takes the data at a medium's nominal speed. The source may stall or be
-// slow (SourceGate), so that the FIFO's work can be watched and tuned.
+// cback-bench burn's write: the store's own session write
+// (media::write_session: the same image options, read-ahead, FIFO and
+// write path) of a staging directory or a generated tree, into a
+// ThrottledSink that takes the data at a medium's nominal speed. The
+// staged files' reads may stall or be slow (SourceGate), so that the
+// FIFO's work can be watched and tuned.
 
-#include <cback/media/throttle.hpp>
+#include <cback/bench_burn/synthetic_tree.hpp>
+#include <cback/bench_burn/throttle.hpp>
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
-#include <span>
 #include <string>
 #include <variant>
 
@@ -20,24 +21,10 @@ namespace cback::core {
 class Logger;
 }
 
-namespace cback::media {
-
-/// A generated tree: `files` files of together `bytes` bytes, in
-/// directories of 100, their content a function of (seed, file, offset).
-struct SyntheticTree {
-  std::int64_t bytes = 0;
-  int files = 1;
-  std::uint64_t seed = 1;
-};
+namespace cback::bench_burn {
 
 /// The image source: a generated tree or a directory on disk.
 using BenchSource = std::variant<SyntheticTree, std::filesystem::path>;
-
-/// Fills `out` with the bytes of generated file `file` from `offset`: the
-/// same bytes whatever the read sizes (each 8-byte word is a hash of its
-/// position).
-void synthetic_bytes(std::uint64_t seed, std::int64_t file, std::int64_t offset,
-                     std::span<char> out);
 
 struct ThrottledWriteSpec {
   BenchSource source;
@@ -68,10 +55,12 @@ struct ThrottledWriteResult {
   Seconds duration{};
 };
 
-/// Builds the image of spec.source and writes it through the FIFO into the
-/// throttled drive, calling `observer` every 10 ms (on this thread).
-/// Throws cback::Error(action) naming the source or the library's reason.
+/// Writes the image of spec.source through the FIFO into the throttled
+/// drive, calling `observer` every 10 ms (on this thread). A generated
+/// tree is first written to a temporary directory (in TMPDIR), removed at
+/// the end. Throws cback::Error(action) naming the source or the library's
+/// reason.
 ThrottledWriteResult write_throttled(const ThrottledWriteSpec& spec, core::Logger& log,
                                      const ThrottledObserver& observer);
 
-} // namespace cback::media
+} // namespace cback::bench_burn

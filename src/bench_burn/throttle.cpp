@@ -1,4 +1,4 @@
-#include <cback/media/throttle.hpp>
+#include <cback/bench_burn/throttle.hpp>
 
 #include <cback/core/error.hpp>
 
@@ -13,14 +13,14 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-namespace cback::media {
+namespace cback::bench_burn {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 // A drive (or a disk) does not burst to make up for time it lost: once it
 // is this far behind its pace, the pace starts again from now.
-constexpr Seconds k_max_debt{0.05};
+constexpr core::Pacer::Seconds k_max_lag{0.05};
 // The consumer takes about this much data per step; small steps keep the
 // pace smooth, large ones keep the thread from waking too often.
 constexpr Seconds k_step{0.005};
@@ -30,31 +30,6 @@ constexpr std::int64_t k_max_chunk = 256 * 1024;
 [[noreturn]] void throw_errno(const std::string& what) {
   throw Error(ExitCode::action, fmt::format("{}: {}", what, std::strerror(errno)));
 }
-
-// A nominal pace: `bytes` taken since `from` may not exceed rate × time.
-class Pace {
-public:
-  explicit Pace(double bytes_per_second) : m_rate(bytes_per_second) { restart(); }
-  void restart() {
-    m_from = Clock::now();
-    m_bytes = 0;
-  }
-  void took(std::int64_t bytes) { m_bytes += bytes; }
-  /// How long to wait before taking more; restarts a pace that fell behind.
-  Seconds ahead() {
-    const Seconds due = Seconds(static_cast<double>(m_bytes) / m_rate) - (Clock::now() - m_from);
-    if (due < -k_max_debt) {
-      restart();
-      return Seconds(0);
-    }
-    return std::max(due, Seconds(0));
-  }
-
-private:
-  double m_rate;
-  Clock::time_point m_from;
-  std::int64_t m_bytes = 0;
-};
 
 } // namespace
 
@@ -70,20 +45,18 @@ Seconds stall_remaining(const Stall& stall, Seconds elapsed) {
 
 SourceGate::SourceGate(SteadyTime origin, std::optional<Stall> stall,
                        std::optional<double> bytes_per_second)
-    : m_first_origin(origin), m_origin(origin), m_stall(stall), m_rate(bytes_per_second) {}
+    : m_first_origin(origin), m_stall(stall) {
+  if (bytes_per_second) {
+    m_pacer.emplace(*bytes_per_second, k_max_lag);
+  }
+}
 
 void SourceGate::wait_to_read(std::int64_t bytes) {
   Seconds wait{0};
-  if (m_rate) {
+  if (m_pacer) {
     const std::lock_guard lock(m_mutex);
-    const auto now = Clock::now();
-    const Seconds due = Seconds(static_cast<double>(m_read) / *m_rate) - (now - m_origin);
-    if (due < -k_max_debt) {
-      m_origin = now;
-      m_read = 0;
-    }
-    wait = std::max(due, Seconds(0));
-    m_read += bytes;
+    wait = m_pacer->ahead();
+    m_pacer->count(bytes);
   }
   if (m_stall) {
     // The stall windows follow the wall clock from the first origin, not
@@ -232,17 +205,15 @@ void ThrottledSink::consume_loop() {
     return;
   }
   m_report.first_byte = Clock::now() - m_origin;
-  Pace pace(m_options.bytes_per_second);
+  core::Pacer pace(m_options.bytes_per_second, k_max_lag);
   for (;;) {
-    if (const Seconds ahead = pace.ahead(); ahead > Seconds(0)) {
-      std::this_thread::sleep_for(ahead);
-    }
+    pace.wait();
     const ssize_t got = ::read(m_read_end.get(), data.data(), data.size());
     if (got > 0) {
       if (m_image) {
         m_image->write(std::string_view(data.data(), static_cast<std::size_t>(got)));
       }
-      pace.took(got);
+      pace.count(got);
       m_report.bytes += got;
       m_report.last_byte = Clock::now() - m_origin;
       continue;
@@ -268,4 +239,4 @@ void ThrottledSink::consume_loop() {
   }
 }
 
-} // namespace cback::media
+} // namespace cback::bench_burn
