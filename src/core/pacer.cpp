@@ -3,25 +3,10 @@
 #include <cback/core/stop.hpp>
 
 #include <algorithm>
-#include <thread>
 
 namespace cback::core {
-namespace {
 
-class SteadyClock final : public PaceClock {
-public:
-  [[nodiscard]] TimePoint now() const override { return std::chrono::steady_clock::now(); }
-  void sleep_for(Duration duration) override { std::this_thread::sleep_for(duration); }
-};
-
-} // namespace
-
-PaceClock& PaceClock::steady() {
-  static SteadyClock clock;
-  return clock;
-}
-
-Pacer::Pacer(double bytes_per_second, std::optional<Seconds> max_lag, PaceClock& clock)
+Pacer::Pacer(double bytes_per_second, std::optional<Seconds> max_lag, Clock& clock)
     : m_clock(&clock), m_rate(bytes_per_second), m_max_lag(max_lag), m_start(clock.now()) {}
 
 Pacer::Seconds Pacer::due() const {
@@ -45,7 +30,7 @@ void Pacer::wait(const StopFlag* stop) {
     }
     // Rounded up: a sleep rounded down to nothing would wake to the same
     // wait again.
-    m_clock->sleep_for(std::chrono::ceil<PaceClock::Duration>(std::min(left, k_slice)));
+    m_clock->sleep_for(std::chrono::ceil<Clock::Duration>(std::min(left, k_slice)));
   }
 }
 

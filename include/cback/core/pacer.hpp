@@ -11,6 +11,8 @@
 // for time it lost: with a `max_lag`, a pace that has fallen further behind
 // than that starts again from now.
 
+#include <cback/core/clock.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -19,28 +21,13 @@ namespace cback::core {
 
 class StopFlag;
 
-/// The time a Pacer reads and sleeps by: the steady clock in a run; a test
-/// gives one that moves when slept on, so that it never sleeps for real.
-class PaceClock {
-public:
-  using Duration = std::chrono::steady_clock::duration;
-  using TimePoint = std::chrono::steady_clock::time_point;
-
-  virtual ~PaceClock() = default;
-  [[nodiscard]] virtual TimePoint now() const = 0;
-  virtual void sleep_for(Duration duration) = 0;
-
-  /// std::chrono::steady_clock and std::this_thread::sleep_for.
-  static PaceClock& steady();
-};
-
 class Pacer {
 public:
   using Seconds = std::chrono::duration<double>;
 
   /// Contract: bytes_per_second > 0. The pace starts now.
   explicit Pacer(double bytes_per_second, std::optional<Seconds> max_lag = std::nullopt,
-                 PaceClock& clock = PaceClock::steady());
+                 Clock& clock = Clock::steady());
 
   /// Counts `bytes` moved.
   void count(std::int64_t bytes) { m_bytes += bytes; }
@@ -63,10 +50,10 @@ public:
   [[nodiscard]] Seconds due() const;
 
 private:
-  PaceClock* m_clock;
+  Clock* m_clock;
   double m_rate;
   std::optional<Seconds> m_max_lag;
-  PaceClock::TimePoint m_start;
+  Clock::TimePoint m_start;
   std::int64_t m_bytes = 0;
 };
 

@@ -5,7 +5,11 @@
 // is retried), and a stop request cannot reach a thread blocked in recv().
 // A Watchdog watches one socket: while a Section is open and no progress
 // was reported for `limit`, or once a stop is requested, it shuts the
-// socket down, which makes every blocked call on it fail at once.
+// socket down, which makes every blocked call on it fail at once. Its
+// thread looks every 100 ms; time is read from a core::Clock, so a test
+// moves it and calls check() instead of waiting.
+
+#include <cback/core/clock.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -24,7 +28,8 @@ class Watchdog {
 public:
   /// Watches `socket_fd` (not owned; it must stay open while this lives).
   /// `stop` may be null.
-  Watchdog(int socket_fd, std::chrono::milliseconds limit, const core::StopFlag* stop);
+  Watchdog(int socket_fd, std::chrono::milliseconds limit, const core::StopFlag* stop,
+           core::Clock& clock = core::Clock::steady());
   ~Watchdog();
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
@@ -55,6 +60,11 @@ public:
   [[nodiscard]] bool stopped() const { return m_stopped.load(); }
   [[nodiscard]] std::chrono::milliseconds limit() const { return m_limit; }
 
+  /// What the thread does on each look: shuts the socket down if a section
+  /// is open and it made no progress for the limit, or a stop is requested.
+  /// Returns true once the socket is shut down.
+  bool check();
+
 private:
   void arm();
   void disarm();
@@ -63,7 +73,8 @@ private:
   int m_fd;
   std::chrono::milliseconds m_limit;
   const core::StopFlag* m_stop;
-  std::atomic<std::int64_t> m_since{0}; ///< steady-clock ns of the last progress; 0 = idle
+  core::Clock* m_clock;
+  std::atomic<std::int64_t> m_since{0}; ///< clock ticks of the last progress; 0 = idle
   std::atomic<bool> m_timed_out{false};
   std::atomic<bool> m_stopped{false};
   std::mutex m_mutex;

@@ -4,38 +4,19 @@
 #include <cback/core/pacer.hpp>
 #include <cback/core/stop.hpp>
 
+#include "support/fake_clock.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <functional>
 #include <vector>
 
 using namespace std::chrono_literals;
-using cback::core::PaceClock;
+using cback::core::Clock;
 using cback::core::Pacer;
+using cback::test::FakeClock;
 
 namespace {
-
-// Time stands still but for advance() and the pacer's sleeps, which are
-// recorded; `on_sleep` runs after each.
-class FakeClock final : public PaceClock {
-public:
-  [[nodiscard]] TimePoint now() const override { return m_now; }
-  void sleep_for(Duration duration) override {
-    m_now += duration;
-    slept.push_back(duration);
-    if (on_sleep) {
-      on_sleep();
-    }
-  }
-  void advance(Duration duration) { m_now += duration; }
-  [[nodiscard]] Duration since_start() const { return m_now - TimePoint{}; }
-
-  std::vector<Duration> slept;
-  std::function<void()> on_sleep;
-
-private:
-  TimePoint m_now{};
-};
 
 double seconds(Pacer::Seconds value) {
   return value.count();
@@ -60,7 +41,7 @@ TEST_CASE("A pacer sleeps in slices of at most 100 ms", "[core][pacer]") {
   FakeClock clock;
   Pacer pacer(1000.0, std::nullopt, clock);
   pacer.pace(350);
-  CHECK(clock.slept == std::vector<PaceClock::Duration>{100ms, 100ms, 100ms, 50ms});
+  CHECK(clock.slept == std::vector<Clock::Duration>{100ms, 100ms, 100ms, 50ms});
 }
 
 TEST_CASE("A pacer without a lag limit makes up lost time, so its long-run rate is exact",
@@ -112,7 +93,7 @@ TEST_CASE("A pacer stops waiting when a stop is requested", "[core][pacer]") {
   SECTION("while it waits") {
     clock.on_sleep = [&] { stop.request(); };
     pacer.pace(1'000'000, &stop);
-    CHECK(clock.slept == std::vector<PaceClock::Duration>{100ms});
+    CHECK(clock.slept == std::vector<Clock::Duration>{100ms});
   }
   CHECK(pacer.due() > 24h);
 }

@@ -1,14 +1,16 @@
 #include <cback/core/stop.hpp>
 #include <cback/peer/watchdog.hpp>
 
+#include "support/fake_clock.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <thread>
 
 using cback::peer::Watchdog;
+using cback::test::FakeClock;
 using namespace std::chrono_literals;
 
 namespace {
@@ -26,13 +28,21 @@ struct SocketPair {
 
 } // namespace
 
+// Time moves only when a test advances it: the watchdog's own thread
+// (which looks every 100 ms of real time) acts on the fake time, and
+// check() is what that thread does on each look.
+
 TEST_CASE("A watchdog shuts down a socket whose blocked read makes no progress",
           "[peer][watchdog]") {
   const SocketPair pair;
-  Watchdog watchdog(pair.fds[0], 200ms, nullptr);
+  FakeClock clock;
+  Watchdog watchdog(pair.fds[0], 200ms, nullptr, clock);
   const auto section = watchdog.section();
+  clock.advance(200ms);
+  CHECK_FALSE(watchdog.check());
+  clock.advance(1ms);
   char byte = 0;
-  // Nothing is ever written: only the watchdog can end this read.
+  // Nothing is ever written: only the watchdog's thread can end this read.
   CHECK(::recv(pair.fds[0], &byte, 1, 0) == 0);
   CHECK(watchdog.timed_out());
   CHECK_FALSE(watchdog.stopped());
@@ -41,17 +51,26 @@ TEST_CASE("A watchdog shuts down a socket whose blocked read makes no progress",
 TEST_CASE("A watchdog leaves a socket alone outside its sections and while progress is reported",
           "[peer][watchdog]") {
   const SocketPair pair;
-  Watchdog watchdog(pair.fds[0], 300ms, nullptr);
-  std::this_thread::sleep_for(500ms); // idle: not watched
+  FakeClock clock;
+  Watchdog watchdog(pair.fds[0], 300ms, nullptr, clock);
+  clock.advance(500ms); // idle: not watched
+  CHECK_FALSE(watchdog.check());
   {
     auto section = watchdog.section();
     for (int i = 0; i < 4; ++i) {
-      std::this_thread::sleep_for(100ms);
+      clock.advance(250ms);
+      CHECK_FALSE(watchdog.check());
       section.progress();
     }
     section.pause();
-    std::this_thread::sleep_for(500ms);
+    clock.advance(500ms);
+    CHECK_FALSE(watchdog.check());
+    section.resume();
+    clock.advance(300ms);
+    CHECK_FALSE(watchdog.check());
   }
+  clock.advance(1h);
+  CHECK_FALSE(watchdog.check());
   CHECK_FALSE(watchdog.timed_out());
   CHECK(::send(pair.fds[1], "x", 1, 0) == 1);
   char byte = 0;
@@ -60,16 +79,14 @@ TEST_CASE("A watchdog leaves a socket alone outside its sections and while progr
 
 TEST_CASE("A watchdog ends a blocked read when a stop is requested", "[peer][watchdog]") {
   const SocketPair pair;
+  FakeClock clock;
   cback::core::StopFlag stop;
-  Watchdog watchdog(pair.fds[0], 1h, &stop);
+  Watchdog watchdog(pair.fds[0], 1h, &stop, clock);
   const auto section = watchdog.section();
-  std::thread requester([&stop] {
-    std::this_thread::sleep_for(100ms);
-    stop.request();
-  });
+  CHECK_FALSE(watchdog.check());
+  stop.request();
   char byte = 0;
   CHECK(::recv(pair.fds[0], &byte, 1, 0) == 0);
-  requester.join();
   CHECK(watchdog.stopped());
   CHECK_FALSE(watchdog.timed_out());
 }
