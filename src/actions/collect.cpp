@@ -4,7 +4,6 @@
 
 #include <cback/collect/items.hpp>
 #include <cback/collect/manifest.hpp>
-#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/unique_fd.hpp>
@@ -200,14 +199,14 @@ CollectPlan plan_collect(const Context& context, std::chrono::year_month_day tod
   plan.today = today;
   plan.today_is_start = collect::is_start_of_week(
       config.options->starting_day.value_or(config::Weekday::monday), today);
-  plan.full = context.options.full ? collect::Full::yes : collect::Full::no;
+  plan.full = context.flags.full ? collect::Full::yes : collect::Full::no;
   plan.basis = config.collect->change_detection == config::ChangeDetection::content
                    ? collect::ChangeBasis::content
                    : collect::ChangeBasis::stat;
   plan.cumulative = config.collect->cumulative ? collect::Cumulative::yes : collect::Cumulative::no;
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   plan.threads = static_cast<unsigned>(std::min<std::size_t>(cores, plan.items.size()));
-  plan.progress = !context.options.quiet && ::isatty(STDOUT_FILENO) == 1;
+  plan.progress = context.flags.progress;
   return plan;
 }
 
@@ -264,7 +263,7 @@ void run_collect_streaming(Context& context, const CollectPlan& plan, const Arch
   log.debug("Today starts the week: [{}]", plan.today_is_start);
   remove_old_marks(plan);
   remove_stale_pending(plan, log);
-  const auto outputs = config::outputs_of(*context.config.options);
+  const core::Outputs& outputs = context.outputs.get();
   detail::ProgressPrinter progress(plan.progress);
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   const detail::ItemServices services{

@@ -84,7 +84,7 @@ void run_rebuild(Context& context) {
   request.verify = context.config.store->check_data;
   media::write_to_medium(burner_options_of(context), request, log, &context.stop);
   context.stop.check();
-  mark_stored(*context.config.options, dirs, context.log);
+  mark_stored(context.outputs.get(), dirs, context.log);
   context.perf.add_stage_wall("rebuild", watch.elapsed());
   log.info("Executed the 'rebuild' action successfully.");
 }

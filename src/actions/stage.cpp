@@ -3,14 +3,12 @@
 #include "stage_run.hpp"
 
 #include <cback/collect/calendar.hpp>
-#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <thread>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -67,11 +65,11 @@ detail::StagePlan plan_stage(const Context& context, std::chrono::year_month_day
   plan.daily_dir = daily_dir(config.stage->staging_dir, today);
   plan.peers = stage_peers(config);
   plan.full_or_start_of_week =
-      context.options.full ||
+      context.flags.full ||
       collect::is_start_of_week(config.options->starting_day.value_or(config::Weekday::monday),
                                 today);
-  plan.outputs = config::outputs_of(*config.options);
-  plan.progress = !context.options.quiet && ::isatty(STDOUT_FILENO) == 1;
+  plan.outputs = context.outputs.get();
+  plan.progress = context.flags.progress;
   if (config.stage->bandwidth_limit && config.stage->bandwidth_limit->bytes > 0) {
     plan.bandwidth_limit = config.stage->bandwidth_limit->bytes;
   }

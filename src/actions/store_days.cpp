@@ -5,7 +5,6 @@
 #include <cback/actions/store.hpp>
 
 #include <cback/actions/stage.hpp>
-#include <cback/config/outputs.hpp>
 #include <cback/config/values.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
@@ -178,9 +177,8 @@ std::vector<std::string> configured_peer_names(const config::Config& config) {
   return names;
 }
 
-void mark_stored(const config::Options& options, const std::vector<fs::path>& dirs,
+void mark_stored(const core::Outputs& outputs, const std::vector<fs::path>& dirs,
                  core::Logger& log) {
-  const auto outputs = config::outputs_of(options);
   for (const auto& dir : dirs) {
     outputs.write_indicator(dir / k_store_indicator, log);
   }

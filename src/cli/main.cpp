@@ -5,6 +5,7 @@
 #include <cback/cli/execute.hpp>
 #include <cback/cli/options.hpp>
 #include <cback/config/load.hpp>
+#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/lock.hpp>
@@ -137,7 +138,9 @@ int run_actions(core::Logger& log, const Options& options, const config::Config&
   core::install_stop_handlers(stop);
   core::CommandRunner runner(log, stop, path_resolver(config));
   core::PerfRecorder perf;
-  Context context{options, config, log, runner, stop, perf};
+  const core::RunFlags flags = run_flags(options);
+  const core::LazyOutputs outputs = config::lazy_outputs_of(config);
+  Context context{flags, config, log, runner, stop, perf, outputs};
   // The table comes at the end, also after a failed action: what was
   // measured up to the failure is still worth seeing.
   const auto print_perf = [&] {

@@ -3,7 +3,6 @@
 #include <cback/collect/calendar.hpp>
 #include <cback/collect/exclusions.hpp>
 #include <cback/collect/naming.hpp>
-#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/extend/dump_writer.hpp>
@@ -134,7 +133,7 @@ void back_up_dir(Context& context, const MboxItem& item, const std::optional<Loc
                                                     collect::normalized_name(item.path),
                                                     compress_suffix(item.compress_mode));
   write_flat_tar(copies, target, item.compress_mode, context.stop);
-  config::outputs_of(context.config).own(target, context.log);
+  context.outputs->own(target, context.log);
 }
 
 void back_up(Context& context, const MboxItem& item, const Run& run) {
@@ -155,7 +154,7 @@ void back_up(Context& context, const MboxItem& item, const Run& run) {
   }
   if (incremental) {
     write_mbox_last(state, run.now);
-    config::outputs_of(context.config).own(state, context.log);
+    context.outputs->own(state, context.log);
   }
   context.log.info("Completed backing up mbox [{}].", item.path);
 }
@@ -174,7 +173,7 @@ void run_mbox(Context& context) {
   run.collect_dir = config.collect->collect_dir;
   const bool start = config.options->starting_day &&
                      collect::is_start_of_week(*config.options->starting_day, collect::today());
-  run.full = context.options.full || start;
+  run.full = context.flags.full || start;
   ItemErrors errors(k_extension, "items");
   for (const auto& item : mbox_items(*config.mbox)) {
     errors.attempt(context, item.path, [&] { back_up(context, item, run); });

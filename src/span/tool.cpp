@@ -4,6 +4,7 @@
 #include <cback/span/tool.hpp>
 
 #include <cback/actions/store.hpp>
+#include <cback/config/outputs.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
 #include <cback/media/media_type.hpp>
@@ -214,7 +215,7 @@ void run_span(const config::Config& config, const SpanSettings& settings, std::i
                       static_cast<int>(discs.size())};
     write_disc(prompt, job, discs[i], log, stop);
   }
-  actions::mark_stored(*config.options, staged.daily_dirs, log);
+  actions::mark_stored(config::outputs_of(config), staged.daily_dirs, log);
   out << "\nCompleted writing all discs.\n";
 }
 

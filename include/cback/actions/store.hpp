@@ -8,6 +8,7 @@
 #include <cback/actions/staging_layout.hpp>
 #include <cback/collect/calendar.hpp>
 #include <cback/config/model.hpp>
+#include <cback/core/outputs.hpp>
 #include <cback/media/burner.hpp>
 
 #include <chrono>
@@ -80,10 +81,9 @@ std::vector<std::string> require_complete_day(const std::filesystem::path& dir,
 /// (stage_peers: [stage] peers if any, else [peers]).
 std::vector<std::string> configured_peer_names(const config::Config& config);
 
-/// Writes cback.store into each directory (atomically), owned by the backup
-/// user when running as root (config::outputs_of: looked up first, once).
-/// Store, rebuild and cback-span all mark their days with it.
-void mark_stored(const config::Options& options, const std::vector<std::filesystem::path>& dirs,
+/// Writes cback.store into each directory (atomically), given to the backup
+/// user by `outputs`. Store, rebuild and cback-span all mark their days with it.
+void mark_stored(const core::Outputs& outputs, const std::vector<std::filesystem::path>& dirs,
                  core::Logger& log);
 
 /// The writer's options for this run ([store] section).

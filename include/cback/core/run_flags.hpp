@@ -1,0 +1,14 @@
+#pragma once
+
+namespace cback::core {
+
+/// What the command line asks of every action, apart from the actions
+/// themselves. `cli` fills it from its switches; nothing below `cli` sees
+/// the switches.
+struct RunFlags {
+  bool full = false;     ///< -f: full backups, whatever the day
+  bool quiet = false;    ///< -q: nothing on the terminal but errors
+  bool progress = false; ///< progress lines on stdout: not quiet, and stdout is a terminal
+};
+
+} // namespace cback::core
