@@ -3,6 +3,7 @@
 #include <cback/actions/store.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/temp_dir.hpp>
 #include <cback/media/label.hpp>
 
 #include <fmt/format.h>
@@ -15,28 +16,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// An empty directory under working_dir, removed with its owner.
-class EmptyDir {
-public:
-  explicit EmptyDir(const fs::path& parent) {
-    std::string pattern = (parent / "cback-initialize-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw Error(ExitCode::action,
-                  fmt::format("Cannot create a temporary directory in [{}].", parent.string()));
-    }
-    m_path = pattern;
+/// An empty directory under working_dir, removed when it goes away.
+core::TempDir empty_dir(const fs::path& parent) {
+  auto dir = core::TempDir::make(parent, "cback-initialize-");
+  if (!dir) {
+    throw Error(ExitCode::action,
+                fmt::format("Cannot create a temporary directory in [{}].", parent.string()));
   }
-  ~EmptyDir() {
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-  }
-  EmptyDir(const EmptyDir&) = delete;
-  EmptyDir& operator=(const EmptyDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return m_path; }
-
-private:
-  fs::path m_path;
-};
+  return std::move(*dir);
+}
 
 } // namespace
 
@@ -57,7 +45,7 @@ void run_initialize(Context& context) {
     media::refresh_media(drive, options.tray);
   }
   const fs::path working_dir = context.config.options->working_dir.value_or("/tmp");
-  const EmptyDir empty(working_dir);
+  const core::TempDir empty = empty_dir(working_dir);
   media::BurnRequest request;
   request.grafts.push_back({empty.path(), "CedarBackup"});
   request.label = media::volume_label(collect::today());

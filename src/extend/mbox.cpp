@@ -5,6 +5,7 @@
 #include <cback/collect/naming.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/temp_dir.hpp>
 #include <cback/extend/dump_writer.hpp>
 #include <cback/extend/item_errors.hpp>
 #include <cback/extend/mbox_archive.hpp>
@@ -122,11 +123,15 @@ std::vector<std::string> mailboxes_in(const MboxItem& item) {
 
 void back_up_dir(Context& context, const MboxItem& item, const std::optional<LocalTime>& since,
                  const Run& run) {
-  const TempDirectory scratch(run.working_dir);
+  auto scratch = core::TempDir::make(run.working_dir, "cback-mbox-");
+  if (!scratch) {
+    throw Error(ExitCode::action, fmt::format("Cannot make a temporary directory in [{}]: {}",
+                                              run.working_dir.string(), scratch.error().message()));
+  }
   std::vector<fs::path> copies;
   for (const auto& mailbox : mailboxes_in(item)) {
     copies.push_back(grepmail(context, mailbox, since,
-                              scratch.path() / fs::path(mailbox).filename(),
+                              scratch->path() / fs::path(mailbox).filename(),
                               config::CompressMode::none));
   }
   const auto target = run.collect_dir / fmt::format("mbox-{}-{}.tar{}", date_text(run.now),

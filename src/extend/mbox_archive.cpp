@@ -94,20 +94,6 @@ void add_file(archive* a, const fs::path& file, Sink& sink, const fs::path& targ
 
 } // namespace
 
-TempDirectory::TempDirectory(const fs::path& parent) {
-  std::string pattern = (parent / "cback-mbox-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    throw Error(ExitCode::action, fmt::format("Cannot make a temporary directory in [{}]: {}",
-                                              parent.string(), std::strerror(errno)));
-  }
-  m_path = pattern;
-}
-
-TempDirectory::~TempDirectory() {
-  std::error_code ignored;
-  fs::remove_all(m_path, ignored);
-}
-
 void write_flat_tar(const std::vector<fs::path>& files, const fs::path& target,
                     config::CompressMode compress, const core::StopFlag& stop) {
   CompressedFile file(target, compress);

@@ -10,7 +10,6 @@
 #include <archive_entry.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 
@@ -68,18 +67,6 @@ TEST_CASE("An mbox tar that cannot be completed leaves neither the tar nor a par
       Error);
   CHECK_FALSE(fs::exists(target));
   CHECK_FALSE(fs::exists(target.string() + ".partial"));
-}
-
-TEST_CASE("The scratch directory is removed with its content", "[extend][mbox]") {
-  test::TempDir tmp;
-  fs::path made;
-  {
-    const TempDirectory scratch(tmp.path());
-    made = scratch.path();
-    CHECK(made.parent_path() == tmp.path());
-    std::ofstream(made / "copy") << "x";
-  }
-  CHECK_FALSE(fs::exists(made));
 }
 
 } // namespace cback::extend

@@ -1,0 +1,107 @@
+#include <cback/core/temp_dir.hpp>
+
+#include <cback/core/unique_fd.hpp>
+
+#include <cerrno>
+#include <cstdlib>
+#include <dirent.h>
+#include <fcntl.h>
+#include <memory>
+#include <string>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+namespace cback::core {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct DirCloser {
+  void operator()(DIR* dir) const noexcept { ::closedir(dir); }
+};
+
+std::vector<std::string> entry_names(int dir_fd) {
+  std::vector<std::string> names;
+  // fdopendir takes the fd it is given: list through a duplicate.
+  const std::unique_ptr<DIR, DirCloser> stream(::fdopendir(::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0)));
+  if (!stream) {
+    return names;
+  }
+  while (const dirent* entry = ::readdir(stream.get())) {
+    const std::string_view name = entry->d_name;
+    if (name != "." && name != "..") {
+      names.emplace_back(name);
+    }
+  }
+  return names;
+}
+
+// Removes `name` beneath `dir_fd` and, for a directory, everything in it.
+// Directories are entered with O_NOFOLLOW, so a link is unlinked itself and
+// its target never reached. Errors leave what could not go.
+void remove_beneath(int dir_fd, const std::string& name) noexcept {
+  if (::unlinkat(dir_fd, name.c_str(), 0) == 0 || errno != EISDIR) {
+    return;
+  }
+  const UniqueFd sub(
+      ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!sub) {
+    return;
+  }
+  try {
+    for (const auto& entry : entry_names(sub.get())) {
+      remove_beneath(sub.get(), entry);
+    }
+  } catch (const std::bad_alloc&) {
+    return;
+  }
+  (void)::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR);
+}
+
+} // namespace
+
+tl::expected<TempDir, std::error_code> TempDir::make(const fs::path& parent,
+                                                     std::string_view prefix) {
+  std::string pattern = (parent / prefix).string() + "XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return tl::unexpected(std::error_code(errno, std::generic_category()));
+  }
+  return TempDir(fs::path(std::move(pattern)));
+}
+
+TempDir::~TempDir() {
+  remove();
+}
+
+TempDir::TempDir(TempDir&& other) noexcept : m_path(other.release()) {}
+
+TempDir& TempDir::operator=(TempDir&& other) noexcept {
+  if (this != &other) {
+    remove();
+    m_path = other.release();
+  }
+  return *this;
+}
+
+fs::path TempDir::release() noexcept {
+  return std::exchange(m_path, fs::path());
+}
+
+void TempDir::remove() noexcept {
+  if (m_path.empty()) {
+    return;
+  }
+  try {
+    const fs::path parent_path = m_path.has_parent_path() ? m_path.parent_path() : fs::path(".");
+    const UniqueFd parent(::open(parent_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (parent) {
+      remove_beneath(parent.get(), m_path.filename().string());
+    }
+  } catch (const std::bad_alloc&) {
+    // Left behind: a destructor cannot report it.
+  }
+  m_path.clear();
+}
+
+} // namespace cback::core
