@@ -197,9 +197,9 @@ CollectPlan plan_collect(const Context& context, std::chrono::year_month_day tod
     throw Error(ExitCode::action, "Incremental collect items need a working_dir in [options].");
   }
   plan.today = today;
-  plan.today_is_start = collect::is_start_of_week(
-      config.options->starting_day.value_or(config::Weekday::monday), today);
-  plan.full = context.flags.full ? collect::Full::yes : collect::Full::no;
+  plan.today_is_start = core::is_start_of_week(
+      config::to_chrono(config.options->starting_day.value_or(config::Weekday::monday)), today);
+  plan.full = context.flags.full;
   plan.basis = config.collect->change_detection == config::ChangeDetection::content
                    ? collect::ChangeBasis::content
                    : collect::ChangeBasis::stat;
@@ -259,7 +259,7 @@ void run_collect_with(Context& context, const CollectPlan& plan, const ArchiveWr
 void run_collect_streaming(Context& context, const CollectPlan& plan, const ArchiveOpener& open) {
   auto& log = context.log;
   log.debug("Executing the 'collect' action.");
-  log.debug("Full backup flag is [{}]", plan.full == collect::Full::yes);
+  log.debug("Full backup flag is [{}]", plan.full == core::Full::yes);
   log.debug("Today starts the week: [{}]", plan.today_is_start);
   remove_old_marks(plan);
   remove_stale_pending(plan, log);
@@ -327,7 +327,7 @@ std::unique_ptr<io::Backend> make_io_backend(config::IoBackend configured, core:
 } // namespace
 
 void run_collect(Context& context) {
-  const auto plan = plan_collect(context, collect::today());
+  const auto plan = plan_collect(context, core::today());
   const auto backend = make_io_backend(context.config.collect->io_backend, context.log);
   const ArchiveOpener open = [&](const std::filesystem::path& target,
                                  const collect::ArchiveOptions& options,

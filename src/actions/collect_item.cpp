@@ -1,6 +1,7 @@
 #include "collect_item.hpp"
 
 #include <cback/collect/naming.hpp>
+#include <cback/collect/schedule.hpp>
 #include <cback/collect/state.hpp>
 #include <cback/collect/walker.hpp>
 #include <cback/core/error.hpp>

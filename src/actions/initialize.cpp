@@ -48,7 +48,7 @@ void run_initialize(Context& context) {
   const core::TempDir empty = empty_dir(working_dir);
   media::BurnRequest request;
   request.grafts.push_back({empty.path(), "CedarBackup"});
-  request.label = media::volume_label(collect::today());
+  request.label = media::volume_label(core::today());
   request.new_disc = {media::NewDisc::Rule::yes, 0.0};
   media::write_to_medium(options, request, log, &context.stop);
   log.info("Initialized the media in [{}] as [{}].", options.device, request.label);

@@ -44,10 +44,10 @@ void run_store(Context& context) {
     throw Error(ExitCode::action, "The store action needs the stage section (staging_dir).");
   }
   const core::Stopwatch watch;
-  const auto today = collect::today();
-  const bool today_is_start = collect::is_start_of_week(
-      config.options->starting_day.value_or(config::Weekday::monday), today);
-  const auto full = context.flags.full ? collect::Full::yes : collect::Full::no;
+  const auto today = core::today();
+  const bool today_is_start = core::is_start_of_week(
+      config::to_chrono(config.options->starting_day.value_or(config::Weekday::monday)), today);
+  const auto full = context.flags.full;
   const StagingDay selected = select_staging_day(config.stage->staging_dir, today, full);
   if (selected.crossed_midnight && config.store->warn_midnite) {
     log.warning("Warning: store process crossed midnite boundary to find data.");

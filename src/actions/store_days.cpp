@@ -54,9 +54,8 @@ std::vector<std::string> partial_files(const fs::path& dir) {
 
 } // namespace
 
-StagingDay select_staging_day(const fs::path& staging_dir, year_month_day today,
-                              collect::Full full) {
-  if (full == collect::Full::yes) {
+StagingDay select_staging_day(const fs::path& staging_dir, year_month_day today, core::Full full) {
+  if (full == core::Full::yes) {
     const fs::path dir = daily_dir(staging_dir, today);
     if (!has(dir, k_stage_indicator)) {
       throw Error(ExitCode::action,
@@ -76,10 +75,10 @@ StagingDay select_staging_day(const fs::path& staging_dir, year_month_day today,
                                 "today, yesterday, tomorrow).");
 }
 
-media::NewDisc new_disc_rule(collect::Full full, bool today_is_start,
+media::NewDisc new_disc_rule(core::Full full, bool today_is_start,
                              const std::optional<config::BlankBehavior>& blank) {
   using Rule = media::NewDisc::Rule;
-  if (full == collect::Full::yes) {
+  if (full == core::Full::yes) {
     return {Rule::yes, 0.0};
   }
   if (!blank) {

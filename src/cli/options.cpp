@@ -332,7 +332,7 @@ core::LogSettings log_settings(const Options& options) {
 
 core::RunFlags run_flags(const Options& options) {
   core::RunFlags flags;
-  flags.full = options.full;
+  flags.full = options.full ? core::Full::yes : core::Full::no;
   flags.quiet = options.quiet;
   flags.progress = !options.quiet && ::isatty(STDOUT_FILENO) == 1;
   return flags;

@@ -1,41 +1,19 @@
 #include <cback/core/temp_dir.hpp>
 
+#include <cback/core/directory.hpp>
 #include <cback/core/unique_fd.hpp>
 
 #include <cerrno>
 #include <cstdlib>
-#include <dirent.h>
 #include <fcntl.h>
-#include <memory>
 #include <string>
 #include <unistd.h>
 #include <utility>
-#include <vector>
 
 namespace cback::core {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct DirCloser {
-  void operator()(DIR* dir) const noexcept { ::closedir(dir); }
-};
-
-std::vector<std::string> entry_names(int dir_fd) {
-  std::vector<std::string> names;
-  // fdopendir takes the fd it is given: list through a duplicate.
-  const std::unique_ptr<DIR, DirCloser> stream(::fdopendir(::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0)));
-  if (!stream) {
-    return names;
-  }
-  while (const dirent* entry = ::readdir(stream.get())) {
-    const std::string_view name = entry->d_name;
-    if (name != "." && name != "..") {
-      names.emplace_back(name);
-    }
-  }
-  return names;
-}
 
 // Removes `name` beneath `dir_fd` and, for a directory, everything in it.
 // Directories are entered with O_NOFOLLOW, so a link is unlinked itself and
@@ -50,7 +28,7 @@ void remove_beneath(int dir_fd, const std::string& name) noexcept {
     return;
   }
   try {
-    for (const auto& entry : entry_names(sub.get())) {
+    for (const auto& entry : list_names(sub.get()).names) {
       remove_beneath(sub.get(), entry);
     }
   } catch (const std::bad_alloc&) {

@@ -1,9 +1,9 @@
 #include <cback/extend/mbox.hpp>
 
-#include <cback/collect/calendar.hpp>
 #include <cback/collect/exclusions.hpp>
 #include <cback/collect/naming.hpp>
 #include <cback/context.hpp>
+#include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/temp_dir.hpp>
 #include <cback/extend/dump_writer.hpp>
@@ -176,9 +176,10 @@ void run_mbox(Context& context) {
   }
   run.working_dir = *config.options->working_dir;
   run.collect_dir = config.collect->collect_dir;
-  const bool start = config.options->starting_day &&
-                     collect::is_start_of_week(*config.options->starting_day, collect::today());
-  run.full = context.flags.full || start;
+  const bool start =
+      config.options->starting_day &&
+      core::is_start_of_week(config::to_chrono(*config.options->starting_day), core::today());
+  run.full = context.flags.full == core::Full::yes || start;
   ItemErrors errors(k_extension, "items");
   for (const auto& item : mbox_items(*config.mbox)) {
     errors.attempt(context, item.path, [&] { back_up(context, item, run); });

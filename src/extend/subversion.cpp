@@ -1,10 +1,10 @@
 #include <cback/extend/subversion.hpp>
 
-#include <cback/collect/calendar.hpp>
 #include <cback/collect/exclusions.hpp>
 #include <cback/collect/naming.hpp>
 #include <cback/context.hpp>
 #include <cback/core/atomic_file.hpp>
+#include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/read_file.hpp>
 #include <cback/extend/dump_writer.hpp>
@@ -169,9 +169,10 @@ void run_subversion(Context& context) {
                                   "[collect] and [subversion] sections.");
   }
   Today today;
-  today.start_of_week = config.options->starting_day &&
-                        collect::is_start_of_week(*config.options->starting_day, collect::today());
-  today.full = context.flags.full || today.start_of_week;
+  today.start_of_week =
+      config.options->starting_day &&
+      core::is_start_of_week(config::to_chrono(*config.options->starting_day), core::today());
+  today.full = context.flags.full == core::Full::yes || today.start_of_week;
   ItemErrors errors(k_extension, "repositories");
   for (const auto& repository : svn_repositories(*config.subversion)) {
     errors.attempt(context, repository.path, [&] { back_up(context, repository, today); });

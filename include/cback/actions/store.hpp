@@ -6,9 +6,10 @@
 // with cback.store. Also the pieces rebuild and initialize share with it.
 
 #include <cback/actions/staging_layout.hpp>
-#include <cback/collect/calendar.hpp>
 #include <cback/config/model.hpp>
+#include <cback/core/calendar.hpp>
 #include <cback/core/outputs.hpp>
+#include <cback/core/run_flags.hpp>
 #include <cback/media/burner.hpp>
 
 #include <chrono>
@@ -38,12 +39,12 @@ struct StagingDay {
 /// --full: today's, which must have cback.stage (cback.store is ignored).
 /// Throws cback::Error(action) when none qualifies.
 StagingDay select_staging_day(const std::filesystem::path& staging_dir,
-                              std::chrono::year_month_day today, collect::Full full);
+                              std::chrono::year_month_day today, core::Full full);
 
 /// Reference §4.3 step 7: --full (or a rebuild) starts a new disc; without
 /// blank_behavior so does the starting day; with it, mode daily (or weekly
 /// on the starting day) decides by the factor; otherwise append.
-media::NewDisc new_disc_rule(collect::Full full, bool today_is_start,
+media::NewDisc new_disc_rule(core::Full full, bool today_is_start,
                              const std::optional<config::BlankBehavior>& blank);
 
 /// What keeps a staged day from being complete (docs/stage-status.md,

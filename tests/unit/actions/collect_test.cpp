@@ -60,7 +60,7 @@ public:
     collect::ArchiveResult result;
     result.path = target;
     result.size = content.size();
-    result.sha256 = collect::sha256(content);
+    result.sha256 = core::sha256(content);
     result.entries = entries.size();
     if (m_problem) {
       result.problems.push_back(*m_problem);
@@ -208,7 +208,7 @@ TEST_CASE("Daily items are collected every day, weekly ones on the starting day 
   CHECK(f.fake.names() == Strings{f.archive("daily"), f.archive("weekly")});
 
   f.fake.clear();
-  f.flags.full = true;
+  f.flags.full = core::Full::yes;
   f.collect_on(k_wednesday);
   CHECK(f.fake.names() == Strings{f.archive("daily"), f.archive("weekly")});
   CHECK(fs::exists(f.indicator()));
@@ -249,7 +249,7 @@ TEST_CASE("An incremental item archives what changed since the last collect",
   }
   SECTION("--full archives everything again") {
     f.fake.clear();
-    f.flags.full = true;
+    f.flags.full = core::Full::yes;
     f.collect_on(k_wednesday);
     CHECK(f.fake.entries_of(f.archive("tree"), base).size() == 4);
   }
@@ -458,7 +458,7 @@ TEST_CASE("The manifest lists each archive with its size and SHA-256", "[actions
   for (const auto& archive : manifest.archives) {
     const auto content = test::read_file(f.tmp / "collect" / archive.name);
     CHECK(archive.size == content.size());
-    CHECK(archive.sha256 == collect::sha256(content));
+    CHECK(archive.sha256 == core::sha256(content));
   }
   CHECK(manifest.failed_items.empty());
   CHECK(fs::exists(f.indicator()));
