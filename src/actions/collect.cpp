@@ -264,7 +264,7 @@ void run_collect_streaming(Context& context, const CollectPlan& plan, const Arch
   remove_old_marks(plan);
   remove_stale_pending(plan, log);
   const core::Outputs& outputs = context.outputs.get();
-  detail::ProgressPrinter progress(plan.progress);
+  core::ProgressPrinter progress(plan.progress);
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   const detail::ItemServices services{
       plan,    open,     log,          context.stop,
