@@ -105,15 +105,6 @@ core::PathResolver path_resolver(const config::Config& config) {
   return core::PathResolver(std::move(overrides));
 }
 
-void report_stack(core::Logger& log, const Error& error) {
-  log.info("Stack trace of the error (innermost first):");
-  std::cerr << "Stack trace of the error (innermost first):\n";
-  for (const auto& frame : error.stack()) {
-    log.info("   {}", frame);
-    std::cerr << "   " << frame << "\n";
-  }
-}
-
 int report(core::Logger& log, const Options& options, const Error& error) {
   switch (error.code()) {
   case ExitCode::interrupted:

@@ -190,15 +190,6 @@ std::optional<config::Config> load(core::Logger& log, const std::string& path) {
   return std::nullopt;
 }
 
-void report_stack(core::Logger& log, const Error& error) {
-  log.info("Stack trace of the error (innermost first):");
-  std::cerr << "Stack trace of the error (innermost first):\n";
-  for (const auto& frame : error.stack()) {
-    log.info("   {}", frame);
-    std::cerr << "   " << frame << "\n";
-  }
-}
-
 int finish(core::Logger& log, int code) {
   log.info("Cedar Backup 'span' utility run completed with status {}.", code);
   return code;

@@ -1,11 +1,18 @@
 #pragma once
 
-// Runtime diagnostics (reference §2.4): printed by --diagnostics and logged
-// at INFO at the start of every run, for bug reports.
+// Runtime diagnostics: printed by --diagnostics and logged at INFO at the
+// start of every run, for bug reports.
 
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace cback {
+class Error;
+namespace core {
+class Logger;
+}
+} // namespace cback
 
 namespace cback::cli {
 
@@ -26,5 +33,9 @@ std::vector<std::string> diagnostic_lines(const DiagnosticValues& values,
 /// The --diagnostics block: a blank line, "Diagnostics:", a blank line, the
 /// lines indented by three spaces, a blank line.
 std::string diagnostics_block(const DiagnosticValues& values);
+
+/// -s --stack: where `error` was made, innermost frame first, in the log
+/// (INFO) and on stderr.
+void report_stack(core::Logger& log, const Error& error);
 
 } // namespace cback::cli
