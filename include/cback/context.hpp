@@ -1,10 +1,11 @@
 #pragma once
 
-#include <cback/cli/options.hpp>
 #include <cback/config/model.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/outputs.hpp>
 #include <cback/core/perf.hpp>
 #include <cback/core/process.hpp>
+#include <cback/core/run_flags.hpp>
 #include <cback/core/stop.hpp>
 
 namespace cback {
@@ -13,13 +14,14 @@ namespace cback {
 /// no mutable globals: what an action reads or changes is reachable from
 /// here.
 struct Context {
-  const cli::Options& options;
+  const core::RunFlags& flags; ///< what the command line asks of every action
   const config::Config& config;
   core::Logger& log;
   core::CommandRunner& runner;
   core::StopFlag& stop;
-  core::PerfRecorder& perf;  ///< timings for --perf (always filled, printed on request)
-  std::string_view action{}; ///< the action being run (set by cli::execute before each one)
+  core::PerfRecorder& perf;         ///< timings for --perf (always filled, printed on request)
+  const core::LazyOutputs& outputs; ///< gives outputs to the backup user (config::lazy_outputs_of)
+  std::string_view action{};        ///< the action being run (set by cli::execute before each one)
 };
 
 } // namespace cback

@@ -4,7 +4,6 @@
 
 #include <cback/collect/items.hpp>
 #include <cback/collect/manifest.hpp>
-#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/unique_fd.hpp>
@@ -198,16 +197,16 @@ CollectPlan plan_collect(const Context& context, std::chrono::year_month_day tod
     throw Error(ExitCode::action, "Incremental collect items need a working_dir in [options].");
   }
   plan.today = today;
-  plan.today_is_start = collect::is_start_of_week(
-      config.options->starting_day.value_or(config::Weekday::monday), today);
-  plan.full = context.options.full ? collect::Full::yes : collect::Full::no;
+  plan.today_is_start = core::is_start_of_week(
+      config::to_chrono(config.options->starting_day.value_or(config::Weekday::monday)), today);
+  plan.full = context.flags.full;
   plan.basis = config.collect->change_detection == config::ChangeDetection::content
                    ? collect::ChangeBasis::content
                    : collect::ChangeBasis::stat;
   plan.cumulative = config.collect->cumulative ? collect::Cumulative::yes : collect::Cumulative::no;
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   plan.threads = static_cast<unsigned>(std::min<std::size_t>(cores, plan.items.size()));
-  plan.progress = !context.options.quiet && ::isatty(STDOUT_FILENO) == 1;
+  plan.progress = context.flags.progress;
   return plan;
 }
 
@@ -260,12 +259,12 @@ void run_collect_with(Context& context, const CollectPlan& plan, const ArchiveWr
 void run_collect_streaming(Context& context, const CollectPlan& plan, const ArchiveOpener& open) {
   auto& log = context.log;
   log.debug("Executing the 'collect' action.");
-  log.debug("Full backup flag is [{}]", plan.full == collect::Full::yes);
+  log.debug("Full backup flag is [{}]", plan.full == core::Full::yes);
   log.debug("Today starts the week: [{}]", plan.today_is_start);
   remove_old_marks(plan);
   remove_stale_pending(plan, log);
-  const auto outputs = config::outputs_of(*context.config.options);
-  detail::ProgressPrinter progress(plan.progress);
+  const core::Outputs& outputs = context.outputs.get();
+  core::ProgressPrinter progress(plan.progress);
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   const detail::ItemServices services{
       plan,    open,     log,          context.stop,
@@ -328,7 +327,7 @@ std::unique_ptr<io::Backend> make_io_backend(config::IoBackend configured, core:
 } // namespace
 
 void run_collect(Context& context) {
-  const auto plan = plan_collect(context, collect::today());
+  const auto plan = plan_collect(context, core::today());
   const auto backend = make_io_backend(context.config.collect->io_backend, context.log);
   const ArchiveOpener open = [&](const std::filesystem::path& target,
                                  const collect::ArchiveOptions& options,

@@ -1,6 +1,7 @@
 #include "collect_item.hpp"
 
 #include <cback/collect/naming.hpp>
+#include <cback/collect/schedule.hpp>
 #include <cback/collect/state.hpp>
 #include <cback/collect/walker.hpp>
 #include <cback/core/error.hpp>
@@ -75,7 +76,7 @@ void UnitArchiver::open() {
   options.zstd_threads = m_services.compression_threads;
   const core::Stopwatch watch;
   m_archive = m_services.open_archive(m_services.plan.collect_dir / m_name, options,
-                                      m_services.progress.for_archive(m_name, 0));
+                                      archive_progress(m_services.progress, m_name, 0));
   for (auto& held : m_held) {
     m_archive->add(std::move(held));
   }
@@ -114,10 +115,11 @@ void UnitArchiver::end() {
   m_outcome.perf.files += m_files;
   m_outcome.perf.dirs += m_dirs;
   if (m_item.type == ItemType::file) {
-    log.info("Backing up file [{}] ({}).", m_unit, display_bytes(result.input_bytes));
+    log.info("Backing up file [{}] ({}).", m_unit,
+             core::display_bytes(static_cast<double>(result.input_bytes)));
   } else {
     log.info("Backing up {} files in [{}] ({}).", m_files, m_unit,
-             display_bytes(result.input_bytes));
+             core::display_bytes(static_cast<double>(result.input_bytes)));
   }
   m_services.outputs.own(result.path, log);
   for (auto& problem : result.problems) {
@@ -386,21 +388,6 @@ ItemOutcome collect_item(const CollectItem& item, const ItemServices& services) 
   }
   services.perf.add("collect", item.abs_path, outcome.perf);
   return outcome;
-}
-
-std::string display_bytes(std::uint64_t bytes) {
-  constexpr double k_kb = 1024.0;
-  const auto value = static_cast<double>(bytes);
-  if (value < k_kb) {
-    return fmt::format("{} bytes", bytes);
-  }
-  if (value < k_kb * k_kb) {
-    return fmt::format("{:.2f} kB", value / k_kb);
-  }
-  if (value < k_kb * k_kb * k_kb) {
-    return fmt::format("{:.2f} MB", value / (k_kb * k_kb));
-  }
-  return fmt::format("{:.2f} GB", value / (k_kb * k_kb * k_kb));
 }
 
 } // namespace cback::actions::detail

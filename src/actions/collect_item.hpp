@@ -9,6 +9,7 @@
 #include <cback/collect/manifest.hpp>
 #include <cback/core/outputs.hpp>
 #include <cback/core/perf.hpp>
+#include <cback/core/progress.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -26,22 +27,11 @@ class StopFlag;
 
 namespace cback::actions::detail {
 
-/// Prints one line now and then per archive on stdout (a terminal): bytes
-/// read, rate and the time left from the listed size. Lines from several
-/// threads never interleave.
-class ProgressPrinter {
-public:
-  explicit ProgressPrinter(bool enabled) : m_enabled(enabled) {}
-  /// A callback for the archive `name` of `total_bytes` input; empty when
-  /// progress is off.
-  collect::ProgressCallback for_archive(std::string name, std::uint64_t total_bytes);
-
-private:
-  void print(const std::string& line);
-
-  bool m_enabled;
-  std::mutex m_mutex;
-};
+/// A progress callback for the archive `name` of `total_bytes` input (0:
+/// not known yet): a line now and then through `printer` with the bytes
+/// read, the rate and the time left. Empty when progress is off.
+collect::ProgressCallback archive_progress(core::ProgressPrinter& printer, std::string name,
+                                           std::uint64_t total_bytes);
 
 /// What the collect of one item needs besides the item.
 struct ItemServices {
@@ -50,7 +40,7 @@ struct ItemServices {
   core::Logger& log;
   const core::StopFlag& stop;
   const core::Outputs& outputs;
-  ProgressPrinter& progress;
+  core::ProgressPrinter& progress;
   core::PerfRecorder& perf;
   unsigned compression_threads = 1;
 };
@@ -84,8 +74,5 @@ std::filesystem::path pending_state_path(const std::filesystem::path& state);
 /// changed, the next one is committed as its pending file and named in
 /// the outcome. Adds the item's timings to services.perf (stage "collect").
 ItemOutcome collect_item(const collect::CollectItem& item, const ItemServices& services);
-
-/// The original's displayBytes: "512 bytes", "1.50 kB", "2.00 MB", "1.10 GB".
-std::string display_bytes(std::uint64_t bytes);
 
 } // namespace cback::actions::detail

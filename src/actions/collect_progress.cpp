@@ -1,15 +1,16 @@
 #include "collect_item.hpp"
 
-#include <cstdio>
-
 #include <fmt/format.h>
 
 namespace cback::actions::detail {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-constexpr auto k_interval = std::chrono::seconds(1);
+using core::display_bytes;
+
+std::string bytes_text(std::uint64_t bytes) {
+  return display_bytes(static_cast<double>(bytes));
+}
 
 // Seconds left at the rate so far, or -1 when there is no rate yet.
 double seconds_left(std::uint64_t done, std::uint64_t total, double rate) {
@@ -20,53 +21,38 @@ double seconds_left(std::uint64_t done, std::uint64_t total, double rate) {
 }
 
 std::string progress_line(const std::string& name, const collect::ArchiveProgress& progress,
-                          std::uint64_t total, Clock::duration elapsed) {
-  const double seconds = std::chrono::duration<double>(elapsed).count();
+                          std::uint64_t total, double seconds) {
   const double rate = seconds > 0 ? static_cast<double>(progress.input_bytes) / seconds : 0.0;
   if (total == 0) {
     // Archives are written while the tree is walked: no total, no ETA.
-    return fmt::format("{}: {}, {}/s, {} entries", name, display_bytes(progress.input_bytes),
-                       display_bytes(static_cast<std::uint64_t>(rate)), progress.entries_done);
+    return fmt::format("{}: {}, {}/s, {} entries", name, bytes_text(progress.input_bytes),
+                       bytes_text(static_cast<std::uint64_t>(rate)), progress.entries_done);
   }
   const double left = seconds_left(progress.input_bytes, total, rate);
   const auto eta = left < 0 ? std::string("?") : fmt::format("{:.0f}s", left);
   return fmt::format("{}: {} of {}, {}/s, {} of {} entries, ETA {}", name,
-                     display_bytes(progress.input_bytes), display_bytes(total),
-                     display_bytes(static_cast<std::uint64_t>(rate)), progress.entries_done,
+                     bytes_text(progress.input_bytes), bytes_text(total),
+                     bytes_text(static_cast<std::uint64_t>(rate)), progress.entries_done,
                      progress.entries_total, eta);
 }
 
 } // namespace
 
-collect::ProgressCallback ProgressPrinter::for_archive(std::string name,
-                                                       std::uint64_t total_bytes) {
-  if (!m_enabled) {
+collect::ProgressCallback archive_progress(core::ProgressPrinter& printer, std::string name,
+                                           std::uint64_t total_bytes) {
+  if (!printer.enabled()) {
     return {};
   }
   // The callback is called from the thread writing this archive only; its
-  // own clock state needs no lock, the printing does.
-  struct Tracker {
-    Clock::time_point start = Clock::now();
-    Clock::time_point last{};
-  };
-  auto tracker = std::make_shared<Tracker>();
-  return [this, name = std::move(name), total_bytes,
-          tracker](const collect::ArchiveProgress& progress) {
-    const auto now = Clock::now();
+  // clock needs no lock, the printing does.
+  auto clock = std::make_shared<core::ProgressClock>();
+  return [&printer, name = std::move(name), total_bytes,
+          clock](const collect::ArchiveProgress& progress) {
     const bool done = progress.entries_total > 0 && progress.entries_done >= progress.entries_total;
-    if (!done && now - tracker->last < k_interval) {
-      return;
+    if (clock->due(done)) {
+      printer.print(progress_line(name, progress, total_bytes, clock->elapsed_seconds()));
     }
-    tracker->last = now;
-    print(progress_line(name, progress, total_bytes, now - tracker->start));
   };
-}
-
-void ProgressPrinter::print(const std::string& line) {
-  const std::lock_guard lock(m_mutex);
-  std::fputs(line.c_str(), stdout);
-  std::fputc('\n', stdout);
-  std::fflush(stdout);
 }
 
 } // namespace cback::actions::detail

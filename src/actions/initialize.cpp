@@ -3,7 +3,7 @@
 #include <cback/actions/store.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
-#include <cback/core/temp_directory.hpp>
+#include <cback/core/temp_dir.hpp>
 #include <cback/media/label.hpp>
 
 #include <fmt/format.h>
@@ -31,11 +31,10 @@ void run_initialize(Context& context) {
     media::refresh_media(drive, options.tray);
   }
   const fs::path working_dir = context.config.options->working_dir.value_or("/tmp");
-  // An empty directory under working_dir.
-  const core::TempDirectory empty(working_dir, "cback-initialize");
+  const auto empty = core::TempDir::create(working_dir, "cback-initialize-");
   media::BurnRequest request;
   request.grafts.push_back({empty.path(), "CedarBackup"});
-  request.label = media::volume_label(collect::today());
+  request.label = media::volume_label(core::today());
   request.new_disc = {media::NewDisc::Rule::yes, 0.0};
   media::write_to_medium(options, request, log, &context.stop);
   log.info("Initialized the media in [{}] as [{}].", options.device, request.label);

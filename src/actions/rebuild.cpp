@@ -57,7 +57,7 @@ std::vector<std::chrono::year_month_day> days_of_week(config::Weekday starting_d
   std::chrono::sys_days day{today};
   for (int i = 0; i < 7; ++i, day -= std::chrono::days{1}) {
     days.emplace_back(day);
-    if (collect::is_start_of_week(starting_day, days.back())) {
+    if (core::is_start_of_week(config::to_chrono(starting_day), days.back())) {
       break;
     }
   }
@@ -69,7 +69,7 @@ void run_rebuild(Context& context) {
   log.debug("Executing the 'rebuild' action.");
   require_store_sections(context, "rebuild");
   const core::Stopwatch watch;
-  const auto today = collect::today();
+  const auto today = core::today();
   const auto days = staged_days(context, today);
   media::BurnRequest request;
   std::vector<fs::path> dirs;
@@ -84,7 +84,7 @@ void run_rebuild(Context& context) {
   request.verify = context.config.store->check_data;
   media::write_to_medium(burner_options_of(context), request, log, &context.stop);
   context.stop.check();
-  mark_stored(*context.config.options, dirs, context.log);
+  mark_stored(context.outputs.get(), dirs, context.log);
   context.perf.add_stage_wall("rebuild", watch.elapsed());
   log.info("Executed the 'rebuild' action successfully.");
 }

@@ -2,15 +2,13 @@
 
 #include "stage_run.hpp"
 
-#include <cback/collect/calendar.hpp>
-#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
+#include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <thread>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -67,11 +65,11 @@ detail::StagePlan plan_stage(const Context& context, std::chrono::year_month_day
   plan.daily_dir = daily_dir(config.stage->staging_dir, today);
   plan.peers = stage_peers(config);
   plan.full_or_start_of_week =
-      context.options.full ||
-      collect::is_start_of_week(config.options->starting_day.value_or(config::Weekday::monday),
-                                today);
-  plan.outputs = config::outputs_of(*config.options);
-  plan.progress = !context.options.quiet && ::isatty(STDOUT_FILENO) == 1;
+      context.flags.full == core::Full::yes ||
+      core::is_start_of_week(
+          config::to_chrono(config.options->starting_day.value_or(config::Weekday::monday)), today);
+  plan.outputs = context.outputs.get();
+  plan.progress = context.flags.progress;
   if (config.stage->bandwidth_limit && config.stage->bandwidth_limit->bytes > 0) {
     plan.bandwidth_limit = config.stage->bandwidth_limit->bytes;
   }
@@ -143,7 +141,7 @@ bool ignores_failure(std::optional<config::IgnoreFailures> mode, bool full_or_st
 void run_stage(Context& context) {
   auto& log = context.log;
   log.debug("Executing the 'stage' action.");
-  auto plan = plan_stage(context, collect::today());
+  auto plan = plan_stage(context, core::today());
   log.debug("Daily staging directory is [{}].", plan.daily_dir.string());
   create_staging_dirs(plan, log);
   const auto backend = make_io_backend(log);

@@ -3,6 +3,7 @@
 #include <cback/actions/stage.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/peer/transfer.hpp>
 
 #include <atomic>
@@ -17,10 +18,6 @@ namespace cback::actions::detail {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string mib(std::uint64_t bytes) {
-  return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-}
 
 // The status record, rewritten after each peer so that a run that dies
 // half-way still says which peers are complete. The first write (no peer
@@ -91,46 +88,37 @@ private:
   std::string m_error;
 };
 
-// One line per peer and second on a terminal; lines of several threads
-// never interleave.
+// One line per peer and second on a terminal (core::ProgressPrinter).
 class Progress {
 public:
-  explicit Progress(bool enabled) : m_enabled(enabled) {}
+  explicit Progress(bool enabled) : m_printer(enabled) {}
 
   peer::FileProgress for_peer(const std::string& name) {
-    if (!m_enabled) {
+    if (!m_printer.enabled()) {
       return {};
     }
-    auto last = std::make_shared<Clock::time_point>();
-    auto start = std::make_shared<Clock::time_point>(Clock::now());
-    auto sent = std::make_shared<std::uint64_t>(0);
-    auto previous = std::make_shared<std::uint64_t>(0);
-    return [this, name, last, start, sent, previous](const std::string& file, std::uint64_t done,
-                                                     std::uint64_t total) {
-      *sent += done >= *previous ? done - *previous : done;
-      *previous = done == total ? 0 : done;
-      const auto now = Clock::now();
-      if (done != total && now - *last < std::chrono::seconds(1)) {
-        return;
+    struct Peer {
+      core::ProgressClock clock;
+      std::uint64_t sent = 0;     ///< bytes of every file so far
+      std::uint64_t previous = 0; ///< of the current file
+    };
+    auto state = std::make_shared<Peer>();
+    return [this, name, state](const std::string& file, std::uint64_t done, std::uint64_t total) {
+      state->sent += done >= state->previous ? done - state->previous : done;
+      state->previous = done == total ? 0 : done;
+      if (state->clock.due(done == total)) {
+        m_printer.print(fmt::format("{}: {} {} of {}, {}/s", name, file, bytes_text(done),
+                                    bytes_text(total), bytes_text(state->clock.rate(state->sent))));
       }
-      *last = now;
-      const double seconds = std::chrono::duration<double>(now - *start).count();
-      print(fmt::format(
-          "{}: {} {} of {}, {}/s", name, file, mib(done), mib(total),
-          mib(seconds > 0 ? static_cast<std::uint64_t>(static_cast<double>(*sent) / seconds) : 0)));
     };
   }
 
 private:
-  void print(const std::string& line) {
-    const std::lock_guard lock(m_mutex);
-    std::fputs(line.c_str(), stdout);
-    std::fputc('\n', stdout);
-    std::fflush(stdout);
+  static std::string bytes_text(std::uint64_t bytes) {
+    return core::display_bytes(static_cast<double>(bytes));
   }
 
-  bool m_enabled;
-  std::mutex m_mutex;
+  core::ProgressPrinter m_printer;
 };
 
 std::uint64_t milliseconds(Clock::duration duration) {
@@ -177,7 +165,8 @@ peer::PeerStatus stage_one(Context& context, const StagePlan& plan, const config
     peer::transfer_peer(*source, plan.daily_dir / peer.name, settings, log, result);
     source->write_stage_indicator();
     log.info("Staged {} files for peer [{}] ({} sent, {} already staged, {} resumed).",
-             result.files, peer.name, mib(result.sent), result.files_skipped, result.files_resumed);
+             result.files, peer.name, core::display_bytes(static_cast<double>(result.sent)),
+             result.files_skipped, result.files_resumed);
     status = peer::PeerStatus{
         peer.name, peer::PeerState::staged, result.files, result.bytes, result.sent, 0, ""};
   } catch (const Error& error) {

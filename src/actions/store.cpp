@@ -44,10 +44,10 @@ void run_store(Context& context) {
     throw Error(ExitCode::action, "The store action needs the stage section (staging_dir).");
   }
   const core::Stopwatch watch;
-  const auto today = collect::today();
-  const bool today_is_start = collect::is_start_of_week(
-      config.options->starting_day.value_or(config::Weekday::monday), today);
-  const auto full = context.options.full ? collect::Full::yes : collect::Full::no;
+  const auto today = core::today();
+  const bool today_is_start = core::is_start_of_week(
+      config::to_chrono(config.options->starting_day.value_or(config::Weekday::monday)), today);
+  const auto full = context.flags.full;
   const StagingDay selected = select_staging_day(config.stage->staging_dir, today, full);
   if (selected.crossed_midnight && config.store->warn_midnite) {
     log.warning("Warning: store process crossed midnite boundary to find data.");
@@ -63,7 +63,7 @@ void run_store(Context& context) {
   const auto result =
       media::write_to_medium(burner_options_of(context), request, log, &context.stop);
   context.stop.check();
-  mark_stored(*context.config.options, {selected.dir}, context.log);
+  mark_stored(context.outputs.get(), {selected.dir}, context.log);
   core::PerfSample sample;
   sample.write = std::chrono::duration_cast<std::chrono::nanoseconds>(result.write.duration);
   sample.bytes_out = static_cast<std::uint64_t>(result.write.image_bytes);

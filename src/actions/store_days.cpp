@@ -5,7 +5,6 @@
 #include <cback/actions/store.hpp>
 
 #include <cback/actions/stage.hpp>
-#include <cback/config/outputs.hpp>
 #include <cback/config/values.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
@@ -55,9 +54,8 @@ std::vector<std::string> partial_files(const fs::path& dir) {
 
 } // namespace
 
-StagingDay select_staging_day(const fs::path& staging_dir, year_month_day today,
-                              collect::Full full) {
-  if (full == collect::Full::yes) {
+StagingDay select_staging_day(const fs::path& staging_dir, year_month_day today, core::Full full) {
+  if (full == core::Full::yes) {
     const fs::path dir = daily_dir(staging_dir, today);
     if (!has(dir, k_stage_indicator)) {
       throw Error(ExitCode::action,
@@ -77,10 +75,10 @@ StagingDay select_staging_day(const fs::path& staging_dir, year_month_day today,
                                 "today, yesterday, tomorrow).");
 }
 
-media::NewDisc new_disc_rule(collect::Full full, bool today_is_start,
+media::NewDisc new_disc_rule(core::Full full, bool today_is_start,
                              const std::optional<config::BlankBehavior>& blank) {
   using Rule = media::NewDisc::Rule;
-  if (full == collect::Full::yes) {
+  if (full == core::Full::yes) {
     return {Rule::yes, 0.0};
   }
   if (!blank) {
@@ -178,9 +176,8 @@ std::vector<std::string> configured_peer_names(const config::Config& config) {
   return names;
 }
 
-void mark_stored(const config::Options& options, const std::vector<fs::path>& dirs,
+void mark_stored(const core::Outputs& outputs, const std::vector<fs::path>& dirs,
                  core::Logger& log) {
-  const auto outputs = config::outputs_of(options);
   for (const auto& dir : dirs) {
     outputs.write_indicator(dir / k_store_indicator, log);
   }

@@ -182,7 +182,7 @@ std::vector<std::string> validation_problems(const config::Config& config,
 
 void run_validate(Context& context) {
   // ERROR so that the result reaches the screen; INFO (the log only) with -q.
-  const auto level = context.options.quiet ? core::LogLevel::info : core::LogLevel::error;
+  const auto level = context.flags.quiet ? core::LogLevel::info : core::LogLevel::error;
   const auto problems = validation_problems(context.config);
   for (const auto& problem : problems) {
     context.log.log(level, problem);

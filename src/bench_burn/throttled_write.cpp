@@ -2,7 +2,7 @@
 
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
-#include <cback/core/temp_directory.hpp>
+#include <cback/core/temp_dir.hpp>
 #include <cback/media/drive.hpp>
 #include <cback/media/session.hpp>
 
@@ -20,9 +20,11 @@ using Clock = std::chrono::steady_clock;
 
 // The directory the image is made of: --dir as given, or a generated tree
 // written into `scratch`.
-fs::path source_dir(const BenchSource& source, std::optional<core::TempDirectory>& scratch) {
+fs::path source_dir(const BenchSource& source, std::optional<core::TempDir>& scratch) {
   if (const auto* tree = std::get_if<SyntheticTree>(&source)) {
-    write_synthetic_tree(*tree, scratch.emplace(fs::temp_directory_path(), "cback-bench").path());
+    write_synthetic_tree(
+        *tree,
+        scratch.emplace(core::TempDir::create(fs::temp_directory_path(), "cback-bench-")).path());
     return scratch->path();
   }
   const auto& dir = std::get<fs::path>(source);
@@ -62,7 +64,7 @@ ThrottledSample sample_of(const media::WriteSample& written, const ThrottledSink
 
 ThrottledWriteResult write_throttled(const ThrottledWriteSpec& spec, core::Logger& log,
                                      const ThrottledObserver& observer) {
-  std::optional<core::TempDirectory> scratch;
+  std::optional<core::TempDir> scratch;
   const fs::path dir = source_dir(spec.source, scratch);
   const auto origin = Clock::now();
   ThrottledSink sink(spec.drive, origin);

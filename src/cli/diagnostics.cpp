@@ -1,5 +1,8 @@
 #include <cback/cli/diagnostics.hpp>
 
+#include <cback/core/error.hpp>
+#include <cback/core/log.hpp>
+
 #include <cback/version.hpp>
 
 #include <archive.h>
@@ -24,6 +27,7 @@
 #include <cctype>
 #include <clocale>
 #include <ctime>
+#include <iostream>
 
 namespace cback::cli {
 namespace {
@@ -142,6 +146,15 @@ std::string diagnostics_block(const DiagnosticValues& values) {
     out += line + "\n";
   }
   return out + "\n";
+}
+
+void report_stack(core::Logger& log, const Error& error) {
+  log.info("Stack trace of the error (innermost first):");
+  std::cerr << "Stack trace of the error (innermost first):\n";
+  for (const auto& frame : error.stack()) {
+    log.info("   {}", frame);
+    std::cerr << "   " << frame << "\n";
+  }
 }
 
 } // namespace cback::cli

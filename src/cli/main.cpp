@@ -5,6 +5,7 @@
 #include <cback/cli/execute.hpp>
 #include <cback/cli/options.hpp>
 #include <cback/config/load.hpp>
+#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/lock.hpp>
@@ -104,15 +105,6 @@ core::PathResolver path_resolver(const config::Config& config) {
   return core::PathResolver(std::move(overrides));
 }
 
-void report_stack(core::Logger& log, const Error& error) {
-  log.info("Stack trace of the error (innermost first):");
-  std::cerr << "Stack trace of the error (innermost first):\n";
-  for (const auto& frame : error.stack()) {
-    log.info("   {}", frame);
-    std::cerr << "   " << frame << "\n";
-  }
-}
-
 int report(core::Logger& log, const Options& options, const Error& error) {
   switch (error.code()) {
   case ExitCode::interrupted:
@@ -137,7 +129,9 @@ int run_actions(core::Logger& log, const Options& options, const config::Config&
   core::install_stop_handlers(stop);
   core::CommandRunner runner(log, stop, path_resolver(config));
   core::PerfRecorder perf;
-  Context context{options, config, log, runner, stop, perf};
+  const core::RunFlags flags = run_flags(options);
+  const core::LazyOutputs outputs = config::lazy_outputs_of(config);
+  Context context{flags, config, log, runner, stop, perf, outputs};
   // The table comes at the end, also after a failed action: what was
   // measured up to the failure is still worth seeing.
   const auto print_perf = [&] {

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <getopt.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -327,6 +328,14 @@ core::LogSettings log_settings(const Options& options) {
   settings.debug = options.debug;
   settings.output = options.output;
   return settings;
+}
+
+core::RunFlags run_flags(const Options& options) {
+  core::RunFlags flags;
+  flags.full = options.full ? core::Full::yes : core::Full::no;
+  flags.quiet = options.quiet;
+  flags.progress = !options.quiet && ::isatty(STDOUT_FILENO) == 1;
+  return flags;
 }
 
 } // namespace cback::cli

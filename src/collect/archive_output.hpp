@@ -5,8 +5,8 @@
 // the io layer's FileWriter. Private to the collect archive writer.
 
 #include <cback/collect/archive.hpp>
-#include <cback/collect/digest.hpp>
 #include <cback/core/buffer_pool.hpp>
+#include <cback/core/digest.hpp>
 #include <cback/io/file_writer.hpp>
 
 #include <cstddef>
@@ -46,7 +46,7 @@ public:
   [[nodiscard]] const std::optional<std::string>& error() const noexcept { return m_error; }
   [[nodiscard]] std::uint64_t size() const noexcept { return m_size; }
   /// The SHA-256 of everything appended; call once, after finish().
-  Digest digest() { return m_sha.finish(); }
+  core::Digest digest() { return m_sha.finish(); }
 
 private:
   bool push_current() noexcept;
@@ -55,7 +55,7 @@ private:
   core::BufferPool m_pool; ///< declared first: outlives the writer and m_current
   std::optional<io::FileWriter> m_writer;
   core::Buffer m_current; ///< being filled
-  Sha256 m_sha;
+  core::Sha256 m_sha;
   std::uint64_t m_size = 0;
   std::optional<std::string> m_error;
   bool m_discard = false;

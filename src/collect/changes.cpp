@@ -27,8 +27,8 @@ bool unchanged(const Fingerprint& now, const Fingerprint* before, ChangeBasis ba
 
 } // namespace
 
-tl::expected<Digest, std::string> hash_entry(const Entry& entry) {
-  return sha256_file(entry.path);
+tl::expected<core::Digest, std::string> hash_entry(const Entry& entry) {
+  return core::sha256_file(entry.path);
 }
 
 namespace {

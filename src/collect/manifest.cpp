@@ -37,7 +37,7 @@ std::optional<ManifestArchive> parse_archive(std::string_view rest) {
     return std::nullopt;
   }
   auto size = parse_number<std::uint64_t>(rest.substr(0, space1));
-  auto digest = digest_from_hex(rest.substr(space1 + 1, space2 - space1 - 1));
+  auto digest = core::digest_from_hex(rest.substr(space1 + 1, space2 - space1 - 1));
   auto name = core::unescape_field(rest.substr(space2 + 1));
   if (!size || !digest || !name || name->empty()) {
     return std::nullopt;
@@ -112,7 +112,7 @@ std::optional<int> parse_first_line(std::string_view line, Manifest& manifest) {
 std::string encode_manifest(const Manifest& manifest) {
   std::string out = fmt::format("{}{} {}\n", k_magic, k_manifest_version, manifest.date);
   for (const auto& archive : manifest.archives) {
-    out += fmt::format("archive {} {} {}\n", archive.size, to_hex(archive.sha256),
+    out += fmt::format("archive {} {} {}\n", archive.size, core::to_hex(archive.sha256),
                        core::escape_field(archive.name));
   }
   for (const auto& failure : manifest.failed_items) {

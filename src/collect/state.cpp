@@ -41,7 +41,7 @@ constexpr std::size_t k_text_fields = 7; // kind size mtime ctime inode mode dig
 struct Header {
   std::uint64_t count = 0;
   std::uint64_t index_offset = 0;
-  Digest checksum{};
+  core::Digest checksum{};
 };
 
 template <typename T>
@@ -177,7 +177,7 @@ tl::expected<std::pair<std::string, Fingerprint>, std::string> parse_line(std::s
     return tl::unexpected(std::string("malformed number"));
   }
   if (fields[6] != "-") {
-    print.digest = digest_from_hex(fields[6]);
+    print.digest = core::digest_from_hex(fields[6]);
     if (!print.digest) {
       return tl::unexpected(std::string("malformed digest"));
     }
@@ -263,7 +263,7 @@ public:
     }
     return encode_header(Header{m_index.size(), index_offset, {}});
   }
-  Digest checksum() { return m_sha.finish(); }
+  core::Digest checksum() { return m_sha.finish(); }
 
 private:
   std::string m_pending;
@@ -271,7 +271,7 @@ private:
   std::vector<std::uint64_t> m_index;
   std::string m_last;
   bool m_sorted = true;
-  Sha256 m_sha;
+  core::Sha256 m_sha;
 };
 
 } // namespace detail
@@ -320,8 +320,8 @@ constexpr std::size_t k_check_chunk = std::size_t{4} << 20;
 
 // The checksum of [k_header_size, size) read with pread: reading through a
 // buffer keeps the file out of this process's resident memory.
-tl::expected<Digest, std::string> checksum_of(int fd, std::uint64_t size) {
-  Sha256 sha;
+tl::expected<core::Digest, std::string> checksum_of(int fd, std::uint64_t size) {
+  core::Sha256 sha;
   std::vector<std::byte> chunk(k_check_chunk);
   for (std::uint64_t offset = k_header_size; offset < size;) {
     const auto want =
@@ -430,7 +430,7 @@ tl::expected<StateFile, std::string> StateFile::decode(std::string bytes) {
   if (!header) {
     return tl::unexpected(header.error());
   }
-  Sha256 sha;
+  core::Sha256 sha;
   sha.update(bytes.data() + k_header_size, bytes.size() - k_header_size);
   if (sha.finish() != header->checksum) {
     return tl::unexpected(std::string("corrupt: the checksum does not match"));

@@ -1,8 +1,9 @@
 #include <cback/collect/walker.hpp>
 
+#include <cback/core/directory.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/unique_fd.hpp>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,11 +21,6 @@
 namespace cback::collect {
 
 namespace {
-
-struct DirCloser {
-  void operator()(DIR* dir) const { ::closedir(dir); }
-};
-using DirHandle = std::unique_ptr<DIR, DirCloser>;
 
 std::string errno_text(int error) {
   return std::error_code(error, std::generic_category()).message();
@@ -52,52 +48,13 @@ enum class Follow { no, yes };
 
 /// Opens a directory relative to `parent_fd`; with Follow::no a symlink is
 /// refused (the walk decided already that this name is a real directory).
-DirHandle open_dir(int parent_fd, const char* name, Follow follow, int& error) {
+core::UniqueFd open_dir(int parent_fd, const char* name, Follow follow, int& error) {
   const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow == Follow::no ? O_NOFOLLOW : 0);
-  const int fd = ::openat(parent_fd, name, flags);
-  if (fd < 0) {
+  core::UniqueFd fd(::openat(parent_fd, name, flags));
+  if (!fd) {
     error = errno;
-    return nullptr;
   }
-  DirHandle dir(::fdopendir(fd));
-  if (!dir) {
-    error = errno;
-    ::close(fd);
-  }
-  return dir;
-}
-
-/// The names in a directory except "." and "..", sorted byte-wise. Sorting
-/// makes the listing (and so the archive) the same from run to run; the
-/// original used os.listdir order.
-std::vector<std::string> read_names(DIR* dir, int& error) {
-  std::vector<std::string> names;
-  errno = 0;
-  while (const dirent* entry = ::readdir(dir)) {
-    const std::string_view name(entry->d_name);
-    if (name != "." && name != "..") {
-      names.emplace_back(name);
-    }
-    errno = 0;
-  }
-  error = errno;
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-std::optional<std::string> read_link(int dir_fd, const char* name) {
-  std::string target(256, '\0');
-  for (;;) {
-    const auto length = ::readlinkat(dir_fd, name, target.data(), target.size());
-    if (length < 0) {
-      return std::nullopt;
-    }
-    if (static_cast<std::size_t>(length) < target.size()) {
-      target.resize(static_cast<std::size_t>(length));
-      return target;
-    }
-    target.resize(target.size() * 2);
-  }
+  return fd;
 }
 
 /// Removes later duplicates of a path, keeping the first occurrence and the
@@ -261,12 +218,12 @@ void ItemWalk::enter(int parent_fd, const char* name, const std::string& path, i
     return;
   }
   int error = 0;
-  const DirHandle dir = open_dir(parent_fd, name, follow, error);
+  const core::UniqueFd dir = open_dir(parent_fd, name, follow, error);
   if (!dir) {
     problem(path, "cannot open directory", error);
     return;
   }
-  const int fd = ::dirfd(dir.get());
+  const int fd = dir.get();
   if (m_matcher.has_ignore_file(fd)) {
     return;
   }
@@ -274,11 +231,13 @@ void ItemWalk::enter(int parent_fd, const char* name, const std::string& path, i
   if (::fstat(fd, &self) == 0) {
     deliver(Entry{path, EntryKind::directory, FileStat::from(self)});
   }
-  const auto names = read_names(dir.get(), error);
-  if (error != 0) {
-    problem(path, "cannot read directory", error);
+  // Sorted: the listing (and so the archive) is the same from run to run;
+  // the original used os.listdir order.
+  const auto listed = core::list_names(fd);
+  if (listed.error) {
+    problem(path, "cannot read directory", listed.error.value());
   }
-  for (const auto& child : names) {
+  for (const auto& child : listed.names) {
     visit_child(fd, child, join(path, child), depth);
   }
 }
@@ -359,7 +318,7 @@ void ItemWalk::add_link_target_file(const std::string& target) {
 
 std::optional<std::string> ItemWalk::link_target(int dir_fd, const std::string& name,
                                                  const std::string& path) const {
-  const auto target = read_link(dir_fd, name.c_str());
+  const auto target = core::read_link(dir_fd, name.c_str());
   if (!target) {
     return std::nullopt;
   }
@@ -383,17 +342,17 @@ std::vector<std::string> immediate_subdirs(const std::string& path,
                                            const ExclusionMatcher& matcher) {
   std::vector<std::string> subdirs;
   int error = 0;
-  const DirHandle dir =
-      matcher.excluded(path) ? nullptr : open_dir(AT_FDCWD, path.c_str(), Follow::yes, error);
-  if (!dir || matcher.has_ignore_file(::dirfd(dir.get()))) {
+  const core::UniqueFd dir = matcher.excluded(path)
+                                 ? core::UniqueFd()
+                                 : open_dir(AT_FDCWD, path.c_str(), Follow::yes, error);
+  if (!dir || matcher.has_ignore_file(dir.get())) {
     return subdirs; // an unreadable directory is reported by its own walk
   }
-  for (const auto& name : read_names(dir.get(), error)) {
+  for (const auto& name : core::list_names(dir.get()).names) {
     struct ::stat st {};
-    if (::fstatat(::dirfd(dir.get()), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISDIR(st.st_mode)) {
+    if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
       auto subdir = join(path, name);
-      if (!matcher.excluded(subdir) && !holds_ignore_file(::dirfd(dir.get()), name, matcher)) {
+      if (!matcher.excluded(subdir) && !holds_ignore_file(dir.get(), name, matcher)) {
         subdirs.push_back(std::move(subdir));
       }
     }

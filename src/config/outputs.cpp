@@ -10,4 +10,8 @@ core::Outputs outputs_of(const Config& config) {
   return config.options ? outputs_of(*config.options) : outputs_of(Options{});
 }
 
+core::LazyOutputs lazy_outputs_of(const Config& config) {
+  return core::LazyOutputs([&config] { return outputs_of(config); });
+}
+
 } // namespace cback::config

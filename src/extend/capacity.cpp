@@ -3,29 +3,12 @@
 #include <cback/config/values.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/media/burner.hpp>
 
 #include <fmt/format.h>
 
 namespace cback::extend {
-namespace {
-
-// The original's displayBytes: bytes, kB, MB or GB with two decimals.
-std::string display_bytes(double bytes) {
-  constexpr double k_kb = 1024.0;
-  if (bytes < k_kb) {
-    return fmt::format("{:.0f} bytes", bytes);
-  }
-  if (bytes < k_kb * k_kb) {
-    return fmt::format("{:.2f} kB", bytes / k_kb);
-  }
-  if (bytes < k_kb * k_kb * k_kb) {
-    return fmt::format("{:.2f} MB", bytes / k_kb / k_kb);
-  }
-  return fmt::format("{:.2f} GB", bytes / k_kb / k_kb / k_kb);
-}
-
-} // namespace
 
 double MediaUsage::utilized() const {
   if (used <= 0) {
@@ -53,7 +36,8 @@ std::optional<std::string> capacity_problem(const config::CapacityConfig& limits
   }
   if (limits.min_bytes && static_cast<double>(usage.available) < limits.min_bytes->bytes) {
     return fmt::format("Media has reached capacity limit of {}: only {} available",
-                       limits.min_bytes->text, display_bytes(static_cast<double>(usage.available)));
+                       limits.min_bytes->text,
+                       core::display_bytes(static_cast<double>(usage.available)));
   }
   return std::nullopt;
 }

@@ -26,7 +26,7 @@ const config::ExtendedAction& configured_action(const Context& context) {
 std::vector<std::string> command_argv(const Context& context,
                                       const config::ExtendedAction& action) {
   std::vector<std::string> argv{action.command.value_or(""), context.config.path, action.name};
-  if (context.options.full) {
+  if (context.flags.full == core::Full::yes) {
     argv.emplace_back("--full");
   }
   return argv;

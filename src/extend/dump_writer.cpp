@@ -1,6 +1,5 @@
 #include <cback/extend/dump_writer.hpp>
 
-#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
@@ -350,7 +349,7 @@ std::filesystem::path write_dump(Context& context, const DumpRequest& request) {
   try {
     // Looked up before the dump, so that a missing user fails before any
     // work is done.
-    const auto outputs = config::outputs_of(context.config);
+    const core::Outputs& outputs = context.outputs.get();
     CompressedFile file(path, request.compress);
     check_result(request, run_into(context, request, file));
     file.commit();

@@ -1,6 +1,5 @@
 #include <cback/extend/encrypt.hpp>
 
-#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/beneath.hpp>
@@ -117,7 +116,7 @@ void run_encrypt(Context& context) {
     throw Error(ExitCode::action, fmt::format("Unknown encrypt mode [{}]", encrypt.encrypt_mode));
   }
   confirm_recipient(context, encrypt.encrypt_target);
-  const auto outputs = config::outputs_of(config);
+  const core::Outputs& outputs = context.outputs.get();
   for (const auto& daily_dir :
        unprocessed_daily_dirs(config.stage->staging_dir, k_indicator, context.log)) {
     context.log.debug("Begin encrypting contents of [{}].", daily_dir.string());

@@ -1,12 +1,11 @@
 #include <cback/extend/mbox.hpp>
 
-#include <cback/collect/calendar.hpp>
 #include <cback/collect/exclusions.hpp>
 #include <cback/collect/naming.hpp>
-#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
+#include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
-#include <cback/core/temp_directory.hpp>
+#include <cback/core/temp_dir.hpp>
 #include <cback/extend/dump_writer.hpp>
 #include <cback/extend/item_errors.hpp>
 #include <cback/extend/mbox_archive.hpp>
@@ -124,7 +123,7 @@ std::vector<std::string> mailboxes_in(const MboxItem& item) {
 
 void back_up_dir(Context& context, const MboxItem& item, const std::optional<LocalTime>& since,
                  const Run& run) {
-  const core::TempDirectory scratch(run.working_dir, "cback-mbox");
+  const auto scratch = core::TempDir::create(run.working_dir, "cback-mbox-");
   std::vector<fs::path> copies;
   for (const auto& mailbox : mailboxes_in(item)) {
     copies.push_back(grepmail(context, mailbox, since,
@@ -135,7 +134,7 @@ void back_up_dir(Context& context, const MboxItem& item, const std::optional<Loc
                                                     collect::normalized_name(item.path),
                                                     compress_suffix(item.compress_mode));
   write_flat_tar(copies, target, item.compress_mode, context.stop);
-  config::outputs_of(context.config).own(target, context.log);
+  context.outputs->own(target, context.log);
 }
 
 void back_up(Context& context, const MboxItem& item, const Run& run) {
@@ -156,7 +155,7 @@ void back_up(Context& context, const MboxItem& item, const Run& run) {
   }
   if (incremental) {
     write_mbox_last(state, run.now);
-    config::outputs_of(context.config).own(state, context.log);
+    context.outputs->own(state, context.log);
   }
   context.log.info("Completed backing up mbox [{}].", item.path);
 }
@@ -173,9 +172,10 @@ void run_mbox(Context& context) {
   }
   run.working_dir = *config.options->working_dir;
   run.collect_dir = config.collect->collect_dir;
-  const bool start = config.options->starting_day &&
-                     collect::is_start_of_week(*config.options->starting_day, collect::today());
-  run.full = context.options.full || start;
+  const bool start =
+      config.options->starting_day &&
+      core::is_start_of_week(config::to_chrono(*config.options->starting_day), core::today());
+  run.full = context.flags.full == core::Full::yes || start;
   ItemErrors errors(k_extension, "items");
   for (const auto& item : mbox_items(*config.mbox)) {
     errors.attempt(context, item.path, [&] { back_up(context, item, run); });

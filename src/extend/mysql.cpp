@@ -3,6 +3,7 @@
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/temp_dir.hpp>
 #include <cback/core/unique_fd.hpp>
 #include <cback/extend/dump_writer.hpp>
 
@@ -48,23 +49,19 @@ std::string quoted_option(std::string_view value) {
   return text;
 }
 
-[[noreturn]] void fail_option_file(const fs::path& path) {
+// `error`: an errno value, errno itself when not given.
+[[noreturn]] void fail_option_file(const fs::path& path, int error = errno) {
   throw Error(ExitCode::action, fmt::format("Extension [{}] cannot write its option file [{}]: {}",
-                                            k_extension, path.string(), std::strerror(errno)));
+                                            k_extension, path.string(), std::strerror(error)));
 }
 
-// A directory only we can enter (mkdtemp: mode 0700) holding the option
-// file with the credentials; it and its content go when this goes, on
-// every path out of the action.
+// A directory only we can enter (core::TempDir: mode 0700) holding the
+// option file with the credentials; it and its content go when this goes,
+// on every path out of the action.
 class PrivateOptionFile {
 public:
-  explicit PrivateOptionFile(std::string_view text) {
-    std::string pattern = (fs::temp_directory_path() / "cback-mysql.XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      fail_option_file(pattern);
-    }
-    m_dir = pattern;
-    m_file = m_dir / "mysqldump.cnf";
+  explicit PrivateOptionFile(std::string_view text) : m_dir(make_dir()) {
+    m_file = m_dir.path() / "mysqldump.cnf";
     const core::UniqueFd fd(
         ::open(m_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd) {
@@ -81,17 +78,20 @@ public:
       done += static_cast<std::size_t>(written);
     }
   }
-  ~PrivateOptionFile() {
-    std::error_code ignored;
-    fs::remove_all(m_dir, ignored);
-  }
-  PrivateOptionFile(const PrivateOptionFile&) = delete;
-  PrivateOptionFile& operator=(const PrivateOptionFile&) = delete;
 
   [[nodiscard]] const fs::path& path() const { return m_file; }
 
 private:
-  fs::path m_dir;
+  static core::TempDir make_dir() {
+    const fs::path parent = fs::temp_directory_path();
+    auto dir = core::TempDir::make(parent, "cback-mysql.");
+    if (!dir) {
+      fail_option_file(parent / "cback-mysql.XXXXXX", dir.error().value());
+    }
+    return std::move(*dir);
+  }
+
+  core::TempDir m_dir;
   fs::path m_file;
 };
 

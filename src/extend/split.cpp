@@ -1,6 +1,5 @@
 #include <cback/extend/split.hpp>
 
-#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
@@ -142,7 +141,7 @@ void run_split(Context& context) {
     throw Error(ExitCode::action,
                 "Extension [split] needs the [options], [stage] and [split] sections.");
   }
-  const auto outputs = config::outputs_of(config);
+  const core::Outputs& outputs = context.outputs.get();
   for (const auto& daily_dir :
        unprocessed_daily_dirs(config.stage->staging_dir, k_indicator, context.log)) {
     split_daily_dir(context, daily_dir, outputs);

@@ -1,11 +1,10 @@
 #include <cback/extend/subversion.hpp>
 
-#include <cback/collect/calendar.hpp>
 #include <cback/collect/exclusions.hpp>
 #include <cback/collect/naming.hpp>
-#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/atomic_file.hpp>
+#include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/read_file.hpp>
 #include <cback/extend/dump_writer.hpp>
@@ -113,7 +112,7 @@ void back_up(Context& context, const SvnRepository& repository, const Today& tod
   write_dump(context, dump);
   if (mode == config::CollectMode::incr) {
     write_last_revision(state, end);
-    config::outputs_of(context.config).own(state, context.log);
+    context.outputs->own(state, context.log);
   }
   context.log.info("Completed backing up Subversion repository [{}].", repository.path);
 }
@@ -170,9 +169,10 @@ void run_subversion(Context& context) {
                                   "[collect] and [subversion] sections.");
   }
   Today today;
-  today.start_of_week = config.options->starting_day &&
-                        collect::is_start_of_week(*config.options->starting_day, collect::today());
-  today.full = context.options.full || today.start_of_week;
+  today.start_of_week =
+      config.options->starting_day &&
+      core::is_start_of_week(config::to_chrono(*config.options->starting_day), core::today());
+  today.full = context.flags.full == core::Full::yes || today.start_of_week;
   ItemErrors errors(k_extension, "repositories");
   for (const auto& repository : svn_repositories(*config.subversion)) {
     errors.attempt(context, repository.path, [&] { back_up(context, repository, today); });

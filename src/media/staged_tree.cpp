@@ -1,5 +1,6 @@
 #include "staged_tree.hpp"
 
+#include <cback/core/directory.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/unique_fd.hpp>
 #include <cback/media/library.hpp>
@@ -11,7 +12,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits>
 #include <sys/stat.h>
@@ -140,25 +140,14 @@ void set_attributes(IsoNode* node, const struct stat& info) {
 }
 
 std::vector<std::string> entry_names(const fs::path& dir) {
-  std::vector<std::string> names;
-  std::unique_ptr<DIR, int (*)(DIR*)> handle(::opendir(dir.c_str()), ::closedir);
-  if (!handle) {
+  const core::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  auto listed = fd ? core::list_names(fd.get())
+                   : core::DirNames{{}, std::error_code(errno, std::generic_category())};
+  if (listed.error) {
     throw Error(ExitCode::action, fmt::format("Cannot read the directory [{}]: {}", dir.string(),
-                                              std::strerror(errno)));
+                                              listed.error.message()));
   }
-  errno = 0;
-  while (const dirent* entry = ::readdir(handle.get())) {
-    const std::string name = entry->d_name;
-    if (name != "." && name != "..") {
-      names.push_back(name);
-    }
-    errno = 0;
-  }
-  if (errno != 0) {
-    throw Error(ExitCode::action, fmt::format("Cannot read the directory [{}]: {}", dir.string(),
-                                              std::strerror(errno)));
-  }
-  return names;
+  return std::move(listed.names);
 }
 
 std::string link_target(const fs::path& path) {

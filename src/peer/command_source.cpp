@@ -54,22 +54,17 @@ void create_empty(const fs::path& dir, const char* name) {
 CommandSource::CommandSource(CommandEndpoint endpoint, core::CommandRunner& runner)
     : m_endpoint(std::move(endpoint)), m_runner(runner) {}
 
-CommandSource::~CommandSource() {
-  if (!m_scratch.empty()) {
-    std::error_code ignored;
-    fs::remove_all(m_scratch, ignored);
-  }
-}
+CommandSource::~CommandSource() = default;
 
 void CommandSource::open() {
-  auto pattern = (m_endpoint.working_dir / "cback-stage-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
+  auto scratch = core::TempDir::make(m_endpoint.working_dir, "cback-stage-");
+  if (!scratch) {
     throw Error(ExitCode::action,
                 fmt::format("{}: unable to make a scratch directory in [{}]: {}", describe(),
-                            m_endpoint.working_dir.string(), std::strerror(errno)));
+                            m_endpoint.working_dir.string(), scratch.error().message()));
   }
-  m_scratch = pattern;
-  fs::create_directory(m_scratch / "files");
+  m_scratch = std::move(*scratch);
+  fs::create_directory(m_scratch->path() / "files");
 }
 
 // The original escapes spaces for the remote shell that expands the glob.
@@ -94,7 +89,7 @@ core::CommandResult CommandSource::copy(const std::string& from, const std::stri
 }
 
 bool CommandSource::collect_indicator_present() {
-  const auto target = m_scratch / k_collect_indicator;
+  const auto target = m_scratch->path() / k_collect_indicator;
   const auto result = copy(remote_path(k_collect_indicator), target.string());
   std::error_code ignored;
   // What the copy left is not followed: only a regular file counts.
@@ -108,7 +103,7 @@ bool CommandSource::collect_indicator_present() {
 
 LocalSource& CommandSource::fetched() {
   if (!m_local) {
-    const auto result = copy(remote_path("*"), (m_scratch / "files").string());
+    const auto result = copy(remote_path("*"), (m_scratch->path() / "files").string());
     if (result.exit_status != 0) {
       std::string tail;
       for (const auto& line : result.tail) {
@@ -118,7 +113,7 @@ LocalSource& CommandSource::fetched() {
                                                 "{}:{}",
                                                 describe(), result.exit_status, tail));
     }
-    m_local = std::make_unique<LocalSource>(m_endpoint.peer_name, m_scratch / "files");
+    m_local = std::make_unique<LocalSource>(m_endpoint.peer_name, m_scratch->path() / "files");
   }
   return *m_local;
 }
@@ -137,8 +132,8 @@ bool CommandSource::pull(const SourceEntry& entry, std::uint64_t offset, core::B
 }
 
 void CommandSource::write_stage_indicator() {
-  const auto indicator = m_scratch / k_stage_indicator;
-  create_empty(m_scratch, k_stage_indicator);
+  const auto indicator = m_scratch->path() / k_stage_indicator;
+  create_empty(m_scratch->path(), k_stage_indicator);
   const auto result = copy(indicator.string(), remote_path(k_stage_indicator));
   if (result.exit_status != 0) {
     throw Error(ExitCode::action,

@@ -2,12 +2,12 @@
 
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/beneath.hpp>
+#include <cback/core/directory.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/read_file.hpp>
 
 #include <cerrno>
 #include <cstring>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,10 +19,6 @@ namespace cback::peer {
 namespace fs = std::filesystem;
 
 namespace {
-
-struct DirCloser {
-  void operator()(DIR* dir) const noexcept { ::closedir(dir); }
-};
 
 // "it is not a regular file", or errno's text.
 std::string reason(const std::error_code& error) {
@@ -82,21 +78,15 @@ bool LocalSource::collect_indicator_present() {
 
 std::vector<SourceEntry> LocalSource::list() {
   const int dir = directory();
-  // fdopendir takes the fd it is given: list through a duplicate.
-  const std::unique_ptr<DIR, DirCloser> stream(::fdopendir(::fcntl(dir, F_DUPFD_CLOEXEC, 0)));
-  if (!stream) {
+  const auto listed = core::list_names(dir);
+  if (listed.error) {
     throw Error(ExitCode::action, fmt::format("Unable to list collect directory [{}]: {}",
-                                              m_collect_dir.string(), std::strerror(errno)));
+                                              m_collect_dir.string(), listed.error.message()));
   }
-  ::rewinddir(stream.get());
   std::vector<SourceEntry> entries;
-  errno = 0;
-  while (const auto* found = ::readdir(stream.get())) {
-    const std::string_view name = found->d_name;
+  for (const auto& name : listed.names) {
     struct ::stat st {};
-    if (name == "." || name == ".." ||
-        ::fstatat(dir, found->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      errno = 0;
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       continue; // vanished between readdir and fstatat
     }
     SourceEntry entry;
@@ -106,11 +96,6 @@ std::vector<SourceEntry> LocalSource::list() {
     entry.mtime = st.st_mtim.tv_sec;
     entry.mode = st.st_mode & 07777U;
     entries.push_back(std::move(entry));
-    errno = 0;
-  }
-  if (errno != 0) {
-    throw Error(ExitCode::action, fmt::format("Unable to list collect directory [{}]: {}",
-                                              m_collect_dir.string(), std::strerror(errno)));
   }
   return entries;
 }

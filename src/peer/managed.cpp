@@ -51,7 +51,8 @@ std::vector<ManagedFailure> run_managed_action(Context& context, const std::stri
   for (const auto& peer : peers) {
     context.stop.check();
     context.log.debug("Executing managed action [{}] on peer [{}].", action, peer.name);
-    const auto command = managed_command(context.config, peer, action, context.options.full);
+    const auto command =
+        managed_command(context.config, peer, action, context.flags.full == core::Full::yes);
     auto reason = run_on_client(context, peer, command);
     if (!reason.empty()) {
       context.log.error("{}", reason);

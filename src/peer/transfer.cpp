@@ -1,8 +1,8 @@
 #include <cback/peer/transfer.hpp>
 
-#include <cback/collect/digest.hpp>
 #include <cback/collect/manifest.hpp>
 #include <cback/core/beneath.hpp>
+#include <cback/core/digest.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/field_escape.hpp>
 #include <cback/core/log.hpp>
@@ -55,7 +55,7 @@ std::uint64_t size_of(int fd) {
   return ::fstat(fd, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
 }
 
-std::string hex(const collect::Digest& digest) {
+std::string hex(const core::Digest& digest) {
   std::string text;
   for (const auto byte : digest) {
     text += fmt::format("{:02x}", byte);
@@ -179,9 +179,9 @@ private:
                              core::UniqueFd& fd);
   void check_room(const SourceEntry& entry, const std::string& partial, std::uint64_t offset);
   void copy(const SourceEntry& entry, int fd, const std::string& partial, std::uint64_t offset,
-            collect::Sha256* hash, TransferResult& result);
+            core::Sha256* hash, TransferResult& result);
   void verify(const SourceEntry& entry, const collect::ManifestArchive* archive,
-              const std::string& partial, collect::Sha256* hash);
+              const std::string& partial, core::Sha256* hash);
   void give_away(int fd, const std::string& name);
   [[nodiscard]] std::string path_of(const std::string& name) const {
     return (m_dir / name).string();
@@ -201,7 +201,7 @@ private:
 
 // Feeds the first `length` bytes of `fd` to `hash`: a resumed file is
 // checked as a whole, the bytes of the earlier run included.
-bool hash_prefix(int fd, std::uint64_t length, collect::Sha256& hash) {
+bool hash_prefix(int fd, std::uint64_t length, core::Sha256& hash) {
   std::vector<char> block(std::size_t{1} << 20);
   for (std::uint64_t done = 0; done < length;) {
     const auto want = std::min<std::uint64_t>(block.size(), length - done);
@@ -228,7 +228,7 @@ core::UniqueFd FileStager::already_staged(const SourceEntry& entry,
     return {};
   }
   if (archive != nullptr) {
-    collect::Sha256 hash;
+    core::Sha256 hash;
     if (!hash_prefix(staged->get(), entry.size, hash) || hash.finish() != archive->sha256) {
       return {};
     }
@@ -309,11 +309,11 @@ void FileStager::stage(const SourceEntry& entry, const collect::ManifestArchive*
     const auto partial = entry.name + std::string(k_partial_suffix);
     // Only a file the manifest lists has a digest to check: hashing the
     // others would cost CPU for nothing.
-    std::optional<collect::Sha256> digest;
+    std::optional<core::Sha256> digest;
     if (archive != nullptr) {
       digest.emplace();
     }
-    collect::Sha256* hash = digest ? &*digest : nullptr;
+    core::Sha256* hash = digest ? &*digest : nullptr;
     core::UniqueFd fd;
     const auto offset = open_partial(entry, partial, fd);
     if (offset > 0) {
@@ -363,7 +363,7 @@ private:
 };
 
 void FileStager::copy(const SourceEntry& entry, int fd, const std::string& partial,
-                      std::uint64_t offset, collect::Sha256* hash, TransferResult& result) {
+                      std::uint64_t offset, core::Sha256* hash, TransferResult& result) {
   if (offset > 0 && hash != nullptr && !hash_prefix(fd, offset, *hash)) {
     fail(fmt::format("unable to read [{}]: {}", path_of(partial), std::strerror(errno)));
   }
@@ -423,7 +423,7 @@ void FileStager::copy(const SourceEntry& entry, int fd, const std::string& parti
 }
 
 void FileStager::verify(const SourceEntry& entry, const collect::ManifestArchive* archive,
-                        const std::string& partial, collect::Sha256* hash) {
+                        const std::string& partial, core::Sha256* hash) {
   if (archive == nullptr || hash == nullptr) {
     return;
   }

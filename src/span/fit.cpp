@@ -1,6 +1,7 @@
 #include <cback/span/fit.hpp>
 
 #include <cback/core/error.hpp>
+#include <cback/core/progress.hpp>
 
 #include <fmt/format.h>
 
@@ -112,7 +113,7 @@ std::vector<Disc> span(std::vector<Item> items, double capacity, Algorithm algor
   for (const auto& item : items) {
     if (static_cast<double>(item.size) > capacity) {
       throw Error(ExitCode::action, fmt::format("File [{}] cannot fit in capacity {}.", item.name,
-                                                display_bytes(capacity)));
+                                                core::display_bytes(capacity)));
     }
   }
   std::vector<Disc> discs;
@@ -148,21 +149,6 @@ double real_capacity(std::int64_t capacity, double cushion) {
 
 std::int64_t minimum_discs(std::int64_t total, double real) {
   return static_cast<std::int64_t>(static_cast<double>(total) / real + 1.0);
-}
-
-std::string display_bytes(double bytes) {
-  constexpr double k_kb = 1024.0;
-  const double size = std::fabs(bytes);
-  if (size < k_kb) {
-    return fmt::format("{:.0f} bytes", bytes);
-  }
-  if (size < k_kb * k_kb) {
-    return fmt::format("{:.2f} kB", bytes / k_kb);
-  }
-  if (size < k_kb * k_kb * k_kb) {
-    return fmt::format("{:.2f} MB", bytes / (k_kb * k_kb));
-  }
-  return fmt::format("{:.2f} GB", bytes / (k_kb * k_kb * k_kb));
 }
 
 } // namespace cback::span

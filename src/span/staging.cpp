@@ -67,6 +67,15 @@ void place(const fs::path& from, const fs::path& to) {
   }
 }
 
+core::TempDir disc_tree_root(const fs::path& source_dir) {
+  auto root = core::TempDir::make(source_dir, ".cback-span.");
+  if (!root) {
+    throw Error(ExitCode::action, fmt::format("Cannot create a disc tree in [{}]: {}",
+                                              source_dir.string(), root.error().message()));
+  }
+  return std::move(*root);
+}
+
 } // namespace
 
 Staged find_unstored(const fs::path& source_dir) {
@@ -94,30 +103,17 @@ Staged find_unstored(const fs::path& source_dir) {
   return staged;
 }
 
-DiscTree::DiscTree(const fs::path& source_dir, const std::vector<Item>& files) {
-  std::string pattern = (source_dir / ".cback-span.XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    throw Error(ExitCode::action,
-                fmt::format("Cannot create a disc tree in [{}]: {}", source_dir.string(),
-                            std::generic_category().message(errno)));
-  }
-  m_root = pattern;
+DiscTree::DiscTree(const fs::path& source_dir, const std::vector<Item>& files)
+    : m_root(disc_tree_root(source_dir)) {
   try {
     for (const auto& file : files) {
       const fs::path from = file.name;
-      place(from, m_root / from.lexically_relative(source_dir));
+      place(from, root() / from.lexically_relative(source_dir));
     }
   } catch (const fs::filesystem_error& error) {
-    std::error_code ignored;
-    fs::remove_all(m_root, ignored);
     throw Error(ExitCode::action, fmt::format("Cannot lay out the disc's files in [{}]: {}",
-                                              m_root.string(), error.what()));
+                                              root().string(), error.what()));
   }
-}
-
-DiscTree::~DiscTree() {
-  std::error_code ignored;
-  fs::remove_all(m_root, ignored);
 }
 
 } // namespace cback::span

@@ -4,8 +4,10 @@
 #include <cback/span/tool.hpp>
 
 #include <cback/actions/store.hpp>
+#include <cback/config/outputs.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/media/media_type.hpp>
 #include <cback/span/prompt.hpp>
 #include <cback/span/staging.hpp>
@@ -72,7 +74,7 @@ bool confirm_staged(Prompter& prompt, const Staged& staged) {
     out << "   " << dir.string() << '\n';
   }
   out << fmt::format("\nThe total size of the data in these directories is {}.\n\n",
-                     display_bytes(static_cast<double>(staged.total)));
+                     core::display_bytes(static_cast<double>(staged.total)));
   return prompt.yes_no("Continue?", true);
 }
 
@@ -82,7 +84,7 @@ std::optional<double> choose_capacity(Prompter& prompt, const SpanSettings& sett
   auto& out = prompt.out();
   out << "===\n\n"
       << fmt::format("Based on configuration, the capacity of your media is {}.\n\n",
-                     display_bytes(static_cast<double>(capacity)))
+                     core::display_bytes(static_cast<double>(capacity)))
       << "Since estimates are not perfect and there is some uncertainly in\n"
          "media capacity calculations, it is good to have a \"cushion\",\n"
          "a percentage of capacity to set aside.  The cushion reduces the\n"
@@ -92,10 +94,10 @@ std::optional<double> choose_capacity(Prompter& prompt, const SpanSettings& sett
   const double real = real_capacity(capacity, cushion);
   out << "===\n\n"
       << fmt::format("The real capacity, taking into account the {:.2f}% cushion, is {}.\n",
-                     cushion, display_bytes(real))
+                     cushion, core::display_bytes(real))
       << fmt::format("It will take at least {} disc(s) to store your {} of data.\n\n",
                      minimum_discs(staged.total, real),
-                     display_bytes(static_cast<double>(staged.total)));
+                     core::display_bytes(static_cast<double>(staged.total)));
   if (!prompt.yes_no("Continue?", true)) {
     return std::nullopt;
   }
@@ -110,7 +112,8 @@ void show_plan(Prompter& prompt, Algorithm algorithm, const std::vector<Disc>& d
       << fmt::format("into {} discs.\n\n", discs.size());
   for (std::size_t i = 0; i < discs.size(); ++i) {
     out << fmt::format("Disc {}: {} files, {}, {:.2f}% utilization\n", i + 1, discs[i].items.size(),
-                       display_bytes(static_cast<double>(discs[i].size)), discs[i].utilization);
+                       core::display_bytes(static_cast<double>(discs[i].size)),
+                       discs[i].utilization);
   }
   out << '\n';
 }
@@ -214,7 +217,7 @@ void run_span(const config::Config& config, const SpanSettings& settings, std::i
                       static_cast<int>(discs.size())};
     write_disc(prompt, job, discs[i], log, stop);
   }
-  actions::mark_stored(*config.options, staged.daily_dirs, log);
+  actions::mark_stored(config::outputs_of(config), staged.daily_dirs, log);
   out << "\nCompleted writing all discs.\n";
 }
 

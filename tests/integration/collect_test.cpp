@@ -118,7 +118,7 @@ TEST_CASE("A full collect in each archive mode extracts to the source tree",
   REQUIRE(manifest->archives.size() == 1);
   CHECK(manifest->archives[0].name == archive.filename().string());
   CHECK(manifest->archives[0].size == fs::file_size(archive));
-  CHECK(manifest->archives[0].sha256 == cback::collect::sha256(read_file(archive)));
+  CHECK(manifest->archives[0].sha256 == cback::core::sha256(read_file(archive)));
 }
 
 TEST_CASE("The second day of an incremental collect archives only the changed file",

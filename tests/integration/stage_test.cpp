@@ -2,8 +2,8 @@
 // peers over the loopback sshd started by tools/servers.sh (several peer
 // names pointing at the one sshd, each with its own collect dir).
 
-#include <cback/collect/digest.hpp>
 #include <cback/collect/manifest.hpp>
+#include <cback/core/digest.hpp>
 #include <cback/peer/status.hpp>
 
 #include "support/config_text.hpp"
@@ -199,7 +199,7 @@ struct Pool {
     manifest.date = k_tuesday;
     for (const auto& file : names) {
       const auto content = read_file(collect(name) / file);
-      manifest.archives.push_back({file, content.size(), cback::collect::sha256(content)});
+      manifest.archives.push_back({file, content.size(), cback::core::sha256(content)});
     }
     cback::collect::write_manifest(collect(name) / "cback.manifest", manifest);
   }

@@ -11,9 +11,10 @@
 // changes again (docs/state-format.md, "When a state advances").
 
 #include <cback/collect/archive.hpp>
-#include <cback/collect/calendar.hpp>
 #include <cback/collect/items.hpp>
 #include <cback/collect/state.hpp>
+#include <cback/core/calendar.hpp>
+#include <cback/core/run_flags.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -59,7 +60,7 @@ struct CollectPlan {
   std::filesystem::path working_dir;
   std::chrono::year_month_day today;
   bool today_is_start = false;
-  collect::Full full = collect::Full::no;
+  core::Full full = core::Full::no;
   collect::ChangeBasis basis = collect::ChangeBasis::stat;
   collect::Cumulative cumulative = collect::Cumulative::no;
   unsigned threads = 1;  ///< items collected at once
@@ -83,7 +84,7 @@ void run_collect_with(Context& context, const CollectPlan& plan, const ArchiveWr
 /// entries for its writer first.
 void run_collect_streaming(Context& context, const CollectPlan& plan, const ArchiveOpener& open);
 
-/// The action: plan_collect for collect::today(), the io backend from the
+/// The action: plan_collect for core::today(), the io backend from the
 /// configuration (CBACK_IO wins when set), collect::write_archive.
 void run_collect(Context& context);
 

@@ -40,7 +40,7 @@ bool ignores_failure(std::optional<config::IgnoreFailures> mode, bool full_or_st
 /// the rcp_command with [stage] transport = "command".
 std::unique_ptr<peer::PeerSource> make_source(Context& context, const config::Peer& peer);
 
-/// The action, for the day collect::today() (CBACK_TODAY in tests).
+/// The action, for the day core::today() (CBACK_TODAY in tests).
 void run_stage(Context& context);
 
 } // namespace cback::actions

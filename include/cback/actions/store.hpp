@@ -6,8 +6,10 @@
 // with cback.store. Also the pieces rebuild and initialize share with it.
 
 #include <cback/actions/staging_layout.hpp>
-#include <cback/collect/calendar.hpp>
 #include <cback/config/model.hpp>
+#include <cback/core/calendar.hpp>
+#include <cback/core/outputs.hpp>
+#include <cback/core/run_flags.hpp>
 #include <cback/media/burner.hpp>
 
 #include <chrono>
@@ -37,12 +39,12 @@ struct StagingDay {
 /// --full: today's, which must have cback.stage (cback.store is ignored).
 /// Throws cback::Error(action) when none qualifies (docs/compatibility.md).
 StagingDay select_staging_day(const std::filesystem::path& staging_dir,
-                              std::chrono::year_month_day today, collect::Full full);
+                              std::chrono::year_month_day today, core::Full full);
 
 /// The new-disc rule: --full (or a rebuild) starts a new disc; without
 /// blank_behavior so does the starting day; with it, mode daily (or weekly
 /// on the starting day) decides by the factor; otherwise append.
-media::NewDisc new_disc_rule(collect::Full full, bool today_is_start,
+media::NewDisc new_disc_rule(core::Full full, bool today_is_start,
                              const std::optional<config::BlankBehavior>& blank);
 
 /// What keeps a staged day from being complete (docs/stage-status.md,
@@ -80,10 +82,9 @@ std::vector<std::string> require_complete_day(const std::filesystem::path& dir,
 /// (stage_peers: [stage] peers if any, else [peers]).
 std::vector<std::string> configured_peer_names(const config::Config& config);
 
-/// Writes cback.store into each directory (atomically), owned by the backup
-/// user when running as root (config::outputs_of: looked up first, once).
-/// Store, rebuild and cback-span all mark their days with it.
-void mark_stored(const config::Options& options, const std::vector<std::filesystem::path>& dirs,
+/// Writes cback.store into each directory (atomically), given to the backup
+/// user by `outputs`. Store, rebuild and cback-span all mark their days with it.
+void mark_stored(const core::Outputs& outputs, const std::vector<std::filesystem::path>& dirs,
                  core::Logger& log);
 
 /// The writer's options for this run ([store] section).

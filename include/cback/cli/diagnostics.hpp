@@ -1,11 +1,19 @@
 #pragma once
 
-// Runtime diagnostics (docs/compatibility.md, "Diagnostics"): printed by --diagnostics and logged
-// at INFO at the start of every run, for bug reports.
+// Runtime diagnostics (docs/compatibility.md, "Diagnostics"): printed by
+// --diagnostics and logged at INFO at the start of every run, for bug
+// reports.
 
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace cback {
+class Error;
+namespace core {
+class Logger;
+}
+} // namespace cback
 
 namespace cback::cli {
 
@@ -26,5 +34,9 @@ std::vector<std::string> diagnostic_lines(const DiagnosticValues& values,
 /// The --diagnostics block: a blank line, "Diagnostics:", a blank line, the
 /// lines indented by three spaces, a blank line.
 std::string diagnostics_block(const DiagnosticValues& values);
+
+/// -s --stack: where `error` was made, innermost frame first, in the log
+/// (INFO) and on stderr.
+void report_stack(core::Logger& log, const Error& error);
 
 } // namespace cback::cli

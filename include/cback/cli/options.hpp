@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cback/core/log.hpp>
+#include <cback/core/run_flags.hpp>
 
 #include <string>
 #include <sys/types.h>
@@ -65,5 +66,9 @@ std::string version_text();
 
 /// The logging the switches ask for (logfile, owner, mode, verbosity).
 core::LogSettings log_settings(const Options& options);
+
+/// What the switches ask of every action; progress only when not quiet and
+/// stdout is a terminal.
+core::RunFlags run_flags(const Options& options);
 
 } // namespace cback::cli

@@ -9,10 +9,10 @@
 // SHA-256 of the archive bytes is computed while they are written, for the
 // collect manifest.
 
-#include <cback/collect/digest.hpp>
 #include <cback/collect/problem.hpp>
 #include <cback/collect/walker.hpp>
 #include <cback/config/model.hpp>
+#include <cback/core/digest.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -53,7 +53,7 @@ using ProgressCallback = std::function<void(const ArchiveProgress&)>;
 struct ArchiveResult {
   std::filesystem::path path;    ///< the committed archive
   std::uint64_t size = 0;        ///< bytes of the archive file
-  Digest sha256{};               ///< of the archive file's bytes
+  core::Digest sha256{};         ///< of the archive file's bytes
   std::uint64_t entries = 0;     ///< entries stored
   std::uint64_t input_bytes = 0; ///< file content bytes stored
   std::vector<Problem> problems; ///< entries skipped or stored incomplete (unreadable,

@@ -7,8 +7,8 @@
 // to verify the archives they move; a restore reads the deleted paths. The
 // format is docs/manifest.md; the file is written atomically.
 
-#include <cback/collect/digest.hpp>
 #include <cback/collect/problem.hpp>
+#include <cback/core/digest.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -25,7 +25,7 @@ inline constexpr std::string_view k_manifest_file_name = "cback.manifest";
 struct ManifestArchive {
   std::string name; ///< file name in collect_dir, e.g. "etc.tar.gz"
   std::uint64_t size = 0;
-  Digest sha256{};
+  core::Digest sha256{};
   bool operator==(const ManifestArchive&) const = default;
 };
 

@@ -7,10 +7,10 @@
 // the state nor the listing is ever held whole in memory. Files are written
 // atomically.
 
-#include <cback/collect/digest.hpp>
 #include <cback/collect/problem.hpp>
 #include <cback/collect/walker.hpp>
 #include <cback/core/atomic_file.hpp>
+#include <cback/core/digest.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -39,7 +39,7 @@ struct Fingerprint {
   std::int64_t ctime_ns = 0;
   std::uint64_t inode = 0;
   std::uint32_t mode = 0;
-  std::optional<Digest> digest; ///< content hash of a regular file, content mode only
+  std::optional<core::Digest> digest; ///< content hash of a regular file, content mode only
 
   static Fingerprint of(const Entry& entry);
   bool operator==(const Fingerprint&) const = default;
@@ -158,10 +158,10 @@ struct IncrementalPolicy {
 
 /// Digest of one regular file's content (content mode); an error skips the
 /// comparison (the entry counts as changed) and is reported as a problem.
-using ContentHasher = std::function<tl::expected<Digest, std::string>(const Entry&)>;
+using ContentHasher = std::function<tl::expected<core::Digest, std::string>(const Entry&)>;
 
 /// sha256_file on the entry's path.
-tl::expected<Digest, std::string> hash_entry(const Entry& entry);
+tl::expected<core::Digest, std::string> hash_entry(const Entry& entry);
 
 /// Compares listed entries, one at a time in walk order, with a base state
 /// (a merge: the base is read forward alongside the walk). Unlike the

@@ -11,6 +11,7 @@
 
 #include <cback/config/location.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,6 +26,10 @@ struct Where {
 };
 
 enum class Weekday { monday, tuesday, wednesday, thursday, friday, saturday, sunday };
+/// The same day as a std::chrono::weekday.
+constexpr std::chrono::weekday to_chrono(Weekday day) {
+  return std::chrono::weekday{static_cast<unsigned>(day) + 1}; // 7 is Sunday too
+}
 enum class CollectMode { daily, weekly, incr };
 /// tar, tar.gz, tar.bz2 as the original; tarzst (tar.zst) is new.
 enum class ArchiveMode { tar, targz, tarbz2, tarzst };

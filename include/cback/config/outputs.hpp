@@ -15,4 +15,8 @@ core::Outputs outputs_of(const Options& options);
 /// The same for a whole configuration, whose options section may be absent.
 core::Outputs outputs_of(const Config& config);
 
+/// The run's outputs service: outputs_of(config) on first use. `config` must
+/// outlive it.
+core::LazyOutputs lazy_outputs_of(const Config& config);
+
 } // namespace cback::config

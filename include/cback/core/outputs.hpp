@@ -7,6 +7,8 @@
 #include <cback/core/ownership.hpp>
 
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -39,6 +41,26 @@ public:
 
 private:
   std::optional<Ownership> m_owner;
+};
+
+/// The run's Outputs, made on first use: an action that gives nothing away
+/// (validate) never fails on a backup user that does not exist, and one that
+/// does fails where it first needs the owner, before it writes. Safe to use
+/// from several threads; a `make` that throws is tried again on the next use.
+class LazyOutputs {
+public:
+  explicit LazyOutputs(std::function<Outputs()> make) : m_make(std::move(make)) {}
+
+  [[nodiscard]] const Outputs& get() const {
+    std::call_once(m_once, [this] { m_outputs.emplace(m_make()); });
+    return *m_outputs;
+  }
+  const Outputs* operator->() const { return &get(); }
+
+private:
+  std::function<Outputs()> m_make;
+  mutable std::once_flag m_once;
+  mutable std::optional<Outputs> m_outputs;
 };
 
 } // namespace cback::core

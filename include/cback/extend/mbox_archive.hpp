@@ -1,7 +1,7 @@
 #pragma once
 
 // The flat tar of the mbox extension's directory backup: the grepmail'd
-// mailboxes, copied into a scratch directory (core::TempDirectory) under
+// mailboxes, copied into a scratch directory (core::TempDir) under
 // working_dir.
 
 #include <cback/config/model.hpp>

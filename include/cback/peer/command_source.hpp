@@ -9,6 +9,7 @@
 // Resuming a killed transfer is not possible with this transport.
 
 #include <cback/core/process.hpp>
+#include <cback/core/temp_dir.hpp>
 #include <cback/peer/local_source.hpp>
 
 #include <filesystem>
@@ -54,7 +55,7 @@ private:
 
   CommandEndpoint m_endpoint;
   core::CommandRunner& m_runner;
-  std::filesystem::path m_scratch;
+  std::optional<core::TempDir> m_scratch; ///< made by open()
   std::unique_ptr<LocalSource> m_local;
 };
 

@@ -67,8 +67,4 @@ double real_capacity(std::int64_t capacity, double cushion);
 /// truncated.
 std::int64_t minimum_discs(std::int64_t total, double real);
 
-/// The original's displayBytes: "512 bytes", "1.50 kB", "3.25 MB",
-/// "4.38 GB" (units of 1024, two decimals).
-std::string display_bytes(double bytes);
-
 } // namespace cback::span

@@ -5,6 +5,7 @@
 // a disc's files laid out as the tree the disc will carry.
 
 #include <cback/config/model.hpp>
+#include <cback/core/temp_dir.hpp>
 #include <cback/span/fit.hpp>
 
 #include <cstdint>
@@ -35,18 +36,15 @@ Staged find_unstored(const std::filesystem::path& source_dir);
 /// A disc's files as the disc will show them: root()/YYYY/MM/DD/peer/file,
 /// hard links to the staged files (copies where a link is not possible,
 /// symlinks recreated). It lives in a hidden directory of `source_dir`
-/// (same filesystem, so the links work) and is removed by the destructor.
+/// (same filesystem, so the links work), removed with it (core::TempDir).
 class DiscTree {
 public:
   DiscTree(const std::filesystem::path& source_dir, const std::vector<Item>& files);
-  ~DiscTree();
-  DiscTree(const DiscTree&) = delete;
-  DiscTree& operator=(const DiscTree&) = delete;
 
-  [[nodiscard]] const std::filesystem::path& root() const { return m_root; }
+  [[nodiscard]] const std::filesystem::path& root() const { return m_root.path(); }
 
 private:
-  std::filesystem::path m_root;
+  core::TempDir m_root;
 };
 
 } // namespace cback::span

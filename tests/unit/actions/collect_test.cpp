@@ -1,6 +1,7 @@
 #include <cback/actions/collect.hpp>
 #include <cback/collect/manifest.hpp>
 #include <cback/collect/naming.hpp>
+#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/process.hpp>
@@ -59,7 +60,7 @@ public:
     collect::ArchiveResult result;
     result.path = target;
     result.size = content.size();
-    result.sha256 = collect::sha256(content);
+    result.sha256 = core::sha256(content);
     result.entries = entries.size();
     if (m_problem) {
       result.problems.push_back(*m_problem);
@@ -111,8 +112,9 @@ private:
 
 struct Fixture {
   test::TempDir tmp;
-  cli::Options options;
+  core::RunFlags flags;
   config::Config config;
+  core::LazyOutputs outputs = config::lazy_outputs_of(config);
   core::Logger log;
   core::StopFlag stop;
   core::CommandRunner runner{log, stop};
@@ -162,7 +164,7 @@ struct Fixture {
 
   /// Runs collect on `day`, with the fake writer.
   void collect_on(year_month_day day) {
-    Context context{options, config, log, runner, stop, perf};
+    Context context{flags, config, log, runner, stop, perf, outputs};
     run_collect_with(context, plan_collect(context, day), fake.writer());
   }
 
@@ -206,7 +208,7 @@ TEST_CASE("Daily items are collected every day, weekly ones on the starting day 
   CHECK(f.fake.names() == Strings{f.archive("daily"), f.archive("weekly")});
 
   f.fake.clear();
-  f.options.full = true;
+  f.flags.full = core::Full::yes;
   f.collect_on(k_wednesday);
   CHECK(f.fake.names() == Strings{f.archive("daily"), f.archive("weekly")});
   CHECK(fs::exists(f.indicator()));
@@ -247,7 +249,7 @@ TEST_CASE("An incremental item archives what changed since the last collect",
   }
   SECTION("--full archives everything again") {
     f.fake.clear();
-    f.options.full = true;
+    f.flags.full = core::Full::yes;
     f.collect_on(k_wednesday);
     CHECK(f.fake.entries_of(f.archive("tree"), base).size() == 4);
   }
@@ -456,7 +458,7 @@ TEST_CASE("The manifest lists each archive with its size and SHA-256", "[actions
   for (const auto& archive : manifest.archives) {
     const auto content = test::read_file(f.tmp / "collect" / archive.name);
     CHECK(archive.size == content.size());
-    CHECK(archive.sha256 == collect::sha256(content));
+    CHECK(archive.sha256 == core::sha256(content));
   }
   CHECK(manifest.failed_items.empty());
   CHECK(fs::exists(f.indicator()));
@@ -517,7 +519,7 @@ TEST_CASE("Content change detection ignores a touch that leaves the content as i
 TEST_CASE("Collect needs the options and collect sections and at least one item",
           "[actions][collect]") {
   Fixture f;
-  Context context{f.options, f.config, f.log, f.runner, f.stop, f.perf};
+  Context context{f.flags, f.config, f.log, f.runner, f.stop, f.perf, f.outputs};
   CHECK_THROWS_AS(plan_collect(context, k_monday), Error); // no items
   f.config.collect.reset();
   try {

@@ -1,4 +1,5 @@
 #include <cback/actions/purge.hpp>
+#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/process.hpp>
@@ -29,8 +30,9 @@ void set_ages(const fs::path& path, std::int64_t atime_age, std::int64_t mtime_a
 
 struct Fixture {
   test::TempDir tmp;
-  cli::Options options;
+  core::RunFlags flags;
   config::Config config;
+  core::LazyOutputs outputs = config::lazy_outputs_of(config);
   core::Logger log;
   core::StopFlag stop;
   core::CommandRunner runner{log, stop};
@@ -52,7 +54,7 @@ struct Fixture {
     config.purge->dirs.push_back(dir);
   }
   void purge() {
-    Context context{options, config, log, runner, stop, perf};
+    Context context{flags, config, log, runner, stop, perf, outputs};
     run_purge_at(context, k_now);
   }
 };

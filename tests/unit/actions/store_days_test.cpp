@@ -17,10 +17,10 @@ using cback::actions::inspect_day;
 using cback::actions::new_disc_rule;
 using cback::actions::require_complete_day;
 using cback::actions::select_staging_day;
-using cback::collect::Full;
 using cback::config::BlankBehavior;
 using cback::config::BlankMode;
 using cback::config::Weekday;
+using cback::core::Full;
 using cback::media::NewDisc;
 using cback::test::TempDir;
 

@@ -1,6 +1,6 @@
 #include <cback/collect/archive.hpp>
-#include <cback/collect/digest.hpp>
 #include <cback/collect/walker.hpp>
+#include <cback/core/digest.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/stop.hpp>
 #include <cback/io/backend.hpp>
@@ -101,14 +101,14 @@ std::map<std::string, Member> read_back(const fs::path& archive_path) {
     while (archive_entry_xattr_next(entry, &name, &value, &size) == ARCHIVE_OK) {
       member.xattrs[name] = std::string(static_cast<const char*>(value), size);
     }
-    cback::collect::Sha256 sha;
+    cback::core::Sha256 sha;
     char chunk[65536];
     la_ssize_t n = 0;
     while ((n = archive_read_data(reader, chunk, sizeof chunk)) > 0) {
       sha.update(chunk, static_cast<std::size_t>(n));
     }
     REQUIRE(n == 0);
-    member.sha = cback::collect::to_hex(sha.finish());
+    member.sha = cback::core::to_hex(sha.finish());
     members[archive_entry_pathname(entry)] = member;
   }
   CHECK(status == ARCHIVE_EOF);
@@ -117,9 +117,9 @@ std::map<std::string, Member> read_back(const fs::path& archive_path) {
 }
 
 std::string sha_of(const fs::path& path) {
-  const auto digest = cback::collect::sha256_file(path.string());
+  const auto digest = cback::core::sha256_file(path.string());
   REQUIRE(digest);
-  return cback::collect::to_hex(*digest);
+  return cback::core::to_hex(*digest);
 }
 
 /// Runs argv, returning its exit status and stderr.
@@ -334,7 +334,7 @@ TEST_CASE("An archive of every kind of entry reads back and extracts with GNU ta
   CHECK(result.path == target);
   CHECK(result.entries == entries.size());
   CHECK(result.size == fs::file_size(target));
-  CHECK(cback::collect::to_hex(result.sha256) == sha_of(target));
+  CHECK(cback::core::to_hex(result.sha256) == sha_of(target));
   CHECK(reports > 0);
   CHECK_FALSE(fs::exists(dir / "out.tar.x.partial"));
 

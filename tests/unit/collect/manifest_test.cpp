@@ -11,8 +11,8 @@ namespace {
 Manifest sample() {
   Manifest manifest;
   manifest.date = "2026-11-30";
-  manifest.archives.push_back({"etc.tar.gz", 1234, sha256("etc")});
-  manifest.archives.push_back({"home-anna_smith.tar.zst", 0, sha256("")});
+  manifest.archives.push_back({"etc.tar.gz", 1234, core::sha256("etc")});
+  manifest.archives.push_back({"home-anna_smith.tar.zst", 0, core::sha256("")});
   manifest.failed_items.push_back({"/srv/gone", "Path [/srv/gone] does not exist."});
   manifest.problems.push_back({"/home/a\tb\nc\\d", "Permission denied"});
   manifest.deleted.push_back({"/home", "/home/anna/old\tnotes"});
@@ -31,10 +31,10 @@ TEST_CASE("The manifest format is one line per record with escaped paths", "[col
   const auto text = encode_manifest(sample());
   CHECK(text == "cback-manifest 2 2026-11-30\n"
                 "archive 1234 " +
-                    to_hex(sha256("etc")) +
+                    core::to_hex(core::sha256("etc")) +
                     " etc.tar.gz\n"
                     "archive 0 " +
-                    to_hex(sha256("")) +
+                    core::to_hex(core::sha256("")) +
                     " home-anna_smith.tar.zst\n"
                     "failed /srv/gone\tPath [/srv/gone] does not exist.\n"
                     "problem /home/a\\x09b\\x0ac\\\\d\tPermission denied\n"

@@ -100,20 +100,9 @@ Changes detect(const std::vector<Entry>& entries, const StateFile& base,
 /// A content hasher that hashes the path and a version, so tests choose
 /// when "content" changes without touching files.
 ContentHasher fake_hasher(const std::string& changed_path) {
-  return [changed_path](const Entry& e) -> tl::expected<Digest, std::string> {
-    return sha256(e.path == changed_path ? e.path + "-v2" : e.path);
+  return [changed_path](const Entry& e) -> tl::expected<core::Digest, std::string> {
+    return core::sha256(e.path == changed_path ? e.path + "-v2" : e.path);
   };
-}
-
-TEST_CASE("SHA-256 digests match the standard test vector", "[collect][state][digest]") {
-  CHECK(to_hex(sha256("abc")) ==
-        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  test::TempDir tmp;
-  const auto file = tmp.write("abc", "abc");
-  CHECK(sha256_file(file.string()).value() == sha256("abc"));
-  CHECK_THAT(sha256_file((tmp / "missing").string()).error(), Catch::Contains("missing"));
-  CHECK(digest_from_hex(to_hex(sha256("x"))) == sha256("x"));
-  CHECK_FALSE(digest_from_hex("zz").has_value());
 }
 
 TEST_CASE("A state survives writing and reading, with odd names and digests", "[collect][state]") {
@@ -123,7 +112,7 @@ TEST_CASE("A state survives writing and reading, with odd names and digests", "[
   records.emplace_back("/srv/a b", print);
   records.emplace_back("/srv/new\nline\\back\x7f", print);
   records.emplace_back("/srv/bad\xff\xfename", print);
-  print.digest = sha256("content");
+  print.digest = core::sha256("content");
   print.kind = EntryKind::symlink;
   print.mtime_ns = -5; // before 1970
   records.emplace_back("/srv/link", print);
@@ -185,8 +174,8 @@ TEST_CASE("The state file layout is the documented one", "[collect][state]") {
   CHECK(u64_at(72) == 4096);                         // size
   CHECK(u64_at(80) == 1'700'000'000'000'000'001ULL); // mtime
   CHECK(bytes.substr(112, 2) == "/d");
-  CHECK(sha256(std::string_view(bytes).substr(64)) == [&] {
-    Digest digest{};
+  CHECK(core::sha256(std::string_view(bytes).substr(64)) == [&] {
+    core::Digest digest{};
     std::memcpy(digest.data(), bytes.data() + 32, 32);
     return digest;
   }());
@@ -235,7 +224,7 @@ TEST_CASE("A state in the text format of version 1 is read once to migrate", "[c
                              "f 1234 1700000000000000001 1700000000000000002 43 100644 - "
                              "/etc/a b\\x0aline\n"
                              "l 9 -5 1700000000000000002 44 120777 " +
-                                 to_hex(sha256("x")) +
+                                 core::to_hex(core::sha256("x")) +
                                  " /etc/mtab\n"
                                  "end 3\n");
   const auto loaded = load_state(path.string());
@@ -247,7 +236,7 @@ TEST_CASE("A state in the text format of version 1 is read once to migrate", "[c
   CHECK(records[1].second.size == 1234);
   CHECK(records[2].second.kind == EntryKind::symlink);
   CHECK(records[2].second.mtime_ns == -5);
-  CHECK(records[2].second.digest == sha256("x"));
+  CHECK(records[2].second.digest == core::sha256("x"));
 
   const std::vector<std::string> bad_text = {
       "cback-state 1\nf 1 2 3 4 644 - /a\n",                            // no end line
@@ -395,7 +384,7 @@ TEST_CASE("Content mode compares digests of regular files only", "[collect][stat
   const StateFile empty;
   const auto first = detect({touched, edited, dir}, empty, ChangeBasis::content, fake_hasher(""));
   CHECK(first.changed.size() == 3);
-  CHECK(first.next[1].second.digest == sha256("/edited"));
+  CHECK(first.next[1].second.digest == core::sha256("/edited"));
   CHECK_FALSE(first.next[2].second.digest.has_value());
   const auto base = open_state(write_state(tmp, first.next));
 
@@ -405,14 +394,14 @@ TEST_CASE("Content mode compares digests of regular files only", "[collect][stat
   const auto second =
       detect({touched, edited, moved_dir}, base, ChangeBasis::content, fake_hasher("/edited"));
   CHECK(second.changed == std::vector<std::string>{"/edited", "/dir"});
-  CHECK(second.next[1].second.digest == sha256("/edited-v2"));
+  CHECK(second.next[1].second.digest == core::sha256("/edited-v2"));
 }
 
 TEST_CASE("A file that cannot be hashed is archived and reported", "[collect][state][changes]") {
   test::TempDir tmp;
   const auto e = entry("/f");
   const auto previous = open_state(write_state(tmp, records_of({e})));
-  const auto failing = [](const Entry&) -> tl::expected<Digest, std::string> {
+  const auto failing = [](const Entry&) -> tl::expected<core::Digest, std::string> {
     return tl::unexpected(std::string("cannot read [/f]: Permission denied"));
   };
   const auto changes = detect({e}, previous, ChangeBasis::content, failing);
@@ -428,7 +417,7 @@ TEST_CASE("Content mode hashes real files", "[collect][state][changes]") {
   e.path = path;
   const StateFile empty;
   const auto first = detect({e}, empty, ChangeBasis::content);
-  CHECK(first.next[0].second.digest == sha256("one"));
+  CHECK(first.next[0].second.digest == core::sha256("one"));
   const auto base = open_state(write_state(tmp, first.next));
   tmp.write("f", "two");
   CHECK(detect({e}, base, ChangeBasis::content).changed.size() == 1);

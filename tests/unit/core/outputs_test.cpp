@@ -110,3 +110,23 @@ TEST_CASE("Outputs never give away the target of a link planted at an output's p
   CHECK(stat_of(indicator).st_uid == 65534);
   CHECK(cback::test::read_file(victim) == "root:*:1:0");
 }
+
+TEST_CASE("LazyOutputs makes the outputs on first use, once, and again after a failure",
+          "[core][outputs]") {
+  int made = 0;
+  bool fail = true;
+  const cback::core::LazyOutputs lazy([&] {
+    ++made;
+    if (fail) {
+      throw cback::Error(cback::ExitCode::action, "no such user");
+    }
+    return Outputs();
+  });
+  CHECK(made == 0);
+  CHECK_THROWS_AS(lazy.get(), cback::Error);
+  fail = false;
+  const Outputs& first = lazy.get();
+  CHECK(&lazy.get() == &first);
+  CHECK(made == 2);
+  CHECK(first.ownership() == nullptr);
+}

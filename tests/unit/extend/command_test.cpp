@@ -113,7 +113,7 @@ TEST_CASE("The command gets the config path and the action name, and --full on a
     CHECK(test::read_file(f.args_file) == f.config.path + "\nsite\n");
   }
   SECTION("a full run") {
-    f.options.full = true;
+    f.flags.full = core::Full::yes;
     f.run();
     CHECK(test::read_file(f.args_file) == f.config.path + "\nsite\n--full\n");
   }

@@ -1,3 +1,4 @@
+#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/extend/dump_writer.hpp>
@@ -21,14 +22,15 @@ using config::CompressMode;
 
 struct Fixture {
   test::TempDir tmp;
-  cli::Options options;
+  core::RunFlags flags;
   config::Config config;
+  core::LazyOutputs outputs = config::lazy_outputs_of(config);
   core::Logger log;
   core::StopFlag stop;
   core::CommandRunner runner{log, stop};
   core::PerfRecorder perf;
   std::ostringstream screen;
-  Context context{options, config, log, runner, stop, perf};
+  Context context{flags, config, log, runner, stop, perf, outputs};
 
   Fixture() {
     core::LogSettings settings;

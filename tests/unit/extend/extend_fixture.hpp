@@ -4,8 +4,8 @@
 // a logfile inside it, a real command runner and an empty configuration
 // that each test fills in.
 
-#include <cback/cli/options.hpp>
 #include <cback/config/model.hpp>
+#include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/log.hpp>
 #include <cback/core/perf.hpp>
@@ -21,8 +21,9 @@ namespace cback::test {
 
 struct ExtendFixture {
   TempDir tmp;
-  cli::Options options;
+  core::RunFlags flags;
   config::Config config;
+  core::LazyOutputs outputs = config::lazy_outputs_of(config);
   core::Logger log;
   core::StopFlag stop;
   core::CommandRunner runner{log, stop};
@@ -39,7 +40,7 @@ struct ExtendFixture {
     config.options->working_dir = (tmp / "work").string();
   }
 
-  Context context() { return Context{options, config, log, runner, stop, perf}; }
+  Context context() { return Context{flags, config, log, runner, stop, perf, outputs}; }
 
   /// The logfile so far.
   std::string logged() {

@@ -10,7 +10,6 @@
 #include <archive_entry.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 

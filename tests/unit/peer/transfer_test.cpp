@@ -58,7 +58,7 @@ struct Peer {
     manifest.date = "2026-12-01";
     for (const auto& name : names) {
       const auto content = read_file(collect / name);
-      manifest.archives.push_back({name, content.size(), cback::collect::sha256(content)});
+      manifest.archives.push_back({name, content.size(), cback::core::sha256(content)});
     }
     cback::collect::write_manifest(collect / "cback.manifest", manifest);
   }

@@ -1,4 +1,4 @@
-#include <cback/collect/digest.hpp>
+#include <cback/core/digest.hpp>
 
 #include <cback/core/error.hpp>
 #include <cback/core/unique_fd.hpp>
@@ -15,7 +15,7 @@
 
 #include <fmt/format.h>
 
-namespace cback::collect {
+namespace cback::core {
 
 namespace {
 
@@ -126,4 +126,4 @@ std::optional<Digest> digest_from_hex(std::string_view hex) {
   return digest;
 }
 
-} // namespace cback::collect
+} // namespace cback::core

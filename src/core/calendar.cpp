@@ -1,4 +1,4 @@
-#include <cback/collect/calendar.hpp>
+#include <cback/core/calendar.hpp>
 
 #include <cback/core/error.hpp>
 
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace cback::collect {
+namespace cback::core {
 
 namespace {
 
@@ -68,20 +68,8 @@ std::chrono::year_month_day today() {
               fmt::format("CBACK_TODAY=[{}] is not a date of the form YYYY-MM-DD", simulated));
 }
 
-bool is_start_of_week(config::Weekday starting_day, std::chrono::year_month_day day) {
-  // iso_encoding: Monday = 1 … Sunday = 7; config::Weekday: monday = 0 … sunday = 6.
-  const std::chrono::weekday weekday{std::chrono::sys_days{day}};
-  return weekday.iso_encoding() - 1 == static_cast<unsigned>(starting_day);
+bool is_start_of_week(std::chrono::weekday starting_day, std::chrono::year_month_day day) {
+  return std::chrono::weekday{std::chrono::sys_days{day}} == starting_day;
 }
 
-bool should_collect(config::CollectMode mode, Full full, bool today_is_start) {
-  return full == Full::yes || mode == config::CollectMode::daily ||
-         mode == config::CollectMode::incr ||
-         (mode == config::CollectMode::weekly && today_is_start);
-}
-
-bool resets_state(Full full, bool today_is_start) {
-  return full == Full::yes || today_is_start;
-}
-
-} // namespace cback::collect
+} // namespace cback::core

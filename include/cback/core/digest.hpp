@@ -1,9 +1,9 @@
 #pragma once
 
-// SHA-256 content digests for the optional content-hash mode of incremental
-// collects. SHA-256 comes from OpenSSL's libcrypto (Debian libssl3, already
-// installed with libssh): it runs on the CPU's SHA extensions where present,
-// and users can check a value with sha256sum.
+// SHA-256 digests: archives in the manifest, staged files, the state's
+// checksum and the optional content-hash mode of incremental collects. SHA-256 comes from OpenSSL's
+// libcrypto (Debian libssl3, already installed with libssh): it runs on the CPU's SHA extensions
+// where present, and users can check a value with sha256sum.
 
 #include <array>
 #include <cstddef>
@@ -14,7 +14,7 @@
 
 #include <tl/expected.hpp>
 
-namespace cback::collect {
+namespace cback::core {
 
 using Digest = std::array<std::uint8_t, 32>;
 
@@ -47,4 +47,4 @@ std::string to_hex(const Digest& digest);
 /// Parses 64 hex characters (either case).
 std::optional<Digest> digest_from_hex(std::string_view hex);
 
-} // namespace cback::collect
+} // namespace cback::core

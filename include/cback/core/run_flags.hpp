@@ -1,0 +1,16 @@
+#pragma once
+
+namespace cback::core {
+
+/// What the command line asks of every action, apart from the actions
+/// themselves. `cli` fills it from its switches; nothing below `cli` sees
+/// the switches.
+enum class Full : bool { no, yes }; ///< --full on the command line
+
+struct RunFlags {
+  Full full = Full::no;  ///< -f: full backups, whatever the day
+  bool quiet = false;    ///< -q: nothing on the terminal but errors
+  bool progress = false; ///< progress lines on stdout: not quiet, and stdout is a terminal
+};
+
+} // namespace cback::core

@@ -1,0 +1,60 @@
+#include <cback/core/calendar.hpp>
+#include <cback/core/error.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+namespace cback::core {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Sets CBACK_TODAY for one scope.
+class SimulatedDay {
+public:
+  explicit SimulatedDay(const char* value) { ::setenv("CBACK_TODAY", value, 1); }
+  ~SimulatedDay() { ::unsetenv("CBACK_TODAY"); }
+  SimulatedDay(const SimulatedDay&) = delete;
+  SimulatedDay& operator=(const SimulatedDay&) = delete;
+};
+
+TEST_CASE("The start of the week is found on every simulated day", "[core][days]") {
+  // 2024-01-01 was a Monday.
+  const std::chrono::sys_days monday{2024y / 1 / 1};
+  const std::chrono::weekday days[] = {
+      std::chrono::Monday, std::chrono::Tuesday,  std::chrono::Wednesday, std::chrono::Thursday,
+      std::chrono::Friday, std::chrono::Saturday, std::chrono::Sunday};
+  for (int offset = 0; offset < 14; ++offset) {
+    const std::chrono::year_month_day date{monday + std::chrono::days{offset}};
+    for (int start = 0; start < 7; ++start) {
+      INFO("day offset " << offset << " starting day " << start);
+      CHECK(is_start_of_week(days[start], date) == (offset % 7 == start));
+    }
+  }
+}
+
+TEST_CASE("CBACK_TODAY replaces the local date", "[core][days]") {
+  {
+    const SimulatedDay day("2024-02-29");
+    CHECK(today() == 2024y / 2 / 29);
+    CHECK(is_start_of_week(std::chrono::Thursday, today()));
+  }
+  {
+    const SimulatedDay day("2024-02-30");
+    CHECK_THROWS_WITH(today(), Catch::Contains("CBACK_TODAY=[2024-02-30]"));
+  }
+  CHECK(today().ok()); // the real local date
+}
+
+TEST_CASE("Dates parse only as YYYY-MM-DD", "[core][days]") {
+  CHECK(parse_date("2023-12-31") == 2023y / 12 / 31);
+  for (const auto* bad : {"2023-02-29", "2023-1-01", "2023/01/01", "20230101", "2023-01-0x",
+                          "+023-01-01", "2023-13-01", ""}) {
+    INFO(bad);
+    CHECK_FALSE(parse_date(bad).has_value());
+  }
+}
+
+} // namespace
+} // namespace cback::core
