@@ -6,6 +6,7 @@
 #include <cback/core/perf.hpp>
 #include <cback/core/process.hpp>
 #include <cback/core/stop.hpp>
+#include <cback/io/run_backend.hpp>
 
 namespace cback {
 
@@ -19,6 +20,7 @@ struct Context {
   core::CommandRunner& runner;
   core::StopFlag& stop;
   core::PerfRecorder& perf;  ///< timings for --perf (always filled, printed on request)
+  io::RunBackend& io;        ///< the run's file I/O backend, made when first used
   std::string_view action{}; ///< the action being run (set by cli::execute before each one)
 };
 

@@ -12,6 +12,7 @@
 #include <cback/core/process.hpp>
 #include <cback/core/python_format.hpp>
 #include <cback/core/stop.hpp>
+#include <cback/io/run_backend.hpp>
 
 #include <clocale>
 #include <iostream>
@@ -104,6 +105,26 @@ core::PathResolver path_resolver(const config::Config& config) {
   return core::PathResolver(std::move(overrides));
 }
 
+/// The run's I/O backend as configured (`io_backend` in [collect]); CBACK_IO
+/// replaces it when set (io::make_backend).
+io::BackendOptions io_options(const config::Config& config) {
+  io::BackendOptions options;
+  if (config.collect) {
+    switch (config.collect->io_backend) {
+    case config::IoBackend::automatic:
+      options.preference = io::Preference::automatic;
+      break;
+    case config::IoBackend::uring:
+      options.preference = io::Preference::uring;
+      break;
+    case config::IoBackend::posix:
+      options.preference = io::Preference::posix;
+      break;
+    }
+  }
+  return options;
+}
+
 void report_stack(core::Logger& log, const Error& error) {
   log.info("Stack trace of the error (innermost first):");
   std::cerr << "Stack trace of the error (innermost first):\n";
@@ -137,7 +158,8 @@ int run_actions(core::Logger& log, const Options& options, const config::Config&
   core::install_stop_handlers(stop);
   core::CommandRunner runner(log, stop, path_resolver(config));
   core::PerfRecorder perf;
-  Context context{options, config, log, runner, stop, perf};
+  io::RunBackend io(io_options(config), log);
+  Context context{options, config, log, runner, stop, perf, io};
   // The table comes at the end, also after a failed action: what was
   // measured up to the failure is still worth seeing.
   const auto print_perf = [&] {

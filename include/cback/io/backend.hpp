@@ -96,11 +96,12 @@ struct BackendOptions {
   const char* environment = nullptr;
 };
 
-/// Picks the backend. CBACK_IO=uring|posix|auto replaces an `automatic`
-/// preference (an explicit one in the options wins). `uring` when io_uring
-/// is unavailable, or a bad CBACK_IO value, is an error (a sentence for the
-/// user); `automatic` never fails: it falls back to posix and says why in
-/// note().
+/// Picks the backend. A set CBACK_IO (auto, uring or posix) replaces the
+/// preference of the options, whatever it is: the environment is the
+/// switch for one run, the preference (the configuration's `io_backend`)
+/// the standing choice. `uring` when io_uring is unavailable, or a bad
+/// CBACK_IO value, is an error (a sentence for the user); `automatic` never
+/// fails: it falls back to posix and says why in note().
 tl::expected<std::unique_ptr<Backend>, std::string> make_backend(const BackendOptions& options);
 tl::expected<std::unique_ptr<Backend>, std::string> make_backend(Preference preference);
 

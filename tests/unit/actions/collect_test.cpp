@@ -117,6 +117,7 @@ struct Fixture {
   core::StopFlag stop;
   core::CommandRunner runner{log, stop};
   core::PerfRecorder perf;
+  io::RunBackend io{io::BackendOptions{}, log};
   std::ostringstream screen;
   FakeWriter fake;
 
@@ -162,7 +163,7 @@ struct Fixture {
 
   /// Runs collect on `day`, with the fake writer.
   void collect_on(year_month_day day) {
-    Context context{options, config, log, runner, stop, perf};
+    Context context{options, config, log, runner, stop, perf, io};
     run_collect_with(context, plan_collect(context, day), fake.writer());
   }
 
@@ -517,7 +518,7 @@ TEST_CASE("Content change detection ignores a touch that leaves the content as i
 TEST_CASE("Collect needs the options and collect sections and at least one item",
           "[actions][collect]") {
   Fixture f;
-  Context context{f.options, f.config, f.log, f.runner, f.stop, f.perf};
+  Context context{f.options, f.config, f.log, f.runner, f.stop, f.perf, f.io};
   CHECK_THROWS_AS(plan_collect(context, k_monday), Error); // no items
   f.config.collect.reset();
   try {

@@ -35,6 +35,7 @@ struct Fixture {
   core::StopFlag stop;
   core::CommandRunner runner{log, stop};
   core::PerfRecorder perf;
+  io::RunBackend io{io::BackendOptions{}, log};
   std::ostringstream screen;
 
   Fixture() {
@@ -52,7 +53,7 @@ struct Fixture {
     config.purge->dirs.push_back(dir);
   }
   void purge() {
-    Context context{options, config, log, runner, stop, perf};
+    Context context{options, config, log, runner, stop, perf, io};
     run_purge_at(context, k_now);
   }
 };

@@ -27,8 +27,9 @@ struct Fixture {
   core::StopFlag stop;
   core::CommandRunner runner{log, stop};
   core::PerfRecorder perf;
+  io::RunBackend io{io::BackendOptions{}, log};
   std::ostringstream screen;
-  Context context{options, config, log, runner, stop, perf};
+  Context context{options, config, log, runner, stop, perf, io};
 
   Fixture() {
     core::LogSettings settings;

@@ -27,6 +27,7 @@ struct ExtendFixture {
   core::StopFlag stop;
   core::CommandRunner runner{log, stop};
   core::PerfRecorder perf;
+  io::RunBackend io{io::BackendOptions{}, log};
   std::ostringstream screen;
 
   ExtendFixture() {
@@ -39,7 +40,7 @@ struct ExtendFixture {
     config.options->working_dir = (tmp / "work").string();
   }
 
-  Context context() { return Context{options, config, log, runner, stop, perf}; }
+  Context context() { return Context{options, config, log, runner, stop, perf, io}; }
 
   /// The logfile so far.
   std::string logged() {

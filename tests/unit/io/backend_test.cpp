@@ -1,6 +1,7 @@
 #include <cback/core/buffer_pool.hpp>
 #include <cback/io/backend.hpp>
 #include <cback/io/batch_reader.hpp>
+#include <cback/io/run_backend.hpp>
 
 #include "support/no_io_uring.hpp"
 #include "support/temp_dir.hpp"
@@ -23,7 +24,7 @@ TEST_CASE("I/O backend preferences read and print as auto, uring and posix", "[i
   CHECK_FALSE(cback::io::parse_preference(""));
 }
 
-TEST_CASE("CBACK_IO chooses the backend when the preference is auto", "[io][backend]") {
+TEST_CASE("CBACK_IO, when set, replaces the configured preference", "[io][backend]") {
   BackendOptions options;
   options.environment = "posix";
   auto backend = cback::io::make_backend(options);
@@ -36,11 +37,32 @@ TEST_CASE("CBACK_IO chooses the backend when the preference is auto", "[io][back
   REQUIRE_FALSE(refused);
   CHECK(refused.error() == "CBACK_IO=bogus is not an I/O backend (use auto, uring or posix)");
 
+  options.preference = Preference::uring;
+  options.environment = "posix";
+  const auto overridden = cback::io::make_backend(options);
+  REQUIRE(overridden);
+  CHECK((*overridden)->kind() == BackendKind::posix);
+
   options.preference = Preference::posix;
-  options.environment = "uring";
-  const auto explicit_choice = cback::io::make_backend(options);
-  REQUIRE(explicit_choice);
-  CHECK((*explicit_choice)->kind() == BackendKind::posix);
+  options.environment = "";
+  const auto configured = cback::io::make_backend(options);
+  REQUIRE(configured);
+  CHECK((*configured)->kind() == BackendKind::posix);
+}
+
+TEST_CASE("A run's backend is made once, at its first use", "[io][backend]") {
+  cback::core::Logger log;
+  BackendOptions options;
+  options.preference = Preference::posix;
+  options.environment = "";
+  cback::io::RunBackend run(options, log);
+  auto& first = run.get();
+  CHECK(first.kind() == BackendKind::posix);
+  CHECK(&run.get() == &first);
+
+  options.environment = "bogus";
+  cback::io::RunBackend refused(options, log);
+  CHECK_THROWS_WITH(refused.get(), "CBACK_IO=bogus is not an I/O backend (use auto, uring or posix)");
 }
 
 TEST_CASE("Auto picks io_uring where it works", "[io][backend]") {
