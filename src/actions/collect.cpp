@@ -7,10 +7,10 @@
 #include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/thread_pool.hpp>
 #include <cback/core/unique_fd.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -44,19 +44,9 @@ bool has_incremental(const std::vector<collect::CollectItem>& items) {
 std::vector<detail::ItemOutcome> collect_all(const CollectPlan& plan,
                                              const detail::ItemServices& services) {
   std::vector<detail::ItemOutcome> outcomes(plan.items.size());
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < plan.items.size(); i = next++) {
-      outcomes[i] = detail::collect_item(plan.items[i], services);
-    }
-  };
-  {
-    std::vector<std::jthread> threads;
-    for (unsigned t = 1; t < plan.threads; ++t) {
-      threads.emplace_back(work);
-    }
-    work();
-  }
+  core::for_each_index(plan.items.size(), plan.threads, [&](std::size_t i) {
+    outcomes[i] = detail::collect_item(plan.items[i], services);
+  });
   return outcomes;
 }
 
