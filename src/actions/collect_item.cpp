@@ -75,7 +75,7 @@ void UnitArchiver::open() {
   options.zstd_threads = m_services.compression_threads;
   const core::Stopwatch watch;
   m_archive = m_services.open_archive(m_services.plan.collect_dir / m_name, options,
-                                      m_services.progress.for_archive(m_name, 0));
+                                      m_services.progress.for_archive(m_name));
   for (auto& held : m_held) {
     m_archive->add(std::move(held));
   }

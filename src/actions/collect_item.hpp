@@ -27,14 +27,13 @@ class StopFlag;
 namespace cback::actions::detail {
 
 /// Prints one line now and then per archive on stdout (a terminal): bytes
-/// read, rate and the time left from the listed size. Lines from several
-/// threads never interleave.
+/// read, rate and entries so far. Lines from several threads never
+/// interleave.
 class ProgressPrinter {
 public:
   explicit ProgressPrinter(bool enabled) : m_enabled(enabled) {}
-  /// A callback for the archive `name` of `total_bytes` input; empty when
-  /// progress is off.
-  collect::ProgressCallback for_archive(std::string name, std::uint64_t total_bytes);
+  /// A callback for the archive `name`; empty when progress is off.
+  collect::ProgressCallback for_archive(std::string name);
 
 private:
   void print(const std::string& line);

@@ -11,35 +11,19 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto k_interval = std::chrono::seconds(1);
 
-// Seconds left at the rate so far, or -1 when there is no rate yet.
-double seconds_left(std::uint64_t done, std::uint64_t total, double rate) {
-  if (done >= total) {
-    return 0.0;
-  }
-  return rate > 0 ? static_cast<double>(total - done) / rate : -1.0;
-}
-
+// Archives are written while the tree is walked: there is no total to
+// give a share of or a time left from.
 std::string progress_line(const std::string& name, const collect::ArchiveProgress& progress,
-                          std::uint64_t total, Clock::duration elapsed) {
+                          Clock::duration elapsed) {
   const double seconds = std::chrono::duration<double>(elapsed).count();
   const double rate = seconds > 0 ? static_cast<double>(progress.input_bytes) / seconds : 0.0;
-  if (total == 0) {
-    // Archives are written while the tree is walked: no total, no ETA.
-    return fmt::format("{}: {}, {}/s, {} entries", name, display_bytes(progress.input_bytes),
-                       display_bytes(static_cast<std::uint64_t>(rate)), progress.entries_done);
-  }
-  const double left = seconds_left(progress.input_bytes, total, rate);
-  const auto eta = left < 0 ? std::string("?") : fmt::format("{:.0f}s", left);
-  return fmt::format("{}: {} of {}, {}/s, {} of {} entries, ETA {}", name,
-                     display_bytes(progress.input_bytes), display_bytes(total),
-                     display_bytes(static_cast<std::uint64_t>(rate)), progress.entries_done,
-                     progress.entries_total, eta);
+  return fmt::format("{}: {}, {}/s, {} entries", name, display_bytes(progress.input_bytes),
+                     display_bytes(static_cast<std::uint64_t>(rate)), progress.entries_done);
 }
 
 } // namespace
 
-collect::ProgressCallback ProgressPrinter::for_archive(std::string name,
-                                                       std::uint64_t total_bytes) {
+collect::ProgressCallback ProgressPrinter::for_archive(std::string name) {
   if (!m_enabled) {
     return {};
   }
@@ -50,15 +34,14 @@ collect::ProgressCallback ProgressPrinter::for_archive(std::string name,
     Clock::time_point last{};
   };
   auto tracker = std::make_shared<Tracker>();
-  return [this, name = std::move(name), total_bytes,
-          tracker](const collect::ArchiveProgress& progress) {
+  return [this, name = std::move(name), tracker](const collect::ArchiveProgress& progress) {
     const auto now = Clock::now();
     const bool done = progress.entries_total > 0 && progress.entries_done >= progress.entries_total;
     if (!done && now - tracker->last < k_interval) {
       return;
     }
     tracker->last = now;
-    print(progress_line(name, progress, total_bytes, now - tracker->start));
+    print(progress_line(name, progress, now - tracker->start));
   };
 }
 

@@ -40,9 +40,6 @@ public:
   [[nodiscard]] unsigned depth() const noexcept override { return m_depth; }
   [[nodiscard]] unsigned in_flight() const noexcept override { return m_in_flight; }
 
-  void start_open(const char* path, int flags, std::uint64_t token) override {
-    post(token, [path, flags] { return result_of(::open(path, flags | O_CLOEXEC)); });
-  }
   void start_read(int fd, std::span<std::byte> into, std::uint64_t offset,
                   std::uint64_t token) override {
     post(token, [fd, into, offset] {

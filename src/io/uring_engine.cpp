@@ -39,9 +39,6 @@ public:
   [[nodiscard]] unsigned depth() const noexcept override { return m_depth; }
   [[nodiscard]] unsigned in_flight() const noexcept override { return m_in_flight; }
 
-  void start_open(const char* path, int flags, std::uint64_t token) override {
-    io_uring_prep_openat(next_sqe(token), AT_FDCWD, path, flags | O_CLOEXEC, 0);
-  }
   void start_read(int fd, std::span<std::byte> into, std::uint64_t offset,
                   std::uint64_t token) override {
     io_uring_prep_read(next_sqe(token), fd, into.data(), static_cast<unsigned>(into.size()),
@@ -135,7 +132,7 @@ std::optional<IoError> probe_uring() {
   if (probe == nullptr) {
     missing = IoError{"io_uring_register(probe)", {}, ENOSYS};
   } else {
-    for (const int op : {IORING_OP_OPENAT, IORING_OP_READ, IORING_OP_WRITE, IORING_OP_FSYNC}) {
+    for (const int op : {IORING_OP_READ, IORING_OP_WRITE, IORING_OP_FSYNC}) {
       if (io_uring_opcode_supported(probe, op) == 0) {
         missing = IoError{fmt::format("io_uring opcode {}", op), {}, EOPNOTSUPP};
       }

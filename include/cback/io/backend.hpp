@@ -3,7 +3,7 @@
 // File I/O of the data pipelines goes through one interface with two
 // implementations chosen at run time (docs/io.md):
 //  - uring: io_uring (liburing), one ring per Engine;
-//  - posix: a small thread pool doing open/pread/pwrite/fdatasync.
+//  - posix: a small thread pool doing pread/pwrite/fdatasync.
 // The gain on many small files comes from having many reads in flight, which
 // both give; io_uring does it without a thread per read.
 
@@ -30,11 +30,11 @@ std::string_view to_string(BackendKind kind);
 /// One finished operation of an Engine.
 struct Completion {
   std::uint64_t token = 0; ///< the token given when it was started
-  std::int64_t result = 0; ///< bytes moved, or the new fd for open; -errno on failure
+  std::int64_t result = 0; ///< bytes moved (0 for a sync); -errno on failure
 };
 
-/// Asynchronous open/read/write/sync with at most depth() operations in
-/// flight, completions in any order. One Engine is used by one thread at a
+/// Asynchronous read/write/sync with at most depth() operations in flight,
+/// completions in any order. One Engine is used by one thread at a
 /// time. Everything an operation points to (path, buffer) must stay valid
 /// until its completion is returned by wait(); the destructor waits for every
 /// operation still in flight. Reads and writes may be short; the callers
@@ -49,9 +49,7 @@ public:
   [[nodiscard]] virtual unsigned depth() const noexcept = 0;
   [[nodiscard]] virtual unsigned in_flight() const noexcept = 0;
 
-  /// Contract for the four starters: in_flight() < depth().
-  /// openat(AT_FDCWD, path, flags | O_CLOEXEC).
-  virtual void start_open(const char* path, int flags, std::uint64_t token) = 0;
+  /// Contract for the three starters: in_flight() < depth().
   virtual void start_read(int fd, std::span<std::byte> into, std::uint64_t offset,
                           std::uint64_t token) = 0;
   virtual void start_write(int fd, std::span<const std::byte> from, std::uint64_t offset,

@@ -213,6 +213,18 @@ TEST_CASE("Daily items are collected every day, weekly ones on the starting day 
   CHECK(fs::exists(f.indicator()));
 }
 
+TEST_CASE("A unit holding only directories gets no archive, as in the original",
+          "[actions][collect]") {
+  Fixture f;
+  f.add_dir("r", config::CollectMode::daily);
+  f.config.collect->dirs.back().recursion_level = 1;
+  f.tmp.write("src/r/a/a.txt", "a");
+
+  f.collect_on(k_tuesday);
+  // The sub-item r/a has a file; r itself only the directory r/a.
+  CHECK(f.fake.names() == Strings{f.archive("r/a")});
+}
+
 TEST_CASE("An incremental item archives what changed since the last collect",
           "[actions][collect][incr]") {
   Fixture f;

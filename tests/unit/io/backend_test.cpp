@@ -1,4 +1,5 @@
 #include <cback/core/buffer_pool.hpp>
+#include <cback/core/unique_fd.hpp>
 #include <cback/io/backend.hpp>
 #include <cback/io/batch_reader.hpp>
 #include <cback/io/run_backend.hpp>
@@ -10,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <fcntl.h>
 #include <fmt/format.h>
 
 using cback::io::BackendKind;
@@ -95,7 +97,8 @@ TEST_CASE("Without io_uring, auto falls back to posix and a forced uring fails c
     cback::core::BufferPool pool(1, 4096);
     auto buffer = pool.acquire();
     auto reader = cback::io::BatchReader::open(**fallback, 4);
-    reader->submit({path, -1, buffer->space(), 1});
+    const cback::core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    reader->submit({path, fd.get(), buffer->space(), 1});
     const auto result = reader->next();
     const std::string content(reinterpret_cast<const char*>(result->data().data()), result->length);
     options.preference = Preference::uring;
