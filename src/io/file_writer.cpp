@@ -4,30 +4,18 @@
 
 namespace cback::io {
 
-FileWriter::FileWriter(std::unique_ptr<Engine> engine, int fd, std::filesystem::path path,
+FileWriter::FileWriter(Engine& engine, int fd, std::filesystem::path path,
                        std::uint64_t start_offset)
-    : m_engine(std::move(engine)), m_fd(fd), m_path(std::move(path)), m_slots(m_engine->depth()),
+    : m_engine(&engine), m_fd(fd), m_path(std::move(path)), m_slots(engine.depth()),
       m_next_offset(start_offset) {
   for (std::size_t i = m_slots.size(); i > 0; --i) {
     m_free_slots.push_back(i - 1);
   }
 }
 
-Result<FileWriter> FileWriter::open(Backend& backend, unsigned write_behind, int fd,
-                                    std::filesystem::path path) {
-  auto engine = backend.make_engine(write_behind);
-  if (!engine) {
-    engine.error().path = path;
-    return tl::make_unexpected(engine.error());
-  }
-  return FileWriter(std::move(*engine), fd, std::move(path));
-}
-
 FileWriter::~FileWriter() {
-  if (m_engine) {
-    while (m_engine->in_flight() > 0) {
-      wait_one();
-    }
+  while (m_engine->in_flight() > 0) {
+    wait_one();
   }
 }
 

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits>
 #include <map>
+#include <memory>
 #include <set>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -183,6 +184,7 @@ private:
   void verify(const SourceEntry& entry, const collect::ManifestArchive* archive,
               const std::string& partial, collect::Sha256* hash);
   void give_away(int fd, const std::string& name);
+  io::Engine& engine();
   [[nodiscard]] std::string path_of(const std::string& name) const {
     return (m_dir / name).string();
   }
@@ -197,6 +199,8 @@ private:
   core::Logger& m_log;
   core::BufferPool m_pool;
   std::optional<Throttle> m_throttle;
+  /// Writes every file of the peer in turn (made at the first one sent).
+  std::unique_ptr<io::Engine> m_engine;
 };
 
 // Feeds the first `length` bytes of `fd` to `hash`: a resumed file is
@@ -362,16 +366,23 @@ private:
   std::uint64_t m_started;
 };
 
+io::Engine& FileStager::engine() {
+  if (!m_engine) {
+    auto made = m_settings.backend->make_engine(k_write_behind);
+    if (!made) {
+      fail(made.error().message());
+    }
+    m_engine = std::move(*made);
+  }
+  return *m_engine;
+}
+
 void FileStager::copy(const SourceEntry& entry, int fd, const std::string& partial,
                       std::uint64_t offset, collect::Sha256* hash, TransferResult& result) {
   if (offset > 0 && hash != nullptr && !hash_prefix(fd, offset, *hash)) {
     fail(fmt::format("unable to read [{}]: {}", path_of(partial), std::strerror(errno)));
   }
-  auto engine = m_settings.backend->make_engine(k_write_behind);
-  if (!engine) {
-    fail(engine.error().message());
-  }
-  io::FileWriter writer(std::move(*engine), fd, m_dir / partial, offset);
+  io::FileWriter writer(engine(), fd, m_dir / partial, offset);
   std::optional<io::IoError> write_error;
   std::uint64_t done = offset;
   Writeback writeback(fd, offset);

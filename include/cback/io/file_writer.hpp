@@ -12,7 +12,7 @@
 namespace cback::io {
 
 /// Writes buffers one after the other to an open file (from `start_offset`
-/// on), keeping up to engine->depth() writes in flight (write-behind). Short
+/// on), keeping up to engine.depth() writes in flight (write-behind). Short
 /// writes are continued; the first error sticks and is returned by every
 /// later call. Used by one thread. Creating NAME.partial and renaming it are
 /// the caller's business.
@@ -24,15 +24,15 @@ namespace cback::io {
 /// pool must have more buffers than the write-behind plus what others hold.
 class FileWriter {
 public:
-  /// `fd` is the caller's (left open); `path` names it in errors.
-  FileWriter(std::unique_ptr<Engine> engine, int fd, std::filesystem::path path,
-             std::uint64_t start_offset = 0);
-  static Result<FileWriter> open(Backend& backend, unsigned write_behind, int fd,
-                                 std::filesystem::path path);
+  /// `engine` is the caller's: one Engine serves one file after another
+  /// (a worker makes it once), and nothing is left in flight on it when
+  /// the writer ends. `fd` is the caller's (left open); `path` names it in
+  /// errors.
+  FileWriter(Engine& engine, int fd, std::filesystem::path path, std::uint64_t start_offset = 0);
   /// Waits for the writes in flight; their errors are lost: call sync().
   ~FileWriter();
-  FileWriter(FileWriter&&) noexcept = default;
-  FileWriter& operator=(FileWriter&&) noexcept = delete;
+  FileWriter(const FileWriter&) = delete;
+  FileWriter& operator=(const FileWriter&) = delete;
 
   /// Appends buffer.bytes(). Returns once the write is started, waiting for
   /// an earlier one only when depth() are in flight; the buffer goes back to
@@ -56,7 +56,7 @@ private:
   void handle(const Completion& completion);
   void start(std::size_t index);
 
-  std::unique_ptr<Engine> m_engine;
+  Engine* m_engine;
   int m_fd;
   std::filesystem::path m_path;
   std::vector<Slot> m_slots;

@@ -70,16 +70,43 @@ TEST_CASE("Written buffers produce exactly their bytes", "[io][write]") {
   const std::string content = cback::test::random_bytes((12 << 20) + 777, 12);
   BufferPool pool(6, 64 * 1024);
   {
-    auto writer = FileWriter::open(*backend, 4, fd, path);
-    REQUIRE(writer);
+    auto engine = backend->make_engine(4);
+    REQUIRE(engine);
+    FileWriter writer(**engine, fd, path);
 
-    const auto error = write_all(*writer, pool, content);
+    const auto error = write_all(writer, pool, content);
 
     CHECK_FALSE(error);
-    CHECK(writer->bytes_queued() == content.size());
+    CHECK(writer.bytes_queued() == content.size());
   }
   ::close(fd);
   CHECK(cback::test::read_file(path) == content);
+  CHECK(pool.available() == pool.buffer_count());
+}
+
+TEST_CASE("One engine writes one file after another", "[io][write]") {
+  const auto preference = CBACK_EACH_BACKEND();
+  auto backend = cback::test::backend_under_test(preference);
+  if (!backend) {
+    return;
+  }
+  TempDir dir;
+  BufferPool pool(6, 64 * 1024);
+  auto engine = backend->make_engine(4);
+  REQUIRE(engine);
+  for (int i = 0; i < 3; ++i) {
+    const auto path = dir / ("file" + std::to_string(i));
+    const int fd = create_file(path);
+    REQUIRE(fd >= 0);
+    const std::string content = cback::test::random_bytes((1 << 20) + 333 * i, i);
+    {
+      FileWriter writer(**engine, fd, path);
+      CHECK_FALSE(write_all(writer, pool, content));
+    }
+    CHECK((*engine)->in_flight() == 0);
+    ::close(fd);
+    CHECK(cback::test::read_file(path) == content);
+  }
   CHECK(pool.available() == pool.buffer_count());
 }
 
@@ -92,14 +119,15 @@ TEST_CASE("A full device is reported with the path on write", "[io][write]") {
   const int fd = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
   REQUIRE(fd >= 0);
   BufferPool pool(4, 4096);
-  auto writer = FileWriter::open(*backend, 2, fd, "/dev/full");
-  REQUIRE(writer);
+  auto engine = backend->make_engine(2);
+  REQUIRE(engine);
+  FileWriter writer(**engine, fd, "/dev/full");
 
-  const auto error = write_all(*writer, pool, cback::test::random_bytes(100000, 1));
+  const auto error = write_all(writer, pool, cback::test::random_bytes(100000, 1));
 
   REQUIRE(error);
   CHECK(error->message() == "write /dev/full: No space left on device");
-  const auto again = writer->flush();
+  const auto again = writer.flush();
   REQUIRE_FALSE(again);
   CHECK(again.error().error_number == ENOSPC);
   ::close(fd);
@@ -126,8 +154,9 @@ TEST_CASE("A full filesystem is reported as ENOSPC with the path", "[io][write]"
     // The pool outlives the writer: it holds buffers until it is gone.
     BufferPool pool(4, 64 * 1024);
     auto child_backend = cback::io::make_backend(preference);
-    auto writer = FileWriter::open(**child_backend, 4, fd, path);
-    const auto error = write_all(*writer, pool, cback::test::random_bytes(3 << 20, 2));
+    auto engine = (*child_backend)->make_engine(4);
+    FileWriter writer(**engine, fd, path);
+    const auto error = write_all(writer, pool, cback::test::random_bytes(3 << 20, 2));
     return error ? error->message() : "no error";
   });
   if (child.output.rfind("cannot mount", 0) == 0) {
@@ -161,8 +190,9 @@ TEST_CASE("A short write is continued where it stopped", "[io][write]") {
     // The pool outlives the writer: it holds buffers until it is gone.
     BufferPool pool(4, 64 * 1024);
     auto child_backend = cback::io::make_backend(preference);
-    auto writer = FileWriter::open(**child_backend, 4, fd, path);
-    const auto error = write_all(*writer, pool, content);
+    auto engine = (*child_backend)->make_engine(4);
+    FileWriter writer(**engine, fd, path);
+    const auto error = write_all(writer, pool, content);
     return error ? error->message() : "no error";
   });
 
