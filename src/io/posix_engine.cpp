@@ -55,6 +55,13 @@ public:
   void start_fdatasync(int fd, std::uint64_t token) override {
     post(token, [fd] { return result_of(::fdatasync(fd)); });
   }
+  void start_writeback(int fd, std::uint64_t offset, std::uint64_t length,
+                       std::uint64_t token) override {
+    post(token, [fd, offset, length] {
+      return result_of(::sync_file_range(fd, static_cast<off_t>(offset),
+                                         static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE));
+    });
+  }
 
   Completion wait() override {
     std::unique_lock lock(m_mutex);

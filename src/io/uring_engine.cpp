@@ -52,6 +52,12 @@ public:
   void start_fdatasync(int fd, std::uint64_t token) override {
     io_uring_prep_fsync(next_sqe(token), fd, IORING_FSYNC_DATASYNC);
   }
+  void start_writeback(int fd, std::uint64_t offset, std::uint64_t length,
+                       std::uint64_t token) override {
+    // The ring takes 32 bits of length; 0 means "to the end of the file".
+    const auto bytes = length > 0xffffffffU ? 0U : static_cast<unsigned>(length);
+    io_uring_prep_sync_file_range(next_sqe(token), fd, bytes, offset, SYNC_FILE_RANGE_WRITE);
+  }
 
   Completion wait() override {
     io_uring_cqe* cqe = nullptr;
@@ -132,7 +138,7 @@ std::optional<IoError> probe_uring() {
   if (probe == nullptr) {
     missing = IoError{"io_uring_register(probe)", {}, ENOSYS};
   } else {
-    for (const int op : {IORING_OP_READ, IORING_OP_WRITE, IORING_OP_FSYNC}) {
+    for (const int op : {IORING_OP_READ, IORING_OP_WRITE, IORING_OP_FSYNC, IORING_OP_SYNC_FILE_RANGE}) {
       if (io_uring_opcode_supported(probe, op) == 0) {
         missing = IoError{fmt::format("io_uring opcode {}", op), {}, EOPNOTSUPP};
       }

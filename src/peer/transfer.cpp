@@ -345,26 +345,10 @@ void FileStager::stage(const SourceEntry& entry, const collect::ManifestArchive*
 // that a resume would take for data).
 constexpr unsigned k_write_behind = 1;
 
-// Starts the disk writes of what has arrived every few MiB, so that the
+// The disk writes of what has arrived start every few MiB, so that the
 // fdatasync at the end of a file finds little left to write: the disk then
 // works while the network does, instead of after it.
-class Writeback {
-public:
-  explicit Writeback(int fd, std::uint64_t offset) : m_fd(fd), m_started(offset) {}
-
-  void arrived(std::uint64_t done) {
-    constexpr std::uint64_t k_step = std::uint64_t{8} << 20;
-    if (done - m_started >= k_step) {
-      (void)::sync_file_range(m_fd, static_cast<off_t>(m_started),
-                              static_cast<off_t>(done - m_started), SYNC_FILE_RANGE_WRITE);
-      m_started = done;
-    }
-  }
-
-private:
-  int m_fd;
-  std::uint64_t m_started;
-};
+constexpr std::uint64_t k_write_back_step = std::uint64_t{8} << 20;
 
 io::Engine& FileStager::engine() {
   if (!m_engine) {
@@ -383,9 +367,9 @@ void FileStager::copy(const SourceEntry& entry, int fd, const std::string& parti
     fail(fmt::format("unable to read [{}]: {}", path_of(partial), std::strerror(errno)));
   }
   io::FileWriter writer(engine(), fd, m_dir / partial, offset);
+  writer.write_back_every(k_write_back_step);
   std::optional<io::IoError> write_error;
   std::uint64_t done = offset;
-  Writeback writeback(fd, offset);
   const auto sink = [&](core::Buffer buffer) {
     const auto size = buffer.size();
     // A source never sends past the listed size; a buggy or hostile one
@@ -403,7 +387,6 @@ void FileStager::copy(const SourceEntry& entry, int fd, const std::string& parti
     }
     done += size;
     result.sent += size;
-    writeback.arrived(done);
     if (m_settings.progress) {
       m_settings.progress(entry.name, done, entry.size);
     }

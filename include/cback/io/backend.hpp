@@ -33,8 +33,8 @@ struct Completion {
   std::int64_t result = 0; ///< bytes moved (0 for a sync); -errno on failure
 };
 
-/// Asynchronous read/write/sync with at most depth() operations in flight,
-/// completions in any order. One Engine is used by one thread at a
+/// Asynchronous read/write/write-back/sync with at most depth() operations
+/// in flight, completions in any order. One Engine is used by one thread at a
 /// time. Everything an operation points to (path, buffer) must stay valid
 /// until its completion is returned by wait(); the destructor waits for every
 /// operation still in flight. Reads and writes may be short; the callers
@@ -49,12 +49,16 @@ public:
   [[nodiscard]] virtual unsigned depth() const noexcept = 0;
   [[nodiscard]] virtual unsigned in_flight() const noexcept = 0;
 
-  /// Contract for the three starters: in_flight() < depth().
+  /// Contract for the four starters: in_flight() < depth().
   virtual void start_read(int fd, std::span<std::byte> into, std::uint64_t offset,
                           std::uint64_t token) = 0;
   virtual void start_write(int fd, std::span<const std::byte> from, std::uint64_t offset,
                            std::uint64_t token) = 0;
   virtual void start_fdatasync(int fd, std::uint64_t token) = 0;
+  /// Starts the disk's writing of the dirty pages of [offset, offset +
+  /// length) without waiting for it (sync_file_range(SYNC_FILE_RANGE_WRITE)).
+  virtual void start_writeback(int fd, std::uint64_t offset, std::uint64_t length,
+                               std::uint64_t token) = 0;
 
   /// Submits what was started and waits for one completion.
   /// Contract: in_flight() > 0.

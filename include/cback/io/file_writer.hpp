@@ -42,6 +42,13 @@ public:
   Result<void> sync();
   /// Waits for every write (no fdatasync).
   Result<void> flush();
+  /// From now on, each time `step` more bytes have been written, starts
+  /// the disk's writing of them (Engine::start_writeback) without waiting
+  /// for it, so that sync() finds little left: the disk then works while
+  /// the data still arrives. 0 (the default) never does. The write-back
+  /// takes a place among the depth() operations in flight; its failure is
+  /// ignored (sync() reports what matters).
+  void write_back_every(std::uint64_t step) noexcept { m_writeback_step = step; }
   /// Bytes appended by write() so far (started, not necessarily on disk).
   [[nodiscard]] std::uint64_t bytes_queued() const noexcept { return m_next_offset; }
 
@@ -53,8 +60,10 @@ private:
   };
 
   void wait_one();
+  void wait_for_room();
   void handle(const Completion& completion);
   void start(std::size_t index);
+  void start_write_back();
 
   Engine* m_engine;
   int m_fd;
@@ -62,6 +71,9 @@ private:
   std::vector<Slot> m_slots;
   std::vector<std::size_t> m_free_slots;
   std::uint64_t m_next_offset;
+  std::uint64_t m_writeback_step = 0;
+  std::uint64_t m_writeback_from; ///< where the next write-back starts
+  std::uint64_t m_written_to;     ///< end of the last write that completed
   std::optional<IoError> m_error;
 };
 

@@ -8,6 +8,8 @@
 
 #include <csignal>
 #include <cstring>
+#include <deque>
+#include <fmt/format.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -54,7 +56,84 @@ std::optional<cback::io::IoError> write_all(FileWriter& writer, BufferPool& pool
   return std::nullopt;
 }
 
+/// An Engine that does each operation at once (pwrite) and records what
+/// it was asked: tests assert what happened.
+class RecordingEngine final : public cback::io::Engine {
+public:
+  explicit RecordingEngine(unsigned depth) : m_depth(depth) {}
+  [[nodiscard]] unsigned depth() const noexcept override { return m_depth; }
+  [[nodiscard]] unsigned in_flight() const noexcept override {
+    return static_cast<unsigned>(m_done.size());
+  }
+  void start_read(int, std::span<std::byte>, std::uint64_t, std::uint64_t) override {
+    FAIL("a writer never reads");
+  }
+  void start_write(int fd, std::span<const std::byte> from, std::uint64_t offset,
+                   std::uint64_t token) override {
+    check_room();
+    log.push_back(fmt::format("write {}+{}", offset, from.size()));
+    m_done.push_back({token, ::pwrite(fd, from.data(), from.size(), static_cast<off_t>(offset))});
+  }
+  void start_fdatasync(int, std::uint64_t token) override {
+    check_room();
+    log.push_back("fdatasync");
+    m_done.push_back({token, 0});
+  }
+  void start_writeback(int, std::uint64_t offset, std::uint64_t length,
+                       std::uint64_t token) override {
+    check_room();
+    log.push_back(fmt::format("writeback {}+{}", offset, length));
+    m_done.push_back({token, 0});
+  }
+  cback::io::Completion wait() override {
+    REQUIRE_FALSE(m_done.empty());
+    const auto done = m_done.front();
+    m_done.pop_front();
+    return done;
+  }
+  std::optional<cback::io::Completion> poll() override {
+    if (m_done.empty()) {
+      return std::nullopt;
+    }
+    return wait();
+  }
+
+  std::vector<std::string> log;
+
+private:
+  void check_room() const { REQUIRE(m_done.size() < m_depth); }
+
+  unsigned m_depth;
+  std::deque<cback::io::Completion> m_done;
+};
+
 } // namespace
+
+TEST_CASE("Write-back starts behind the writes every step bytes", "[io][write]") {
+  TempDir dir;
+  const auto path = dir / "out.partial";
+  const int fd = create_file(path);
+  REQUIRE(fd >= 0);
+  RecordingEngine engine(1);
+  BufferPool pool(2, 4096);
+  {
+    FileWriter writer(engine, fd, path, 1000);
+    writer.write_back_every(8192);
+    for (int i = 0; i < 5; ++i) {
+      auto buffer = pool.acquire();
+      std::memset(buffer->data(), 'a' + i, 4096);
+      buffer->resize(4096);
+      REQUIRE(writer.write(std::move(*buffer)));
+    }
+    REQUIRE(writer.sync());
+  }
+  ::close(fd);
+  CHECK(engine.log == std::vector<std::string>{"write 1000+4096", "write 5096+4096",
+                                               "writeback 1000+8192", "write 9192+4096",
+                                               "write 13288+4096", "writeback 9192+8192",
+                                               "write 17384+4096", "fdatasync"});
+  CHECK(std::filesystem::file_size(path) == 1000 + 5 * 4096);
+}
 
 TEST_CASE("Written buffers produce exactly their bytes", "[io][write]") {
   const auto preference = CBACK_EACH_BACKEND();
