@@ -291,8 +291,8 @@ void run_collect(Context& context) {
   const ArchiveOpener open = [&](const std::filesystem::path& target,
                                  const collect::ArchiveOptions& options,
                                  const collect::ProgressCallback& progress) {
-    return std::make_unique<StreamingBuilder>(std::make_unique<collect::ArchiveStream>(
-        target, options, backend, context.stop, progress));
+    return std::make_unique<StreamingBuilder>(
+        std::make_unique<collect::ArchiveStream>(target, options, backend, context.stop, progress));
   };
   run_collect_streaming(context, plan, open);
 }

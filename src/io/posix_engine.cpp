@@ -58,8 +58,8 @@ public:
   void start_writeback(int fd, std::uint64_t offset, std::uint64_t length,
                        std::uint64_t token) override {
     post(token, [fd, offset, length] {
-      return result_of(::sync_file_range(fd, static_cast<off_t>(offset),
-                                         static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE));
+      return result_of(::sync_file_range(fd, static_cast<off_t>(offset), static_cast<off_t>(length),
+                                         SYNC_FILE_RANGE_WRITE));
     });
   }
 
@@ -113,8 +113,7 @@ private:
 // size is the real number of reads in flight.
 class PosixBackend final : public Backend {
 public:
-  explicit PosixBackend(unsigned threads)
-      : m_pool(std::make_shared<core::ThreadPool>(threads)) {}
+  explicit PosixBackend(unsigned threads) : m_pool(std::make_shared<core::ThreadPool>(threads)) {}
   [[nodiscard]] BackendKind kind() const noexcept override { return BackendKind::posix; }
   Result<std::unique_ptr<Engine>> make_engine(unsigned depth) override {
     return std::make_unique<PosixEngine>(m_pool, std::max(depth, 1U));

@@ -138,7 +138,8 @@ std::optional<IoError> probe_uring() {
   if (probe == nullptr) {
     missing = IoError{"io_uring_register(probe)", {}, ENOSYS};
   } else {
-    for (const int op : {IORING_OP_READ, IORING_OP_WRITE, IORING_OP_FSYNC, IORING_OP_SYNC_FILE_RANGE}) {
+    for (const int op :
+         {IORING_OP_READ, IORING_OP_WRITE, IORING_OP_FSYNC, IORING_OP_SYNC_FILE_RANGE}) {
       if (io_uring_opcode_supported(probe, op) == 0) {
         missing = IoError{fmt::format("io_uring opcode {}", op), {}, EOPNOTSUPP};
       }

@@ -56,8 +56,7 @@ TEST_CASE("A thread pool of one thread runs tasks in the order they were posted"
   CHECK(order == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
 }
 
-TEST_CASE("A task's exception reaches wait, and the other tasks still run",
-          "[core][thread_pool]") {
+TEST_CASE("A task's exception reaches wait, and the other tasks still run", "[core][thread_pool]") {
   ThreadPool pool(2);
   std::atomic<int> ran{0};
   pool.post([] { throw std::runtime_error("first"); });

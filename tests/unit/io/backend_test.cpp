@@ -64,7 +64,8 @@ TEST_CASE("A run's backend is made once, at its first use", "[io][backend]") {
 
   options.environment = "bogus";
   cback::io::RunBackend refused(options, log);
-  CHECK_THROWS_WITH(refused.get(), "CBACK_IO=bogus is not an I/O backend (use auto, uring or posix)");
+  CHECK_THROWS_WITH(refused.get(),
+                    "CBACK_IO=bogus is not an I/O backend (use auto, uring or posix)");
 }
 
 TEST_CASE("Auto picks io_uring where it works", "[io][backend]") {

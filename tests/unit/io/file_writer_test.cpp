@@ -9,8 +9,8 @@
 #include <csignal>
 #include <cstring>
 #include <deque>
-#include <fmt/format.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
