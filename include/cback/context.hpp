@@ -7,6 +7,7 @@
 #include <cback/core/process.hpp>
 #include <cback/core/run_flags.hpp>
 #include <cback/core/stop.hpp>
+#include <cback/io/run_backend.hpp>
 
 namespace cback {
 
@@ -21,6 +22,7 @@ struct Context {
   core::StopFlag& stop;
   core::PerfRecorder& perf;         ///< timings for --perf (always filled, printed on request)
   const core::LazyOutputs& outputs; ///< gives outputs to the backup user (config::lazy_outputs_of)
+  io::RunBackend& io;               ///< the run's file I/O backend, made when first used
   std::string_view action{};        ///< the action being run (set by cli::execute before each one)
 };
 

@@ -6,13 +6,11 @@
 #include <cback/collect/manifest.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/thread_pool.hpp>
 #include <cback/core/unique_fd.hpp>
-#include <cback/io/backend.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <system_error>
@@ -45,19 +43,9 @@ bool has_incremental(const std::vector<collect::CollectItem>& items) {
 std::vector<detail::ItemOutcome> collect_all(const CollectPlan& plan,
                                              const detail::ItemServices& services) {
   std::vector<detail::ItemOutcome> outcomes(plan.items.size());
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < plan.items.size(); i = next++) {
-      outcomes[i] = detail::collect_item(plan.items[i], services);
-    }
-  };
-  {
-    std::vector<std::jthread> threads;
-    for (unsigned t = 1; t < plan.threads; ++t) {
-      threads.emplace_back(work);
-    }
-    work();
-  }
+  core::for_each_index(plan.items.size(), plan.threads, [&](std::size_t i) {
+    outcomes[i] = detail::collect_item(plan.items[i], services);
+  });
   return outcomes;
 }
 
@@ -296,44 +284,14 @@ void run_collect_streaming(Context& context, const CollectPlan& plan, const Arch
   log.info("Executed the 'collect' action successfully.");
 }
 
-namespace {
-
-// The configured backend, unless CBACK_IO says otherwise.
-std::unique_ptr<io::Backend> make_io_backend(config::IoBackend configured, core::Logger& log) {
-  io::BackendOptions options;
-  options.environment = "";
-  options.preference = configured == config::IoBackend::uring   ? io::Preference::uring
-                       : configured == config::IoBackend::posix ? io::Preference::posix
-                                                                : io::Preference::automatic;
-  if (const char* env = std::getenv("CBACK_IO"); env != nullptr && *env != '\0') {
-    const auto preference = io::parse_preference(env);
-    if (!preference) {
-      throw Error(ExitCode::action,
-                  fmt::format("CBACK_IO must be auto, uring or posix, not [{}].", env));
-    }
-    options.preference = *preference;
-  }
-  auto backend = io::make_backend(options);
-  if (!backend) {
-    throw Error(ExitCode::action, backend.error());
-  }
-  if (!(*backend)->note().empty()) {
-    log.info("{}", (*backend)->note());
-  }
-  log.debug("File I/O backend is [{}].", io::to_string((*backend)->kind()));
-  return std::move(*backend);
-}
-
-} // namespace
-
 void run_collect(Context& context) {
   const auto plan = plan_collect(context, core::today());
-  const auto backend = make_io_backend(context.config.collect->io_backend, context.log);
+  auto& backend = context.io.get();
   const ArchiveOpener open = [&](const std::filesystem::path& target,
                                  const collect::ArchiveOptions& options,
                                  const collect::ProgressCallback& progress) {
-    return std::make_unique<StreamingBuilder>(std::make_unique<collect::ArchiveStream>(
-        target, options, *backend, context.stop, progress));
+    return std::make_unique<StreamingBuilder>(
+        std::make_unique<collect::ArchiveStream>(target, options, backend, context.stop, progress));
   };
   run_collect_streaming(context, plan, open);
 }

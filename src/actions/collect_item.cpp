@@ -76,7 +76,7 @@ void UnitArchiver::open() {
   options.zstd_threads = m_services.compression_threads;
   const core::Stopwatch watch;
   m_archive = m_services.open_archive(m_services.plan.collect_dir / m_name, options,
-                                      archive_progress(m_services.progress, m_name, 0));
+                                      archive_progress(m_services.progress, m_name));
   for (auto& held : m_held) {
     m_archive->add(std::move(held));
   }

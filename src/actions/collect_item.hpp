@@ -27,11 +27,10 @@ class StopFlag;
 
 namespace cback::actions::detail {
 
-/// A progress callback for the archive `name` of `total_bytes` input (0:
-/// not known yet): a line now and then through `printer` with the bytes
-/// read, the rate and the time left. Empty when progress is off.
-collect::ProgressCallback archive_progress(core::ProgressPrinter& printer, std::string name,
-                                           std::uint64_t total_bytes);
+/// A progress callback for the archive `name`: a line now and then through
+/// `printer` with the bytes read, the rate and the entries so far. Empty
+/// when progress is off.
+collect::ProgressCallback archive_progress(core::ProgressPrinter& printer, std::string name);
 
 /// What the collect of one item needs besides the item.
 struct ItemServices {

@@ -21,17 +21,6 @@ std::string date_text(std::chrono::year_month_day day) {
                      static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
 }
 
-std::unique_ptr<io::Backend> make_io_backend(core::Logger& log) {
-  auto backend = io::make_backend(io::Preference::automatic); // CBACK_IO applies
-  if (!backend) {
-    throw Error(ExitCode::action, backend.error());
-  }
-  if (!(*backend)->note().empty()) {
-    log.info("{}", (*backend)->note());
-  }
-  return std::move(*backend);
-}
-
 // As the original: the day, month and year dirs are chowned when the
 // daily dir is new; every peer's dir is made (and chowned) even for peers
 // that fail later. None of them may be a symbolic link (make_staging_dir).
@@ -144,8 +133,7 @@ void run_stage(Context& context) {
   auto plan = plan_stage(context, core::today());
   log.debug("Daily staging directory is [{}].", plan.daily_dir.string());
   create_staging_dirs(plan, log);
-  const auto backend = make_io_backend(log);
-  plan.backend = backend.get();
+  plan.backend = &context.io.get();
   const core::Stopwatch watch;
   const auto outcome = detail::stage_all(context, plan);
   context.perf.add_stage_wall("stage", watch.elapsed());

@@ -4,9 +4,9 @@
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/progress.hpp>
+#include <cback/core/thread_pool.hpp>
 #include <cback/peer/transfer.hpp>
 
-#include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <thread>
@@ -205,32 +205,14 @@ void record_perf(Context& context, const peer::PeerStatus& status) {
 StageOutcome stage_all(Context& context, const StagePlan& plan) {
   StatusBook book(plan, context.log);
   Progress progress(plan.progress);
-  std::atomic<std::size_t> next{0};
-  std::mutex interrupt_mutex;
-  std::optional<Error> interrupted;
-  auto work = [&] {
-    for (std::size_t i = next++; i < plan.peers.size(); i = next++) {
-      try {
-        auto status = stage_one(context, plan, plan.peers[i], progress);
-        record_perf(context, status);
-        book.record(i, std::move(status));
-      } catch (const Error& error) {
-        const std::lock_guard lock(interrupt_mutex);
-        interrupted.emplace(error);
-        return;
-      }
-    }
-  };
-  {
-    std::vector<std::jthread> threads;
-    for (unsigned t = 1; t < plan.max_concurrent; ++t) {
-      threads.emplace_back(work);
-    }
-    work();
-  }
-  if (interrupted) {
-    throw *interrupted;
-  }
+  // An interruption (the one Error stage_one lets through) ends the run:
+  // for_each_index rethrows it once every peer in flight has stopped.
+  core::for_each_index(plan.peers.size(), plan.max_concurrent, [&](std::size_t i) {
+    context.stop.check();
+    auto status = stage_one(context, plan, plan.peers[i], progress);
+    record_perf(context, status);
+    book.record(i, std::move(status));
+  });
   return {book.statuses(), book.error()};
 }
 

@@ -13,6 +13,7 @@
 #include <cback/core/process.hpp>
 #include <cback/core/python_format.hpp>
 #include <cback/core/stop.hpp>
+#include <cback/io/run_backend.hpp>
 
 #include <clocale>
 #include <iostream>
@@ -105,6 +106,26 @@ core::PathResolver path_resolver(const config::Config& config) {
   return core::PathResolver(std::move(overrides));
 }
 
+/// The run's I/O backend as configured (`io_backend` in [collect]); CBACK_IO
+/// replaces it when set (io::make_backend).
+io::BackendOptions io_options(const config::Config& config) {
+  io::BackendOptions options;
+  if (config.collect) {
+    switch (config.collect->io_backend) {
+    case config::IoBackend::automatic:
+      options.preference = io::Preference::automatic;
+      break;
+    case config::IoBackend::uring:
+      options.preference = io::Preference::uring;
+      break;
+    case config::IoBackend::posix:
+      options.preference = io::Preference::posix;
+      break;
+    }
+  }
+  return options;
+}
+
 int report(core::Logger& log, const Options& options, const Error& error) {
   switch (error.code()) {
   case ExitCode::interrupted:
@@ -131,7 +152,8 @@ int run_actions(core::Logger& log, const Options& options, const config::Config&
   core::PerfRecorder perf;
   const core::RunFlags flags = run_flags(options);
   const core::LazyOutputs outputs = config::lazy_outputs_of(config);
-  Context context{flags, config, log, runner, stop, perf, outputs};
+  io::RunBackend io(io_options(config), log);
+  Context context{flags, config, log, runner, stop, perf, outputs, io};
   // The table comes at the end, also after a failed action: what was
   // measured up to the failure is still worth seeing.
   const auto print_perf = [&] {

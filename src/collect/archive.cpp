@@ -205,6 +205,9 @@ private:
   TarEncoder m_encoder;
   ContentReader m_reader;
   core::BufferPool m_stream_pool; ///< chunks of large files
+  /// Reads every large file of the archive in turn (made at the first).
+  std::unique_ptr<io::Engine> m_stream_engine;
+  static constexpr unsigned k_stream_read_ahead = 4;
   DiskPtr m_disk;
   OwnerNames m_owners;
   /// (dev, ino) of hard-linked files stored so far → their member name.
@@ -412,14 +415,21 @@ SizeChange ArchiveStream::Impl::write_stream(const Entry& entry, OpenedFile& fil
   if (size == 0) {
     return change;
   }
-  auto reader = io::StreamReader::open(m_backend, 4, file.fd.get(), entry.path, m_stream_pool);
-  if (!reader) {
-    change.read_error = reader.error().message();
-    return change;
+  if (!m_stream_engine) {
+    // Made at the first large file and kept for the others: one ring (or
+    // completion queue) per archive, not per file.
+    auto engine = m_backend.make_engine(k_stream_read_ahead);
+    if (!engine) {
+      engine.error().path = entry.path;
+      change.read_error = engine.error().message();
+      return change;
+    }
+    m_stream_engine = std::move(*engine);
   }
+  io::StreamReader reader(*m_stream_engine, file.fd.get(), entry.path, m_stream_pool);
   while (change.stored < size) {
     m_stop.check();
-    auto chunk = reader->next();
+    auto chunk = reader.next();
     if (!chunk) {
       change.read_error = std::strerror(chunk.error().error_number);
       break;
@@ -436,7 +446,7 @@ SizeChange ArchiveStream::Impl::write_stream(const Entry& entry, OpenedFile& fil
   }
   if (change.stored == size && !change.grew) {
     // One more chunk tells whether the file goes on past its size.
-    auto more = reader->next();
+    auto more = reader.next();
     change.grew = more && *more && (*more)->size() > 0;
   }
   return change;

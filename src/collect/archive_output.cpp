@@ -32,12 +32,14 @@ la_ssize_t on_write(struct archive* archive, void* client, const void* buffer, s
 
 ArchiveSink::ArchiveSink(io::Backend& backend, int fd, std::filesystem::path path)
     : m_pool(k_write_behind + 2, k_block_size) {
-  auto writer = io::FileWriter::open(backend, k_write_behind, fd, std::move(path));
-  if (!writer) {
+  auto engine = backend.make_engine(k_write_behind);
+  if (!engine) {
+    engine.error().path = path;
     throw Error(ExitCode::action,
-                fmt::format("Cannot write archive: {}", writer.error().message()));
+                fmt::format("Cannot write archive: {}", engine.error().message()));
   }
-  m_writer.emplace(std::move(*writer));
+  m_engine = std::move(*engine);
+  m_writer.emplace(*m_engine, fd, std::move(path));
 }
 
 ArchiveSink::~ArchiveSink() {

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,7 +53,8 @@ private:
   bool push_current() noexcept;
 
   static constexpr unsigned k_write_behind = 4;
-  core::BufferPool m_pool; ///< declared first: outlives the writer and m_current
+  core::BufferPool m_pool;              ///< declared first: outlives the writer and m_current
+  std::unique_ptr<io::Engine> m_engine; ///< outlives the writer
   std::optional<io::FileWriter> m_writer;
   core::Buffer m_current; ///< being filled
   core::Sha256 m_sha;

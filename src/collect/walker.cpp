@@ -437,11 +437,6 @@ std::string LeftOutTally::summary() const {
   return text;
 }
 
-bool ArchiveUnit::has_non_directory_entries() const {
-  return std::any_of(entries.begin(), entries.end(),
-                     [](const Entry& entry) { return entry.kind != EntryKind::directory; });
-}
-
 ArchiveUnit Walker::list_file(const std::string& abs_path) {
   struct ::stat link_stat {};
   struct ::stat target_stat {};

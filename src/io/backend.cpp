@@ -39,15 +39,12 @@ std::string_view to_string(BackendKind kind) {
 
 namespace {
 
-/// The preference after CBACK_IO, which only replaces `automatic`.
+/// The preference after CBACK_IO, which replaces the options' when set.
 tl::expected<Preference, std::string> effective_preference(const BackendOptions& options) {
-  if (options.preference != Preference::automatic) {
-    return options.preference;
-  }
   const char* value =
       options.environment != nullptr ? options.environment : std::getenv("CBACK_IO");
   if (value == nullptr || *value == '\0') {
-    return Preference::automatic;
+    return options.preference;
   }
   if (auto parsed = parse_preference(value)) {
     return *parsed;

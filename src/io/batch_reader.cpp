@@ -1,8 +1,5 @@
 #include <cback/io/batch_reader.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 namespace cback::io {
 
 BatchReader::BatchReader(std::unique_ptr<Engine> engine)
@@ -25,8 +22,6 @@ BatchReader::~BatchReader() {
     return;
   }
   m_queued.clear();
-  // complete() may start the read that follows an open; the loop runs until
-  // that, too, is done, and complete() closes every fd it opened.
   while (m_engine->in_flight() > 0) {
     complete(m_engine->wait());
   }
@@ -41,17 +36,14 @@ std::size_t BatchReader::pending() const noexcept {
 }
 
 std::optional<ReadResult> BatchReader::next() {
-  for (;;) {
-    start_queued();
-    if (m_engine->in_flight() == 0) {
-      return std::nullopt;
-    }
-    if (auto result = complete(m_engine->wait())) {
-      // Refill the freed slot before the caller spends time on the result.
-      start_queued();
-      return result;
-    }
+  start_queued();
+  if (m_engine->in_flight() == 0) {
+    return std::nullopt;
   }
+  auto result = complete(m_engine->wait());
+  // Refill the freed slot before the caller spends time on the result.
+  start_queued();
+  return result;
 }
 
 void BatchReader::start_queued() {
@@ -66,30 +58,11 @@ void BatchReader::start_queued() {
 void BatchReader::start(std::size_t index, ReadRequest request) {
   Slot& slot = m_slots[index];
   slot.request = std::move(request);
-  slot.busy = true;
-  if (slot.request.fd >= 0) {
-    slot.fd = slot.request.fd;
-    slot.owns_fd = false;
-    m_engine->start_read(slot.fd, slot.request.buffer, 0, index);
-  } else {
-    // The path string lives in the slot until the open completes. Never
-    // through a link: the file may be in a directory another user owns.
-    m_engine->start_open(slot.request.path.c_str(), O_RDONLY | O_NOCTTY | O_NOFOLLOW, index);
-  }
+  m_engine->start_read(slot.request.fd, slot.request.buffer, 0, index);
 }
 
-std::optional<ReadResult> BatchReader::complete(const Completion& completion) {
+ReadResult BatchReader::complete(const Completion& completion) {
   Slot& slot = m_slots[completion.token];
-  if (slot.fd < 0) {
-    if (completion.result < 0) {
-      return finish(slot, 0,
-                    IoError{"open", slot.request.path, static_cast<int>(-completion.result)});
-    }
-    slot.fd = static_cast<int>(completion.result);
-    slot.owns_fd = true;
-    m_engine->start_read(slot.fd, slot.request.buffer, 0, completion.token);
-    return std::nullopt;
-  }
   if (completion.result < 0) {
     return finish(slot, 0,
                   IoError{"read", slot.request.path, static_cast<int>(-completion.result)});
@@ -98,11 +71,6 @@ std::optional<ReadResult> BatchReader::complete(const Completion& completion) {
 }
 
 ReadResult BatchReader::finish(Slot& slot, std::size_t length, std::optional<IoError> error) {
-  if (slot.owns_fd) {
-    // A read-only regular file closes without waiting for the disk; doing it
-    // here saves a ring round trip per file.
-    ::close(slot.fd);
-  }
   ReadResult result{std::move(slot.request), length, std::move(error)};
   slot = Slot{};
   m_free_slots.push_back(static_cast<std::size_t>(&slot - m_slots.data()));

@@ -1,33 +1,22 @@
 #include <cback/io/file_writer.hpp>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace cback::io {
 
-FileWriter::FileWriter(std::unique_ptr<Engine> engine, int fd, std::filesystem::path path,
+FileWriter::FileWriter(Engine& engine, int fd, std::filesystem::path path,
                        std::uint64_t start_offset)
-    : m_engine(std::move(engine)), m_fd(fd), m_path(std::move(path)), m_slots(m_engine->depth()),
-      m_next_offset(start_offset) {
+    : m_engine(&engine), m_fd(fd), m_path(std::move(path)), m_slots(engine.depth()),
+      m_next_offset(start_offset), m_writeback_from(start_offset), m_written_to(start_offset) {
   for (std::size_t i = m_slots.size(); i > 0; --i) {
     m_free_slots.push_back(i - 1);
   }
 }
 
-Result<FileWriter> FileWriter::open(Backend& backend, unsigned write_behind, int fd,
-                                    std::filesystem::path path) {
-  auto engine = backend.make_engine(write_behind);
-  if (!engine) {
-    engine.error().path = path;
-    return tl::make_unexpected(engine.error());
-  }
-  return FileWriter(std::move(*engine), fd, std::move(path));
-}
-
 FileWriter::~FileWriter() {
-  if (m_engine) {
-    while (m_engine->in_flight() > 0) {
-      wait_one();
-    }
+  while (m_engine->in_flight() > 0) {
+    wait_one();
   }
 }
 
@@ -45,6 +34,10 @@ Result<void> FileWriter::write(core::Buffer buffer) {
   if (buffer.size() == 0) {
     return {};
   }
+  if (m_writeback_step > 0 && m_written_to - m_writeback_from >= m_writeback_step) {
+    start_write_back();
+  }
+  wait_for_room();
   const std::size_t index = m_free_slots.back();
   m_free_slots.pop_back();
   Slot& slot = m_slots[index];
@@ -62,11 +55,32 @@ void FileWriter::start(std::size_t index) {
                         index);
 }
 
+namespace {
+constexpr std::uint64_t k_sync_token = ~std::uint64_t{0};
+constexpr std::uint64_t k_writeback_token = k_sync_token - 1;
+} // namespace
+
+void FileWriter::start_write_back() {
+  wait_for_room();
+  m_engine->start_writeback(m_fd, m_writeback_from, m_written_to - m_writeback_from,
+                            k_writeback_token);
+  m_writeback_from = m_written_to;
+}
+
 void FileWriter::wait_one() {
   handle(m_engine->wait());
 }
 
+void FileWriter::wait_for_room() {
+  while (m_engine->in_flight() >= m_engine->depth()) {
+    wait_one();
+  }
+}
+
 void FileWriter::handle(const Completion& completion) {
+  if (completion.token == k_writeback_token) {
+    return; // only advice to the kernel: sync() reports what matters
+  }
   Slot& slot = m_slots[completion.token];
   if (completion.result > 0 && !m_error) {
     slot.written += static_cast<std::size_t>(completion.result);
@@ -74,6 +88,7 @@ void FileWriter::handle(const Completion& completion) {
       start(completion.token); // a short write: the rest goes on from there
       return;
     }
+    m_written_to = std::max(m_written_to, slot.offset + slot.buffer.size());
   } else if (!m_error) {
     // 0 bytes for a non-empty write would loop forever: call it EIO.
     const int error = completion.result < 0 ? static_cast<int>(-completion.result) : EIO;
@@ -97,7 +112,6 @@ Result<void> FileWriter::sync() {
   if (auto flushed = flush(); !flushed) {
     return flushed;
   }
-  constexpr std::uint64_t k_sync_token = ~std::uint64_t{0};
   m_engine->start_fdatasync(m_fd, k_sync_token);
   const Completion completion = m_engine->wait();
   if (completion.result < 0) {

@@ -1,74 +1,17 @@
 #include "engines.hpp"
 
+#include <cback/core/thread_pool.hpp>
+
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <deque>
 #include <fcntl.h>
-#include <functional>
 #include <mutex>
-#include <thread>
 #include <unistd.h>
-#include <vector>
 
 namespace cback::io::detail {
 namespace {
-
-/// Threads that run blocking system calls for every posix Engine of one
-/// backend. A thread blocked in a cold read costs only its stack; the pool
-/// size is the real number of reads in flight.
-class TaskPool {
-public:
-  explicit TaskPool(unsigned threads) {
-    m_threads.reserve(threads);
-    for (unsigned i = 0; i < threads; ++i) {
-      m_threads.emplace_back([this] { run(); });
-    }
-  }
-  ~TaskPool() {
-    {
-      std::lock_guard lock(m_mutex);
-      m_stopping = true;
-    }
-    m_wake.notify_all();
-    for (auto& thread : m_threads) {
-      thread.join();
-    }
-  }
-  TaskPool(const TaskPool&) = delete;
-  TaskPool& operator=(const TaskPool&) = delete;
-
-  void post(std::function<void()> task) {
-    {
-      std::lock_guard lock(m_mutex);
-      m_tasks.push_back(std::move(task));
-    }
-    m_wake.notify_one();
-  }
-
-private:
-  void run() {
-    for (;;) {
-      std::function<void()> task;
-      {
-        std::unique_lock lock(m_mutex);
-        m_wake.wait(lock, [this] { return m_stopping || !m_tasks.empty(); });
-        if (m_tasks.empty()) {
-          return;
-        }
-        task = std::move(m_tasks.front());
-        m_tasks.pop_front();
-      }
-      task();
-    }
-  }
-
-  std::mutex m_mutex;
-  std::condition_variable m_wake;
-  std::deque<std::function<void()>> m_tasks;
-  bool m_stopping = false;
-  std::vector<std::thread> m_threads;
-};
 
 std::int64_t result_of(ssize_t rc) {
   return rc < 0 ? -errno : rc;
@@ -86,7 +29,7 @@ std::int64_t retrying(Call call) {
 
 class PosixEngine final : public Engine {
 public:
-  PosixEngine(std::shared_ptr<TaskPool> pool, unsigned depth)
+  PosixEngine(std::shared_ptr<core::ThreadPool> pool, unsigned depth)
       : m_pool(std::move(pool)), m_depth(depth) {}
   ~PosixEngine() override {
     // Tasks still running touch m_done: wait until each has reported.
@@ -97,9 +40,6 @@ public:
   [[nodiscard]] unsigned depth() const noexcept override { return m_depth; }
   [[nodiscard]] unsigned in_flight() const noexcept override { return m_in_flight; }
 
-  void start_open(const char* path, int flags, std::uint64_t token) override {
-    post(token, [path, flags] { return result_of(::open(path, flags | O_CLOEXEC)); });
-  }
   void start_read(int fd, std::span<std::byte> into, std::uint64_t offset,
                   std::uint64_t token) override {
     post(token, [fd, into, offset] {
@@ -114,6 +54,13 @@ public:
   }
   void start_fdatasync(int fd, std::uint64_t token) override {
     post(token, [fd] { return result_of(::fdatasync(fd)); });
+  }
+  void start_writeback(int fd, std::uint64_t offset, std::uint64_t length,
+                       std::uint64_t token) override {
+    post(token, [fd, offset, length] {
+      return result_of(::sync_file_range(fd, static_cast<off_t>(offset), static_cast<off_t>(length),
+                                         SYNC_FILE_RANGE_WRITE));
+    });
   }
 
   Completion wait() override {
@@ -153,7 +100,7 @@ private:
     });
   }
 
-  std::shared_ptr<TaskPool> m_pool;
+  std::shared_ptr<core::ThreadPool> m_pool;
   unsigned m_depth;
   std::mutex m_mutex;
   std::condition_variable m_ready;
@@ -161,17 +108,19 @@ private:
   unsigned m_in_flight = 0; ///< started and not yet returned by wait()
 };
 
+// The threads run blocking system calls for every posix Engine of one
+// backend. A thread blocked in a cold read costs only its stack; the pool
+// size is the real number of reads in flight.
 class PosixBackend final : public Backend {
 public:
-  explicit PosixBackend(unsigned threads)
-      : m_pool(std::make_shared<TaskPool>(threads == 0 ? 1 : threads)) {}
+  explicit PosixBackend(unsigned threads) : m_pool(std::make_shared<core::ThreadPool>(threads)) {}
   [[nodiscard]] BackendKind kind() const noexcept override { return BackendKind::posix; }
   Result<std::unique_ptr<Engine>> make_engine(unsigned depth) override {
     return std::make_unique<PosixEngine>(m_pool, std::max(depth, 1U));
   }
 
 private:
-  std::shared_ptr<TaskPool> m_pool;
+  std::shared_ptr<core::ThreadPool> m_pool;
 };
 
 } // namespace

@@ -4,24 +4,12 @@
 
 namespace cback::io {
 
-StreamReader::StreamReader(std::unique_ptr<Engine> engine, int fd, std::filesystem::path path,
+StreamReader::StreamReader(Engine& engine, int fd, std::filesystem::path path,
                            core::BufferPool& pool)
-    : m_engine(std::move(engine)), m_fd(fd), m_path(std::move(path)), m_pool(&pool) {}
-
-Result<StreamReader> StreamReader::open(Backend& backend, unsigned read_ahead, int fd,
-                                        std::filesystem::path path, core::BufferPool& pool) {
-  auto engine = backend.make_engine(read_ahead);
-  if (!engine) {
-    engine.error().path = path;
-    return tl::make_unexpected(engine.error());
-  }
-  return StreamReader(std::move(*engine), fd, std::move(path), pool);
-}
+    : m_engine(&engine), m_fd(fd), m_path(std::move(path)), m_pool(&pool) {}
 
 StreamReader::~StreamReader() {
-  if (m_engine) {
-    drain();
-  }
+  drain();
 }
 
 void StreamReader::drain() {

@@ -39,9 +39,6 @@ public:
   [[nodiscard]] unsigned depth() const noexcept override { return m_depth; }
   [[nodiscard]] unsigned in_flight() const noexcept override { return m_in_flight; }
 
-  void start_open(const char* path, int flags, std::uint64_t token) override {
-    io_uring_prep_openat(next_sqe(token), AT_FDCWD, path, flags | O_CLOEXEC, 0);
-  }
   void start_read(int fd, std::span<std::byte> into, std::uint64_t offset,
                   std::uint64_t token) override {
     io_uring_prep_read(next_sqe(token), fd, into.data(), static_cast<unsigned>(into.size()),
@@ -54,6 +51,12 @@ public:
   }
   void start_fdatasync(int fd, std::uint64_t token) override {
     io_uring_prep_fsync(next_sqe(token), fd, IORING_FSYNC_DATASYNC);
+  }
+  void start_writeback(int fd, std::uint64_t offset, std::uint64_t length,
+                       std::uint64_t token) override {
+    // The ring takes 32 bits of length; 0 means "to the end of the file".
+    const auto bytes = length > 0xffffffffU ? 0U : static_cast<unsigned>(length);
+    io_uring_prep_sync_file_range(next_sqe(token), fd, bytes, offset, SYNC_FILE_RANGE_WRITE);
   }
 
   Completion wait() override {
@@ -135,7 +138,8 @@ std::optional<IoError> probe_uring() {
   if (probe == nullptr) {
     missing = IoError{"io_uring_register(probe)", {}, ENOSYS};
   } else {
-    for (const int op : {IORING_OP_OPENAT, IORING_OP_READ, IORING_OP_WRITE, IORING_OP_FSYNC}) {
+    for (const int op :
+         {IORING_OP_READ, IORING_OP_WRITE, IORING_OP_FSYNC, IORING_OP_SYNC_FILE_RANGE}) {
       if (io_uring_opcode_supported(probe, op) == 0) {
         missing = IoError{fmt::format("io_uring opcode {}", op), {}, EOPNOTSUPP};
       }

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits>
 #include <map>
+#include <memory>
 #include <set>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -183,6 +184,7 @@ private:
   void verify(const SourceEntry& entry, const collect::ManifestArchive* archive,
               const std::string& partial, core::Sha256* hash);
   void give_away(int fd, const std::string& name);
+  io::Engine& engine();
   [[nodiscard]] std::string path_of(const std::string& name) const {
     return (m_dir / name).string();
   }
@@ -197,6 +199,8 @@ private:
   core::Logger& m_log;
   core::BufferPool m_pool;
   std::optional<core::Pacer> m_throttle;
+  /// Writes every file of the peer in turn (made at the first one sent).
+  std::unique_ptr<io::Engine> m_engine;
 };
 
 // Feeds the first `length` bytes of `fd` to `hash`: a resumed file is
@@ -341,40 +345,31 @@ void FileStager::stage(const SourceEntry& entry, const collect::ManifestArchive*
 // that a resume would take for data).
 constexpr unsigned k_write_behind = 1;
 
-// Starts the disk writes of what has arrived every few MiB, so that the
+// The disk writes of what has arrived start every few MiB, so that the
 // fdatasync at the end of a file finds little left to write: the disk then
 // works while the network does, instead of after it.
-class Writeback {
-public:
-  explicit Writeback(int fd, std::uint64_t offset) : m_fd(fd), m_started(offset) {}
+constexpr std::uint64_t k_write_back_step = std::uint64_t{8} << 20;
 
-  void arrived(std::uint64_t done) {
-    constexpr std::uint64_t k_step = std::uint64_t{8} << 20;
-    if (done - m_started >= k_step) {
-      (void)::sync_file_range(m_fd, static_cast<off_t>(m_started),
-                              static_cast<off_t>(done - m_started), SYNC_FILE_RANGE_WRITE);
-      m_started = done;
+io::Engine& FileStager::engine() {
+  if (!m_engine) {
+    auto made = m_settings.backend->make_engine(k_write_behind);
+    if (!made) {
+      fail(made.error().message());
     }
+    m_engine = std::move(*made);
   }
-
-private:
-  int m_fd;
-  std::uint64_t m_started;
-};
+  return *m_engine;
+}
 
 void FileStager::copy(const SourceEntry& entry, int fd, const std::string& partial,
                       std::uint64_t offset, core::Sha256* hash, TransferResult& result) {
   if (offset > 0 && hash != nullptr && !hash_prefix(fd, offset, *hash)) {
     fail(fmt::format("unable to read [{}]: {}", path_of(partial), std::strerror(errno)));
   }
-  auto engine = m_settings.backend->make_engine(k_write_behind);
-  if (!engine) {
-    fail(engine.error().message());
-  }
-  io::FileWriter writer(std::move(*engine), fd, m_dir / partial, offset);
+  io::FileWriter writer(engine(), fd, m_dir / partial, offset);
+  writer.write_back_every(k_write_back_step);
   std::optional<io::IoError> write_error;
   std::uint64_t done = offset;
-  Writeback writeback(fd, offset);
   const auto sink = [&](core::Buffer buffer) {
     const auto size = buffer.size();
     // A source never sends past the listed size; a buggy or hostile one
@@ -392,7 +387,6 @@ void FileStager::copy(const SourceEntry& entry, int fd, const std::string& parti
     }
     done += size;
     result.sent += size;
-    writeback.arrived(done);
     if (m_settings.progress) {
       m_settings.progress(entry.name, done, entry.size);
     }

@@ -84,8 +84,8 @@ void run_collect_with(Context& context, const CollectPlan& plan, const ArchiveWr
 /// entries for its writer first.
 void run_collect_streaming(Context& context, const CollectPlan& plan, const ArchiveOpener& open);
 
-/// The action: plan_collect for core::today(), the io backend from the
-/// configuration (CBACK_IO wins when set), collect::write_archive.
+/// The action: plan_collect for core::today(), the run's io backend
+/// (Context::io), collect::write_archive.
 void run_collect(Context& context);
 
 } // namespace cback::actions

@@ -72,11 +72,6 @@ struct Entry {
 struct ArchiveUnit {
   std::string item_path;
   std::vector<Entry> entries;
-
-  /// The original made no archive for an empty list, and its lists held no
-  /// directories. An archive should be written only when this is true, so
-  /// the same archive files appear as with the original.
-  [[nodiscard]] bool has_non_directory_entries() const;
 };
 
 /// Why a walk left a path out of its listing. These are the paths the

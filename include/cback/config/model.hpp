@@ -55,7 +55,8 @@ enum class DeviceType { cdwriter, dvdwriter, bdwriter };
 enum class BlankMode { daily, weekly };
 /// How an incremental collect recognises a changed file (new).
 enum class ChangeDetection { stat, content };
-/// Which file I/O backend collect uses (new); CBACK_IO wins when set.
+/// The file I/O backend of the run (collect, stage) (new); CBACK_IO wins
+/// when set (docs/io.md).
 enum class IoBackend { automatic, uring, posix };
 /// What makes a file recently used for purge (new); the original used the
 /// later of atime and mtime.

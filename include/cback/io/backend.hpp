@@ -3,7 +3,7 @@
 // File I/O of the data pipelines goes through one interface with two
 // implementations chosen at run time (docs/io.md):
 //  - uring: io_uring (liburing), one ring per Engine;
-//  - posix: a small thread pool doing open/pread/pwrite/fdatasync.
+//  - posix: a small thread pool doing pread/pwrite/fdatasync.
 // The gain on many small files comes from having many reads in flight, which
 // both give; io_uring does it without a thread per read.
 
@@ -30,11 +30,11 @@ std::string_view to_string(BackendKind kind);
 /// One finished operation of an Engine.
 struct Completion {
   std::uint64_t token = 0; ///< the token given when it was started
-  std::int64_t result = 0; ///< bytes moved, or the new fd for open; -errno on failure
+  std::int64_t result = 0; ///< bytes moved (0 for a sync); -errno on failure
 };
 
-/// Asynchronous open/read/write/sync with at most depth() operations in
-/// flight, completions in any order. One Engine is used by one thread at a
+/// Asynchronous read/write/write-back/sync with at most depth() operations
+/// in flight, completions in any order. One Engine is used by one thread at a
 /// time. Everything an operation points to (path, buffer) must stay valid
 /// until its completion is returned by wait(); the destructor waits for every
 /// operation still in flight. Reads and writes may be short; the callers
@@ -50,13 +50,15 @@ public:
   [[nodiscard]] virtual unsigned in_flight() const noexcept = 0;
 
   /// Contract for the four starters: in_flight() < depth().
-  /// openat(AT_FDCWD, path, flags | O_CLOEXEC).
-  virtual void start_open(const char* path, int flags, std::uint64_t token) = 0;
   virtual void start_read(int fd, std::span<std::byte> into, std::uint64_t offset,
                           std::uint64_t token) = 0;
   virtual void start_write(int fd, std::span<const std::byte> from, std::uint64_t offset,
                            std::uint64_t token) = 0;
   virtual void start_fdatasync(int fd, std::uint64_t token) = 0;
+  /// Starts the disk's writing of the dirty pages of [offset, offset +
+  /// length) without waiting for it (sync_file_range(SYNC_FILE_RANGE_WRITE)).
+  virtual void start_writeback(int fd, std::uint64_t offset, std::uint64_t length,
+                               std::uint64_t token) = 0;
 
   /// Submits what was started and waits for one completion.
   /// Contract: in_flight() > 0.
@@ -96,11 +98,12 @@ struct BackendOptions {
   const char* environment = nullptr;
 };
 
-/// Picks the backend. CBACK_IO=uring|posix|auto replaces an `automatic`
-/// preference (an explicit one in the options wins). `uring` when io_uring
-/// is unavailable, or a bad CBACK_IO value, is an error (a sentence for the
-/// user); `automatic` never fails: it falls back to posix and says why in
-/// note().
+/// Picks the backend. A set CBACK_IO (auto, uring or posix) replaces the
+/// preference of the options, whatever it is: the environment is the
+/// switch for one run, the preference (the configuration's `io_backend`)
+/// the standing choice. `uring` when io_uring is unavailable, or a bad
+/// CBACK_IO value, is an error (a sentence for the user); `automatic` never
+/// fails: it falls back to posix and says why in note().
 tl::expected<std::unique_ptr<Backend>, std::string> make_backend(const BackendOptions& options);
 tl::expected<std::unique_ptr<Backend>, std::string> make_backend(Preference preference);
 

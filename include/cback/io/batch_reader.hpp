@@ -14,11 +14,10 @@ namespace cback::io {
 
 /// One whole-file read: the file's content goes to the start of `buffer`.
 struct ReadRequest {
-  /// Opened read-only by the reader (and closed after) when fd < 0, without
-  /// following a symbolic link at it (an error, ELOOP); always the name
-  /// used in errors.
+  /// The file's name in errors.
   std::filesystem::path path;
-  /// An fd the caller opened, read from offset 0 and left open; or -1.
+  /// The file, opened by the caller (who checked what it is), read from
+  /// offset 0 and left open.
   int fd = -1;
   /// Where the content goes; must stay valid until the result is returned.
   std::span<std::byte> buffer;
@@ -69,14 +68,11 @@ public:
 private:
   struct Slot {
     ReadRequest request;
-    int fd = -1;
-    bool owns_fd = false;
-    bool busy = false;
   };
 
   void start_queued();
   void start(std::size_t index, ReadRequest request);
-  std::optional<ReadResult> complete(const Completion& completion);
+  ReadResult complete(const Completion& completion);
   ReadResult finish(Slot& slot, std::size_t length, std::optional<IoError> error);
 
   std::unique_ptr<Engine> m_engine;

@@ -12,7 +12,7 @@
 namespace cback::io {
 
 /// Writes buffers one after the other to an open file (from `start_offset`
-/// on), keeping up to engine->depth() writes in flight (write-behind). Short
+/// on), keeping up to engine.depth() writes in flight (write-behind). Short
 /// writes are continued; the first error sticks and is returned by every
 /// later call. Used by one thread. Creating NAME.partial and renaming it are
 /// the caller's business.
@@ -24,15 +24,15 @@ namespace cback::io {
 /// pool must have more buffers than the write-behind plus what others hold.
 class FileWriter {
 public:
-  /// `fd` is the caller's (left open); `path` names it in errors.
-  FileWriter(std::unique_ptr<Engine> engine, int fd, std::filesystem::path path,
-             std::uint64_t start_offset = 0);
-  static Result<FileWriter> open(Backend& backend, unsigned write_behind, int fd,
-                                 std::filesystem::path path);
+  /// `engine` is the caller's: one Engine serves one file after another
+  /// (a worker makes it once), and nothing is left in flight on it when
+  /// the writer ends. `fd` is the caller's (left open); `path` names it in
+  /// errors.
+  FileWriter(Engine& engine, int fd, std::filesystem::path path, std::uint64_t start_offset = 0);
   /// Waits for the writes in flight; their errors are lost: call sync().
   ~FileWriter();
-  FileWriter(FileWriter&&) noexcept = default;
-  FileWriter& operator=(FileWriter&&) noexcept = delete;
+  FileWriter(const FileWriter&) = delete;
+  FileWriter& operator=(const FileWriter&) = delete;
 
   /// Appends buffer.bytes(). Returns once the write is started, waiting for
   /// an earlier one only when depth() are in flight; the buffer goes back to
@@ -42,6 +42,13 @@ public:
   Result<void> sync();
   /// Waits for every write (no fdatasync).
   Result<void> flush();
+  /// From now on, each time `step` more bytes have been written, starts
+  /// the disk's writing of them (Engine::start_writeback) without waiting
+  /// for it, so that sync() finds little left: the disk then works while
+  /// the data still arrives. 0 (the default) never does. The write-back
+  /// takes a place among the depth() operations in flight; its failure is
+  /// ignored (sync() reports what matters).
+  void write_back_every(std::uint64_t step) noexcept { m_writeback_step = step; }
   /// Bytes appended by write() so far (started, not necessarily on disk).
   [[nodiscard]] std::uint64_t bytes_queued() const noexcept { return m_next_offset; }
 
@@ -53,15 +60,20 @@ private:
   };
 
   void wait_one();
+  void wait_for_room();
   void handle(const Completion& completion);
   void start(std::size_t index);
+  void start_write_back();
 
-  std::unique_ptr<Engine> m_engine;
+  Engine* m_engine;
   int m_fd;
   std::filesystem::path m_path;
   std::vector<Slot> m_slots;
   std::vector<std::size_t> m_free_slots;
   std::uint64_t m_next_offset;
+  std::uint64_t m_writeback_step = 0;
+  std::uint64_t m_writeback_from; ///< where the next write-back starts
+  std::uint64_t m_written_to;     ///< end of the last write that completed
   std::optional<IoError> m_error;
 };
 

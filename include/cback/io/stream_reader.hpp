@@ -12,7 +12,7 @@
 namespace cback::io {
 
 /// Reads one (large) file from offset 0 to its end in chunks of the pool's
-/// buffer size, keeping up to engine->depth() chunk reads in flight ahead of
+/// buffer size, keeping up to engine.depth() chunk reads in flight ahead of
 /// the consumer (read-ahead). Chunks come back in file order. Used by one
 /// thread.
 ///
@@ -21,15 +21,15 @@ namespace cback::io {
 /// buffers slows the reader instead of deadlocking it.
 class StreamReader {
 public:
-  /// `fd` is the caller's (left open); `path` names it in errors.
-  StreamReader(std::unique_ptr<Engine> engine, int fd, std::filesystem::path path,
-               core::BufferPool& pool);
-  static Result<StreamReader> open(Backend& backend, unsigned read_ahead, int fd,
-                                   std::filesystem::path path, core::BufferPool& pool);
+  /// `engine` is the caller's: one Engine serves one file after another
+  /// (a worker makes it once), and nothing is left in flight on it when
+  /// the reader ends. `fd` is the caller's (left open); `path` names it in
+  /// errors.
+  StreamReader(Engine& engine, int fd, std::filesystem::path path, core::BufferPool& pool);
   /// Waits for the reads in flight.
   ~StreamReader();
-  StreamReader(StreamReader&&) noexcept = default;
-  StreamReader& operator=(StreamReader&&) noexcept = delete;
+  StreamReader(const StreamReader&) = delete;
+  StreamReader& operator=(const StreamReader&) = delete;
 
   /// The next chunk (a buffer whose size() bytes hold data), or empty at end
   /// of file. After an error, or once the pool is closed (ECANCELED), every
@@ -49,7 +49,7 @@ private:
   bool fill_read_ahead();
   void drain();
 
-  std::unique_ptr<Engine> m_engine;
+  Engine* m_engine;
   int m_fd;
   std::filesystem::path m_path;
   core::BufferPool* m_pool;

@@ -119,6 +119,7 @@ struct Fixture {
   core::StopFlag stop;
   core::CommandRunner runner{log, stop};
   core::PerfRecorder perf;
+  io::RunBackend io{io::BackendOptions{}, log};
   std::ostringstream screen;
   FakeWriter fake;
 
@@ -164,7 +165,7 @@ struct Fixture {
 
   /// Runs collect on `day`, with the fake writer.
   void collect_on(year_month_day day) {
-    Context context{flags, config, log, runner, stop, perf, outputs};
+    Context context{flags, config, log, runner, stop, perf, outputs, io};
     run_collect_with(context, plan_collect(context, day), fake.writer());
   }
 
@@ -212,6 +213,18 @@ TEST_CASE("Daily items are collected every day, weekly ones on the starting day 
   f.collect_on(k_wednesday);
   CHECK(f.fake.names() == Strings{f.archive("daily"), f.archive("weekly")});
   CHECK(fs::exists(f.indicator()));
+}
+
+TEST_CASE("A unit holding only directories gets no archive, as in the original",
+          "[actions][collect]") {
+  Fixture f;
+  f.add_dir("r", config::CollectMode::daily);
+  f.config.collect->dirs.back().recursion_level = 1;
+  f.tmp.write("src/r/a/a.txt", "a");
+
+  f.collect_on(k_tuesday);
+  // The sub-item r/a has a file; r itself only the directory r/a.
+  CHECK(f.fake.names() == Strings{f.archive("r/a")});
 }
 
 TEST_CASE("An incremental item archives what changed since the last collect",
@@ -519,7 +532,7 @@ TEST_CASE("Content change detection ignores a touch that leaves the content as i
 TEST_CASE("Collect needs the options and collect sections and at least one item",
           "[actions][collect]") {
   Fixture f;
-  Context context{f.flags, f.config, f.log, f.runner, f.stop, f.perf, f.outputs};
+  Context context{f.flags, f.config, f.log, f.runner, f.stop, f.perf, f.outputs, f.io};
   CHECK_THROWS_AS(plan_collect(context, k_monday), Error); // no items
   f.config.collect.reset();
   try {

@@ -37,6 +37,7 @@ struct Fixture {
   core::StopFlag stop;
   core::CommandRunner runner{log, stop};
   core::PerfRecorder perf;
+  io::RunBackend io{io::BackendOptions{}, log};
   std::ostringstream screen;
 
   Fixture() {
@@ -54,7 +55,7 @@ struct Fixture {
     config.purge->dirs.push_back(dir);
   }
   void purge() {
-    Context context{flags, config, log, runner, stop, perf, outputs};
+    Context context{flags, config, log, runner, stop, perf, outputs, io};
     run_purge_at(context, k_now);
   }
 };

@@ -387,6 +387,27 @@ TEST_CASE("A file removed after the walk is a problem and the archive stays vali
   CHECK(sha_of(dir / "out" / member_of(cut)) == sha_of(cut));
 }
 
+TEST_CASE("A file replaced by a symbolic link after the walk is not read through",
+          "[collect][archive][planted]") {
+  auto backend = backend_for(CBACK_EACH_BACKEND());
+  if (!backend) {
+    return;
+  }
+  const cback::test::TempDir dir;
+  make_tree(dir);
+  const auto secret = dir.write("elsewhere/secret", "not for the archive");
+  auto entries = walk(dir / "src");
+  const std::string swapped = (dir / "src/small.txt").string();
+  fs::remove(swapped);
+  fs::create_symlink(secret, swapped);
+  cback::core::StopFlag stop;
+  const auto result = cback::collect::write_archive(entries, dir / "a.tar", {}, *backend, stop);
+  CHECK(result.problems.size() == 1);
+  CHECK(has_problem(result.problems, swapped, "cannot be opened"));
+  const auto members = read_back(dir / "a.tar");
+  CHECK(members.count(member_of(swapped)) == 0);
+}
+
 TEST_CASE("An archive stream abandoned before its commit leaves nothing behind",
           "[collect][archive]") {
   auto backend = backend_for(CBACK_EACH_BACKEND());

@@ -29,8 +29,9 @@ struct Fixture {
   core::StopFlag stop;
   core::CommandRunner runner{log, stop};
   core::PerfRecorder perf;
+  io::RunBackend io{io::BackendOptions{}, log};
   std::ostringstream screen;
-  Context context{flags, config, log, runner, stop, perf, outputs};
+  Context context{flags, config, log, runner, stop, perf, outputs, io};
 
   Fixture() {
     core::LogSettings settings;

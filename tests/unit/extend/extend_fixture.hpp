@@ -28,6 +28,7 @@ struct ExtendFixture {
   core::StopFlag stop;
   core::CommandRunner runner{log, stop};
   core::PerfRecorder perf;
+  io::RunBackend io{io::BackendOptions{}, log};
   std::ostringstream screen;
 
   ExtendFixture() {
@@ -40,7 +41,7 @@ struct ExtendFixture {
     config.options->working_dir = (tmp / "work").string();
   }
 
-  Context context() { return Context{flags, config, log, runner, stop, perf, outputs}; }
+  Context context() { return Context{flags, config, log, runner, stop, perf, outputs, io}; }
 
   /// The logfile so far.
   std::string logged() {

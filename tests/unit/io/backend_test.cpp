@@ -1,6 +1,8 @@
 #include <cback/core/buffer_pool.hpp>
+#include <cback/core/unique_fd.hpp>
 #include <cback/io/backend.hpp>
 #include <cback/io/batch_reader.hpp>
+#include <cback/io/run_backend.hpp>
 
 #include "support/no_io_uring.hpp"
 #include "support/temp_dir.hpp"
@@ -9,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <fcntl.h>
 #include <fmt/format.h>
 
 using cback::io::BackendKind;
@@ -23,7 +26,7 @@ TEST_CASE("I/O backend preferences read and print as auto, uring and posix", "[i
   CHECK_FALSE(cback::io::parse_preference(""));
 }
 
-TEST_CASE("CBACK_IO chooses the backend when the preference is auto", "[io][backend]") {
+TEST_CASE("CBACK_IO, when set, replaces the configured preference", "[io][backend]") {
   BackendOptions options;
   options.environment = "posix";
   auto backend = cback::io::make_backend(options);
@@ -36,11 +39,33 @@ TEST_CASE("CBACK_IO chooses the backend when the preference is auto", "[io][back
   REQUIRE_FALSE(refused);
   CHECK(refused.error() == "CBACK_IO=bogus is not an I/O backend (use auto, uring or posix)");
 
+  options.preference = Preference::uring;
+  options.environment = "posix";
+  const auto overridden = cback::io::make_backend(options);
+  REQUIRE(overridden);
+  CHECK((*overridden)->kind() == BackendKind::posix);
+
   options.preference = Preference::posix;
-  options.environment = "uring";
-  const auto explicit_choice = cback::io::make_backend(options);
-  REQUIRE(explicit_choice);
-  CHECK((*explicit_choice)->kind() == BackendKind::posix);
+  options.environment = "";
+  const auto configured = cback::io::make_backend(options);
+  REQUIRE(configured);
+  CHECK((*configured)->kind() == BackendKind::posix);
+}
+
+TEST_CASE("A run's backend is made once, at its first use", "[io][backend]") {
+  cback::core::Logger log;
+  BackendOptions options;
+  options.preference = Preference::posix;
+  options.environment = "";
+  cback::io::RunBackend run(options, log);
+  auto& first = run.get();
+  CHECK(first.kind() == BackendKind::posix);
+  CHECK(&run.get() == &first);
+
+  options.environment = "bogus";
+  cback::io::RunBackend refused(options, log);
+  CHECK_THROWS_WITH(refused.get(),
+                    "CBACK_IO=bogus is not an I/O backend (use auto, uring or posix)");
 }
 
 TEST_CASE("Auto picks io_uring where it works", "[io][backend]") {
@@ -73,7 +98,8 @@ TEST_CASE("Without io_uring, auto falls back to posix and a forced uring fails c
     cback::core::BufferPool pool(1, 4096);
     auto buffer = pool.acquire();
     auto reader = cback::io::BatchReader::open(**fallback, 4);
-    reader->submit({path, -1, buffer->space(), 1});
+    const cback::core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    reader->submit({path, fd.get(), buffer->space(), 1});
     const auto result = reader->next();
     const std::string content(reinterpret_cast<const char*>(result->data().data()), result->length);
     options.preference = Preference::uring;

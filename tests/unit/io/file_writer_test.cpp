@@ -8,7 +8,9 @@
 
 #include <csignal>
 #include <cstring>
+#include <deque>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -54,7 +56,84 @@ std::optional<cback::io::IoError> write_all(FileWriter& writer, BufferPool& pool
   return std::nullopt;
 }
 
+/// An Engine that does each operation at once (pwrite) and records what
+/// it was asked: tests assert what happened.
+class RecordingEngine final : public cback::io::Engine {
+public:
+  explicit RecordingEngine(unsigned depth) : m_depth(depth) {}
+  [[nodiscard]] unsigned depth() const noexcept override { return m_depth; }
+  [[nodiscard]] unsigned in_flight() const noexcept override {
+    return static_cast<unsigned>(m_done.size());
+  }
+  void start_read(int, std::span<std::byte>, std::uint64_t, std::uint64_t) override {
+    FAIL("a writer never reads");
+  }
+  void start_write(int fd, std::span<const std::byte> from, std::uint64_t offset,
+                   std::uint64_t token) override {
+    check_room();
+    log.push_back(fmt::format("write {}+{}", offset, from.size()));
+    m_done.push_back({token, ::pwrite(fd, from.data(), from.size(), static_cast<off_t>(offset))});
+  }
+  void start_fdatasync(int, std::uint64_t token) override {
+    check_room();
+    log.push_back("fdatasync");
+    m_done.push_back({token, 0});
+  }
+  void start_writeback(int, std::uint64_t offset, std::uint64_t length,
+                       std::uint64_t token) override {
+    check_room();
+    log.push_back(fmt::format("writeback {}+{}", offset, length));
+    m_done.push_back({token, 0});
+  }
+  cback::io::Completion wait() override {
+    REQUIRE_FALSE(m_done.empty());
+    const auto done = m_done.front();
+    m_done.pop_front();
+    return done;
+  }
+  std::optional<cback::io::Completion> poll() override {
+    if (m_done.empty()) {
+      return std::nullopt;
+    }
+    return wait();
+  }
+
+  std::vector<std::string> log;
+
+private:
+  void check_room() const { REQUIRE(m_done.size() < m_depth); }
+
+  unsigned m_depth;
+  std::deque<cback::io::Completion> m_done;
+};
+
 } // namespace
+
+TEST_CASE("Write-back starts behind the writes every step bytes", "[io][write]") {
+  TempDir dir;
+  const auto path = dir / "out.partial";
+  const int fd = create_file(path);
+  REQUIRE(fd >= 0);
+  RecordingEngine engine(1);
+  BufferPool pool(2, 4096);
+  {
+    FileWriter writer(engine, fd, path, 1000);
+    writer.write_back_every(8192);
+    for (int i = 0; i < 5; ++i) {
+      auto buffer = pool.acquire();
+      std::memset(buffer->data(), 'a' + i, 4096);
+      buffer->resize(4096);
+      REQUIRE(writer.write(std::move(*buffer)));
+    }
+    REQUIRE(writer.sync());
+  }
+  ::close(fd);
+  CHECK(engine.log == std::vector<std::string>{"write 1000+4096", "write 5096+4096",
+                                               "writeback 1000+8192", "write 9192+4096",
+                                               "write 13288+4096", "writeback 9192+8192",
+                                               "write 17384+4096", "fdatasync"});
+  CHECK(std::filesystem::file_size(path) == 1000 + 5 * 4096);
+}
 
 TEST_CASE("Written buffers produce exactly their bytes", "[io][write]") {
   const auto preference = CBACK_EACH_BACKEND();
@@ -70,16 +149,43 @@ TEST_CASE("Written buffers produce exactly their bytes", "[io][write]") {
   const std::string content = cback::test::random_bytes((12 << 20) + 777, 12);
   BufferPool pool(6, 64 * 1024);
   {
-    auto writer = FileWriter::open(*backend, 4, fd, path);
-    REQUIRE(writer);
+    auto engine = backend->make_engine(4);
+    REQUIRE(engine);
+    FileWriter writer(**engine, fd, path);
 
-    const auto error = write_all(*writer, pool, content);
+    const auto error = write_all(writer, pool, content);
 
     CHECK_FALSE(error);
-    CHECK(writer->bytes_queued() == content.size());
+    CHECK(writer.bytes_queued() == content.size());
   }
   ::close(fd);
   CHECK(cback::test::read_file(path) == content);
+  CHECK(pool.available() == pool.buffer_count());
+}
+
+TEST_CASE("One engine writes one file after another", "[io][write]") {
+  const auto preference = CBACK_EACH_BACKEND();
+  auto backend = cback::test::backend_under_test(preference);
+  if (!backend) {
+    return;
+  }
+  TempDir dir;
+  BufferPool pool(6, 64 * 1024);
+  auto engine = backend->make_engine(4);
+  REQUIRE(engine);
+  for (int i = 0; i < 3; ++i) {
+    const auto path = dir / ("file" + std::to_string(i));
+    const int fd = create_file(path);
+    REQUIRE(fd >= 0);
+    const std::string content = cback::test::random_bytes((1 << 20) + 333 * i, i);
+    {
+      FileWriter writer(**engine, fd, path);
+      CHECK_FALSE(write_all(writer, pool, content));
+    }
+    CHECK((*engine)->in_flight() == 0);
+    ::close(fd);
+    CHECK(cback::test::read_file(path) == content);
+  }
   CHECK(pool.available() == pool.buffer_count());
 }
 
@@ -92,14 +198,15 @@ TEST_CASE("A full device is reported with the path on write", "[io][write]") {
   const int fd = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
   REQUIRE(fd >= 0);
   BufferPool pool(4, 4096);
-  auto writer = FileWriter::open(*backend, 2, fd, "/dev/full");
-  REQUIRE(writer);
+  auto engine = backend->make_engine(2);
+  REQUIRE(engine);
+  FileWriter writer(**engine, fd, "/dev/full");
 
-  const auto error = write_all(*writer, pool, cback::test::random_bytes(100000, 1));
+  const auto error = write_all(writer, pool, cback::test::random_bytes(100000, 1));
 
   REQUIRE(error);
   CHECK(error->message() == "write /dev/full: No space left on device");
-  const auto again = writer->flush();
+  const auto again = writer.flush();
   REQUIRE_FALSE(again);
   CHECK(again.error().error_number == ENOSPC);
   ::close(fd);
@@ -126,8 +233,9 @@ TEST_CASE("A full filesystem is reported as ENOSPC with the path", "[io][write]"
     // The pool outlives the writer: it holds buffers until it is gone.
     BufferPool pool(4, 64 * 1024);
     auto child_backend = cback::io::make_backend(preference);
-    auto writer = FileWriter::open(**child_backend, 4, fd, path);
-    const auto error = write_all(*writer, pool, cback::test::random_bytes(3 << 20, 2));
+    auto engine = (*child_backend)->make_engine(4);
+    FileWriter writer(**engine, fd, path);
+    const auto error = write_all(writer, pool, cback::test::random_bytes(3 << 20, 2));
     return error ? error->message() : "no error";
   });
   if (child.output.rfind("cannot mount", 0) == 0) {
@@ -161,8 +269,9 @@ TEST_CASE("A short write is continued where it stopped", "[io][write]") {
     // The pool outlives the writer: it holds buffers until it is gone.
     BufferPool pool(4, 64 * 1024);
     auto child_backend = cback::io::make_backend(preference);
-    auto writer = FileWriter::open(**child_backend, 4, fd, path);
-    const auto error = write_all(*writer, pool, content);
+    auto engine = (*child_backend)->make_engine(4);
+    FileWriter writer(**engine, fd, path);
+    const auto error = write_all(writer, pool, content);
     return error ? error->message() : "no error";
   });
 

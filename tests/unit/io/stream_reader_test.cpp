@@ -68,18 +68,44 @@ TEST_CASE("A 50 MiB file streamed in chunks equals its content", "[io][stream]")
   OpenFile file(path);
   REQUIRE(file.fd >= 0);
   BufferPool pool(6, 1 << 20);
-  auto reader = StreamReader::open(*backend, 4, file.fd, path, pool);
-  REQUIRE(reader);
+  auto engine = backend->make_engine(4);
+  REQUIRE(engine);
+  StreamReader reader(**engine, file.fd, path, pool);
 
-  const Streamed seen = stream(*reader);
+  const Streamed seen = stream(reader);
 
   CHECK(seen.bytes == content.size());
   CHECK(seen.chunks == 51);
   CHECK(seen.hash == cback::test::fnv1a(cback::test::as_bytes(content)));
-  CHECK(reader->bytes_read() == content.size());
-  const auto after_end = reader->next();
+  CHECK(reader.bytes_read() == content.size());
+  const auto after_end = reader.next();
   REQUIRE(after_end);
   CHECK_FALSE(*after_end);
+}
+
+TEST_CASE("One engine streams one file after another", "[io][stream]") {
+  const auto preference = CBACK_EACH_BACKEND();
+  auto backend = cback::test::backend_under_test(preference);
+  if (!backend) {
+    return;
+  }
+  TempDir dir;
+  BufferPool pool(4, 4096);
+  auto engine = backend->make_engine(4);
+  REQUIRE(engine);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const std::string content = cback::test::random_bytes(4096 * 5 + 100 * i, i);
+    const auto path = dir.write("file" + std::to_string(i), content);
+    OpenFile file(path);
+    {
+      StreamReader reader(**engine, file.fd, path, pool);
+      const Streamed seen = stream(reader);
+      CHECK(seen.bytes == content.size());
+      CHECK(seen.hash == cback::test::fnv1a(cback::test::as_bytes(content)));
+    }
+    CHECK((*engine)->in_flight() == 0);
+  }
+  CHECK(pool.available() == 4);
 }
 
 TEST_CASE("Streaming works with fewer buffers than the read-ahead", "[io][stream]") {
@@ -96,10 +122,11 @@ TEST_CASE("Streaming works with fewer buffers than the read-ahead", "[io][stream
   const auto path = dir.write("file", content);
   OpenFile file(path);
   BufferPool pool(2, 4096);
-  auto reader = StreamReader::open(*backend, 8, file.fd, path, pool);
-  REQUIRE(reader);
+  auto engine = backend->make_engine(8);
+  REQUIRE(engine);
+  StreamReader reader(**engine, file.fd, path, pool);
 
-  const Streamed seen = stream(*reader);
+  const Streamed seen = stream(reader);
 
   CHECK(seen.bytes == size);
   CHECK(seen.hash == cback::test::fnv1a(cback::test::as_bytes(content)));
@@ -115,14 +142,15 @@ TEST_CASE("A stream read error names the file and sticks", "[io][stream]") {
   TempDir dir;
   OpenFile directory(dir.path());
   BufferPool pool(4, 4096);
-  auto reader = StreamReader::open(*backend, 2, directory.fd, dir.path(), pool);
-  REQUIRE(reader);
+  auto engine = backend->make_engine(2);
+  REQUIRE(engine);
+  StreamReader reader(**engine, directory.fd, dir.path(), pool);
 
-  const auto first = reader->next();
+  const auto first = reader.next();
   REQUIRE_FALSE(first);
   CHECK(first.error().error_number == EISDIR);
   CHECK(first.error().message() == "read " + dir.path().string() + ": Is a directory");
-  const auto again = reader->next();
+  const auto again = reader.next();
   REQUIRE_FALSE(again);
   CHECK(again.error().error_number == EISDIR);
   CHECK(pool.available() == 4);
@@ -139,10 +167,11 @@ TEST_CASE("A stream whose pool is closed stops with ECANCELED", "[io][stream]") 
   OpenFile file(path);
   BufferPool pool(2, 4096);
   pool.close();
-  auto reader = StreamReader::open(*backend, 2, file.fd, path, pool);
-  REQUIRE(reader);
+  auto engine = backend->make_engine(2);
+  REQUIRE(engine);
+  StreamReader reader(**engine, file.fd, path, pool);
 
-  const auto chunk = reader->next();
+  const auto chunk = reader.next();
   REQUIRE_FALSE(chunk);
   CHECK(chunk.error().error_number == ECANCELED);
 }
