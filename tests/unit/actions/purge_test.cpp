@@ -3,7 +3,7 @@
 #include <cback/core/error.hpp>
 #include <cback/core/process.hpp>
 
-#include "support/temp_dir.hpp"
+#include "support/run_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -27,34 +27,15 @@ void set_ages(const fs::path& path, std::int64_t atime_age, std::int64_t mtime_a
   REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) == 0);
 }
 
-struct Fixture {
-  test::TempDir tmp;
-  cli::Options options;
-  config::Config config;
-  core::Logger log;
-  core::StopFlag stop;
-  core::CommandRunner runner{log, stop};
-  core::PerfRecorder perf;
-  std::ostringstream screen;
-
-  Fixture() {
-    core::LogSettings settings;
-    settings.logfile = tmp / "cback.log";
-    settings.screen = &screen;
-    log.configure(settings);
-    config.options = config::Options{};
-    config.purge = config::Purge{};
-  }
+struct Fixture : test::RunFixture {
+  Fixture() { config.purge = config::Purge{}; }
   void add(const std::string& relative, int retain_days) {
     config::PurgeDir dir;
     dir.abs_path = (tmp / relative).string();
     dir.retain_days = retain_days;
     config.purge->dirs.push_back(dir);
   }
-  void purge() {
-    Context context{options, config, log, runner, stop, perf};
-    run_purge_at(context, k_now);
-  }
+  void purge() { run_purge_at(context, k_now); }
 };
 
 TEST_CASE("Purge deletes old files, keeps young ones and removes emptied directories",

@@ -2,9 +2,9 @@
 #include <cback/io/backend.hpp>
 #include <cback/io/batch_reader.hpp>
 
+#include "support/io_backends.hpp"
 #include "support/no_io_uring.hpp"
 #include "support/temp_dir.hpp"
-#include "unit/io/io_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -44,9 +44,7 @@ TEST_CASE("CBACK_IO chooses the backend when the preference is auto", "[io][back
 }
 
 TEST_CASE("Auto picks io_uring where it works", "[io][backend]") {
-  if (!cback::test::backend_under_test(Preference::uring)) {
-    return;
-  }
+  CBACK_REQUIRE_PART(cback::test::backend_under_test(Preference::uring));
   BackendOptions options;
   options.environment = "";
   auto backend = cback::io::make_backend(options);

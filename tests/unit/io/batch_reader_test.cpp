@@ -1,8 +1,8 @@
 #include <cback/core/buffer_pool.hpp>
 #include <cback/io/batch_reader.hpp>
 
+#include "support/io_backends.hpp"
 #include "support/temp_dir.hpp"
-#include "unit/io/io_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,12 +13,11 @@
 #include <unistd.h>
 #include <vector>
 
-using cback::core::Buffer;
-using cback::core::BufferPool;
-using cback::io::BatchReader;
-using cback::io::ReadRequest;
-using cback::io::ReadResult;
-using cback::test::TempDir;
+namespace cback::io {
+
+using core::Buffer;
+using core::BufferPool;
+using test::TempDir;
 
 namespace {
 
@@ -72,12 +71,7 @@ read_all(BatchReader& reader, BufferPool& pool, std::vector<ReadRequest> request
 } // namespace
 
 TEST_CASE("Reading 2000 small files of random sizes gives exactly their contents", "[io][batch]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  CAPTURE(cback::io::to_string(preference));
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   const auto sizes = file_sizes(2000);
   std::vector<std::string> contents;
@@ -108,12 +102,7 @@ TEST_CASE("Reading 2000 small files of random sizes gives exactly their contents
 
 TEST_CASE("A file that cannot be read is reported with its path, and only that file",
           "[io][batch]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  CAPTURE(cback::io::to_string(preference));
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   const auto first = dir.write("first", "one");
   const auto removed = dir.write("removed", "gone before the read");
@@ -144,11 +133,7 @@ TEST_CASE("A file that cannot be read is reported with its path, and only that f
 }
 
 TEST_CASE("A path that is a symbolic link is not read through", "[io][batch][planted]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   const auto target = dir.write("elsewhere/secret", "not for the backup user");
   const auto link = dir / "file";
@@ -168,11 +153,7 @@ TEST_CASE("A path that is a symbolic link is not read through", "[io][batch][pla
 
 TEST_CASE("A file larger than its buffer fills the buffer and says so by its length",
           "[io][batch]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   const std::string content = cback::test::random_bytes(10000, 7);
   const auto path = dir.write("big", content);
@@ -188,11 +169,7 @@ TEST_CASE("A file larger than its buffer fills the buffer and says so by its len
 }
 
 TEST_CASE("A file opened by the caller is read from its start and left open", "[io][batch]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   const auto path = dir.write("opened", "opened by the caller");
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -210,11 +187,7 @@ TEST_CASE("A file opened by the caller is read from its start and left open", "[
 }
 
 TEST_CASE("A batch reader with nothing submitted has nothing to return", "[io][batch]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   auto reader = BatchReader::open(*backend, 8);
   REQUIRE(reader);
   CHECK_FALSE(reader->next());
@@ -222,11 +195,7 @@ TEST_CASE("A batch reader with nothing submitted has nothing to return", "[io][b
 }
 
 TEST_CASE("Dropping a batch reader with reads in flight waits for them", "[io][batch]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   BufferPool pool(16, 4096);
   std::vector<Buffer> buffers;
@@ -243,3 +212,5 @@ TEST_CASE("Dropping a batch reader with reads in flight waits for them", "[io][b
   buffers.clear();
   CHECK(pool.available() == 16);
 }
+
+} // namespace cback::io
