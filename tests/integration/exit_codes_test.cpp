@@ -2,6 +2,7 @@
 // what reaches the screen and what reaches the log.
 
 #include "support/pool.hpp"
+#include "support/text.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -16,10 +17,6 @@ namespace fs = std::filesystem;
 namespace cback::test {
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 enum class Reference { yes, no };
 

@@ -7,6 +7,7 @@
 #include "support/local_socket.hpp"
 #include "support/parts.hpp"
 #include "support/pool.hpp"
+#include "support/text.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -194,10 +195,6 @@ struct Master : Pool {
     return result.out + result.err + logged();
   }
 };
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 std::string with_dir_replaced(std::string text, const fs::path& dir) {
   if (const auto at = text.find("@DIR@"); at != std::string::npos) {

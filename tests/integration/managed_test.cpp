@@ -5,6 +5,7 @@
 #include "support/local_socket.hpp"
 #include "support/parts.hpp"
 #include "support/pool.hpp"
+#include "support/text.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -37,10 +38,6 @@ std::string group_name() {
   const group* entry = ::getgrgid(::getegid());
   REQUIRE(entry != nullptr);
   return entry->gr_name;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 /// The [options] and [collect] of a machine that collects NAME/src into

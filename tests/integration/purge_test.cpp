@@ -1,15 +1,12 @@
 // The purge action through the real binary, over files whose ages are set
 // with utimensat.
 
+#include "support/file_ages.hpp"
 #include "support/pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
-#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -19,16 +16,7 @@ namespace cback::test {
 
 namespace {
 
-constexpr std::int64_t k_day = 86'400;
-
-/// Sets atime and mtime to now minus the given ages in seconds.
-void set_ages(const fs::path& path, std::int64_t atime_age, std::int64_t mtime_age) {
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  const timespec times[2] = {{now - atime_age, 0}, {now - mtime_age, 0}};
-  REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) == 0);
-}
+constexpr std::int64_t k_day = k_day_seconds;
 
 struct PurgePool : Pool {
   /// keep/ retained 7 days, all/ retained 0 days, plus `extra` TOML.

@@ -19,10 +19,6 @@ namespace cback::test {
 
 namespace {
 
-bool readers_available() {
-  return cback::test::program_available("xorriso") && cback::test::program_available("isoinfo");
-}
-
 /// What identifies one version of a file: a rewrite in place or a rename
 /// over it changes one of these.
 struct Version {
@@ -92,7 +88,7 @@ RunResult xorriso_toc(const fs::path& image) {
 
 TEST_CASE("A new-disc store killed while writing leaves the previous week's image intact",
           "[integration][store][image]") {
-  CBACK_REQUIRE_PART(readers_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   pool.stage_day("2026-11-24", "WEEK-ONE");
   REQUIRE(pool.run({"store"}, "2026-11-24").exit_code == 0);
@@ -145,7 +141,7 @@ TEST_CASE("A new-disc store killed while writing leaves the previous week's imag
 
 TEST_CASE("A new disc on an image file needs room for both images and is refused before writing",
           "[integration][store][image]") {
-  CBACK_REQUIRE_PART(readers_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   CBACK_REQUIRE_PART(pool.image_on_tmpfs("4m"));
   pool.stage_day("2026-11-24", "WEEK-ONE", 1'500'000);

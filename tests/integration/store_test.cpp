@@ -21,10 +21,6 @@ namespace cback::test {
 
 namespace {
 
-bool readers_available() {
-  return cback::test::program_available("xorriso") && cback::test::program_available("isoinfo");
-}
-
 void require_stored(const StorePool& pool, const std::string& date) {
   CHECK(fs::exists(pool.day_dir(date) / "cback.store"));
 }
@@ -46,7 +42,7 @@ std::vector<std::string> extracted_differences(const StorePool& pool, const std:
 
 TEST_CASE("The first store writes one session on a blank image and marks the day",
           "[integration][store]") {
-  CBACK_REQUIRE_PART(readers_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   pool.store_extra = "check_data = true\n";
   pool.stage_day("2026-11-24", "TUESDAY");
@@ -70,7 +66,7 @@ TEST_CASE("The first store writes one session on a blank image and marks the day
 
 TEST_CASE("Three daily sessions are appended, then the starting day starts a new disc",
           "[integration][store]") {
-  CBACK_REQUIRE_PART(readers_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   pool.store_extra = "check_data = true\n";
   for (const std::string date : {"2026-11-24", "2026-11-25", "2026-11-26"}) {
@@ -102,7 +98,7 @@ TEST_CASE("Three daily sessions are appended, then the starting day starts a new
 
 TEST_CASE("With --full store writes a new disc of today's directory, even one already stored",
           "[integration][store]") {
-  CBACK_REQUIRE_PART(readers_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   pool.stage_day("2026-11-24", "TUESDAY");
   pool.stage_day("2026-11-25", "WEDNESDAY");
@@ -134,7 +130,7 @@ TEST_CASE("Store without a fresh staging directory fails naming the days tried",
 }
 
 TEST_CASE("warn_midnite warns when store takes yesterday's directory", "[integration][store]") {
-  CBACK_REQUIRE_PART(readers_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   for (const bool warn : {true, false}) {
     StorePool pool;
     pool.store_extra = fmt::format("warn_midnite = {}\n", warn);
@@ -155,7 +151,7 @@ TEST_CASE("warn_midnite warns when store takes yesterday's directory", "[integra
 
 TEST_CASE("Store prefers today's directory over yesterday's and tomorrow's",
           "[integration][store]") {
-  CBACK_REQUIRE_PART(readers_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   pool.stage_day("2026-11-24", "TUESDAY");
   pool.stage_day("2026-11-25", "WEDNESDAY");
@@ -172,7 +168,7 @@ TEST_CASE("Store prefers today's directory over yesterday's and tomorrow's",
 
 TEST_CASE("A day whose stage failed for a peer is not stored unless allowed",
           "[integration][store]") {
-  CBACK_REQUIRE_PART(readers_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   const fs::path day = pool.stage_day("2026-11-24", "TUESDAY");
   std::ofstream(day / "cback.peers") << "cback-stage-status 1 2026-11-24\n"
@@ -196,7 +192,7 @@ TEST_CASE("A day whose stage failed for a peer is not stored unless allowed",
 
 TEST_CASE("An image that does not fit is refused before writing and the medium is untouched",
           "[integration][store]") {
-  CBACK_REQUIRE_PART(readers_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   CBACK_REQUIRE_PART(pool.image_on_tmpfs("2m"));
   pool.stage_day("2026-11-24", "SMALL", 20'000);
@@ -214,7 +210,7 @@ TEST_CASE("An image that does not fit is refused before writing and the medium i
 
 TEST_CASE("A disc that fills up during the write fails with ENOSPC and is not marked stored",
           "[integration][store]") {
-  CBACK_REQUIRE_PART(readers_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   CBACK_REQUIRE_PART(pool.image_on_tmpfs("4m"));
   pool.stage_day("2026-11-24", "FILLS-UP", 3'000'000);
@@ -259,7 +255,7 @@ TEST_CASE("A disc that fills up during the write fails with ENOSPC and is not ma
 
 TEST_CASE("blank_behavior starts a new disc when the free space is within the factor",
           "[integration][store]") {
-  CBACK_REQUIRE_PART(readers_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   // 4.4 GiB free for an image of about 150 kB: a ratio near 30 000.
   for (const auto& [factor, sessions] : {std::pair{"1000000", 1U}, std::pair{"1", 2U}}) {
     StorePool pool;
@@ -278,7 +274,7 @@ TEST_CASE("blank_behavior starts a new disc when the free space is within the fa
 
 TEST_CASE("check_data fails the store naming a file whose bytes changed on the disc",
           "[integration][store]") {
-  CBACK_REQUIRE_PART(readers_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   pool.store_extra = "check_data = true\nfifo_size = \"64 KB\"\n";
   pool.stage_day("2026-11-24", "FLIP-THIS-BYTE", 4'000'000);
@@ -316,7 +312,7 @@ TEST_CASE("check_data fails the store naming a file whose bytes changed on the d
 
 TEST_CASE("A stage that fills the staging filesystem fails, and store refuses the cut-short day",
           "[integration][store][stage]") {
-  CBACK_REQUIRE_PART(readers_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   const SmallTmpfs tmpfs(pool.staging(), "1m");
   CBACK_REQUIRE_PART(tmpfs.mounted());

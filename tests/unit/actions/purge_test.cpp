@@ -3,12 +3,10 @@
 #include <cback/core/error.hpp>
 #include <cback/core/process.hpp>
 
+#include "support/file_ages.hpp"
 #include "support/run_fixture.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <fcntl.h>
-#include <sys/stat.h>
 
 #include <sstream>
 
@@ -17,14 +15,13 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::system_clock;
-constexpr std::int64_t k_day = 86'400;
-const Clock::time_point k_now = Clock::time_point{std::chrono::seconds{1'700'000'000}};
+constexpr std::int64_t k_day = test::k_day_seconds;
+constexpr std::int64_t k_now_seconds = 1'700'000'000;
+const Clock::time_point k_now = Clock::time_point{std::chrono::seconds{k_now_seconds}};
 
+/// test::set_ages at k_now, the moment the purge runs.
 void set_ages(const fs::path& path, std::int64_t atime_age, std::int64_t mtime_age) {
-  const auto now =
-      std::chrono::duration_cast<std::chrono::seconds>(k_now.time_since_epoch()).count();
-  const timespec times[2] = {{now - atime_age, 0}, {now - mtime_age, 0}};
-  REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) == 0);
+  test::set_ages(path, atime_age, mtime_age, k_now_seconds);
 }
 
 struct Fixture : test::RunFixture {

@@ -3,6 +3,7 @@
 
 #include "support/logged_dir.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -17,17 +18,9 @@
 using cback::core::Logger;
 using cback::core::LogLevel;
 using cback::core::LogSettings;
+using cback::test::lines_of;
 
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-  }
-  return lines;
-}
 
 bool contains_line_ending(const std::vector<std::string>& lines, const std::string& end) {
   return std::any_of(lines.begin(), lines.end(),

@@ -28,10 +28,6 @@ namespace {
 
 constexpr std::int64_t k_unlimited = std::numeric_limits<std::int64_t>::max();
 
-bool tools_available() {
-  return cback::test::program_available("xorriso") && cback::test::program_available("isoinfo");
-}
-
 std::string address_of(const fs::path& image) {
   return "stdio:" + image.string();
 }
@@ -69,7 +65,7 @@ WriteReport write(const fs::path& image, const SessionSpec& spec, Grab how = Gra
 } // namespace
 
 TEST_CASE("A first session on a blank image has Rock Ridge, Joliet and the label", "[media]") {
-  CBACK_REQUIRE_PART(tools_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day = make_day(dir, "day1", "FIRST-DAY-MARKER");
   const fs::path image = dir / "disc.iso";
@@ -89,7 +85,7 @@ TEST_CASE("A first session on a blank image has Rock Ridge, Joliet and the label
 }
 
 TEST_CASE("A second session is appended and keeps the first one's files", "[media]") {
-  CBACK_REQUIRE_PART(tools_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day1 = make_day(dir, "day1", "FIRST-DAY-MARKER");
   const fs::path day2 = make_day(dir, "day2", "SECOND-DAY-MARKER", 100'000);
@@ -119,7 +115,7 @@ TEST_CASE("A second session is appended and keeps the first one's files", "[medi
 }
 
 TEST_CASE("Grabbing as blank starts a new disc over an old image", "[media]") {
-  CBACK_REQUIRE_PART(tools_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day1 = make_day(dir, "day1", "FIRST-DAY-MARKER");
   const fs::path day2 = make_day(dir, "day2", "SECOND-DAY-MARKER", 1000);
@@ -136,7 +132,7 @@ TEST_CASE("Grabbing as blank starts a new disc over an old image", "[media]") {
 }
 
 TEST_CASE("An image larger than the space allowed is refused before writing", "[media]") {
-  CBACK_REQUIRE_PART(tools_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day1 = make_day(dir, "day1", "FIRST-DAY-MARKER", 1000);
   const fs::path day2 = make_day(dir, "day2", "SECOND-DAY-MARKER", 400'000);
@@ -158,7 +154,7 @@ TEST_CASE("An image larger than the space allowed is refused before writing", "[
 }
 
 TEST_CASE("Verification names a file whose bytes changed on the disc", "[media]") {
-  CBACK_REQUIRE_PART(tools_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day = make_day(dir, "day1", "FLIP-ME-MARKER");
   const fs::path image = dir / "disc.iso";
@@ -176,7 +172,7 @@ TEST_CASE("Verification names a file whose bytes changed on the disc", "[media]"
 }
 
 TEST_CASE("Verification names files missing from the disc", "[media]") {
-  CBACK_REQUIRE_PART(tools_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day = make_day(dir, "day1", "MARKER", 1000);
   const fs::path image = dir / "disc.iso";
@@ -199,7 +195,7 @@ TEST_CASE("A write that runs out of space fails with the system's reason", "[med
 }
 
 TEST_CASE("A write right after a failed one writes its whole session", "[media]") {
-  CBACK_REQUIRE_PART(tools_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day = make_day(dir, "day1", "AFTER-FAILURE-MARKER", 200'000);
   {
@@ -242,7 +238,7 @@ TEST_CASE("A write reports its FIFO samples and statistics", "[media]") {
 TEST_CASE("Staged entries keep their modes, owners, times, links and kinds as xorriso records "
           "them, and hard links are written once",
           "[media]") {
-  CBACK_REQUIRE_PART(tools_available());
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day = dir / "day";
   fs::create_directories(day / "empty-dir");
