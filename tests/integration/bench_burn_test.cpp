@@ -2,10 +2,10 @@
 // its CSV and SVG; underruns with a stalling source and a tiny FIFO, none
 // with a FIFO larger than the whole image.
 
+#include "support/iso_tools.hpp"
 #include "support/parts.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
-#include "unit/media/iso_tools.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,7 +16,8 @@
 
 namespace fs = std::filesystem;
 namespace iso = cback::test::iso;
-using cback::test::TempDir;
+
+namespace cback::test {
 
 namespace {
 
@@ -64,9 +65,7 @@ void check_timestamps(const std::string& csv) {
 
 TEST_CASE("bench burn writes a staging directory into an image xorriso reads back",
           "[bench][bench_burn]") {
-  if (!cback::test::program_available("xorriso")) {
-    return;
-  }
+  CBACK_REQUIRE_PART(cback::test::program_available("xorriso"));
   TempDir dir;
   dir.write("staging/host1/etc.tar", std::string(700 * 1024, 'e'));
   dir.write("staging/host1/home.tar", std::string(300 * 1024, 'h') + "tail");
@@ -115,3 +114,5 @@ TEST_CASE("bench burn refuses a stall that is not shorter than its period", "[be
   CHECK(result.exit_code == 2);
   CHECK(result.err.find("stall") != std::string::npos);
 }
+
+} // namespace cback::test

@@ -1,12 +1,11 @@
 // The capacity extension against a stdio: image.
 
-#include "integration/store_pool.hpp"
 #include "support/parts.hpp"
+#include "support/store_pool.hpp"
 
 #include <catch2/catch.hpp>
 
-using cback::test::RunResult;
-using cback::test::StorePool;
+namespace cback::test {
 
 namespace {
 
@@ -31,6 +30,16 @@ void write_session(StorePool& pool, const std::string& limit) {
   REQUIRE(stored.exit_code == 0);
 }
 
+/// capacity with `limit` on the session of write_session() fails, exit 6,
+/// saying `message`.
+void check_capacity_error(const std::string& limit, const std::string& message) {
+  StorePool pool;
+  write_session(pool, limit);
+  const RunResult result = pool.run({"capacity"}, "2026-11-24");
+  CHECK(result.exit_code == 6);
+  CHECK_THAT(result.out + result.err, Catch::Contains(message));
+}
+
 } // namespace
 
 TEST_CASE("Capacity passes while the medium is within max_percentage", "[integration][capacity]") {
@@ -42,12 +51,7 @@ TEST_CASE("Capacity passes while the medium is within max_percentage", "[integra
 }
 
 TEST_CASE("Capacity beyond max_percentage is an error, exit 6", "[integration][capacity]") {
-  StorePool pool;
-  write_session(pool, "max_percentage = \"0.1\"");
-  const RunResult result = pool.run({"capacity"}, "2026-11-24");
-  CHECK(result.exit_code == 6);
-  CHECK_THAT(result.out + result.err,
-             Catch::Contains("Media has reached capacity limit of 0.1%: 0.4"));
+  check_capacity_error("max_percentage = \"0.1\"", "Media has reached capacity limit of 0.1%: 0.4");
 }
 
 TEST_CASE("Capacity with less than min_bytes free is an error, exit 6", "[integration][capacity]") {
@@ -55,10 +59,8 @@ TEST_CASE("Capacity with less than min_bytes free is an error, exit 6", "[integr
   write_session(ok, "min_bytes = \"100 MB\"");
   CHECK(ok.run({"capacity"}, "2026-11-24").exit_code == 0);
 
-  StorePool low;
-  write_session(low, "min_bytes = \"649 MB\"");
-  const RunResult result = low.run({"capacity"}, "2026-11-24");
-  CHECK(result.exit_code == 6);
-  CHECK_THAT(result.out + result.err,
-             Catch::Contains("Media has reached capacity limit of 649 MB: only 6"));
+  check_capacity_error("min_bytes = \"649 MB\"",
+                       "Media has reached capacity limit of 649 MB: only 6");
 }
+
+} // namespace cback::test

@@ -10,9 +10,8 @@
 #include <filesystem>
 
 namespace fs = std::filesystem;
-using cback::test::cback_config_binary;
-using cback::test::run;
-using cback::test::TempDir;
+
+namespace cback::test {
 
 namespace {
 
@@ -97,3 +96,5 @@ TEST_CASE("cback-config prints help and version", "[cli][config]") {
   CHECK(version.exit_code == 0);
   CHECK(version.out.find("cback-config ") == 0);
 }
+
+} // namespace cback::test

@@ -5,16 +5,15 @@
 
 #include <cback/collect/manifest.hpp>
 
-#include "integration/collect_pool.hpp"
-#include "integration/store_pool.hpp"
+#include "support/collect_pool.hpp"
+#include "support/iso_tools.hpp"
 #include "support/parts.hpp"
-#include "unit/media/iso_tools.hpp"
+#include "support/store_pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,21 +27,9 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
-
-using cback::test::cback_binary;
-using cback::test::dir_item;
-using cback::test::file_item;
-using cback::test::k_monday;
-using cback::test::k_tuesday;
-using cback::test::read_file;
-using cback::test::run;
-using cback::test::RunOptions;
-using cback::test::RunResult;
-using cback::test::tar_list;
-using cback::test::tree_of;
-using Pool = cback::test::CollectPool;
 namespace fs = std::filesystem;
+
+namespace cback::test {
 
 namespace {
 
@@ -86,9 +73,9 @@ TEST_CASE("A full collect in each archive mode extracts to the source tree",
                                           std::pair{"targz", cback::config::ArchiveMode::targz},
                                           std::pair{"tarbz2", cback::config::ArchiveMode::tarbz2},
                                           std::pair{"tarzst", cback::config::ArchiveMode::tarzst});
-  Pool pool;
+  CollectPool pool;
   const auto tree = pool.src() / "tree";
-  pool.configure(dir_item(tree, "daily", mode_name));
+  pool.configure_items(dir_item(tree, "daily", mode_name));
   pool.dir.write("src/tree/a.txt", "alpha\n");
   pool.dir.write("src/tree/sub/b.txt", "beta\n");
   pool.dir.write("src/tree/sub/deeper/c.bin", std::string(100'000, 'c'));
@@ -123,8 +110,8 @@ TEST_CASE("A full collect in each archive mode extracts to the source tree",
 
 TEST_CASE("The second day of an incremental collect archives only the changed file",
           "[integration][collect][incr]") {
-  Pool pool;
-  pool.configure(dir_item(pool.src(), "incr", "tar"));
+  CollectPool pool;
+  pool.configure_items(dir_item(pool.src(), "incr", "tar"));
   pool.dir.write("src/a", "a");
   pool.dir.write("src/sub/b", "b");
   pool.dir.write("src/sub/c", "c");
@@ -143,8 +130,8 @@ TEST_CASE("The second day of an incremental collect archives only the changed fi
 
 TEST_CASE("The manifest of the second incremental day names the file removed since the first",
           "[integration][collect][incr]") {
-  Pool pool;
-  pool.configure(dir_item(pool.src(), "incr", "tar"));
+  CollectPool pool;
+  pool.configure_items(dir_item(pool.src(), "incr", "tar"));
   pool.dir.write("src/a", "a");
   pool.dir.write("src/sub/gone", "g");
   REQUIRE(pool.collect(k_monday).exit_code == 0);
@@ -179,8 +166,8 @@ std::string text_state_line(const fs::path& path, std::int64_t size_delta = 0) {
 
 TEST_CASE("An incremental state in the old text format is migrated to the binary one",
           "[integration][collect][incr]") {
-  Pool pool;
-  pool.configure(dir_item(pool.src(), "incr", "tar"));
+  CollectPool pool;
+  pool.configure_items(dir_item(pool.src(), "incr", "tar"));
   pool.dir.write("src/a", "a");
   pool.dir.write("src/sub/b", "b");
   REQUIRE(pool.collect(k_monday).exit_code == 0);
@@ -209,9 +196,9 @@ TEST_CASE("An incremental state in the old text format is migrated to the binary
 
 TEST_CASE("A state in the old text format stays until a run completes, then is migrated",
           "[integration][collect][incr]") {
-  Pool pool;
+  CollectPool pool;
   const auto late = pool.dir / "late";
-  pool.configure(dir_item(pool.src(), "incr", "tar") + file_item(late));
+  pool.configure_items(dir_item(pool.src(), "incr", "tar") + file_item(late));
   pool.dir.write("src/a", "a");
   pool.dir.write("src/sub/b", "b");
   pool.dir.write("late", "l");
@@ -245,8 +232,8 @@ TEST_CASE("A state in the old text format stays until a run completes, then is m
 TEST_CASE("A corrupt or truncated state file is reported by name and the item backed up in full",
           "[integration][collect][incr]") {
   const auto damage = GENERATE(as<std::string>{}, "truncated", "flipped");
-  Pool pool;
-  pool.configure(dir_item(pool.src(), "incr", "tar"));
+  CollectPool pool;
+  pool.configure_items(dir_item(pool.src(), "incr", "tar"));
   pool.dir.write("src/a", "a");
   pool.dir.write("src/sub/b", "b");
   REQUIRE(pool.collect(k_monday).exit_code == 0);
@@ -279,8 +266,8 @@ TEST_CASE("A corrupt or truncated state file is reported by name and the item ba
 
 TEST_CASE("cback --perf collect prints a timing table naming the item and its bytes",
           "[integration][collect][perf]") {
-  Pool pool;
-  pool.configure(dir_item(pool.src(), "daily", "tar"));
+  CollectPool pool;
+  pool.configure_items(dir_item(pool.src(), "daily", "tar"));
   pool.dir.write("src/a", std::string(4096, 'a'));
   const auto result = pool.collect(k_monday, {}, {"--perf"});
   INFO(result.out << result.err);
@@ -306,9 +293,9 @@ TEST_CASE("cback --perf collect prints a timing table naming the item and its by
 
 TEST_CASE("A collect killed with SIGKILL leaves no finished archive and no advanced state",
           "[integration][collect][incr]") {
-  Pool pool;
+  CollectPool pool;
   const auto src = pool.src();
-  pool.configure(dir_item(src, "incr", "targz"));
+  pool.configure_items(dir_item(src, "incr", "targz"));
   pool.dir.write("src/first", "first");
   REQUIRE(pool.collect(k_monday).exit_code == 0);
   const auto state = read_file(pool.state(src));
@@ -331,10 +318,10 @@ TEST_CASE("A collect killed with SIGKILL leaves no finished archive and no advan
 
 TEST_CASE("A collect stopped with SIGTERM exits 5 and leaves nothing that looks finished",
           "[integration][collect]") {
-  Pool pool;
+  CollectPool pool;
   const auto src = pool.src();
   make_large_tree(src);
-  pool.configure(dir_item(src, "daily", "targz"));
+  pool.configure_items(dir_item(src, "daily", "targz"));
   const auto archive = pool.archive(src, cback::config::ArchiveMode::targz);
   RunOptions options;
   options.signal = SIGTERM;
@@ -349,11 +336,11 @@ TEST_CASE("A collect stopped with SIGTERM exits 5 and leaves nothing that looks 
 
 TEST_CASE("A missing item fails the collect with exit 6 naming it; the others are archived",
           "[integration][collect]") {
-  Pool pool;
+  CollectPool pool;
   const auto missing = pool.dir / "no-such-file";
   const auto src = pool.src();
   pool.dir.write("src/a", "a");
-  pool.configure(file_item(missing) + dir_item(src, "daily", "tar"));
+  pool.configure_items(file_item(missing) + dir_item(src, "daily", "tar"));
   const auto result = pool.collect(k_tuesday);
   CHECK(result.exit_code == 6);
   CHECK_THAT(result.out + result.err, Catch::Contains(missing.string()));
@@ -367,9 +354,9 @@ TEST_CASE("A missing item fails the collect with exit 6 naming it; the others ar
 
 TEST_CASE("A cumulative incremental with content detection holds the week's real changes",
           "[integration][collect][incr]") {
-  Pool pool;
-  pool.configure(dir_item(pool.src(), "incr", "tar"),
-                 "change_detection = \"content\"\ncumulative = true\n");
+  CollectPool pool;
+  pool.configure_items(dir_item(pool.src(), "incr", "tar"),
+                       "change_detection = \"content\"\ncumulative = true\n");
   const auto a = pool.dir.write("src/a", "a");
   pool.dir.write("src/b", "b");
   const auto archive = pool.archive(pool.src(), cback::config::ArchiveMode::tar);
@@ -404,9 +391,8 @@ struct Master {
     fs::create_directories(pool.dir / "collect");
     fs::create_directories(a);
     fs::create_directories(b);
-    pool.extra = fmt::format("[collect]\ncollect_dir = '{}'\nignore_file = \".cbignore\"\n{}{}",
-                             (pool.dir / "collect").string(), dir_item(a, "incr", "tar"),
-                             dir_item(b, "daily", "targz"));
+    pool.extra = collect_table(pool.dir / "collect",
+                               dir_item(a, "incr", "tar") + dir_item(b, "daily", "targz"));
   }
 
   [[nodiscard]] fs::path archive_of_a() const {
@@ -433,30 +419,8 @@ struct Master {
   int collect_killed_at(const std::string& date, const std::string& text) const {
     const auto log = pool.dir / "cback.log";
     const auto start = fs::exists(log) ? fs::file_size(log) : 0;
-    const std::vector<std::string> argv{cback_binary(), "-c",         pool.config().string(),
-                                        "-l",           log.string(), "collect"};
-    std::vector<std::string> env{"CBACK_TODAY=" + date};
-    for (char** e = environ; *e != nullptr; ++e) {
-      env.emplace_back(*e);
-    }
-    std::vector<char*> args;
-    for (const auto& arg : argv) {
-      args.push_back(const_cast<char*>(arg.c_str()));
-    }
-    args.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& entry : env) {
-      envp.push_back(entry.data());
-    }
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    ::posix_spawn_file_actions_init(&actions);
-    ::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    ::posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid = 0;
-    const int spawned = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data());
-    ::posix_spawn_file_actions_destroy(&actions);
-    REQUIRE(spawned == 0);
+    const pid_t pid =
+        spawn_quiet(cback_command(pool.config(), log, {"collect"}), {"CBACK_TODAY=" + date});
     int status = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (::waitpid(pid, &status, WNOHANG) == 0) {
@@ -495,9 +459,7 @@ struct Master {
 
 TEST_CASE("A change collected by a run whose other item failed reaches the next day's disc",
           "[integration][collect][incr][store]") {
-  if (!cback::test::program_available("xorriso")) {
-    return;
-  }
+  CBACK_REQUIRE_PART(cback::test::program_available("xorriso"));
   // Wednesday either changes another file of a (its archive replaces
   // Tuesday's in collect_dir) or changes nothing after collect_dir was
   // purged: either way only Wednesday's archive of a can carry Tuesday's
@@ -536,9 +498,7 @@ TEST_CASE("A change collected by a run whose other item failed reaches the next 
 
 TEST_CASE("A change collected by a run killed with SIGKILL reaches the next day's disc",
           "[integration][collect][incr][store]") {
-  if (!cback::test::program_available("xorriso")) {
-    return;
-  }
+  CBACK_REQUIRE_PART(cback::test::program_available("xorriso"));
   Master master;
   master.pool.dir.write("src/a/f", "f on Monday\n");
   master.pool.dir.write("src/a/g", "g on Monday\n");
@@ -566,3 +526,5 @@ TEST_CASE("A change collected by a run killed with SIGKILL reaches the next day'
   CHECK(master.on_disc(k_day3, "g") == "g on Wednesday\n");
   CHECK_FALSE(fs::exists(master.state_of_a().string() + ".next"));
 }
+
+} // namespace cback::test

@@ -5,7 +5,7 @@
 
 #include <cback/collect/manifest.hpp>
 
-#include "integration/collect_pool.hpp"
+#include "support/collect_pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -19,15 +19,9 @@
 #include <string>
 #include <vector>
 
-using cback::test::CollectPool;
-using cback::test::dir_item;
-using cback::test::k_monday;
-using cback::test::k_tuesday;
-using cback::test::read_file;
-using cback::test::run;
-using cback::test::tar_list;
-using cback::test::tree_of;
 namespace fs = std::filesystem;
+
+namespace cback::test {
 
 namespace {
 
@@ -50,7 +44,7 @@ TEST_CASE("Paths that cannot be archived are left out and each is named in the m
           "[integration][collect][left-out]") {
   CollectPool pool;
   const auto src = pool.src();
-  pool.configure(dir_item(src, "daily", "tar"));
+  pool.configure_items(dir_item(src, "daily", "tar"));
   pool.dir.write("src/plain", "plain");
   fs::create_symlink("nowhere", src / "dangling");
   fs::create_symlink("self", src / "self");
@@ -127,7 +121,7 @@ TEST_CASE("A path that changed kind between days is deleted, then restored as it
           "[integration][collect][incr][restore]") {
   CollectPool pool;
   const auto src = pool.src();
-  pool.configure(dir_item(src, "incr", "tar"));
+  pool.configure_items(dir_item(src, "incr", "tar"));
   pool.dir.write("src/D/one", "one");
   pool.dir.write("src/D/sub/two", "two");
   pool.dir.write("src/F", "a file on Monday");
@@ -181,3 +175,5 @@ TEST_CASE("A path that changed kind between days is deleted, then restored as it
     CHECK(tree_of(pool.dir / "restored" / prefix) == tree_of(src));
   }
 }
+
+} // namespace cback::test

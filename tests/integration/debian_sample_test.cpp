@@ -1,10 +1,8 @@
 // The sample configuration shipped with Debian's cedar-backup3 package loads,
 // converts to TOML and validates with the messages of the original.
 
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
-
 #include "support/parts.hpp"
+#include "support/pool.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,11 +11,9 @@
 #include <string>
 #include <vector>
 
-using cback::test::cback_binary;
-using cback::test::cback_config_binary;
-using cback::test::run;
-using cback::test::TempDir;
 namespace fs = std::filesystem;
+
+namespace cback::test {
 
 namespace {
 
@@ -28,7 +24,7 @@ bool sample_present() {
   if (fs::exists(k_sample)) {
     return true;
   }
-  return cback::test::report_missing_part(k_sample, "package cedar-backup3");
+  return report_missing_part(k_sample, "package cedar-backup3");
 }
 
 // What validate reports on a machine without the sample's directories,
@@ -46,9 +42,8 @@ const std::vector<std::string> k_expected_messages{
     "Configuration is not valid.",
 };
 
-void check_validate_messages(const std::string& config, const TempDir& dir) {
-  const auto result =
-      run({cback_binary(), "-c", config, "-l", (dir / "cback.log").string(), "validate"});
+void check_validate_messages(const fs::path& config, const TempDir& dir) {
+  const auto result = run(cback_command(config, dir / "cback.log", {"validate"}));
   INFO(result.out << result.err);
   CHECK(result.exit_code == 4);
   for (const auto& message : k_expected_messages) {
@@ -59,9 +54,7 @@ void check_validate_messages(const std::string& config, const TempDir& dir) {
 } // namespace
 
 TEST_CASE("The Debian sample configuration loads and checks as valid", "[integration][sample]") {
-  if (!sample_present()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(sample_present());
   const auto result = run({cback_config_binary(), "check", k_sample});
   INFO(result.out << result.err);
   CHECK(result.exit_code == 0);
@@ -69,9 +62,7 @@ TEST_CASE("The Debian sample configuration loads and checks as valid", "[integra
 }
 
 TEST_CASE("The Debian sample converts to TOML that checks as valid", "[integration][sample]") {
-  if (!sample_present()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(sample_present());
   TempDir dir;
   const auto converted = (dir / "cback.toml").string();
   const auto convert = run({cback_config_binary(), "convert", k_sample, "-o", converted});
@@ -84,9 +75,7 @@ TEST_CASE("The Debian sample converts to TOML that checks as valid", "[integrati
 
 TEST_CASE("validate of the Debian sample reports what this machine lacks, as the original does",
           "[integration][sample]") {
-  if (!sample_present()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(sample_present());
   TempDir dir;
   check_validate_messages(k_sample, dir);
   // The converted configuration is the same configuration: the same report.
@@ -94,3 +83,5 @@ TEST_CASE("validate of the Debian sample reports what this machine lacks, as the
   REQUIRE(run({cback_config_binary(), "convert", k_sample, "-o", converted}).exit_code == 0);
   check_validate_messages(converted, dir);
 }
+
+} // namespace cback::test

@@ -6,17 +6,15 @@
 // Tests of one server take a file lock for their whole run: an all-databases
 // dump must not meet another test's half-dropped database.
 
-#include "support/config_text.hpp"
 #include "support/parts.hpp"
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
+#include "support/pool.hpp"
+#include "support/small_tmpfs.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -26,13 +24,9 @@
 #include <string>
 #include <vector>
 
-using cback::test::cback_binary;
-using cback::test::part_env;
-using cback::test::read_file;
-using cback::test::run;
-using cback::test::RunResult;
-using cback::test::TempDir;
 namespace fs = std::filesystem;
+
+namespace cback::test {
 
 namespace {
 
@@ -71,28 +65,6 @@ private:
   int m_fd = -1;
 };
 
-// A small tmpfs for disk-full tests (root only).
-class SmallTmpfs {
-public:
-  explicit SmallTmpfs(const fs::path& where) : m_path(where) {
-    fs::create_directories(m_path);
-    m_mounted = ::geteuid() == 0 &&
-                ::mount("tmpfs", m_path.c_str(), "tmpfs", 0, "size=512k,mode=0755") == 0;
-  }
-  ~SmallTmpfs() {
-    if (m_mounted) {
-      ::umount2(m_path.c_str(), MNT_DETACH);
-    }
-  }
-  SmallTmpfs(const SmallTmpfs&) = delete;
-  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
-  [[nodiscard]] bool mounted() const { return m_mounted; }
-
-private:
-  fs::path m_path;
-  bool m_mounted = false;
-};
-
 struct Mode {
   const char* name; ///< compress_mode in the configuration
   const char* suffix;
@@ -124,45 +96,29 @@ std::string toml_string(std::string_view text) {
 }
 
 /// A pool with one extension configured, its collect dir, its own TMPDIR.
-struct Pool {
-  TempDir dir;
-
-  Pool() {
+struct DbPool : Pool {
+  DbPool() {
     for (const char* sub : {"collect", "work", "tmp"}) {
-      fs::create_directories(dir / sub);
+      make_dir(sub);
     }
   }
 
   [[nodiscard]] fs::path collect() const { return dir / "collect"; }
 
-  RunResult cback(const std::string& extension, const std::string& section,
-                  std::vector<std::string> env = {}) const {
-    const auto config =
-        dir.write("cback.toml", fmt::format(R"([reference]
-author = "tests"
-
-{}[extensions]
-[[extensions.action]]
-name = "{}"
-index = 99
-
-[collect]
-collect_dir = '{}'
-
-{}
-)",
-                                            cback::test::options_table(dir / "work"), extension,
-                                            collect().string(), section));
+  RunResult run_extension(const std::string& extension, const std::string& section,
+                          std::vector<std::string> env = {}) {
+    configure(toml_head(dir / "work") + extensions_table(extension, 99) +
+              fmt::format("[collect]\ncollect_dir = '{}'\n\n{}\n", collect().string(), section));
     // env(1) sets the variables: the test runner appends to the
     // environment, and an appended HOME would not replace the first.
-    std::vector<std::string> argv{"/usr/bin/env", "TMPDIR=" + (dir / "tmp").string()};
+    Args argv{"/usr/bin/env", "TMPDIR=" + (dir / "tmp").string()};
     argv.insert(argv.end(), env.begin(), env.end());
-    argv.insert(argv.end(), {cback_binary(), "-c", config.string(), "-l",
-                             (dir / "cback.log").string(), "--output", extension});
+    const Args command_line = command({"--output", extension});
+    argv.insert(argv.end(), command_line.begin(), command_line.end());
     return run(argv);
   }
 
-  [[nodiscard]] std::string log() const { return read_file(dir / "cback.log"); }
+  [[nodiscard]] std::string log() const { return read_file(log_file()); }
 
   /// Neither a .partial file in the collect dir nor anything left in TMPDIR.
   [[nodiscard]] bool clean() const {
@@ -175,7 +131,7 @@ collect_dir = '{}'
   }
 };
 
-void check_failure(const Pool& pool, const RunResult& result, const std::string& extension,
+void check_failure(const DbPool& pool, const RunResult& result, const std::string& extension,
                    const std::string& item, const std::string& reason) {
   INFO("stderr: " << result.err);
   CHECK(result.exit_code == 6);
@@ -202,10 +158,10 @@ struct Mysql {
 
   /// ~/.my.cnf for the cback run: the way a site points its clients at a
   /// server that is not the system default.
-  void write_my_cnf(const Pool& pool, const std::string& socket_path) const {
+  void write_my_cnf(const DbPool& pool, const std::string& socket_path) const {
     pool.dir.write("home/.my.cnf", fmt::format("[client]\nsocket={}\n", socket_path));
   }
-  [[nodiscard]] std::vector<std::string> env(const Pool& pool) const {
+  [[nodiscard]] std::vector<std::string> env(const DbPool& pool) const {
     write_my_cnf(pool, socket);
     return {"HOME=" + (pool.dir / "home").string()};
   }
@@ -242,7 +198,7 @@ struct Mysql {
   }
 
   /// Loads a plain dump as a restore would (`mariadb < dump`).
-  void restore(const Pool& pool, const std::string& plain) const {
+  void restore(const DbPool& pool, const std::string& plain) const {
     const auto file = pool.dir.write("restore.sql", plain);
     sql("source " + file.string());
   }
@@ -277,22 +233,20 @@ struct Dropper {
 TEST_CASE("mysql dumps each listed database; every compress mode restores the same rows",
           "[extension][mysql]") {
   const auto server = mysql_server();
-  if (!server) {
-    return;
-  }
+  CBACK_REQUIRE_PART(server);
   const ServerLock lock(server->socket);
   const Mode mode = GENERATE(k_none, k_gzip, k_bzip2, k_zstd);
-  Pool pool;
+  DbPool pool;
   Dropper dropper{[&](const std::string& name) { server->drop(name); },
                   {unique_name("shop"), unique_name("wiki")}};
   for (const auto& name : dropper.names) {
     server->create_database(name, 400);
   }
-  const RunResult result =
-      pool.cback("mysql",
-                 server->section(mode.name, fmt::format("database = [\"{}\", \"{}\"]",
-                                                        dropper.names[0], dropper.names[1])),
-                 server->env(pool));
+  const RunResult result = pool.run_extension(
+      "mysql",
+      server->section(mode.name, fmt::format("database = [\"{}\", \"{}\"]", dropper.names[0],
+                                             dropper.names[1])),
+      server->env(pool));
   INFO("stderr: " << result.err);
   REQUIRE(result.exit_code == 0);
 
@@ -316,18 +270,16 @@ TEST_CASE("mysql dumps each listed database; every compress mode restores the sa
 TEST_CASE("mysql with all databases writes one dump that restores every database",
           "[extension][mysql]") {
   const auto server = mysql_server();
-  if (!server) {
-    return;
-  }
+  CBACK_REQUIRE_PART(server);
   const ServerLock lock(server->socket);
-  Pool pool;
+  DbPool pool;
   Dropper dropper{[&](const std::string& name) { server->drop(name); },
                   {unique_name("all_a"), unique_name("all_b")}};
   for (const auto& name : dropper.names) {
     server->create_database(name, 50);
   }
   const RunResult result =
-      pool.cback("mysql", server->section("bzip2", "all = true"), server->env(pool));
+      pool.run_extension("mysql", server->section("bzip2", "all = true"), server->env(pool));
   INFO("stderr: " << result.err);
   REQUIRE(result.exit_code == 0);
   const fs::path dump = pool.collect() / "mysqldump.txt.bz2";
@@ -348,11 +300,9 @@ TEST_CASE("mysql with all databases writes one dump that restores every database
 
 TEST_CASE("mysql passes a password with quotes, spaces and # intact", "[extension][mysql]") {
   const auto server = mysql_server();
-  if (!server) {
-    return;
-  }
+  CBACK_REQUIRE_PART(server);
   const ServerLock lock(server->socket);
-  Pool pool;
+  DbPool pool;
   const std::string user = unique_name("user");
   const std::string password = "p#a\"ss w\\ord'x";
   Dropper dropper{[&](const std::string& name) { server->drop(name); }, {unique_name("pw")}};
@@ -360,7 +310,7 @@ TEST_CASE("mysql passes a password with quotes, spaces and # intact", "[extensio
   server->sql(fmt::format("CREATE USER '{0}'@'localhost' IDENTIFIED BY 'p#a\"ss w\\\\ord''x';"
                           "GRANT ALL PRIVILEGES ON *.* TO '{0}'@'localhost';",
                           user));
-  const RunResult result = pool.cback(
+  const RunResult result = pool.run_extension(
       "mysql",
       server->section("none", fmt::format("database = [\"{}\"]", dropper.names[0]), password, user),
       server->env(pool));
@@ -375,11 +325,9 @@ TEST_CASE("mysql passes a password with quotes, spaces and # intact", "[extensio
 TEST_CASE("mysql failures name the extension and the database and leave nothing behind",
           "[extension][mysql]") {
   const auto server = mysql_server();
-  if (!server) {
-    return;
-  }
+  CBACK_REQUIRE_PART(server);
   const ServerLock lock(server->socket);
-  Pool pool;
+  DbPool pool;
   Dropper dropper{[&](const std::string& name) { server->drop(name); }, {unique_name("fail")}};
   server->create_database(dropper.names[0], 10);
   const std::string item = fmt::format("database [{}]", dropper.names[0]);
@@ -388,21 +336,21 @@ TEST_CASE("mysql failures name the extension and the database and leave nothing 
   SECTION("wrong credentials") {
     const std::string wrong = "not-the-" + server->password;
     const auto result =
-        pool.cback("mysql", server->section("gzip", databases, wrong), server->env(pool));
+        pool.run_extension("mysql", server->section("gzip", databases, wrong), server->env(pool));
     check_failure(pool, result, "mysql", item, "Access denied");
     CHECK_THAT(pool.log(), !Catch::Contains(wrong));
   }
   SECTION("a missing database") {
     const std::string missing = unique_name("missing");
-    const auto result =
-        pool.cback("mysql", server->section("gzip", fmt::format("database = [\"{}\"]", missing)),
-                   server->env(pool));
+    const auto result = pool.run_extension(
+        "mysql", server->section("gzip", fmt::format("database = [\"{}\"]", missing)),
+        server->env(pool));
     check_failure(pool, result, "mysql", fmt::format("database [{}]", missing), "Unknown database");
   }
   SECTION("an unreachable server") {
     server->write_my_cnf(pool, (pool.dir / "no-server.sock").string());
-    const auto result = pool.cback("mysql", server->section("gzip", databases),
-                                   {"HOME=" + (pool.dir / "home").string()});
+    const auto result = pool.run_extension("mysql", server->section("gzip", databases),
+                                           {"HOME=" + (pool.dir / "home").string()});
     check_failure(pool, result, "mysql", item, "Can't connect");
   }
 }
@@ -410,19 +358,14 @@ TEST_CASE("mysql failures name the extension and the database and leave nothing 
 TEST_CASE("mysql on a full disk fails naming the database and leaves no partial dump",
           "[extension][mysql]") {
   const auto server = mysql_server();
-  if (!server) {
-    return;
-  }
-  Pool pool;
-  const SmallTmpfs small(pool.collect());
-  if (!small.mounted()) {
-    cback::test::report_missing_part("a 512 KiB tmpfs", "mounting needs root");
-    return;
-  }
+  CBACK_REQUIRE_PART(server);
+  DbPool pool;
+  const cback::test::SmallTmpfs small(pool.collect(), "512k", "mode=0755");
+  CBACK_REQUIRE_PART(small.mounted());
   const ServerLock lock(server->socket);
   Dropper dropper{[&](const std::string& name) { server->drop(name); }, {unique_name("big")}};
   server->create_database(dropper.names[0], 20000); // about 2 MB of dump
-  const auto result = pool.cback(
+  const auto result = pool.run_extension(
       "mysql", server->section("none", fmt::format("database = [\"{}\"]", dropper.names[0])),
       server->env(pool));
   check_failure(pool, result, "mysql", fmt::format("database [{}]", dropper.names[0]),
@@ -492,7 +435,7 @@ struct Postgres {
   }
 
   /// Loads a plain dump into `database` with psql -f, as a restore would.
-  void restore(const Pool& pool, const std::string& database, const std::string& plain,
+  void restore(const DbPool& pool, const std::string& database, const std::string& plain,
                bool stop_on_error) const {
     const auto file = pool.dir.write("restore.sql", plain);
     output_of({"psql", "-X", "-q", "-h", host, "-p", port, "-U", user, "-d", database, "-v",
@@ -515,21 +458,19 @@ std::optional<Postgres> postgres_server() {
 TEST_CASE("postgresql dumps each listed database; every compress mode restores the same data",
           "[extension][postgresql]") {
   const auto server = postgres_server();
-  if (!server) {
-    return;
-  }
+  CBACK_REQUIRE_PART(server);
   const ServerLock lock(server->host);
   const Mode mode = GENERATE(k_none, k_gzip, k_bzip2, k_zstd);
-  Pool pool;
+  DbPool pool;
   Dropper dropper{[&](const std::string& name) { server->drop(name); },
                   {unique_name("ledger"), unique_name("wiki"), unique_name("restored")}};
   server->create_database(dropper.names[0], 400);
   server->create_database(dropper.names[1], 40);
-  const RunResult result =
-      pool.cback("postgresql",
-                 server->section(mode.name, fmt::format("database = [\"{}\", \"{}\"]",
-                                                        dropper.names[0], dropper.names[1])),
-                 server->env());
+  const RunResult result = pool.run_extension(
+      "postgresql",
+      server->section(mode.name, fmt::format("database = [\"{}\", \"{}\"]", dropper.names[0],
+                                             dropper.names[1])),
+      server->env());
   INFO("stderr: " << result.err);
   REQUIRE(result.exit_code == 0);
 
@@ -551,18 +492,16 @@ TEST_CASE("postgresql dumps each listed database; every compress mode restores t
 TEST_CASE("postgresql with all databases writes one pg_dumpall dump that restores them",
           "[extension][postgresql]") {
   const auto server = postgres_server();
-  if (!server) {
-    return;
-  }
+  CBACK_REQUIRE_PART(server);
   const ServerLock lock(server->host);
-  Pool pool;
+  DbPool pool;
   Dropper dropper{[&](const std::string& name) { server->drop(name); },
                   {unique_name("all_a"), unique_name("all_b")}};
   for (const auto& name : dropper.names) {
     server->create_database(name, 50);
   }
   const RunResult result =
-      pool.cback("postgresql", server->section("gzip", "all = true"), server->env());
+      pool.run_extension("postgresql", server->section("gzip", "all = true"), server->env());
   INFO("stderr: " << result.err);
   REQUIRE(result.exit_code == 0);
   const fs::path dump = pool.collect() / "postgresqldump.txt.gz";
@@ -587,33 +526,31 @@ TEST_CASE("postgresql with all databases writes one pg_dumpall dump that restore
 TEST_CASE("postgresql failures name the extension and the database and leave nothing behind",
           "[extension][postgresql]") {
   const auto server = postgres_server();
-  if (!server) {
-    return;
-  }
+  CBACK_REQUIRE_PART(server);
   const ServerLock lock(server->host);
-  Pool pool;
+  DbPool pool;
   Dropper dropper{[&](const std::string& name) { server->drop(name); }, {unique_name("fail")}};
   server->create_database(dropper.names[0], 10);
   const std::string item = fmt::format("database [{}]", dropper.names[0]);
   const std::string databases = fmt::format("database = [\"{}\"]", dropper.names[0]);
 
   SECTION("an unknown user") {
-    const auto result = pool.cback(
+    const auto result = pool.run_extension(
         "postgresql", server->section("zstd", databases, "cbt_no_such_role"), server->env());
     check_failure(pool, result, "postgresql", item, "role \"cbt_no_such_role\" does not exist");
   }
   SECTION("a missing database") {
     const std::string missing = unique_name("missing");
-    const auto result = pool.cback(
+    const auto result = pool.run_extension(
         "postgresql", server->section("zstd", fmt::format("database = [\"{}\"]", missing)),
         server->env());
     check_failure(pool, result, "postgresql", fmt::format("database [{}]", missing),
                   "does not exist");
   }
   SECTION("an unreachable server") {
-    const auto result =
-        pool.cback("postgresql", server->section("zstd", databases),
-                   {"PGHOST=" + (pool.dir / "no-server").string(), "PGPORT=" + server->port});
+    const auto result = pool.run_extension(
+        "postgresql", server->section("zstd", databases),
+        {"PGHOST=" + (pool.dir / "no-server").string(), "PGPORT=" + server->port});
     check_failure(pool, result, "postgresql", item, "No such file or directory");
   }
 }
@@ -621,21 +558,18 @@ TEST_CASE("postgresql failures name the extension and the database and leave not
 TEST_CASE("postgresql on a full disk fails naming the database and leaves no partial dump",
           "[extension][postgresql]") {
   const auto server = postgres_server();
-  if (!server) {
-    return;
-  }
-  Pool pool;
-  const SmallTmpfs small(pool.collect());
-  if (!small.mounted()) {
-    cback::test::report_missing_part("a 512 KiB tmpfs", "mounting needs root");
-    return;
-  }
+  CBACK_REQUIRE_PART(server);
+  DbPool pool;
+  const cback::test::SmallTmpfs small(pool.collect(), "512k", "mode=0755");
+  CBACK_REQUIRE_PART(small.mounted());
   const ServerLock lock(server->host);
   Dropper dropper{[&](const std::string& name) { server->drop(name); }, {unique_name("big")}};
   server->create_database(dropper.names[0], 20000);
-  const auto result = pool.cback(
+  const auto result = pool.run_extension(
       "postgresql", server->section("none", fmt::format("database = [\"{}\"]", dropper.names[0])),
       server->env());
   check_failure(pool, result, "postgresql", fmt::format("database [{}]", dropper.names[0]),
                 "No space left on device");
 }
+
+} // namespace cback::test

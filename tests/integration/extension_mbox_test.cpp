@@ -2,10 +2,8 @@
 // mailboxes the test writes: a full run, then an incremental one that holds
 // exactly the messages dated after the saved timestamp.
 
-#include "support/config_text.hpp"
 #include "support/parts.hpp"
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
+#include "support/pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -17,15 +15,9 @@
 #include <string>
 #include <vector>
 
-using cback::test::cback_binary;
-using cback::test::program_available;
-using cback::test::read_file;
-using cback::test::run;
-using cback::test::RunOptions;
-using cback::test::RunResult;
-using cback::test::TempDir;
 namespace fs = std::filesystem;
 
+namespace cback::test {
 namespace {
 
 // A Wednesday; the week starts on Monday, so runs are not full by date.
@@ -64,8 +56,7 @@ std::vector<std::string> subjects(const std::string& mbox) {
 
 using Subjects = std::vector<std::string>;
 
-struct Mail {
-  TempDir dir;
+struct Mail : Pool {
   fs::path file = dir / "spool/root";
   fs::path folder = dir / "Mail";
 
@@ -79,21 +70,10 @@ struct Mail {
     append(folder / "archive/old", message("nested", 2022));
   }
 
-  RunResult cback() const {
-    fs::create_directories(dir / "work");
-    fs::create_directories(dir / "collect");
-    const auto config = dir.write(
-        "cback.toml", fmt::format(R"([extensions]
-[[extensions.action]]
-name = "mbox"
-index = 99
-
-{}[collect]
-collect_dir = '{}'
-collect_mode = "daily"
-archive_mode = "tar"
-
-[mbox]
+  RunResult run_mbox() {
+    configure(extensions_table("mbox", 99) + options_table(make_dir("work")) +
+              daily_collect_table(make_dir("collect")) +
+              fmt::format(R"([mbox]
 collect_mode = "incr"
 compress_mode = "gzip"
 
@@ -105,12 +85,10 @@ abs_path = '{}'
 compress_mode = "bzip2"
 exclude = {{ pattern = ['.*\.lock'] }}
 )",
-                                  cback::test::options_table(dir / "work"),
-                                  (dir / "collect").string(), file.string(), folder.string()));
+                          file.string(), folder.string()));
     RunOptions options;
     options.env = {k_today};
-    return run({cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), "mbox"},
-               options);
+    return cback({"mbox"}, options);
   }
 
   /// The one file in collect_dir whose name ends with `tail`.
@@ -163,7 +141,7 @@ TEST_CASE("Mbox backs up whole mailboxes first, then exactly the messages since 
   }
   Mail mail;
 
-  const auto first = mail.cback();
+  const auto first = mail.run_mbox();
   INFO(first.out << first.err << read_file(mail.dir / "cback.log"));
   REQUIRE(first.exit_code == 0);
   CHECK(mail.file_subjects() == Subjects{"r-old-1", "r-old-2"});
@@ -179,7 +157,7 @@ TEST_CASE("Mbox backs up whole mailboxes first, then exactly the messages since 
   append(mail.folder / "inbox", message("i-new-1", 2024) + message("i-new-2", 2025));
   mail.clear_outputs();
 
-  const auto second = mail.cback();
+  const auto second = mail.run_mbox();
   INFO(second.out << second.err << read_file(mail.dir / "cback.log"));
   REQUIRE(second.exit_code == 0);
   CHECK(mail.file_subjects() == Subjects{"r-new"});
@@ -203,10 +181,12 @@ TEST_CASE("A missing mailbox is an error naming it; its state is kept and the ot
   fs::create_directories(mail.dir / "work");
   mail.dir.write("work/" + mail.state(mail.file).filename().string(), k_june_2023);
 
-  const auto result = mail.cback();
+  const auto result = mail.run_mbox();
 
   CHECK(result.exit_code == 6);
   CHECK_THAT(result.out + result.err, Catch::Contains(mail.file.string()));
   CHECK(read_file(mail.state(mail.file)) == k_june_2023);
   CHECK(mail.dir_subjects().size() == 2);
 }
+
+} // namespace cback::test

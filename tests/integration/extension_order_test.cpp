@@ -9,8 +9,7 @@
 // /bin/echo; dpkg, svnadmin/svnlook and grepmail run for real.
 
 #include "support/parts.hpp"
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
+#include "support/pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -20,13 +19,9 @@
 #include <string>
 #include <vector>
 
-using cback::test::cback_binary;
-using cback::test::program_available;
-using cback::test::read_file;
-using cback::test::run;
-using cback::test::RunResult;
-using cback::test::TempDir;
 namespace fs = std::filesystem;
+
+namespace cback::test {
 
 namespace {
 
@@ -87,10 +82,8 @@ std::string dependency_extensions() {
   return text;
 }
 
-struct Pool {
-  TempDir dir;
-
-  Pool() {
+struct OrderPool : Pool {
+  OrderPool() {
     for (const char* sub : {"work", "collect", "staging"}) {
       fs::create_directories(dir / sub);
     }
@@ -99,15 +92,14 @@ struct Pool {
                       "Date: Mon, 6 Jan 2020 10:00:00 +0000\nSubject: s\n\nbody\n\n");
   }
 
-  RunResult cback(const std::string& extensions) const {
+  RunResult run_extensions(const std::string& extensions) {
     std::string overrides;
     for (const char* command : {"ls", "mysqldump", "pg_dumpall", "gpg"}) {
       overrides += fmt::format(
           "      <override><command>{}</command><abs_path>/bin/echo</abs_path></override>\n",
           command);
     }
-    const auto config =
-        dir.write("cback.xml", fmt::format(R"(<?xml version="1.0"?>
+    configure(fmt::format(R"(<?xml version="1.0"?>
 <cb_config>
    <reference><author>tests</author></reference>
 {0}   <options>
@@ -126,10 +118,10 @@ struct Pool {
    <encrypt><encrypt_mode>gpg</encrypt_mode><encrypt_target>backup@example.org</encrypt_target></encrypt>
 </cb_config>
 )",
-                                           extensions, dir.path().string(), overrides));
+                          extensions, dir.path().string(), overrides),
+              "cback.xml");
     // Given in reverse, so that only the configured order can put them right.
-    return run({cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(),
-                "encrypt", "mbox", "subversion", "postgresql", "mysql", "sysinfo"});
+    return cback({"encrypt", "mbox", "subversion", "postgresql", "mysql", "sysinfo"});
   }
 
   /// The extensions in the order their success lines appear in the log.
@@ -169,11 +161,9 @@ using Names = std::vector<std::string>;
 } // namespace
 
 TEST_CASE("The sample's extensions run in index order", "[extension][order]") {
-  if (!tools_available()) {
-    return;
-  }
-  Pool pool;
-  const auto result = pool.cback(k_index_extensions);
+  CBACK_REQUIRE_PART(tools_available());
+  OrderPool pool;
+  const auto result = pool.run_extensions(k_index_extensions);
   INFO(result.out << result.err << read_file(pool.dir / "cback.log"));
   REQUIRE(result.exit_code == 0);
   CHECK_THAT(read_file(pool.dir / "cback.log"),
@@ -185,11 +175,9 @@ TEST_CASE("The sample's extensions run in index order", "[extension][order]") {
 }
 
 TEST_CASE("The sample's extensions run in the original's dependency order", "[extension][order]") {
-  if (!tools_available()) {
-    return;
-  }
-  Pool pool;
-  const auto result = pool.cback(dependency_extensions());
+  CBACK_REQUIRE_PART(tools_available());
+  OrderPool pool;
+  const auto result = pool.run_extensions(dependency_extensions());
   INFO(result.out << result.err << read_file(pool.dir / "cback.log"));
   REQUIRE(result.exit_code == 0);
   CHECK_THAT(read_file(pool.dir / "cback.log"),
@@ -199,3 +187,5 @@ TEST_CASE("The sample's extensions run in the original's dependency order", "[ex
   CHECK(pool.executed() ==
         Names{"mbox", "subversion", "postgresql", "mysql", "sysinfo", "encrypt"});
 }
+
+} // namespace cback::test

@@ -1,10 +1,8 @@
 // The extensions that work on staged data (split, encrypt) through the real
 // binary: a staging directory made by the test, a throw-away GPG keyring.
 
-#include "support/config_text.hpp"
 #include "support/parts.hpp"
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
+#include "support/pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -12,14 +10,9 @@
 #include <filesystem>
 #include <string>
 
-using cback::test::cback_binary;
-using cback::test::program_available;
-using cback::test::read_file;
-using cback::test::run;
-using cback::test::RunOptions;
-using cback::test::RunResult;
-using cback::test::TempDir;
 namespace fs = std::filesystem;
+
+namespace cback::test {
 
 namespace {
 
@@ -33,33 +26,19 @@ std::string content(std::size_t size, char seed) {
   return text;
 }
 
-struct Pool {
-  TempDir dir;
+struct StagedPool : Pool {
   fs::path day = dir / "staging/2026/11/27";
   std::vector<std::string> env;
 
   /// Runs `action` with the extensions split and encrypt configured.
-  RunResult cback(const std::string& action, const std::string& recipient = k_recipient) const {
-    fs::create_directories(dir / "work");
-    const auto config =
-        dir.write("cback.toml", fmt::format(R"([extensions]
-[[extensions.action]]
-name = "encrypt"
-index = 299
-
-[[extensions.action]]
+  RunResult run_action(const std::string& action, const std::string& recipient = k_recipient) {
+    configure(extensions_table("encrypt", 299) + R"([[extensions.action]]
 name = "split"
 index = 298
 
-{}[stage]
-staging_dir = '{}'
-
-[[stage.peer]]
-name = "host"
-type = "local"
-collect_dir = "/nonexistent"
-
-[encrypt]
+)" + options_table(make_dir("work")) +
+              local_stage_table(dir / "staging", "host", "/nonexistent") +
+              fmt::format(R"([encrypt]
 encrypt_mode = "gpg"
 encrypt_target = "{}"
 
@@ -67,12 +46,10 @@ encrypt_target = "{}"
 size_limit = "10 KB"
 split_size = "4 KB"
 )",
-                                            cback::test::options_table(dir / "work"),
-                                            (dir / "staging").string(), recipient));
+                          recipient));
     RunOptions options;
     options.env = env;
-    return run({cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), action},
-               options);
+    return cback({action}, options);
   }
 };
 
@@ -112,12 +89,12 @@ struct Keyring {
 
 TEST_CASE("The split action cuts the big staged files and a second run changes nothing",
           "[extension][split]") {
-  Pool pool;
+  StagedPool pool;
   const std::string big = content(25 * 1024, 'a');
   pool.dir.write("staging/2026/11/27/host/big.tar", big);
   pool.dir.write("staging/2026/11/27/host/small.tar", content(10 * 1024, 'b'));
 
-  const auto first = pool.cback("split");
+  const auto first = pool.run_action("split");
   REQUIRE(first.exit_code == 0);
   CHECK_FALSE(fs::exists(pool.day / "host/big.tar"));
   CHECK(
@@ -131,17 +108,15 @@ TEST_CASE("The split action cuts the big staged files and a second run changes n
   CHECK(fs::exists(pool.day / "cback.split"));
 
   pool.dir.write("staging/2026/11/27/host/late.tar", big);
-  REQUIRE(pool.cback("split").exit_code == 0);
+  REQUIRE(pool.run_action("split").exit_code == 0);
   CHECK(fs::exists(pool.day / "host/late.tar"));
 }
 
 TEST_CASE("The encrypt action replaces staged files by copies that decrypt to the originals",
           "[extension][encrypt]") {
-  if (!program_available("gpg") || !program_available("gpgconf")) {
-    return;
-  }
+  CBACK_REQUIRE_PART(program_available("gpg") && program_available("gpgconf"));
   Keyring keyring;
-  Pool pool;
+  StagedPool pool;
   pool.env = {keyring.variable};
   const std::string tar = content(70'000, 'c');
   pool.dir.write("staging/2026/11/27/host/etc.tar.gz", tar);
@@ -149,7 +124,7 @@ TEST_CASE("The encrypt action replaces staged files by copies that decrypt to th
   pool.dir.write("staging/2026/11/27/host/cback.collect", "");
   pool.dir.write("staging/2026/11/27/cback.stage", "");
 
-  const auto result = pool.cback("encrypt");
+  const auto result = pool.run_action("encrypt");
 
   INFO(result.err << read_file(pool.dir / "cback.log"));
   REQUIRE(result.exit_code == 0);
@@ -164,15 +139,13 @@ TEST_CASE("The encrypt action replaces staged files by copies that decrypt to th
 
 TEST_CASE("Encrypt with an unknown recipient fails before any file is encrypted or removed",
           "[extension][encrypt]") {
-  if (!program_available("gpg") || !program_available("gpgconf")) {
-    return;
-  }
+  CBACK_REQUIRE_PART(program_available("gpg") && program_available("gpgconf"));
   Keyring keyring;
-  Pool pool;
+  StagedPool pool;
   pool.env = {keyring.variable};
   pool.dir.write("staging/2026/11/27/host/etc.tar.gz", "data");
 
-  const auto result = pool.cback("encrypt", "nobody@example.invalid");
+  const auto result = pool.run_action("encrypt", "nobody@example.invalid");
 
   CHECK(result.exit_code == 6);
   CHECK_THAT(result.out + result.err, Catch::Contains("nobody@example.invalid"));
@@ -183,16 +156,14 @@ TEST_CASE("Encrypt with an unknown recipient fails before any file is encrypted 
 
 TEST_CASE("Encrypt after a run stopped between writing F.gpg and removing F encrypts F once",
           "[extension][encrypt]") {
-  if (!program_available("gpg") || !program_available("gpgconf")) {
-    return;
-  }
+  CBACK_REQUIRE_PART(program_available("gpg") && program_available("gpgconf"));
   Keyring keyring;
-  Pool pool;
+  StagedPool pool;
   pool.env = {keyring.variable};
   pool.dir.write("staging/2026/11/27/host/etc.tar.gz", "data");
   pool.dir.write("staging/2026/11/27/host/etc.tar.gz.gpg", "left by the stopped run");
 
-  const auto result = pool.cback("encrypt");
+  const auto result = pool.run_action("encrypt");
 
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 0);
@@ -200,3 +171,5 @@ TEST_CASE("Encrypt after a run stopped between writing F.gpg and removing F encr
   CHECK_FALSE(fs::exists(pool.day / "host/etc.tar.gz"));
   CHECK_FALSE(fs::exists(pool.day / "host/etc.tar.gz.gpg.gpg"));
 }
+
+} // namespace cback::test

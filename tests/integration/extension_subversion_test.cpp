@@ -2,10 +2,8 @@
 // test makes with svnadmin and svn (file:// URLs): a full then incremental
 // dumps, loaded back into an empty repository.
 
-#include "support/config_text.hpp"
 #include "support/parts.hpp"
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
+#include "support/pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -13,14 +11,9 @@
 #include <filesystem>
 #include <string>
 
-using cback::test::cback_binary;
-using cback::test::program_available;
-using cback::test::read_file;
-using cback::test::run;
-using cback::test::RunOptions;
-using cback::test::RunResult;
-using cback::test::TempDir;
 namespace fs = std::filesystem;
+
+namespace cback::test {
 
 namespace {
 
@@ -39,8 +32,9 @@ RunResult must(const std::vector<std::string>& argv) {
   return result;
 }
 
-struct Svn {
-  TempDir dir;
+enum class Full { yes, no };
+
+struct Svn : Pool {
   int files = 0;
 
   fs::path create(const std::string& name) const {
@@ -72,36 +66,19 @@ struct Svn {
     return target;
   }
 
-  RunResult cback(const std::string& items, bool full = false) const {
-    fs::create_directories(dir / "work");
-    fs::create_directories(dir / "collect");
-    const auto config =
-        dir.write("cback.toml", fmt::format(R"([extensions]
-[[extensions.action]]
-name = "subversion"
-index = 99
-
-{}[collect]
-collect_dir = '{}'
-collect_mode = "daily"
-archive_mode = "tar"
-
-[subversion]
-collect_mode = "incr"
-compress_mode = "bzip2"
-{}
-)",
-                                            cback::test::options_table(dir / "work"),
-                                            (dir / "collect").string(), items));
-    std::vector<std::string> argv{cback_binary(), "-c", config.string(), "-l",
-                                  (dir / "cback.log").string()};
-    if (full) {
-      argv.emplace_back("--full");
+  RunResult run_subversion(const std::string& items, Full full = Full::no) {
+    configure(extensions_table("subversion", 99) + options_table(make_dir("work")) +
+              daily_collect_table(make_dir("collect")) +
+              fmt::format("[subversion]\ncollect_mode = \"incr\"\ncompress_mode = \"bzip2\"\n{}\n",
+                          items));
+    Args arguments;
+    if (full == Full::yes) {
+      arguments.emplace_back("--full");
     }
-    argv.emplace_back("subversion");
+    arguments.emplace_back("subversion");
     RunOptions options;
     options.env = {k_today};
-    return run(argv, options);
+    return cback(arguments, options);
   }
   fs::path dump(const fs::path& repository, int from, int to) const {
     const auto name = repository.string().substr(1);
@@ -128,16 +105,14 @@ std::string repository_item(const fs::path& path) {
 TEST_CASE("Subversion dumps in full then incrementally, and the dumps load back to the youngest "
           "revision",
           "[extension][subversion]") {
-  if (!tools_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(tools_available());
   Svn svn;
   const auto main = svn.create("repos/main");
   svn.commit(main, "first");
   svn.commit(main, "second");
   const auto items = repository_item(main);
 
-  const auto first = svn.cback(items);
+  const auto first = svn.run_subversion(items);
   INFO(first.out << first.err << read_file(svn.dir / "cback.log"));
   REQUIRE(first.exit_code == 0);
   CHECK(fs::exists(svn.dump(main, 0, 2)));
@@ -145,7 +120,7 @@ TEST_CASE("Subversion dumps in full then incrementally, and the dumps load back 
 
   svn.commit(main, "third");
   svn.commit(main, "fourth");
-  REQUIRE(svn.cback(items).exit_code == 0);
+  REQUIRE(svn.run_subversion(items).exit_code == 0);
   CHECK(fs::exists(svn.dump(main, 3, 4)));
   CHECK(read_file(svn.state(main)) == "I4\n.");
 
@@ -154,12 +129,12 @@ TEST_CASE("Subversion dumps in full then incrementally, and the dumps load back 
   CHECK(must({"/usr/bin/svnlook", "cat", restored.string(), "d3/file3.txt"}).out == "fourth");
 
   SECTION("a run with nothing new writes no dump") {
-    REQUIRE(svn.cback(items).exit_code == 0);
+    REQUIRE(svn.run_subversion(items).exit_code == 0);
     CHECK_FALSE(fs::exists(svn.dump(main, 5, 4)));
     CHECK_THAT(read_file(svn.dir / "cback.log"), Catch::Contains("no new revisions"));
   }
   SECTION("a full run dumps everything again") {
-    REQUIRE(svn.cback(items, true).exit_code == 0);
+    REQUIRE(svn.run_subversion(items, Full::yes).exit_code == 0);
     CHECK(fs::exists(svn.dump(main, 0, 4)));
     CHECK(read_file(svn.state(main)) == "I4\n.");
   }
@@ -167,9 +142,7 @@ TEST_CASE("Subversion dumps in full then incrementally, and the dumps load back 
 
 TEST_CASE("Every repository of a repository_dir is dumped except the excluded ones",
           "[extension][subversion]") {
-  if (!tools_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(tools_available());
   Svn svn;
   const auto one = svn.create("projects/one");
   const auto two = svn.create("projects/two");
@@ -178,7 +151,7 @@ TEST_CASE("Every repository of a repository_dir is dumped except the excluded on
   svn.commit(two, "two");
   svn.commit(two, "two again");
 
-  const auto result = svn.cback(
+  const auto result = svn.run_subversion(
       fmt::format("[[subversion.repository_dir]]\nabs_path = '{}'\ncollect_mode = \"daily\"\n"
                   "exclude = {{ rel_path = [\"attic\"] }}\n",
                   (svn.dir / "projects").string()));
@@ -194,9 +167,7 @@ TEST_CASE("Every repository of a repository_dir is dumped except the excluded on
 TEST_CASE("A missing repository is an error naming it; the other repositories and their state "
           "are kept",
           "[extension][subversion]") {
-  if (!tools_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(tools_available());
   Svn svn;
   const auto main = svn.create("repos/main");
   svn.commit(main, "first");
@@ -204,7 +175,7 @@ TEST_CASE("A missing repository is an error naming it; the other repositories an
   fs::create_directories(svn.dir / "work");
   svn.dir.write("work/" + svn.state(missing).filename().string(), "I7\n.");
 
-  const auto result = svn.cback(repository_item(missing) + repository_item(main));
+  const auto result = svn.run_subversion(repository_item(missing) + repository_item(main));
 
   CHECK(result.exit_code == 6);
   CHECK_THAT(result.out + result.err, Catch::Contains(missing.string()));
@@ -214,3 +185,5 @@ TEST_CASE("A missing repository is an error naming it; the other repositories an
     CHECK(entry.path().extension() != ".partial");
   }
 }
+
+} // namespace cback::test

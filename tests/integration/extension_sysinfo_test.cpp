@@ -1,10 +1,8 @@
 // The sysinfo extension through the real binary, on this machine: the real
 // dpkg, fdisk (when installed) and `ls -laR /`.
 
-#include "support/config_text.hpp"
 #include "support/parts.hpp"
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
+#include "support/pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -12,13 +10,9 @@
 #include <filesystem>
 #include <string>
 
-using cback::test::cback_binary;
-using cback::test::program_available;
-using cback::test::read_file;
-using cback::test::run;
-using cback::test::RunOptions;
-using cback::test::TempDir;
 namespace fs = std::filesystem;
+
+namespace cback::test {
 
 namespace {
 
@@ -32,29 +26,14 @@ std::string bunzip2(const fs::path& file) {
 
 TEST_CASE("Sysinfo writes the package selections, the partition table and the file listing",
           "[extension][sysinfo]") {
-  if (!program_available("bzip2") || !program_available("dpkg")) {
-    return;
-  }
-  TempDir dir;
-  fs::create_directories(dir / "work");
-  fs::create_directories(dir / "collect");
-  const auto config = dir.write("cback.toml", fmt::format(R"([extensions]
-[[extensions.action]]
-name = "sysinfo"
-index = 95
-
-{}[collect]
-collect_dir = '{}'
-collect_mode = "daily"
-archive_mode = "tar"
-)",
-                                                          cback::test::options_table(dir / "work"),
-                                                          (dir / "collect").string()));
+  CBACK_REQUIRE_PART(program_available("bzip2") && program_available("dpkg"));
+  Pool pool;
+  const auto& dir = pool.dir;
+  pool.configure(extensions_table("sysinfo", 95) + options_table(pool.make_dir("work")) +
+                 daily_collect_table(pool.make_dir("collect")));
   RunOptions options;
   options.timeout = std::chrono::seconds{300};
-  const auto result =
-      run({cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), "sysinfo"},
-          options);
+  const auto result = pool.cback({"sysinfo"}, options);
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 0);
 
@@ -75,3 +54,5 @@ archive_mode = "tar"
     CHECK(entry.path().extension() != ".partial");
   }
 }
+
+} // namespace cback::test

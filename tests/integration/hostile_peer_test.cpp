@@ -4,10 +4,10 @@
 // of a second loopback sshd started here), symlinks planted in a peer's
 // staging dir, and a FIFO or a link to /dev/zero as a local manifest.
 
-#include "support/config_text.hpp"
+#include "support/local_socket.hpp"
 #include "support/parts.hpp"
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
+#include "support/pool.hpp"
+#include "support/text.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -31,34 +31,13 @@
 
 extern char** environ;
 
-using cback::test::cback_binary;
-using cback::test::part_env;
-using cback::test::read_file;
-using cback::test::report_missing_part;
-using cback::test::run;
-using cback::test::RunOptions;
-using cback::test::RunResult;
-using cback::test::TempDir;
-using cback::test::test_sshd;
-using cback::test::TestSshd;
 namespace fs = std::filesystem;
+
+namespace cback::test {
 
 namespace {
 
 constexpr const char* k_day = "2026-12-01";
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  socklen_t length = sizeof address;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -176,8 +155,7 @@ private:
 };
 
 /// A master with peers; the test dir also holds `victim/`, where attacks aim.
-struct Master {
-  TempDir dir;
+struct Master : Pool {
   std::string peers;
 
   Master() { fs::create_directories(dir / "victim"); }
@@ -204,28 +182,19 @@ struct Master {
                          name, collect(name).string(), port, user, key, known_hosts.string());
   }
 
-  RunResult stage(RunOptions options = {}) const {
-    fs::create_directories(dir / "work");
-    const auto config =
-        dir.write("cback.toml", fmt::format("[reference]\nauthor = \"tests\"\n\n{}[stage]\n"
-                                            "staging_dir = '{}'\nio_timeout = 20\n\n{}",
-                                            cback::test::options_table(dir / "work"),
-                                            (dir / "staging").string(), peers));
+  RunResult stage(RunOptions options = {}) {
+    configure(toml_head(make_dir("work")) +
+              fmt::format("[stage]\nstaging_dir = '{}'\nio_timeout = 20\n\n{}",
+                          (dir / "staging").string(), peers));
     options.env.push_back(std::string("CBACK_TODAY=") + k_day);
-    return run({cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), "stage"},
-               options);
+    return cback({"stage"}, options);
   }
 
   /// Everything the run said: stdout, stderr and the log file.
   [[nodiscard]] std::string said(const RunResult& result) const {
-    const auto log = dir / "cback.log";
-    return result.out + result.err + (fs::exists(log) ? read_file(log) : "");
+    return result.out + result.err + logged();
   }
 };
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 std::string with_dir_replaced(std::string text, const fs::path& dir) {
   if (const auto at = text.find("@DIR@"); at != std::string::npos) {
@@ -248,6 +217,19 @@ struct Hostile {
       master.remote_peer("hostile", parts.user, parts.key, std::to_string(sshd->port()),
                          sshd->known_hosts());
     }
+  }
+
+  /// Runs the stage, bounded by `timeout`, checks that it failed (exit 6)
+  /// naming the hostile peer, and returns everything it said.
+  std::string stage_failing(std::chrono::seconds timeout = RunOptions{}.timeout) {
+    RunOptions options;
+    options.timeout = timeout;
+    const auto result = master.stage(options);
+    auto said = master.said(result);
+    INFO(said);
+    CHECK(result.exit_code == 6);
+    CHECK(contains(said, "peer [hostile]"));
+    return said;
   }
 };
 
@@ -305,25 +287,18 @@ void check_planted_links(Master& master, const std::string& peer) {
 TEST_CASE("An SFTP peer listing names outside its collect dir fails and nothing is written there",
           "[stage][ssh][hostile]") {
   const auto parts = test_sshd();
-  if (!parts) {
-    return;
-  }
+  CBACK_REQUIRE_PART(parts);
   // Each name aims at victim/<something> of the test's own dir: absolute,
   // climbing out with "..", climbing out behind "." or a subdirectory.
   for (const std::string name :
        {"@DIR@/victim/abs", "../../../../../victim/up", "./../../../../../victim/dot",
         "sub/../../../../../../victim/sub"}) {
     Hostile hostile(*parts, "name", name);
-    if (!hostile.sshd) {
-      return;
-    }
+    CBACK_REQUIRE_PART(hostile.sshd);
     const auto listed = hostile.argument;
     INFO("listed name " << listed);
-    const auto result = hostile.master.stage();
-    const auto said = hostile.master.said(result);
+    const auto said = hostile.stage_failing();
     INFO(said);
-    CHECK(result.exit_code == 6);
-    CHECK(contains(said, "peer [hostile]"));
     CHECK(contains(said, "[" + listed + "]"));
     CHECK(contains(said, "not a plain file name"));
     for (const std::string aimed : {"abs", "up", "dot", "sub"}) {
@@ -336,24 +311,15 @@ TEST_CASE("An SFTP peer listing names outside its collect dir fails and nothing 
 TEST_CASE("An SFTP peer listing an impossible or enormous size fails before filling the disk",
           "[stage][ssh][hostile]") {
   const auto parts = test_sshd();
-  if (!parts) {
-    return;
-  }
+  CBACK_REQUIRE_PART(parts);
   // 2^63 does not fit in off_t; 2^62 bytes fit no disk. The server answers
   // every read in full, for ever.
   for (const std::string size : {"9223372036854775808", "4611686018427387904"}) {
     Hostile hostile(*parts, "size", size);
-    if (!hostile.sshd) {
-      return;
-    }
+    CBACK_REQUIRE_PART(hostile.sshd);
     INFO("listed size " << size);
-    RunOptions options;
-    options.timeout = std::chrono::seconds(30);
-    const auto result = hostile.master.stage(options);
-    const auto said = hostile.master.said(result);
+    const auto said = hostile.stage_failing(std::chrono::seconds(30));
     INFO(said);
-    CHECK(result.exit_code == 6);
-    CHECK(contains(said, "peer [hostile]"));
     CHECK(contains(said, "[big.tar]"));
     CHECK(contains(said, size + " bytes"));
     CHECK_FALSE(fs::exists(hostile.master.staged("hostile") / "big.tar"));
@@ -364,9 +330,7 @@ TEST_CASE("An SFTP peer listing an impossible or enormous size fails before fill
 TEST_CASE("An SFTP peer whose listing never ends or repeats itself fails",
           "[stage][ssh][hostile]") {
   const auto parts = test_sshd();
-  if (!parts) {
-    return;
-  }
+  CBACK_REQUIRE_PART(parts);
   struct Case {
     const char* mode;
     const char* message;
@@ -374,17 +338,10 @@ TEST_CASE("An SFTP peer whose listing never ends or repeats itself fails",
   for (const auto& c : {Case{"endless", "lists more than 100000 entries"},
                         Case{"repeat", "lists the entry [a.tar] twice"}}) {
     Hostile hostile(*parts, c.mode, "-");
-    if (!hostile.sshd) {
-      return;
-    }
+    CBACK_REQUIRE_PART(hostile.sshd);
     INFO("listing " << c.mode);
-    RunOptions options;
-    options.timeout = std::chrono::seconds(30);
-    const auto result = hostile.master.stage(options);
-    const auto said = hostile.master.said(result);
+    const auto said = hostile.stage_failing(std::chrono::seconds(30));
     INFO(said);
-    CHECK(result.exit_code == 6);
-    CHECK(contains(said, "peer [hostile]"));
     CHECK(contains(said, c.message));
   }
 }
@@ -400,9 +357,7 @@ TEST_CASE(
     "Symlinks planted in the staging dir of a remote peer are replaced, never written through",
     "[stage][ssh][hostile]") {
   const auto parts = test_sshd();
-  if (!parts) {
-    return;
-  }
+  CBACK_REQUIRE_PART(parts);
   Master master;
   master.remote_peer("beta", parts->user, parts->key, parts->port, parts->known_hosts);
   check_planted_links(master, "beta");
@@ -462,3 +417,5 @@ TEST_CASE("A run whose local peers have a FIFO as manifest ends within 2 s of SI
     CHECK(contains(said, "Stage failed for 3 peer(s)"));
   }
 }
+
+} // namespace cback::test

@@ -1,8 +1,8 @@
 // The initialize action and check_media through the real binary.
 
-#include "integration/store_pool.hpp"
+#include "support/iso_tools.hpp"
 #include "support/parts.hpp"
-#include "unit/media/iso_tools.hpp"
+#include "support/store_pool.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -10,14 +10,12 @@
 
 namespace fs = std::filesystem;
 namespace iso = cback::test::iso;
-using cback::test::RunResult;
-using cback::test::StorePool;
+
+namespace cback::test {
 
 TEST_CASE("check_media refuses uninitialized rewritable media until initialize labels it",
           "[integration][initialize]") {
-  if (!cback::test::program_available("xorriso")) {
-    return;
-  }
+  CBACK_REQUIRE_PART(cback::test::program_available("xorriso"));
   StorePool pool;
   pool.store_extra = "check_media = true\n";
   pool.stage_day("2026-11-24", "TUESDAY");
@@ -59,9 +57,7 @@ TEST_CASE("Initialize refuses write-once media types", "[integration][initialize
 
 TEST_CASE("check_media refuses write-once media with a foreign label",
           "[integration][initialize]") {
-  if (!cback::test::program_available("xorriso")) {
-    return;
-  }
+  CBACK_REQUIRE_PART(cback::test::program_available("xorriso"));
   StorePool pool;
   pool.media_type = "dvd+r";
   pool.store_extra = "check_media = true\n";
@@ -76,3 +72,5 @@ TEST_CASE("check_media refuses write-once media with a foreign label",
   CHECK_THAT(result.out + result.err, Catch::Contains("unrecognized label [FOREIGN]"));
   CHECK(iso::toc(pool.image).size() == 1);
 }
+
+} // namespace cback::test

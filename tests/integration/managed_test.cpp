@@ -2,9 +2,10 @@
 // the client's cback over the loopback sshd, where the "client" is the
 // built cback with its own configuration in a temporary directory.
 
+#include "support/local_socket.hpp"
 #include "support/parts.hpp"
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
+#include "support/pool.hpp"
+#include "support/text.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -21,31 +22,11 @@
 #include <string>
 #include <vector>
 
-using cback::test::cback_binary;
-using cback::test::part_env;
-using cback::test::read_file;
-using cback::test::run;
-using cback::test::RunResult;
-using cback::test::TempDir;
 namespace fs = std::filesystem;
 
+namespace cback::test {
+
 namespace {
-
-struct Sshd {
-  std::string port;
-  std::string key;
-  std::string known_hosts;
-};
-
-std::optional<Sshd> test_sshd() {
-  const auto port = part_env("CBACK_TEST_SSH_PORT", "sshd");
-  const auto key = part_env("CBACK_TEST_SSH_KEY", "sshd");
-  const auto known_hosts = part_env("CBACK_TEST_SSH_KNOWN_HOSTS", "sshd");
-  if (!port || !key || !known_hosts) {
-    return std::nullopt;
-  }
-  return Sshd{*port, *key, *known_hosts};
-}
 
 std::string user_name() {
   const passwd* entry = ::getpwuid(::geteuid());
@@ -59,34 +40,6 @@ std::string group_name() {
   return entry->gr_name;
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-/// A port on 127.0.0.1 that is bound but never listens: connections to it
-/// are refused for as long as this object lives.
-class ClosedPort {
-public:
-  ClosedPort() : m_fd(::socket(AF_INET, SOCK_STREAM, 0)) {
-    REQUIRE(m_fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    m_port = ntohs(address.sin_port);
-  }
-  ~ClosedPort() { ::close(m_fd); }
-  ClosedPort(const ClosedPort&) = delete;
-  ClosedPort& operator=(const ClosedPort&) = delete;
-  [[nodiscard]] int port() const { return m_port; }
-
-private:
-  int m_fd;
-  int m_port = 0;
-};
-
 /// The [options] and [collect] of a machine that collects NAME/src into
 /// NAME/collect; `extra_options` is added to [options].
 std::string machine_config(const TempDir& dir, const std::string& name,
@@ -94,27 +47,11 @@ std::string machine_config(const TempDir& dir, const std::string& name,
   fs::create_directories(dir / (name + "/work"));
   fs::create_directories(dir / (name + "/collect"));
   dir.write(name + "/src/file.txt", "data of " + name + "\n");
-  return fmt::format(R"([reference]
-author = "tests"
-
-[options]
-starting_day = "monday"
-working_dir = '{}'
-backup_user = "{}"
-backup_group = "{}"
-rcp_command = "/usr/bin/scp -B"
-{}
-[collect]
-collect_dir = '{}'
-ignore_file = ".cbignore"
-
-[[collect.dir]]
-abs_path = '{}'
-collect_mode = "daily"
-archive_mode = "tar"
-)",
-                     (dir / (name + "/work")).string(), user_name(), group_name(), extra_options,
-                     (dir / (name + "/collect")).string(), (dir / (name + "/src")).string());
+  const std::string user = user_name();
+  const std::string group = group_name();
+  return k_reference_table +
+         options_table(dir / (name + "/work"), extra_options, Owner{user, group}) +
+         collect_table(dir / (name + "/collect"), dir_item(dir / (name + "/src"), "daily", "tar"));
 }
 
 enum class Managed { yes, no };
@@ -138,18 +75,19 @@ cback_command = "{}"
 }
 
 /// A master and any number of clients in one temporary directory.
-struct Pool {
-  TempDir dir;
-  Sshd sshd;
-  fs::path master_config;
+struct ManagedPool : Pool {
+  TestSshd sshd;
 
-  explicit Pool(Sshd coordinates) : sshd(std::move(coordinates)) {}
+  explicit ManagedPool(TestSshd coordinates) : sshd(std::move(coordinates)) {}
+
+  /// A master with one managed client, client1.
+  void master_of_client1() { master(managed_peer("client1", sshd.port, client("client1"))); }
 
   /// Writes NAME.toml for a client; returns the cback command that runs it.
   std::string client(const std::string& name) const {
-    const auto config = dir.write(name + ".toml", machine_config(dir, name));
-    return fmt::format("{} --verbose --config {} --logfile {}", cback_binary(), config.string(),
-                       (dir / (name + ".log")).string());
+    const auto client_config = dir.write(name + ".toml", machine_config(dir, name));
+    return fmt::format("{} --verbose --config {} --logfile {}", cback_binary(),
+                       client_config.string(), (dir / (name + ".log")).string());
   }
 
   void master(const std::string& peers) {
@@ -159,14 +97,11 @@ known_hosts_file = '{}'
 managed_actions = ["collect"]
 )",
                                      sshd.key, sshd.known_hosts);
-    master_config = dir.write("master.toml", machine_config(dir, "master", options) + peers);
+    configure(machine_config(dir, "master", options) + peers, "master.toml");
   }
 
-  [[nodiscard]] RunResult run_master(const std::vector<std::string>& arguments) const {
-    std::vector<std::string> argv{cback_binary(), "--config", master_config.string(), "--logfile",
-                                  (dir / "master.log").string()};
-    argv.insert(argv.end(), arguments.begin(), arguments.end());
-    return run(argv);
+  [[nodiscard]] RunResult run_master(const Args& arguments) const {
+    return run(cback_command(config, dir / "master.log", arguments));
   }
 
   [[nodiscard]] bool collected(const std::string& name) const {
@@ -182,11 +117,9 @@ managed_actions = ["collect"]
 TEST_CASE("With -N the action runs on the managed client only and its output is logged",
           "[managed][ssh]") {
   auto sshd = test_sshd();
-  if (!sshd) {
-    return;
-  }
-  Pool pool(*sshd);
-  pool.master(managed_peer("client1", sshd->port, pool.client("client1")));
+  CBACK_REQUIRE_PART(sshd);
+  ManagedPool pool(*sshd);
+  pool.master_of_client1();
 
   const auto result = pool.run_master({"-N", "collect"});
   INFO(result.out << result.err);
@@ -203,11 +136,9 @@ TEST_CASE("With -N the action runs on the managed client only and its output is 
 TEST_CASE("With -M the local action runs first, then the managed one, with --full passed on",
           "[managed][ssh]") {
   auto sshd = test_sshd();
-  if (!sshd) {
-    return;
-  }
-  Pool pool(*sshd);
-  pool.master(managed_peer("client1", sshd->port, pool.client("client1")));
+  CBACK_REQUIRE_PART(sshd);
+  ManagedPool pool(*sshd);
+  pool.master_of_client1();
 
   const auto result = pool.run_master({"-M", "--full", "collect"});
   INFO(result.out << result.err);
@@ -228,11 +159,9 @@ TEST_CASE("With -M the local action runs first, then the managed one, with --ful
 TEST_CASE("Failed and unreachable clients are named, the others still run, and the run exits 6",
           "[managed][ssh]") {
   auto sshd = test_sshd();
-  if (!sshd) {
-    return;
-  }
-  Pool pool(*sshd);
-  const ClosedPort closed;
+  CBACK_REQUIRE_PART(sshd);
+  ManagedPool pool(*sshd);
+  const LocalSocket closed(Listening::no); // bound, never listening: refused
   const auto missing_config = (pool.dir / "no-such.toml").string();
   pool.master(managed_peer("broken", sshd->port, cback_binary() + " --config " + missing_config) +
               managed_peer("gone", std::to_string(closed.port()), "/usr/bin/cback") +
@@ -255,10 +184,8 @@ TEST_CASE("Failed and unreachable clients are named, the others still run, and t
 
 TEST_CASE("Only managed actions go to managed peers", "[managed][ssh]") {
   auto sshd = test_sshd();
-  if (!sshd) {
-    return;
-  }
-  Pool pool(*sshd);
+  CBACK_REQUIRE_PART(sshd);
+  ManagedPool pool(*sshd);
   // The "cback command" records the arguments it was sent.
   const auto recorder = [&pool](const std::string& name) {
     return fmt::format("echo >>{}", (pool.dir / ("sent-" + name)).string());
@@ -278,3 +205,5 @@ TEST_CASE("Only managed actions go to managed peers", "[managed][ssh]") {
   CHECK_FALSE(fs::exists(pool.dir / "sent-unmanaged"));
   CHECK_FALSE(fs::exists(pool.dir / "sent-purger"));
 }
+
+} // namespace cback::test

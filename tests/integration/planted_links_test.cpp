@@ -9,9 +9,7 @@
 #include <cback/collect/naming.hpp>
 #include <cback/peer/status.hpp>
 
-#include "support/config_text.hpp"
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
+#include "support/pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -23,14 +21,9 @@
 #include <string>
 #include <vector>
 
-using cback::test::cback_binary;
-using cback::test::cback_config_binary;
-using cback::test::read_file;
-using cback::test::run;
-using cback::test::RunOptions;
-using cback::test::RunResult;
-using cback::test::TempDir;
 namespace fs = std::filesystem;
+
+namespace cback::test {
 
 namespace {
 
@@ -74,21 +67,21 @@ void check_regular(const fs::path& path) {
 /// The [options] table with the outputs given to nobody:nogroup, so that a
 /// chown through a link would show on the victim.
 std::string options_for_nobody(const fs::path& work, std::string_view extra = "") {
-  auto table = cback::test::options_table(work, extra);
-  const auto replace = [&table](std::string_view from, std::string_view to) {
-    table.replace(table.find(from), from.size(), to);
-  };
-  replace("backup_user = \"root\"", "backup_user = \"nobody\"");
-  replace("backup_group = \"root\"", "backup_group = \"nogroup\"");
-  return table;
+  return options_table(work, extra, Owner{"nobody", "nogroup"});
+}
+
+/// A stage configuration of one local peer, alpha, collected in `peer`.
+fs::path write_stage_config(const TempDir& dir, const fs::path& peer) {
+  fs::create_directories(dir / "work");
+  return dir.write("cback.toml", k_reference_table + options_for_nobody(dir / "work") +
+                                     local_stage_table(dir / "staging", "alpha", peer));
 }
 
 RunResult run_cback(const TempDir& dir, const fs::path& config, const std::string& action,
                     const std::string& day) {
   RunOptions options;
   options.env = {"CBACK_TODAY=" + day, "CBACK_IO=posix"};
-  return run({cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), action},
-             options);
+  return run(cback_command(config, dir / "cback.log", {action}), options);
 }
 
 } // namespace
@@ -104,20 +97,9 @@ TEST_CASE("Links planted at collect's .partial and final names leave their targe
   const auto work = dir / "work";
   fs::create_directories(collect);
   fs::create_directories(work);
-  const auto config = dir.write("cback.toml", fmt::format(R"([reference]
-author = "tests"
-
-{}[collect]
-collect_dir = '{}'
-ignore_file = ".cbignore"
-
-[[collect.dir]]
-abs_path = '{}'
-collect_mode = "incr"
-archive_mode = "tar"
-)",
-                                                          options_for_nobody(work),
-                                                          collect.string(), src.string()));
+  const auto config =
+      dir.write("cback.toml", k_reference_table + options_for_nobody(work) +
+                                  collect_table(collect, dir_item(src, "incr", "tar")));
   const auto archive =
       collect / cback::collect::archive_file_name(src.string(), cback::config::ArchiveMode::tar);
   const auto state = work / cback::collect::state_file_name(src.string());
@@ -163,21 +145,7 @@ TEST_CASE("Links planted at stage's .partial names in the daily dir leave their 
   victims.plant(daily / "cback.peers.partial");
   victims.plant(daily / "cback.stage.partial");
   victims.plant(daily / "cback.peers");
-  fs::create_directories(dir / "work");
-  const auto config =
-      dir.write("cback.toml", fmt::format(R"([reference]
-author = "tests"
-
-{}[stage]
-staging_dir = '{}'
-
-[[stage.peer]]
-name = "alpha"
-type = "local"
-collect_dir = '{}'
-)",
-                                          options_for_nobody(dir / "work"),
-                                          (dir / "staging").string(), peer.string()));
+  const auto config = write_stage_config(dir, peer);
 
   const auto result = run_cback(dir, config, "stage", k_tuesday);
   INFO(result.out << result.err << read_file(dir / "cback.log"));
@@ -204,21 +172,7 @@ TEST_CASE("A link in place of a staging directory fails the stage and nothing is
   const auto link = dir / "staging" / planted;
   fs::create_directories(link.parent_path());
   fs::create_directory_symlink(elsewhere, link);
-  fs::create_directories(dir / "work");
-  const auto config = dir.write("cback.toml", fmt::format(R"([reference]
-author = "tests"
-
-{}[stage]
-staging_dir = '{}'
-
-[[stage.peer]]
-name = "alpha"
-type = "local"
-collect_dir = '{}'
-)",
-                                                          options_for_nobody(dir / "work"),
-                                                          (dir / "staging").string(),
-                                                          (dir / "peers/alpha").string()));
+  const auto config = write_stage_config(dir, dir / "peers/alpha");
 
   const auto result = run_cback(dir, config, "stage", k_tuesday);
   INFO(planted << "\n" << result.out << result.err);
@@ -241,21 +195,10 @@ TEST_CASE("Links planted at an extension's dump .partial and final names leave t
   fs::create_directories(dir / "work");
   // `ls -laR /` replaced by echo (only where its output goes is under test).
   const auto config =
-      dir.write("cback.toml", fmt::format(R"([extensions]
-[[extensions.action]]
-name = "sysinfo"
-index = 95
-
-{}[[options.override]]
-command = "ls"
-abs_path = "/bin/echo"
-
-[collect]
-collect_dir = '{}'
-collect_mode = "daily"
-archive_mode = "tar"
-)",
-                                          options_for_nobody(dir / "work"), collect.string()));
+      dir.write("cback.toml", extensions_table("sysinfo", 95) + options_for_nobody(dir / "work") +
+                                  "[[options.override]]\ncommand = \"ls\"\n"
+                                  "abs_path = \"/bin/echo\"\n\n" +
+                                  daily_collect_table(collect));
   const auto listing = collect / "ls-laR.txt.bz2";
   victims.plant(fs::path(listing.string() + ".partial"));
   victims.plant(listing);
@@ -285,3 +228,5 @@ TEST_CASE("A link planted at cback-config's OUT.partial leaves its target untouc
   check_regular(out);
   CHECK_THAT(read_file(out), Catch::Contains("[options]"));
 }
+
+} // namespace cback::test

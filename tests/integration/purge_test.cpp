@@ -1,50 +1,27 @@
 // The purge action through the real binary, over files whose ages are set
 // with utimensat.
 
-#include "support/config_text.hpp"
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
+#include "support/file_ages.hpp"
+#include "support/pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
-#include <chrono>
 #include <filesystem>
 #include <string>
 
-using cback::test::cback_binary;
-using cback::test::run;
-using cback::test::RunResult;
-using cback::test::TempDir;
 namespace fs = std::filesystem;
+
+namespace cback::test {
 
 namespace {
 
-constexpr std::int64_t k_day = 86'400;
+constexpr std::int64_t k_day = k_day_seconds;
 
-/// Sets atime and mtime to now minus the given ages in seconds.
-void set_ages(const fs::path& path, std::int64_t atime_age, std::int64_t mtime_age) {
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  const timespec times[2] = {{now - atime_age, 0}, {now - mtime_age, 0}};
-  REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) == 0);
-}
-
-struct Pool {
-  TempDir dir;
-
+struct PurgePool : Pool {
   /// keep/ retained 7 days, all/ retained 0 days, plus `extra` TOML.
-  RunResult purge(const std::string& extra = "") const {
-    fs::create_directories(dir / "work");
-    const auto config =
-        dir.write("cback.toml", fmt::format(R"([reference]
-author = "tests"
-
-{}[purge]
+  RunResult purge(const std::string& extra = "") {
+    configure(fmt::format(R"({}[purge]
 {}
 [[purge.dir]]
 abs_path = '{}'
@@ -54,10 +31,9 @@ retain_days = 7
 abs_path = '{}'
 retain_days = 0
 )",
-                                            cback::test::options_table(dir / "work"), extra,
-                                            (dir / "keep").string(), (dir / "all").string()));
-    return run(
-        {cback_binary(), "-c", config.string(), "-l", (dir / "cback.log").string(), "purge"});
+                          toml_head(make_dir("work")), extra, (dir / "keep").string(),
+                          (dir / "all").string()));
+    return cback({"purge"});
   }
 
   void make_files() const {
@@ -74,7 +50,7 @@ retain_days = 0
 
 TEST_CASE("Purge keeps files younger than the retain days; a read file counts as used",
           "[integration][purge]") {
-  Pool pool;
+  PurgePool pool;
   pool.make_files();
   const auto result = pool.purge();
   INFO(result.out << result.err);
@@ -88,7 +64,7 @@ TEST_CASE("Purge keeps files younger than the retain days; a read file counts as
 }
 
 TEST_CASE("With age_basis mtime a file only read recently is purged", "[integration][purge]") {
-  Pool pool;
+  PurgePool pool;
   pool.make_files();
   const auto result = pool.purge("age_basis = \"mtime\"\n");
   INFO(result.out << result.err);
@@ -98,7 +74,7 @@ TEST_CASE("With age_basis mtime a file only read recently is purged", "[integrat
 }
 
 TEST_CASE("A missing purge directory exits 6 naming it", "[integration][purge]") {
-  Pool pool;
+  PurgePool pool;
   pool.make_files();
   fs::remove_all(pool.dir / "all");
   const auto result = pool.purge();
@@ -106,3 +82,5 @@ TEST_CASE("A missing purge directory exits 6 naming it", "[integration][purge]")
   CHECK_THAT(result.out + result.err, Catch::Contains((pool.dir / "all").string()));
   CHECK_FALSE(fs::exists(pool.dir / "keep/old")); // the directory before it was purged
 }
+
+} // namespace cback::test

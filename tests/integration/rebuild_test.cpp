@@ -1,9 +1,9 @@
 // The rebuild action through the real binary: one new disc with the week's
 // staged days.
 
-#include "integration/store_pool.hpp"
+#include "support/iso_tools.hpp"
 #include "support/parts.hpp"
-#include "unit/media/iso_tools.hpp"
+#include "support/store_pool.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -11,14 +11,12 @@
 
 namespace fs = std::filesystem;
 namespace iso = cback::test::iso;
-using cback::test::RunResult;
-using cback::test::StorePool;
+
+namespace cback::test {
 
 TEST_CASE("Rebuild writes one new disc with every day staged since the start of the week",
           "[integration][rebuild]") {
-  if (!cback::test::program_available("xorriso")) {
-    return;
-  }
+  CBACK_REQUIRE_PART(cback::test::program_available("xorriso"));
   StorePool pool;
   pool.store_extra = "check_data = true\n";
   pool.stage_day("2026-11-22", "LAST-SUNDAY");
@@ -57,9 +55,7 @@ TEST_CASE("Rebuild writes one new disc with every day staged since the start of 
 
 TEST_CASE("Rebuild replaces an existing disc rather than appending to it",
           "[integration][rebuild]") {
-  if (!cback::test::program_available("xorriso")) {
-    return;
-  }
+  CBACK_REQUIRE_PART(cback::test::program_available("xorriso"));
   StorePool pool;
   pool.stage_day("2026-11-23", "MONDAY");
   pool.stage_day("2026-11-24", "TUESDAY");
@@ -83,3 +79,5 @@ TEST_CASE("Rebuild with nothing staged this week fails and writes nothing",
   CHECK_THAT(result.out + result.err, Catch::Contains("Did not find any staged directories"));
   CHECK_FALSE(fs::exists(pool.image));
 }
+
+} // namespace cback::test

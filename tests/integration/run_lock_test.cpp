@@ -1,8 +1,7 @@
 // Two runs on one working directory: the second is refused while the first
 // holds the run lock.
 
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
+#include "support/pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -15,12 +14,9 @@
 #include <string>
 #include <thread>
 
-using cback::test::cback_binary;
-using cback::test::run;
-using cback::test::RunOptions;
-using cback::test::RunResult;
-using cback::test::TempDir;
 namespace fs = std::filesystem;
+
+namespace cback::test {
 
 namespace {
 
@@ -38,44 +34,25 @@ bool wait_for(const fs::path& path) {
 } // namespace
 
 TEST_CASE("A second run is refused while the first holds the lock", "[integration][cli]") {
-  TempDir dir;
-  fs::create_directories(dir / "work");
-  fs::create_directories(dir / "purge");
+  Pool pool;
+  const auto& dir = pool.dir;
   const auto started = dir / "first-started";
   const auto second_done = dir / "second-done";
-  const auto config = dir.write("cback.toml", fmt::format(R"([reference]
-author = "tests"
-
-[options]
-starting_day = "monday"
-working_dir = "{}"
-backup_user = "root"
-backup_group = "root"
-rcp_command = "/usr/bin/scp -B"
-
-[[options.pre_action_hook]]
-action = "purge"
-command = '/bin/sh -c "touch {}; exec sleep 30"'
-
-[purge]
-[[purge.dir]]
-abs_path = "{}"
-retain_days = 7
-)",
-                                                          (dir / "work").string(), started.string(),
-                                                          (dir / "purge").string()));
+  const auto config = pool.configure(
+      toml_head(pool.make_dir("work"),
+                pre_action_hook("purge", fmt::format("/bin/sh -c \"touch {}; exec sleep 30\"",
+                                                     started.string()))) +
+      purge_table(pool.make_dir("purge")));
   // The first run sleeps in its hook until the second has finished, then
   // is stopped with SIGTERM.
   RunOptions first_options;
   first_options.signal = SIGTERM;
   first_options.signal_when_exists = second_done;
   auto first = std::async(std::launch::async, [&] {
-    return run({cback_binary(), "-c", config.string(), "-l", (dir / "first.log").string(), "purge"},
-               first_options);
+    return run(cback_command(config, dir / "first.log", {"purge"}), first_options);
   });
   REQUIRE(wait_for(started));
-  const RunResult second =
-      run({cback_binary(), "-c", config.string(), "-l", (dir / "second.log").string(), "purge"});
+  const RunResult second = run(cback_command(config, dir / "second.log", {"purge"}));
   std::ofstream(second_done).put('\n');
   const RunResult first_result = first.get();
 
@@ -84,3 +61,5 @@ retain_days = 7
   CHECK(second.out.find("Another cback run (pid ") != std::string::npos);
   CHECK(first_result.exit_code == 5);
 }
+
+} // namespace cback::test

@@ -2,11 +2,9 @@
 // disc is spanned over stdio: images, which xorriso then reads back
 // independently; the interactive mode is driven through stdin.
 
-#include "support/config_text.hpp"
+#include "support/iso_tools.hpp"
 #include "support/parts.hpp"
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
-#include "unit/media/iso_tools.hpp"
+#include "support/pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -17,8 +15,8 @@
 
 namespace fs = std::filesystem;
 namespace iso = cback::test::iso;
-using cback::test::RunResult;
-using cback::test::TempDir;
+
+namespace cback::test {
 
 namespace {
 
@@ -36,9 +34,12 @@ std::string data(const std::string& marker, std::size_t size) {
   return text;
 }
 
+/// Three staged days (stage_week()) and the store configuration around them.
 struct SpanPool {
   TempDir dir;
   std::string store_extra = "check_data = true\n";
+
+  SpanPool() { stage_week(); }
 
   [[nodiscard]] fs::path staging() const { return dir / "staging"; }
   [[nodiscard]] fs::path day(const std::string& name) const { return staging() / "2026/11" / name; }
@@ -71,10 +72,7 @@ target_device = 'stdio:{}'
   }
 
   [[nodiscard]] std::vector<std::string> argv(const std::vector<std::string>& extra) const {
-    std::vector<std::string> args{cback::test::tool_binary("cback-span"), "-c", config().string(),
-                                  "-l", (dir / "span.log").string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
+    return cback_command(config(), dir / "span.log", extra, tool_binary("cback-span"));
   }
 
   [[nodiscard]] RunResult run(const std::vector<std::string>& extra) const {
@@ -139,11 +137,8 @@ void check_images(const SpanPool& pool, int discs) {
 
 TEST_CASE("Without questions the span writes one verified image per disc and marks every day",
           "[integration][span]") {
-  if (!readers_available()) {
-    return;
-  }
-  SpanPool pool;
-  pool.stage_week();
+  CBACK_REQUIRE_PART(readers_available());
+  const SpanPool pool;
   const RunResult result = pool.run({"--yes", "--algorithm", "worst", "--cushion", "0",
                                      "--capacity", "400000", "--image-pattern", pool.pattern()});
   INFO(result.out << result.err << cback::test::read_file(pool.dir / "span.log"));
@@ -164,11 +159,8 @@ TEST_CASE("Without questions the span writes one verified image per disc and mar
 }
 
 TEST_CASE("A second span finds nothing left once every day is marked", "[integration][span]") {
-  if (!readers_available()) {
-    return;
-  }
-  SpanPool pool;
-  pool.stage_week();
+  CBACK_REQUIRE_PART(readers_available());
+  const SpanPool pool;
   REQUIRE(
       pool.run({"--yes", "--capacity", "800000", "--image-pattern", pool.pattern()}).exit_code ==
       0);
@@ -183,11 +175,8 @@ TEST_CASE("A second span finds nothing left once every day is marked", "[integra
 
 TEST_CASE("The interactive span asks the original's questions and writes each disc on return",
           "[integration][span]") {
-  if (!readers_available()) {
-    return;
-  }
-  SpanPool pool;
-  pool.stage_week();
+  CBACK_REQUIRE_PART(readers_available());
+  const SpanPool pool;
   // Continue, config OK, continue, cushion 0, continue; "first" refused,
   // a bad choice, then "best" accepted; return for each of three discs.
   const std::string answers = "\n\ny\n0\n\nfirst\nn\nbogus\nbest\nY\n\n\n\n";
@@ -212,8 +201,7 @@ TEST_CASE("The interactive span asks the original's questions and writes each di
 }
 
 TEST_CASE("Answering no stops the span before anything is written", "[integration][span]") {
-  SpanPool pool;
-  pool.stage_week();
+  const SpanPool pool;
   const RunResult result = pool.answer("\nn\n", {"--image-pattern", pool.pattern()});
   CHECK(result.exit_code == 0);
   CHECK(result.out.find("Is this OK? [Y/n]: ") != std::string::npos);
@@ -223,8 +211,7 @@ TEST_CASE("Answering no stops the span before anything is written", "[integratio
 }
 
 TEST_CASE("Input that ends before an answer is an error", "[integration][span]") {
-  SpanPool pool;
-  pool.stage_week();
+  const SpanPool pool;
   const RunResult result = pool.answer("\n\n", {"--image-pattern", pool.pattern()});
   CHECK(result.exit_code == 6);
   CHECK(result.out.find("No answer: the input ended.") != std::string::npos);
@@ -232,8 +219,7 @@ TEST_CASE("Input that ends before an answer is an error", "[integration][span]")
 }
 
 TEST_CASE("A dry run shows the plan and writes nothing", "[integration][span]") {
-  SpanPool pool;
-  pool.stage_week();
+  const SpanPool pool;
   const RunResult result = pool.run({"--yes", "--dry-run", "--algorithm", "alternate", "--capacity",
                                      "400000", "--image-pattern", pool.pattern()});
   CHECK(result.exit_code == 0);
@@ -245,8 +231,7 @@ TEST_CASE("A dry run shows the plan and writes nothing", "[integration][span]") 
 
 TEST_CASE("A file larger than a disc is a clear error and nothing is written",
           "[integration][span]") {
-  SpanPool pool;
-  pool.stage_week();
+  const SpanPool pool;
   const RunResult result =
       pool.run({"--yes", "--capacity", "280000", "--image-pattern", pool.pattern()});
   CHECK(result.exit_code == 6);
@@ -259,8 +244,7 @@ TEST_CASE("A file larger than a disc is a clear error and nothing is written",
 
 TEST_CASE("Several discs to one image file without a pattern are refused before writing",
           "[integration][span]") {
-  SpanPool pool;
-  pool.stage_week();
+  const SpanPool pool;
   const RunResult result = pool.run({"--yes", "--capacity", "400000"});
   CHECK(result.exit_code == 6);
   CHECK((result.out + result.err).find("give --image-pattern") != std::string::npos);
@@ -269,11 +253,8 @@ TEST_CASE("Several discs to one image file without a pattern are refused before 
 }
 
 TEST_CASE("A single disc goes to the configured target device", "[integration][span]") {
-  if (!readers_available()) {
-    return;
-  }
-  SpanPool pool;
-  pool.stage_week();
+  CBACK_REQUIRE_PART(readers_available());
+  const SpanPool pool;
   const RunResult result = pool.run({"--yes"});
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 0);
@@ -285,16 +266,16 @@ TEST_CASE("A single disc goes to the configured target device", "[integration][s
 }
 
 TEST_CASE("Bad switches and a bad configuration give cback's exit codes", "[integration][span]") {
-  SpanPool pool;
-  pool.stage_week();
+  const SpanPool pool;
   CHECK(pool.run({"--algorithm", "fastest"}).exit_code == 2);
   CHECK(pool.run({"--cushion", "150"}).exit_code == 2);
   CHECK(pool.run({"--bogus"}).exit_code == 2);
-  const RunResult missing = cback::test::run({cback::test::tool_binary("cback-span"), "-c",
-                                              (pool.dir / "none.toml").string(), "-l",
-                                              (pool.dir / "span.log").string(), "--yes"});
+  const RunResult missing = cback::test::run(cback_command(
+      pool.dir / "none.toml", pool.dir / "span.log", {"--yes"}, tool_binary("cback-span")));
   CHECK(missing.exit_code == 4);
   const RunResult help = pool.run({"--help"});
   CHECK(help.exit_code == 0);
   CHECK(help.err.find("--image-pattern") != std::string::npos);
 }
+
+} // namespace cback::test

@@ -5,6 +5,7 @@
 #include <cback/core/error.hpp>
 #include <cback/peer/ssh_session.hpp>
 
+#include "support/local_socket.hpp"
 #include "support/parts.hpp"
 #include "support/temp_dir.hpp"
 
@@ -23,10 +24,9 @@
 
 using cback::peer::SshEndpoint;
 using cback::peer::SshSession;
-using cback::test::part_env;
-using cback::test::read_file;
-using cback::test::TempDir;
 namespace fs = std::filesystem;
+
+namespace cback::test {
 
 namespace {
 
@@ -75,39 +75,11 @@ std::string connect_error(const SshEndpoint& endpoint) {
   return {};
 }
 
-/// A TCP socket on 127.0.0.1 at a port the kernel picks; listening or not.
-class LocalSocket {
-public:
-  explicit LocalSocket(bool listening) : m_fd(::socket(AF_INET, SOCK_STREAM, 0)) {
-    REQUIRE(m_fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    m_port = ntohs(address.sin_port);
-    if (listening) {
-      REQUIRE(::listen(m_fd, 4) == 0);
-    }
-  }
-  ~LocalSocket() { ::close(m_fd); }
-  LocalSocket(const LocalSocket&) = delete;
-  LocalSocket& operator=(const LocalSocket&) = delete;
-  [[nodiscard]] int port() const { return m_port; }
-
-private:
-  int m_fd;
-  int m_port = 0;
-};
-
 } // namespace
 
 TEST_CASE("A session runs a command and reports its exit status, stdout and stderr", "[ssh]") {
   const auto endpoint = test_endpoint();
-  if (!endpoint) {
-    return;
-  }
+  CBACK_REQUIRE_PART(endpoint);
   auto session = SshSession::connect(*endpoint);
   Output output;
   const int status = session.exec("echo one; echo two; echo oops >&2; printf 'no newline'; exit 3",
@@ -126,9 +98,7 @@ TEST_CASE("A session runs a command and reports its exit status, stdout and stde
 
 TEST_CASE("A large output arrives complete and in order", "[ssh]") {
   const auto endpoint = test_endpoint();
-  if (!endpoint) {
-    return;
-  }
+  CBACK_REQUIRE_PART(endpoint);
   auto session = SshSession::connect(*endpoint);
   Output output;
   CHECK(session.exec("seq 1 100000", collect_into(output)) == 0);
@@ -140,9 +110,7 @@ TEST_CASE("A large output arrives complete and in order", "[ssh]") {
 
 TEST_CASE("A stop request ends a running remote command", "[ssh]") {
   const auto endpoint = test_endpoint();
-  if (!endpoint) {
-    return;
-  }
+  CBACK_REQUIRE_PART(endpoint);
   auto session = SshSession::connect(*endpoint);
   cback::core::StopFlag stop;
   const auto sink = [&stop](std::string_view line, bool) {
@@ -162,9 +130,7 @@ TEST_CASE("A stop request ends a running remote command", "[ssh]") {
 
 TEST_CASE("An unknown host key fails the connection and says how to add it", "[ssh]") {
   auto endpoint = test_endpoint();
-  if (!endpoint) {
-    return;
-  }
+  CBACK_REQUIRE_PART(endpoint);
   const TempDir dir;
   endpoint->known_hosts_file = dir.write("known_hosts", "").string();
   const auto message = connect_error(*endpoint);
@@ -177,9 +143,7 @@ TEST_CASE("An unknown host key fails the connection and says how to add it", "[s
 
 TEST_CASE("A missing known_hosts file counts as an unknown host key", "[ssh]") {
   auto endpoint = test_endpoint();
-  if (!endpoint) {
-    return;
-  }
+  CBACK_REQUIRE_PART(endpoint);
   const TempDir dir;
   endpoint->known_hosts_file = (dir / "none" / "known_hosts").string();
   CHECK_THAT(connect_error(*endpoint), Catch::Contains("is unknown"));
@@ -189,9 +153,7 @@ TEST_CASE("A missing known_hosts file counts as an unknown host key", "[ssh]") {
 TEST_CASE("A changed host key is refused loudly", "[ssh]") {
   auto endpoint = test_endpoint();
   const auto other_key = part_env("CBACK_TEST_SSH_OTHER_KEY", "sshd");
-  if (!endpoint || !other_key) {
-    return;
-  }
+  CBACK_REQUIRE_PART(endpoint && other_key);
   // Another ed25519 key recorded for this host and port.
   const TempDir dir;
   const auto other_public = read_file(*other_key + ".pub");
@@ -210,9 +172,7 @@ TEST_CASE("A changed host key is refused loudly", "[ssh]") {
 TEST_CASE("Accepting new host keys records the key, which later connections check", "[ssh]") {
   auto endpoint = test_endpoint();
   const auto host_pub = part_env("CBACK_TEST_SSH_HOST_PUB", "sshd");
-  if (!endpoint || !host_pub) {
-    return;
-  }
+  CBACK_REQUIRE_PART(endpoint && host_pub);
   const TempDir dir;
   endpoint->known_hosts_file = (dir / "ssh" / "known_hosts").string();
   endpoint->accept_new_host_key = true;
@@ -238,9 +198,7 @@ TEST_CASE("Accepting new host keys records the key, which later connections chec
 TEST_CASE("A key the server does not accept is refused, and no password is tried", "[ssh]") {
   auto endpoint = test_endpoint();
   const auto other_key = part_env("CBACK_TEST_SSH_OTHER_KEY", "sshd");
-  if (!endpoint || !other_key) {
-    return;
-  }
+  CBACK_REQUIRE_PART(endpoint && other_key);
   endpoint->identity_file = *other_key;
   const auto message = connect_error(*endpoint);
   CHECK_THAT(message, Catch::Contains("Peer [loopback]"));
@@ -250,9 +208,7 @@ TEST_CASE("A key the server does not accept is refused, and no password is tried
 
 TEST_CASE("A missing identity file is named in the error", "[ssh]") {
   auto endpoint = test_endpoint();
-  if (!endpoint) {
-    return;
-  }
+  CBACK_REQUIRE_PART(endpoint);
   const TempDir dir;
   endpoint->identity_file = (dir / "no_such_key").string();
   CHECK_THAT(connect_error(*endpoint),
@@ -264,7 +220,7 @@ TEST_CASE("A closed port fails at once with connection refused", "[ssh]") {
   endpoint.peer_name = "nobody-home";
   endpoint.host = "127.0.0.1";
   {
-    const LocalSocket bound(false); // reserved, never listening: refused
+    const LocalSocket bound(Listening::no); // reserved, never listening: refused
     endpoint.port = bound.port();
     endpoint.connect_timeout = std::chrono::seconds(30);
     const auto message = connect_error(endpoint);
@@ -275,7 +231,7 @@ TEST_CASE("A closed port fails at once with connection refused", "[ssh]") {
 }
 
 TEST_CASE("A server that never speaks SSH fails after the connect timeout", "[ssh]") {
-  const LocalSocket silent(true); // the kernel accepts; nobody ever answers
+  const LocalSocket silent(Listening::yes); // the kernel accepts; nobody ever answers
   SshEndpoint endpoint;
   endpoint.peer_name = "silent";
   endpoint.host = "127.0.0.1";
@@ -286,3 +242,5 @@ TEST_CASE("A server that never speaks SSH fails after the connect timeout", "[ss
                                       std::to_string(endpoint.port)));
   CHECK_THAT(message, Catch::Contains("imeout") || Catch::Contains("timed out"));
 }
+
+} // namespace cback::test

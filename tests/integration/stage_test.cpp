@@ -6,10 +6,10 @@
 #include <cback/core/digest.hpp>
 #include <cback/peer/status.hpp>
 
-#include "support/config_text.hpp"
+#include "support/local_socket.hpp"
 #include "support/parts.hpp"
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
+#include "support/pool.hpp"
+#include "support/random_bytes.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,49 +29,18 @@
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
 using cback::peer::PeerState;
-using cback::test::cback_binary;
-using cback::test::part_env;
-using cback::test::read_file;
-using cback::test::run;
-using cback::test::RunOptions;
-using cback::test::RunResult;
-using cback::test::TempDir;
-using cback::test::test_sshd;
-using cback::test::TestSshd;
 namespace fs = std::filesystem;
+
+namespace cback::test {
 
 namespace {
 
 constexpr const char* k_tuesday = "2026-12-01";
 constexpr const char* k_monday = "2026-11-30"; // the configured starting day
-
-std::string random_bytes(std::size_t size, unsigned seed) {
-  std::mt19937 random(seed);
-  std::string bytes(size, '\0');
-  for (auto& byte : bytes) {
-    byte = static_cast<char>(random());
-  }
-  return bytes;
-}
-
-/// A TCP port on 127.0.0.1 where nothing listens.
-int closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  socklen_t length = sizeof address;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 /// A TCP relay to the test sshd that stops passing data towards the client
 /// after `budget` bytes while keeping both connections open: a peer that
@@ -152,8 +120,7 @@ private:
 };
 
 /// A master with peers, each with a collect dir under dir/peers/NAME.
-struct Pool {
-  TempDir dir;
+struct StagePool : Pool {
   std::string stage_keys;
   std::string peers;
 
@@ -204,24 +171,16 @@ struct Pool {
     cback::collect::write_manifest(collect(name) / "cback.manifest", manifest);
   }
 
-  RunResult stage(const std::string& day = k_tuesday, RunOptions options = {}) const {
+  RunResult stage(const std::string& day = k_tuesday, RunOptions options = {}) {
+    write_config();
     options.env.push_back(std::string("CBACK_TODAY=") + day);
-    return run({cback_binary(), "-c", write_config().string(), "-l", (dir / "cback.log").string(),
-                "stage"},
-               options);
+    return cback({"stage"}, options);
   }
 
-  [[nodiscard]] fs::path write_config() const {
-    fs::create_directories(dir / "work");
-    return dir.write("cback.toml", fmt::format(R"([reference]
-author = "tests"
-
-{}[stage]
-staging_dir = '{}'
-{}
-{})",
-                                               cback::test::options_table(dir / "work"),
-                                               (dir / "staging").string(), stage_keys, peers));
+  const fs::path& write_config() {
+    return configure(toml_head(make_dir("work")) +
+                     fmt::format("[stage]\nstaging_dir = '{}'\n{}\n{}", (dir / "staging").string(),
+                                 stage_keys, peers));
   }
 
   [[nodiscard]] cback::peer::PeerStatus status_of(const std::string& name,
@@ -263,7 +222,7 @@ staging_dir = '{}'
 } // namespace
 
 TEST_CASE("Local peers are staged into the daily dir with their indicators", "[stage][local]") {
-  Pool pool;
+  StagePool pool;
   pool.local_peer("alpha");
   pool.local_peer("beta");
   pool.ready("alpha", {{"etc.tar.gz", random_bytes(100'000, 1)}, {".dot", "d"}});
@@ -284,7 +243,7 @@ TEST_CASE("Local peers are staged into the daily dir with their indicators", "[s
 
 TEST_CASE("A failed peer makes stage exit 6 naming it, and the others are staged",
           "[stage][local]") {
-  Pool pool;
+  StagePool pool;
   pool.local_peer("good");
   pool.local_peer("lazy");
   pool.ready("good", {{"a.tar", "a"}});
@@ -313,7 +272,7 @@ TEST_CASE("A peer that is not ready is a failure unless its ignore_failures mode
   };
   for (const auto& c : cases) {
     INFO("ignore_failures = " << c.mode << " on " << c.day);
-    Pool pool;
+    StagePool pool;
     pool.local_peer("lazy", fmt::format("ignore_failures = \"{}\"", c.mode));
     const auto result = pool.stage(c.day);
     CHECK(result.exit_code == (c.ignored ? 0 : 6));
@@ -325,7 +284,7 @@ TEST_CASE("A peer that is not ready is a failure unless its ignore_failures mode
 }
 
 TEST_CASE("A same-day re-run stages nothing twice and succeeds", "[stage][local]") {
-  Pool pool;
+  StagePool pool;
   pool.local_peer("alpha");
   pool.ready("alpha", {{"a.tar", random_bytes(50'000, 2)}, {"b.tar", "b"}});
   pool.manifest("alpha", {"a.tar"});
@@ -339,7 +298,7 @@ TEST_CASE("A same-day re-run stages nothing twice and succeeds", "[stage][local]
 }
 
 TEST_CASE("A local peer whose collect dir holds a directory fails", "[stage][local]") {
-  Pool pool;
+  StagePool pool;
   pool.local_peer("alpha");
   pool.ready("alpha", {{"a.tar", "a"}});
   fs::create_directories(pool.collect("alpha") / "sub");
@@ -350,23 +309,14 @@ TEST_CASE("A local peer whose collect dir holds a directory fails", "[stage][loc
 }
 
 TEST_CASE("A collect dir written by the original cback3 collect is staged", "[stage][local][ssh]") {
-  if (!cback::test::program_available("cback3")) {
-    return;
-  }
-  Pool pool;
+  CBACK_REQUIRE_PART(cback::test::program_available("cback3"));
+  StagePool pool;
   pool.dir.write("src/a.txt", "hello");
   pool.dir.write("src/b c.txt", random_bytes(10'000, 3));
   fs::create_directories(pool.dir / "work3");
-  const auto config = pool.dir.write("cback3.conf", fmt::format(R"(<?xml version="1.0"?>
-<cb_config>
-  <options>
-    <starting_day>monday</starting_day>
-    <working_dir>{}</working_dir>
-    <backup_user>root</backup_user>
-    <backup_group>root</backup_group>
-    <rcp_command>/usr/bin/scp -B</rcp_command>
-  </options>
-  <collect>
+  const auto config = pool.dir.write("cback3.conf", "<?xml version=\"1.0\"?>\n<cb_config>\n" +
+                                                        options_element(pool.dir / "work3") +
+                                                        fmt::format(R"(  <collect>
     <collect_dir>{}</collect_dir>
     <collect_mode>daily</collect_mode>
     <archive_mode>targz</archive_mode>
@@ -375,12 +325,11 @@ TEST_CASE("A collect dir written by the original cback3 collect is staged", "[st
   </collect>
 </cb_config>
 )",
-                                                                (pool.dir / "work3").string(),
-                                                                pool.collect("old").string(),
-                                                                (pool.dir / "src").string()));
+                                                                    pool.collect("old").string(),
+                                                                    (pool.dir / "src").string()));
   fs::create_directories(pool.collect("old"));
-  const auto collected = run({"/usr/bin/cback3", "-c", config.string(), "-l",
-                              (pool.dir / "cback3.log").string(), "collect"});
+  const auto collected =
+      run(cback_command(config, pool.dir / "cback3.log", {"collect"}, "/usr/bin/cback3"));
   INFO(collected.out << collected.err);
   REQUIRE(collected.exit_code == 0);
   REQUIRE(fs::exists(pool.collect("old") / "cback.collect"));
@@ -409,10 +358,8 @@ TEST_CASE("A collect dir written by the original cback3 collect is staged", "[st
 TEST_CASE("Several remote peers are staged at once over SFTP and a re-run sends nothing again",
           "[stage][ssh]") {
   const auto sshd = test_sshd();
-  if (!sshd) {
-    return;
-  }
-  Pool pool;
+  CBACK_REQUIRE_PART(sshd);
+  StagePool pool;
   pool.stage_keys = "max_concurrent_peers = 3\nsftp_requests_in_flight = 8\n";
   for (int i = 0; i < 4; ++i) {
     const auto name = fmt::format("peer{}", i);
@@ -447,10 +394,8 @@ TEST_CASE("Several remote peers are staged at once over SFTP and a re-run sends 
 TEST_CASE("Remote file names with spaces and odd bytes are staged unchanged (SSH compression on)",
           "[stage][ssh]") {
   const auto sshd = test_sshd();
-  if (!sshd) {
-    return;
-  }
-  Pool pool;
+  CBACK_REQUIRE_PART(sshd);
+  StagePool pool;
   pool.stage_keys = "ssh_compression = true\n";
   pool.remote_peer(*sshd, "odd");
   pool.ready("odd", {{"with space.tar", "s"},
@@ -466,10 +411,8 @@ TEST_CASE("Remote file names with spaces and odd bytes are staged unchanged (SSH
 
 TEST_CASE("A remote peer that is not ready follows ignore_failures", "[stage][ssh]") {
   const auto sshd = test_sshd();
-  if (!sshd) {
-    return;
-  }
-  Pool pool;
+  CBACK_REQUIRE_PART(sshd);
+  StagePool pool;
   pool.remote_peer(*sshd, "strict");
   pool.remote_peer(*sshd, "lenient", "ignore_failures = \"all\"");
   const auto result = pool.stage();
@@ -482,10 +425,8 @@ TEST_CASE("A remote peer that is not ready follows ignore_failures", "[stage][ss
 TEST_CASE("Unreachable hosts, refused keys and unknown or changed host keys fail only their peer",
           "[stage][ssh]") {
   const auto sshd = test_sshd();
-  if (!sshd) {
-    return;
-  }
-  Pool pool;
+  CBACK_REQUIRE_PART(sshd);
+  StagePool pool;
   pool.dir.write("empty_known_hosts", "");
   const auto other_host_key = pool.dir / "other_host";
   REQUIRE(std::system(fmt::format("ssh-keygen -q -t ed25519 -N '' -f '{}'", other_host_key.string())
@@ -494,7 +435,7 @@ TEST_CASE("Unreachable hosts, refused keys and unknown or changed host keys fail
   pool.dir.write("changed_known_hosts", fmt::format("[127.0.0.1]:{} {}", sshd->port,
                                                     other_pub.substr(0, other_pub.rfind(' '))));
   pool.remote_peer(*sshd, "good");
-  pool.remote_peer(*sshd, "down", "", std::to_string(closed_port()));
+  pool.remote_peer(*sshd, "down", "", std::to_string(free_port()));
   pool.remote_peer(*sshd, "refused", fmt::format("identity_file = '{}'", sshd->other_key));
   pool.remote_peer(
       *sshd, "unknown",
@@ -524,10 +465,8 @@ TEST_CASE("Unreachable hosts, refused keys and unknown or changed host keys fail
 TEST_CASE("With accept_new_host_keys an unknown host key is added and the peer staged",
           "[stage][ssh]") {
   const auto sshd = test_sshd();
-  if (!sshd) {
-    return;
-  }
-  Pool pool;
+  CBACK_REQUIRE_PART(sshd);
+  StagePool pool;
   pool.stage_keys = "accept_new_host_keys = true\n";
   pool.dir.write("known_hosts", "");
   pool.remote_peer(*sshd, "new",
@@ -542,10 +481,8 @@ TEST_CASE("With accept_new_host_keys an unknown host key is added and the peer s
 
 TEST_CASE("A remote file that does not match the manifest fails the peer", "[stage][ssh]") {
   const auto sshd = test_sshd();
-  if (!sshd) {
-    return;
-  }
-  Pool pool;
+  CBACK_REQUIRE_PART(sshd);
+  StagePool pool;
   pool.remote_peer(*sshd, "tampered");
   pool.ready("tampered", {{"a-good.tar", "good"}, {"bad.tar", "original"}});
   pool.manifest("tampered", {"a-good.tar", "bad.tar"});
@@ -565,32 +502,9 @@ TEST_CASE("A remote file that does not match the manifest fails the peer", "[sta
 /// Runs `cback stage` in the background and kills it with SIGKILL once
 /// `partial` holds at least `min_bytes`: killed mid-file at a point that
 /// does not depend on the machine's speed. Returns the wait status.
-int stage_killed_mid_file(const Pool& pool, const fs::path& partial, std::uintmax_t min_bytes) {
-  const std::vector<std::string> args{
-      cback_binary(), "-c", pool.write_config().string(), "-l", (pool.dir / "cback.log").string(),
-      "stage"};
-  std::vector<std::string> env{std::string("CBACK_TODAY=") + k_tuesday};
-  for (char** e = environ; *e != nullptr; ++e) {
-    env.emplace_back(*e);
-  }
-  std::vector<char*> argv;
-  std::vector<char*> envp;
-  for (const auto& arg : args) {
-    argv.push_back(const_cast<char*>(arg.c_str()));
-  }
-  for (const auto& entry : env) {
-    envp.push_back(const_cast<char*>(entry.c_str()));
-  }
-  argv.push_back(nullptr);
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int spawned = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE(spawned == 0);
+int stage_killed_mid_file(StagePool& pool, const fs::path& partial, std::uintmax_t min_bytes) {
+  pool.write_config();
+  const pid_t pid = spawn_quiet(pool.command({"stage"}), {std::string("CBACK_TODAY=") + k_tuesday});
   int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (;;) {
@@ -612,10 +526,8 @@ int stage_killed_mid_file(const Pool& pool, const fs::path& partial, std::uintma
 TEST_CASE("A remote stage killed mid-file resumes without sending finished bytes again",
           "[stage][ssh]") {
   const auto sshd = test_sshd();
-  if (!sshd) {
-    return;
-  }
-  Pool pool;
+  CBACK_REQUIRE_PART(sshd);
+  StagePool pool;
   const std::size_t big_size = 6 * 1024 * 1024;
   const auto big = random_bytes(big_size, 7);
   pool.remote_peer(*sshd, "slow");
@@ -650,10 +562,8 @@ TEST_CASE("A remote stage killed mid-file resumes without sending finished bytes
 TEST_CASE("The command transport stages a remote peer with the configured rcp_command",
           "[stage][ssh]") {
   const auto sshd = test_sshd();
-  if (!sshd || !cback::test::program_available("scp")) {
-    return;
-  }
-  Pool pool;
+  CBACK_REQUIRE_PART(sshd && cback::test::program_available("scp"));
+  StagePool pool;
   pool.stage_keys = "transport = \"command\"\n";
   const auto rcp = fmt::format("/usr/bin/scp -B -q -P {} -i {} -o IdentitiesOnly=yes "
                                "-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes",
@@ -683,50 +593,35 @@ TEST_CASE("A collect dir written by cback collect is staged by the original cbac
       !cback::test::program_available("scp")) {
     return;
   }
-  Pool pool;
+  StagePool pool;
   pool.dir.write("src/a.txt", "hello");
   pool.dir.write("src/b c.bin", random_bytes(50'000, 9));
-  fs::create_directories(pool.dir / "work");
   fs::create_directories(pool.collect("client"));
   const auto client = pool.dir.write(
-      "client.toml", fmt::format(R"({}[collect]
-collect_dir = '{}'
-ignore_file = ".cbignore"
-
-[[collect.dir]]
-abs_path = '{}'
-collect_mode = "daily"
-archive_mode = "targz"
-)",
-                                 cback::test::options_table(pool.dir / "work"),
-                                 pool.collect("client").string(), (pool.dir / "src").string()));
-  const auto collected = run(
-      {cback_binary(), "-c", client.string(), "-l", (pool.dir / "client.log").string(), "collect"});
+      "client.toml",
+      options_table(pool.make_dir("work")) +
+          collect_table(pool.collect("client"), dir_item(pool.dir / "src", "daily", "targz")));
+  const auto collected = run(cback_command(client, pool.dir / "client.log", {"collect"}));
   INFO(collected.out << collected.err);
   REQUIRE(collected.exit_code == 0);
 
   fs::create_directories(pool.dir / "work3");
+  const std::string rcp_command =
+      fmt::format("/usr/bin/scp -B -q -P {} -i {} -o IdentitiesOnly=yes -o UserKnownHostsFile={} "
+                  "-o StrictHostKeyChecking=yes",
+                  sshd->port, sshd->key, sshd->known_hosts);
   const auto master = pool.dir.write(
       "master3.conf",
-      fmt::format(R"(<?xml version="1.0"?>
-<cb_config>
-  <options>
-    <starting_day>monday</starting_day>
-    <working_dir>{}</working_dir>
-    <backup_user>root</backup_user>
-    <backup_group>root</backup_group>
-    <rcp_command>/usr/bin/scp -B -q -P {} -i {} -o IdentitiesOnly=yes -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes</rcp_command>
-  </options>
-  <stage>
+      "<?xml version=\"1.0\"?>\n<cb_config>\n" + options_element(pool.dir / "work3", rcp_command) +
+          fmt::format(R"(  <stage>
     <staging_dir>{}</staging_dir>
     <peer><name>127.0.0.1</name><type>remote</type><collect_dir>{}</collect_dir></peer>
   </stage>
 </cb_config>
 )",
-                  (pool.dir / "work3").string(), sshd->port, sshd->key, sshd->known_hosts,
-                  (pool.dir / "staging3").string(), pool.collect("client").string()));
-  const auto staged = run({"/usr/bin/cback3", "-c", master.string(), "-l",
-                           (pool.dir / "cback3.log").string(), "stage"});
+                      (pool.dir / "staging3").string(), pool.collect("client").string()));
+  const auto staged =
+      run(cback_command(master, pool.dir / "cback3.log", {"stage"}, "/usr/bin/cback3"));
   INFO(staged.out << staged.err << read_file(pool.dir / "cback3.log"));
   REQUIRE(staged.exit_code == 0);
   CHECK(read_file(pool.dir / "cback3.log").find("ERROR") == std::string::npos);
@@ -745,10 +640,8 @@ archive_mode = "targz"
 TEST_CASE("A peer that stops answering mid-transfer fails after io_timeout and the others finish",
           "[stage][ssh]") {
   const auto sshd = test_sshd();
-  if (!sshd) {
-    return;
-  }
-  Pool pool;
+  CBACK_REQUIRE_PART(sshd);
+  StagePool pool;
   const StallingRelay relay(std::stoi(sshd->port), 1024 * 1024);
   const auto host_pub = read_file(sshd->host_pub);
   pool.dir.write("relay_known_hosts", fmt::format("[127.0.0.1]:{} {}\n", relay.port(),
@@ -772,3 +665,5 @@ TEST_CASE("A peer that stops answering mid-transfer fails after io_timeout and t
   CHECK(hangs.error.find("io_timeout") != std::string::npos);
   CHECK_FALSE(fs::exists(pool.daily() / "hangs" / "big.tar"));
 }
+
+} // namespace cback::test

@@ -2,10 +2,9 @@
 // is written beside the old one and replaces it only once complete, so a
 // store killed while writing leaves the previous week's image readable.
 
-#include "integration/small_tmpfs.hpp"
-#include "integration/store_pool.hpp"
+#include "support/iso_tools.hpp"
 #include "support/parts.hpp"
-#include "unit/media/iso_tools.hpp"
+#include "support/store_pool.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -15,16 +14,10 @@
 
 namespace fs = std::filesystem;
 namespace iso = cback::test::iso;
-using cback::test::RunOptions;
-using cback::test::RunResult;
-using cback::test::SmallTmpfs;
-using cback::test::StorePool;
+
+namespace cback::test {
 
 namespace {
-
-bool readers_available() {
-  return cback::test::program_available("xorriso") && cback::test::program_available("isoinfo");
-}
 
 /// What identifies one version of a file: a rewrite in place or a rename
 /// over it changes one of these.
@@ -95,9 +88,7 @@ RunResult xorriso_toc(const fs::path& image) {
 
 TEST_CASE("A new-disc store killed while writing leaves the previous week's image intact",
           "[integration][store][image]") {
-  if (!readers_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   pool.stage_day("2026-11-24", "WEEK-ONE");
   REQUIRE(pool.run({"store"}, "2026-11-24").exit_code == 0);
@@ -117,9 +108,7 @@ TEST_CASE("A new-disc store killed while writing leaves the previous week's imag
   options.signal_when = [&] { return writing_began(pool.image, before); };
   options.env.push_back("CBACK_TODAY=2026-11-30");
   const RunResult killed =
-      cback::test::run({cback::test::cback_binary(), "-c", pool.config().string(), "-l",
-                        (pool.dir / "cback.log").string(), "store"},
-                       options);
+      cback::test::run(cback_command(pool.config(), pool.dir / "cback.log", {"store"}), options);
   INFO(killed.out << killed.err << pool.log());
   REQUIRE(killed.exit_code == 128 + SIGKILL);
   CHECK(pool.log().find("Writing a new disc") != std::string::npos);
@@ -152,15 +141,9 @@ TEST_CASE("A new-disc store killed while writing leaves the previous week's imag
 
 TEST_CASE("A new disc on an image file needs room for both images and is refused before writing",
           "[integration][store][image]") {
-  if (!readers_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
-  const SmallTmpfs tmpfs(pool.dir / "small", "4m");
-  if (!tmpfs.mounted()) {
-    return;
-  }
-  pool.image = pool.dir / "small/disc.iso";
+  CBACK_REQUIRE_PART(pool.image_on_tmpfs("4m"));
   pool.stage_day("2026-11-24", "WEEK-ONE", 1'500'000);
   REQUIRE(pool.run({"store"}, "2026-11-24").exit_code == 0);
   const std::string week_one = iso::contents(pool.image);
@@ -178,3 +161,5 @@ TEST_CASE("A new disc on an image file needs room for both images and is refused
   CHECK(files_beside(pool.image).empty());
   CHECK_FALSE(fs::exists(pool.day_dir("2026-11-30") / "cback.store"));
 }
+
+} // namespace cback::test

@@ -1,10 +1,10 @@
 // The store action through the real binary, writing to stdio: images that
 // xorriso and isoinfo then read independently.
 
-#include "integration/small_tmpfs.hpp"
-#include "integration/store_pool.hpp"
+#include "support/iso_tools.hpp"
 #include "support/parts.hpp"
-#include "unit/media/iso_tools.hpp"
+#include "support/small_tmpfs.hpp"
+#include "support/store_pool.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,16 +16,10 @@
 
 namespace fs = std::filesystem;
 namespace iso = cback::test::iso;
-using cback::test::RunResult;
-using cback::test::SmallTmpfs;
-using cback::test::StorePool;
-using cback::test::TempDir;
+
+namespace cback::test {
 
 namespace {
-
-bool readers_available() {
-  return cback::test::program_available("xorriso") && cback::test::program_available("isoinfo");
-}
 
 void require_stored(const StorePool& pool, const std::string& date) {
   CHECK(fs::exists(pool.day_dir(date) / "cback.store"));
@@ -48,9 +42,7 @@ std::vector<std::string> extracted_differences(const StorePool& pool, const std:
 
 TEST_CASE("The first store writes one session on a blank image and marks the day",
           "[integration][store]") {
-  if (!readers_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   pool.store_extra = "check_data = true\n";
   pool.stage_day("2026-11-24", "TUESDAY");
@@ -74,9 +66,7 @@ TEST_CASE("The first store writes one session on a blank image and marks the day
 
 TEST_CASE("Three daily sessions are appended, then the starting day starts a new disc",
           "[integration][store]") {
-  if (!readers_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   pool.store_extra = "check_data = true\n";
   for (const std::string date : {"2026-11-24", "2026-11-25", "2026-11-26"}) {
@@ -108,9 +98,7 @@ TEST_CASE("Three daily sessions are appended, then the starting day starts a new
 
 TEST_CASE("With --full store writes a new disc of today's directory, even one already stored",
           "[integration][store]") {
-  if (!readers_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   pool.stage_day("2026-11-24", "TUESDAY");
   pool.stage_day("2026-11-25", "WEDNESDAY");
@@ -142,9 +130,7 @@ TEST_CASE("Store without a fresh staging directory fails naming the days tried",
 }
 
 TEST_CASE("warn_midnite warns when store takes yesterday's directory", "[integration][store]") {
-  if (!readers_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   for (const bool warn : {true, false}) {
     StorePool pool;
     pool.store_extra = fmt::format("warn_midnite = {}\n", warn);
@@ -165,9 +151,7 @@ TEST_CASE("warn_midnite warns when store takes yesterday's directory", "[integra
 
 TEST_CASE("Store prefers today's directory over yesterday's and tomorrow's",
           "[integration][store]") {
-  if (!readers_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   pool.stage_day("2026-11-24", "TUESDAY");
   pool.stage_day("2026-11-25", "WEDNESDAY");
@@ -184,9 +168,7 @@ TEST_CASE("Store prefers today's directory over yesterday's and tomorrow's",
 
 TEST_CASE("A day whose stage failed for a peer is not stored unless allowed",
           "[integration][store]") {
-  if (!readers_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   const fs::path day = pool.stage_day("2026-11-24", "TUESDAY");
   std::ofstream(day / "cback.peers") << "cback-stage-status 1 2026-11-24\n"
@@ -210,15 +192,9 @@ TEST_CASE("A day whose stage failed for a peer is not stored unless allowed",
 
 TEST_CASE("An image that does not fit is refused before writing and the medium is untouched",
           "[integration][store]") {
-  if (!readers_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
-  const SmallTmpfs tmpfs(pool.dir / "small", "2m");
-  if (!tmpfs.mounted()) {
-    return;
-  }
-  pool.image = pool.dir / "small/disc.iso";
+  CBACK_REQUIRE_PART(pool.image_on_tmpfs("2m"));
   pool.stage_day("2026-11-24", "SMALL", 20'000);
   REQUIRE(pool.run({"store"}, "2026-11-24").exit_code == 0);
   const std::string before = iso::contents(pool.image);
@@ -234,15 +210,9 @@ TEST_CASE("An image that does not fit is refused before writing and the medium i
 
 TEST_CASE("A disc that fills up during the write fails with ENOSPC and is not marked stored",
           "[integration][store]") {
-  if (!readers_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
-  const SmallTmpfs tmpfs(pool.dir / "small", "4m");
-  if (!tmpfs.mounted()) {
-    return;
-  }
-  pool.image = pool.dir / "small/disc.iso";
+  CBACK_REQUIRE_PART(pool.image_on_tmpfs("4m"));
   pool.stage_day("2026-11-24", "FILLS-UP", 3'000'000);
   // Another writer takes the space once the image passed the capacity
   // check: the new image (disc.iso.partial, renamed to disc.iso when
@@ -285,9 +255,7 @@ TEST_CASE("A disc that fills up during the write fails with ENOSPC and is not ma
 
 TEST_CASE("blank_behavior starts a new disc when the free space is within the factor",
           "[integration][store]") {
-  if (!readers_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   // 4.4 GiB free for an image of about 150 kB: a ratio near 30 000.
   for (const auto& [factor, sessions] : {std::pair{"1000000", 1U}, std::pair{"1", 2U}}) {
     StorePool pool;
@@ -306,9 +274,7 @@ TEST_CASE("blank_behavior starts a new disc when the free space is within the fa
 
 TEST_CASE("check_data fails the store naming a file whose bytes changed on the disc",
           "[integration][store]") {
-  if (!readers_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   pool.store_extra = "check_data = true\nfifo_size = \"64 KB\"\n";
   pool.stage_day("2026-11-24", "FLIP-THIS-BYTE", 4'000'000);
@@ -346,14 +312,10 @@ TEST_CASE("check_data fails the store naming a file whose bytes changed on the d
 
 TEST_CASE("A stage that fills the staging filesystem fails, and store refuses the cut-short day",
           "[integration][store][stage]") {
-  if (!readers_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   StorePool pool;
   const SmallTmpfs tmpfs(pool.staging(), "1m");
-  if (!tmpfs.mounted()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(tmpfs.mounted());
   // Monday is on the disc already; Tuesday's collect does not fit what is
   // left of the staging filesystem.
   pool.stage_day("2026-11-23", "MONDAY");
@@ -446,9 +408,7 @@ TEST_CASE("Rebuild refuses a week with a partial file and writes nothing",
 }
 
 TEST_CASE("Rebuild writes a day with a failed peer, with a warning", "[integration][rebuild]") {
-  if (!cback::test::program_available("xorriso")) {
-    return;
-  }
+  CBACK_REQUIRE_PART(cback::test::program_available("xorriso"));
   StorePool pool;
   const fs::path day = pool.stage_day("2026-11-24", "TUESDAY");
   std::ofstream(day / "cback.peers") << "cback-stage-status 1 2026-11-24\n"
@@ -460,3 +420,5 @@ TEST_CASE("Rebuild writes a day with a failed peer, with a warning", "[integrati
   CHECK(pool.log().find("although its stage failed for peer(s) peer1") != std::string::npos);
   CHECK(fs::exists(day / "cback.store"));
 }
+
+} // namespace cback::test

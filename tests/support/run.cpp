@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <stdexcept>
 #include <sys/wait.h>
 #include <thread>
@@ -25,7 +26,36 @@ void drain(int fd, std::string& into, bool& open) {
   }
 }
 
+/// argv-style pointers into `strings`, ending with nullptr.
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (auto& s : strings) {
+    pointers.push_back(s.data());
+  }
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
 } // namespace
+
+pid_t spawn_quiet(std::vector<std::string> argv, std::vector<std::string> env) {
+  for (char** e = environ; *e != nullptr; ++e) {
+    env.emplace_back(*e);
+  }
+  auto args = c_strings(argv);
+  auto envp = c_strings(env);
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  ::posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int spawned = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
+    throw std::runtime_error("posix_spawn " + argv.front() + ": " + std::strerror(spawned));
+  }
+  return pid;
+}
 
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
   int out_pipe[2];
@@ -38,6 +68,9 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     env.emplace_back(*e);
   }
   env.insert(env.end(), options.env.begin(), options.env.end());
+  std::vector<std::string> arguments = argv;
+  auto args = c_strings(arguments);
+  auto envp = c_strings(env);
 
   const pid_t pid = ::fork();
   if (pid < 0) {
@@ -51,16 +84,6 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     if (options.cwd && ::chdir(options.cwd->c_str()) != 0) {
       ::_exit(126);
     }
-    std::vector<char*> args;
-    for (const auto& a : argv) {
-      args.push_back(const_cast<char*>(a.c_str()));
-    }
-    args.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& e : env) {
-      envp.push_back(e.data());
-    }
-    envp.push_back(nullptr);
     ::execve(args[0], args.data(), envp.data());
     ::_exit(127);
   }

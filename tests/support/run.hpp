@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <sys/types.h>
+
 namespace cback::test {
 
 struct RunResult {
@@ -33,6 +35,12 @@ struct RunOptions {
 
 /// Runs a program with argv (no shell), capturing stdout and stderr.
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options = {});
+
+/// Starts `argv` (no shell) with `env` (NAME=VALUE entries, which win over
+/// the inherited environment), stdout and stderr to /dev/null, and returns
+/// its pid at once: for tests that stop the program at a moment of their
+/// choosing. Throws std::runtime_error when it cannot be started.
+pid_t spawn_quiet(std::vector<std::string> argv, std::vector<std::string> env);
 
 /// The cback binary under test (set by CMake).
 std::string cback_binary();

@@ -6,7 +6,7 @@
 #include <cback/core/error.hpp>
 #include <cback/core/process.hpp>
 
-#include "support/temp_dir.hpp"
+#include "support/run_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -110,26 +110,12 @@ private:
   std::optional<collect::Problem> m_problem;
 };
 
-struct Fixture {
-  test::TempDir tmp;
-  core::RunFlags flags;
-  config::Config config;
-  core::LazyOutputs outputs = config::lazy_outputs_of(config);
-  core::Logger log;
-  core::StopFlag stop;
-  core::CommandRunner runner{log, stop};
-  core::PerfRecorder perf;
-  io::RunBackend io{io::BackendOptions{}, log};
-  std::ostringstream screen;
+struct Fixture : test::RunFixture {
   FakeWriter fake;
 
   Fixture() {
     fs::create_directories(tmp / "collect");
     fs::create_directories(tmp / "work");
-    core::LogSettings settings;
-    settings.logfile = tmp / "cback.log";
-    settings.screen = &screen;
-    log.configure(settings);
     config::Options opts;
     opts.starting_day = config::Weekday::monday;
     opts.working_dir = (tmp / "work").string();
@@ -165,7 +151,6 @@ struct Fixture {
 
   /// Runs collect on `day`, with the fake writer.
   void collect_on(year_month_day day) {
-    Context context{flags, config, log, runner, stop, perf, outputs, io};
     run_collect_with(context, plan_collect(context, day), fake.writer());
   }
 
@@ -532,7 +517,7 @@ TEST_CASE("Content change detection ignores a touch that leaves the content as i
 TEST_CASE("Collect needs the options and collect sections and at least one item",
           "[actions][collect]") {
   Fixture f;
-  Context context{f.flags, f.config, f.log, f.runner, f.stop, f.perf, f.outputs, f.io};
+  Context& context = f.context;
   CHECK_THROWS_AS(plan_collect(context, k_monday), Error); // no items
   f.config.collect.reset();
   try {

@@ -2,7 +2,7 @@
 #include <cback/core/error.hpp>
 
 #include "support/temp_dir.hpp"
-#include "unit/collect/walk_fixture.hpp"
+#include "support/walk_fixture.hpp"
 
 #include <catch2/catch.hpp>
 

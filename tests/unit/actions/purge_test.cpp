@@ -4,12 +4,10 @@
 #include <cback/core/error.hpp>
 #include <cback/core/process.hpp>
 
-#include "support/temp_dir.hpp"
+#include "support/file_ages.hpp"
+#include "support/run_fixture.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <fcntl.h>
-#include <sys/stat.h>
 
 #include <sstream>
 
@@ -18,46 +16,24 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::system_clock;
-constexpr std::int64_t k_day = 86'400;
-const Clock::time_point k_now = Clock::time_point{std::chrono::seconds{1'700'000'000}};
+constexpr std::int64_t k_day = test::k_day_seconds;
+constexpr std::int64_t k_now_seconds = 1'700'000'000;
+const Clock::time_point k_now = Clock::time_point{std::chrono::seconds{k_now_seconds}};
 
+/// test::set_ages at k_now, the moment the purge runs.
 void set_ages(const fs::path& path, std::int64_t atime_age, std::int64_t mtime_age) {
-  const auto now =
-      std::chrono::duration_cast<std::chrono::seconds>(k_now.time_since_epoch()).count();
-  const timespec times[2] = {{now - atime_age, 0}, {now - mtime_age, 0}};
-  REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) == 0);
+  test::set_ages(path, atime_age, mtime_age, k_now_seconds);
 }
 
-struct Fixture {
-  test::TempDir tmp;
-  core::RunFlags flags;
-  config::Config config;
-  core::LazyOutputs outputs = config::lazy_outputs_of(config);
-  core::Logger log;
-  core::StopFlag stop;
-  core::CommandRunner runner{log, stop};
-  core::PerfRecorder perf;
-  io::RunBackend io{io::BackendOptions{}, log};
-  std::ostringstream screen;
-
-  Fixture() {
-    core::LogSettings settings;
-    settings.logfile = tmp / "cback.log";
-    settings.screen = &screen;
-    log.configure(settings);
-    config.options = config::Options{};
-    config.purge = config::Purge{};
-  }
+struct Fixture : test::RunFixture {
+  Fixture() { config.purge = config::Purge{}; }
   void add(const std::string& relative, int retain_days) {
     config::PurgeDir dir;
     dir.abs_path = (tmp / relative).string();
     dir.retain_days = retain_days;
     config.purge->dirs.push_back(dir);
   }
-  void purge() {
-    Context context{flags, config, log, runner, stop, perf, outputs, io};
-    run_purge_at(context, k_now);
-  }
+  void purge() { run_purge_at(context, k_now); }
 };
 
 TEST_CASE("Purge deletes old files, keeps young ones and removes emptied directories",

@@ -9,20 +9,15 @@
 
 #include <catch2/catch.hpp>
 
+namespace cback::actions {
+
 using namespace std::chrono;
-using cback::actions::days_of_week;
-using cback::actions::graft_point;
-using cback::actions::IncompleteDay;
-using cback::actions::inspect_day;
-using cback::actions::new_disc_rule;
-using cback::actions::require_complete_day;
-using cback::actions::select_staging_day;
-using cback::config::BlankBehavior;
-using cback::config::BlankMode;
-using cback::config::Weekday;
-using cback::core::Full;
-using cback::media::NewDisc;
-using cback::test::TempDir;
+using core::Full;
+using config::BlankBehavior;
+using config::BlankMode;
+using config::Weekday;
+using media::NewDisc;
+using test::TempDir;
 
 namespace {
 
@@ -216,3 +211,5 @@ TEST_CASE("An incomplete stage status record refuses the day naming it", "[store
   CHECK_THROWS_WITH(require_complete_day(dir.path(), k_peers, IncompleteDay::refuse),
                     Catch::Contains("cback.peers"));
 }
+
+} // namespace cback::actions

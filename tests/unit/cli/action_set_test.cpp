@@ -11,13 +11,10 @@
 
 using cback::Error;
 using cback::ExitCode;
-using cback::cli::ActionPlan;
-using cback::cli::Options;
-using cback::cli::order_actions;
-using cback::cli::plan_actions;
-using cback::cli::Target;
 using Names = std::vector<std::string>;
 namespace config = cback::config;
+
+namespace cback::cli {
 
 namespace {
 
@@ -287,3 +284,5 @@ TEST_CASE("Duplicate actions with -M run locally twice, then managed twice", "[c
   CHECK(items_of(plan_actions(options, config)) ==
         Names{"collect", "collect", "collect@managed", "collect@managed"});
 }
+
+} // namespace cback::cli

@@ -5,8 +5,8 @@
 #include <cback/core/stop.hpp>
 #include <cback/io/backend.hpp>
 
+#include "support/io_backends.hpp"
 #include "support/temp_dir.hpp"
-#include "unit/io/io_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -36,10 +36,10 @@
 #include <fmt/format.h>
 
 namespace fs = std::filesystem;
-using cback::collect::ArchiveOptions;
-using cback::collect::Entry;
-using cback::config::ArchiveMode;
-using cback::io::Preference;
+
+namespace cback::collect {
+using config::ArchiveMode;
+using io::Preference;
 
 namespace {
 
@@ -313,9 +313,7 @@ TEST_CASE("An archive of every kind of entry reads back and extracts with GNU ta
   const auto mode =
       GENERATE(ArchiveMode::tar, ArchiveMode::targz, ArchiveMode::tarbz2, ArchiveMode::tarzst);
   auto backend = backend_for(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_REQUIRE_PART(backend);
   INFO("backend " << cback::io::to_string(preference) << ", mode " << static_cast<int>(mode));
   const cback::test::TempDir dir;
   const bool xattr = make_tree(dir);
@@ -362,10 +360,7 @@ TEST_CASE("An archive of every kind of entry reads back and extracts with GNU ta
 
 TEST_CASE("A file removed after the walk is a problem and the archive stays valid",
           "[collect][archive]") {
-  auto backend = backend_for(CBACK_EACH_BACKEND());
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   const cback::test::TempDir dir;
   make_tree(dir);
   auto entries = walk(dir / "src");
@@ -410,10 +405,7 @@ TEST_CASE("A file replaced by a symbolic link after the walk is not read through
 
 TEST_CASE("An archive stream abandoned before its commit leaves nothing behind",
           "[collect][archive]") {
-  auto backend = backend_for(CBACK_EACH_BACKEND());
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   const cback::test::TempDir dir;
   make_tree(dir);
   const auto target = dir / "a.tar.zst";
@@ -434,13 +426,10 @@ TEST_CASE("A file that is shorter than its size is padded to it and reported",
   const std::string path = "/sys/kernel/mm/transparent_hugepage/enabled";
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0 || st.st_size != 4096) {
-    WARN("no sysfs file to stand for a shrinking file: skipped");
+    cback::test::skip("no sysfs file to stand for a shrinking file");
     return;
   }
-  auto backend = backend_for(CBACK_EACH_BACKEND());
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   const cback::test::TempDir dir;
   const std::vector<Entry> entries{
       Entry{path, cback::collect::EntryKind::file, cback::collect::FileStat::from(st)}};
@@ -456,9 +445,7 @@ TEST_CASE("A file that is shorter than its size is padded to it and reported",
 TEST_CASE("An archive that cannot be written is an error and leaves nothing behind",
           "[collect][archive]") {
   const auto preference = CBACK_EACH_BACKEND();
-  if (!backend_for(preference)) {
-    return;
-  }
+  CBACK_REQUIRE_PART(backend_for(preference));
   const cback::test::TempDir dir;
   make_tree(dir);
   const auto entries = walk(dir / "src");
@@ -535,9 +522,7 @@ std::int64_t status_kib(const char* field) {
 TEST_CASE("Twenty thousand small files archive correctly in bounded memory",
           "[collect][archive][slow]") {
   const auto preference = CBACK_EACH_BACKEND();
-  if (!backend_for(preference)) {
-    return;
-  }
+  CBACK_REQUIRE_PART(backend_for(preference));
   const cback::test::TempDir dir;
   constexpr int k_files = 20000;
   constexpr std::size_t k_file_size = 6000; // 120 MB in all
@@ -605,3 +590,5 @@ TEST_CASE("Archive throughput on a given tree", "[.archive-bench]") {
                      wall.count(), cback::io::to_string((*backend)->kind())));
   }
 }
+
+} // namespace cback::collect

@@ -2,7 +2,7 @@
 #include <cback/core/error.hpp>
 
 #include "support/temp_dir.hpp"
-#include "unit/collect/walk_fixture.hpp"
+#include "support/walk_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -379,12 +379,15 @@ TEST_CASE("Hard-linked files are marked as hard-link candidates", "[collect][wal
 
 /// r/{top.txt, lnk -> a, a/{a.txt, aa/aa.txt}, b/b.txt, c/.cbignore, c/cc/cc.txt}
 void make_recursion_tree(const test::TempDir& tmp) {
-  tmp.write("r/top.txt", "t");
-  tmp.write("r/a/a.txt", "a");
-  tmp.write("r/a/aa/aa.txt", "aa");
-  tmp.write("r/b/b.txt", "b");
-  tmp.write("r/c/.cbignore", "");
-  tmp.write("r/c/cc/cc.txt", "cc");
+  for (const auto& [name, content] :
+       std::vector<std::pair<std::string, std::string>>{{"r/top.txt", "t"},
+                                                        {"r/a/a.txt", "a"},
+                                                        {"r/a/aa/aa.txt", "aa"},
+                                                        {"r/b/b.txt", "b"},
+                                                        {"r/c/.cbignore", ""},
+                                                        {"r/c/cc/cc.txt", "cc"}}) {
+    tmp.write(name, content);
+  }
   make_link("a", tmp / "r/lnk");
 }
 
@@ -401,13 +404,18 @@ std::vector<std::pair<std::string, Strings>> units(const test::TempDir& tmp, int
   return out;
 }
 
+/// The units of the recursion tree at `level`, .cbignore honoured.
+std::vector<std::pair<std::string, Strings>> units_ignoring(const test::TempDir& tmp, int level) {
+  ExclusionRules rules;
+  rules.ignore_file = ".cbignore";
+  return units(tmp, level, rules);
+}
+
 TEST_CASE("Recursion level 1 gives each immediate subdirectory its own unit",
           "[collect][walk][recursion]") {
   test::TempDir tmp;
   make_recursion_tree(tmp);
-  ExclusionRules rules;
-  rules.ignore_file = ".cbignore";
-  const auto got = units(tmp, 1, rules);
+  const auto got = units_ignoring(tmp, 1);
   REQUIRE(got.size() == 3);
   CHECK(got[0] ==
         std::pair<std::string, Strings>{"r/a", {"r/a/", "r/a/a.txt", "r/a/aa/", "r/a/aa/aa.txt"}});
@@ -418,9 +426,7 @@ TEST_CASE("Recursion level 1 gives each immediate subdirectory its own unit",
 TEST_CASE("Recursion level 2 goes one level further", "[collect][walk][recursion]") {
   test::TempDir tmp;
   make_recursion_tree(tmp);
-  ExclusionRules rules;
-  rules.ignore_file = ".cbignore";
-  const auto got = units(tmp, 2, rules);
+  const auto got = units_ignoring(tmp, 2);
   REQUIRE(got.size() == 4);
   CHECK(got[0] == std::pair<std::string, Strings>{"r/a/aa", {"r/a/aa/", "r/a/aa/aa.txt"}});
   CHECK(got[1] == std::pair<std::string, Strings>{"r/a", {"r/a/", "r/a/a.txt"}});
@@ -440,10 +446,8 @@ TEST_CASE("A negative recursion level gives every directory its own unit",
     CHECK(items == Strings{"r/a/aa", "r/a", "r/b", "r/c/cc", "r/c", "r"});
   }
   SECTION("a directory holding the ignore file gives no unit below it") {
-    ExclusionRules rules;
-    rules.ignore_file = ".cbignore";
     Strings items;
-    for (const auto& [item, entries] : units(tmp, -1, rules)) {
+    for (const auto& [item, entries] : units_ignoring(tmp, -1)) {
       items.push_back(item);
     }
     CHECK(items == Strings{"r/a/aa", "r/a", "r/b", "r"});

@@ -1,7 +1,7 @@
 // Field-level problems: each is reported with file:line (XML) or
 // file:line:col (TOML) of the offending element or key.
 
-#include "unit/config/config_test_support.hpp"
+#include "support/config_problems.hpp"
 
 #include <cback/config/load.hpp>
 

@@ -1,4 +1,4 @@
-#include "unit/config/config_test_support.hpp"
+#include "support/config_problems.hpp"
 
 #include <cback/config/load.hpp>
 

@@ -1,5 +1,7 @@
 #include <cback/config/load.hpp>
 
+#include "support/config_problems.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -13,22 +15,9 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-constexpr const char* k_toml_options = R"([options]
-starting_day = "monday"
-working_dir = "/var/backups/cback/tmp"
-backup_user = "backup"
-backup_group = "backup"
-rcp_command = "/usr/bin/scp -B"
-)";
-
-constexpr const char* k_xml_options = R"(<options>
-  <starting_day>monday</starting_day>
-  <working_dir>/var/backups/cback/tmp</working_dir>
-  <backup_user>backup</backup_user>
-  <backup_group>backup</backup_group>
-  <rcp_command>/usr/bin/scp -B</rcp_command>
-</options>
-)";
+using cback::test::k_toml_options;
+using cback::test::k_xml_options;
+using cback::test::problems_of;
 
 std::string toml(const std::string& body) {
   return std::string(k_toml_options) + body;
@@ -53,28 +42,13 @@ int line_of(const std::string& content, const std::string& needle, int nth = 1) 
   return line;
 }
 
-cfg::Problems problems_of(const std::string& content, const std::string& name) {
-  try {
-    cfg::parse(content, name);
-  } catch (const cfg::InvalidConfig& invalid) {
-    return invalid.problems();
-  }
-  return {};
-}
-
-std::string all_of(const cfg::Problems& problems) {
-  std::string text;
-  for (const auto& problem : problems) {
-    text += problem.str() + "\n";
-  }
-  return text;
-}
+using cback::test::listing;
 
 /// Exactly one problem, in `name` at `line` (0: the document), holding `fragment`.
 void require_one(const std::string& content, const std::string& name, int line,
                  const std::string& fragment) {
   const cfg::Problems problems = problems_of(content, name);
-  INFO(name << ":\n" << content << "\nproblems:\n" << all_of(problems));
+  INFO(name << ":\n" << content << "\nproblems:\n" << listing(problems));
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].where.file == name);
   CHECK(problems[0].where.line == line);
@@ -382,7 +356,7 @@ abs_path = "/var/lib/dpkg/status"
 compress_mode = "gzip"
 )");
   const cfg::Problems problems = problems_of(t, "many.toml");
-  INFO(all_of(problems));
+  INFO(listing(problems));
   // The file lacks both modes; mysql has neither `all` nor a database.
   REQUIRE(problems.size() == 3);
   CHECK(
@@ -396,7 +370,7 @@ TEST_CASE("The sample configurations load without a problem", "[config][rules][l
     try {
       cfg::load(std::string(CBACK_SOURCE_DIR) + sample);
     } catch (const cfg::InvalidConfig& invalid) {
-      FAIL(all_of(invalid.problems()));
+      FAIL(listing(invalid.problems()));
     }
   }
 }

@@ -1,7 +1,7 @@
 // The [stage] keys for remote peers: SFTP pipelining, concurrency,
 // bandwidth, timeouts, compression, host keys and the transport.
 
-#include "unit/config/config_test_support.hpp"
+#include "support/config_problems.hpp"
 
 #include <cback/config/load.hpp>
 
@@ -16,18 +16,12 @@ using cback::test::problems_of;
 
 namespace {
 
-constexpr const char* k_head = R"([options]
-starting_day = "monday"
-working_dir = "/tmp"
-backup_user = "backup"
-backup_group = "backup"
-rcp_command = "/usr/bin/scp -B"
-)";
+using cback::test::k_toml_options;
 
 std::string toml_with_stage(const std::string& keys) {
   return fmt::format("{}\n[stage]\nstaging_dir = \"/srv/stage\"\n{}\n[[stage.peer]]\n"
                      "name = \"a\"\ntype = \"local\"\ncollect_dir = \"/srv/a\"\n",
-                     k_head, keys);
+                     k_toml_options, keys);
 }
 
 } // namespace
@@ -69,14 +63,8 @@ accept_new_host_keys = true)"),
   CHECK(toml.stage->ssh_compression);
   CHECK(toml.stage->accept_new_host_keys);
 
-  const auto xml = config::parse(R"(<?xml version="1.0"?>
-<cb_config>
-  <options>
-    <starting_day>monday</starting_day><working_dir>/tmp</working_dir>
-    <backup_user>backup</backup_user><backup_group>backup</backup_group>
-    <rcp_command>/usr/bin/scp -B</rcp_command>
-  </options>
-  <stage>
+  const auto xml = config::parse(std::string("<?xml version=\"1.0\"?>\n<cb_config>\n") +
+                                     cback::test::k_xml_options + R"(  <stage>
     <staging_dir>/srv/stage</staging_dir>
     <max_concurrent_peers>3</max_concurrent_peers>
     <transport>command</transport>

@@ -1,7 +1,7 @@
 // The store keys cback adds: fifo_size and allow_failed_peers, in both
 // formats, and their defaults.
 
-#include "unit/config/config_test_support.hpp"
+#include "support/config_problems.hpp"
 
 #include <cback/config/load.hpp>
 
@@ -12,13 +12,7 @@ namespace config = cback::config;
 
 namespace {
 
-constexpr const char* k_toml = R"([options]
-starting_day = "monday"
-working_dir = "/tmp"
-backup_user = "backup"
-backup_group = "backup"
-rcp_command = "/usr/bin/scp -B"
-
+constexpr const char* k_toml_store = R"(
 [store]
 source_dir = "/var/stage"
 media_type = "bd-re"
@@ -27,16 +21,7 @@ target_device = "stdio:/var/images/disc.iso"
 {}
 )";
 
-constexpr const char* k_xml = R"(<?xml version="1.0"?>
-<cb_config>
-  <options>
-    <starting_day>monday</starting_day>
-    <working_dir>/tmp</working_dir>
-    <backup_user>backup</backup_user>
-    <backup_group>backup</backup_group>
-    <rcp_command>/usr/bin/scp -B</rcp_command>
-  </options>
-  <store>
+constexpr const char* k_xml_store = R"(  <store>
     <source_dir>/var/stage</source_dir>
     <media_type>dvd-rw</media_type>
     <device_type>dvdwriter</device_type>
@@ -47,8 +32,11 @@ constexpr const char* k_xml = R"(<?xml version="1.0"?>
 </cb_config>
 )";
 
+const std::string k_xml = std::string("<?xml version=\"1.0\"?>\n<cb_config>\n") +
+                          cback::test::k_xml_options + k_xml_store;
+
 std::string toml_with(const std::string& lines) {
-  std::string text = k_toml;
+  std::string text = std::string(cback::test::k_toml_options) + k_toml_store;
   text.replace(text.find("{}"), 2, lines);
   return text;
 }

@@ -1,7 +1,9 @@
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
 
+#include "support/logged_dir.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,17 +18,9 @@
 using cback::core::Logger;
 using cback::core::LogLevel;
 using cback::core::LogSettings;
+using cback::test::lines_of;
 
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-  }
-  return lines;
-}
 
 bool contains_line_ending(const std::vector<std::string>& lines, const std::string& end) {
   return std::any_of(lines.begin(), lines.end(),
@@ -167,14 +161,8 @@ TEST_CASE("Each mode sends each level to the file, the screen and the output log
 
 TEST_CASE("A logfile line has the original's timestamp, zone and padded level", "[core][log]") {
   ScopedTimeZone utc("UTC");
-  cback::test::TempDir dir;
-  std::ostringstream screen;
-  LogSettings settings;
-  settings.logfile = dir / "cback.log";
-  settings.screen = &screen;
-  settings.debug = true;
-  Logger log;
-  log.configure(settings);
+  cback::test::LoggedDir logged(mode(false, false, true, false));
+  auto& [dir, screen, log] = logged;
   log.debug("d {}", 1);
   log.info("Cedar Backup run started.");
   log.warning("w");
@@ -182,7 +170,7 @@ TEST_CASE("A logfile line has the original's timestamp, zone and padded level", 
   log.critical("c");
   log.output("  raw, kept as it is  ");
 
-  const auto lines = lines_of(cback::test::read_file(settings.logfile));
+  const auto lines = lines_of(cback::test::read_file(logged.logfile()));
   REQUIRE(lines.size() == 6);
   const std::vector<std::pair<std::string, std::string>> expected = {
       {"DEBUG  ", "d 1"}, {"INFO   ", "Cedar Backup run started."},
@@ -325,15 +313,8 @@ TEST_CASE("Before configure() only errors are shown, on stderr", "[core][log]") 
 }
 
 TEST_CASE("Lines logged from several threads never interleave", "[core][log]") {
-  cback::test::TempDir dir;
-  std::ostringstream screen;
-  LogSettings settings;
-  settings.logfile = dir / "cback.log";
-  settings.screen = &screen;
-  settings.verbose = true;
-  settings.output = true;
-  Logger log;
-  log.configure(settings);
+  cback::test::LoggedDir logged(mode(true, false, false, true));
+  auto& [dir, screen, log] = logged;
   constexpr int k_threads = 4;
   constexpr int k_lines = 500;
   const std::string payload(200, 'x');
@@ -349,7 +330,7 @@ TEST_CASE("Lines logged from several threads never interleave", "[core][log]") {
     }
   }
   const std::string x200 = " " + payload;
-  const auto lines = lines_of(cback::test::read_file(settings.logfile));
+  const auto lines = lines_of(cback::test::read_file(logged.logfile()));
   CHECK(lines.size() == 2 * k_threads * k_lines);
   std::size_t good = 0;
   for (const auto& line : lines) {

@@ -2,7 +2,8 @@
 #include <cback/core/log.hpp>
 #include <cback/core/outputs.hpp>
 
-#include "logged_dir.hpp"
+#include "support/logged_dir.hpp"
+#include "support/parts.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -89,12 +90,9 @@ TEST_CASE("Outputs that own nothing leave the owner of a file alone", "[core][ou
 
 TEST_CASE("Outputs never give away the target of a link planted at an output's path",
           "[core][outputs][planted]") {
-  if (::geteuid() != 0) {
-    SUCCEED("not root: nothing is given away");
-    return;
-  }
+  CBACK_REQUIRE_PART(cback::test::running_as_root("giving outputs away"));
   LoggedDir f;
-  const auto victim = f.dir.write("elsewhere/shadow", "root:*:1:0");
+  const auto victim = f.root_victim("shadow", "root:*:1:0");
   const auto planted = f.dir / "archive.tar";
   const auto indicator = f.dir / "cback.store";
   std::filesystem::create_symlink(victim, planted);
@@ -105,7 +103,7 @@ TEST_CASE("Outputs never give away the target of a link planted at an output's p
   outputs.write_indicator(indicator, f.log);
 
   // The victim keeps its owner; the indicator replaced the link with a file.
-  CHECK((stat_of(victim).st_uid == 0 && stat_of(victim).st_gid == 0));
+  CHECK(cback::test::owned_by_root(victim));
   CHECK(S_ISREG(stat_of(indicator).st_mode));
   CHECK(stat_of(indicator).st_uid == 65534);
   CHECK(cback::test::read_file(victim) == "root:*:1:0");

@@ -2,7 +2,8 @@
 #include <cback/core/log.hpp>
 #include <cback/core/ownership.hpp>
 
-#include "logged_dir.hpp"
+#include "support/logged_dir.hpp"
+#include "support/parts.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -34,14 +35,9 @@ TEST_CASE("An unknown user or group is an action error naming it", "[core][owner
 }
 
 TEST_CASE("apply() gives a file away only when running as root", "[core][ownership]") {
-  cback::test::TempDir dir;
+  cback::test::LoggedDir logged;
+  auto& [dir, screen, log] = logged;
   const auto file = dir.write("archive.tar", "data");
-  std::ostringstream screen;
-  cback::core::Logger log;
-  cback::core::LogSettings settings;
-  settings.logfile = dir / "cback.log";
-  settings.screen = &screen;
-  log.configure(settings);
 
   Ownership::lookup("nobody", "nogroup").apply(file, log);
   struct stat info {};
@@ -56,17 +52,9 @@ TEST_CASE("apply() gives a file away only when running as root", "[core][ownersh
 }
 
 TEST_CASE("A failed chown is logged at ERROR and is not fatal", "[core][ownership]") {
-  if (::geteuid() != 0) {
-    SUCCEED("not root: apply() does nothing, so it cannot fail");
-    return;
-  }
-  cback::test::TempDir dir;
-  std::ostringstream screen;
-  cback::core::Logger log;
-  cback::core::LogSettings settings;
-  settings.logfile = dir / "cback.log";
-  settings.screen = &screen;
-  log.configure(settings);
+  CBACK_REQUIRE_PART(cback::test::running_as_root("changing owners"));
+  cback::test::LoggedDir logged;
+  auto& [dir, screen, log] = logged;
   CHECK_NOTHROW(Ownership(0, 0).apply(dir / "missing", log));
   CHECK(screen.str().starts_with("Error changing ownership of ["));
   CHECK(cback::test::read_file(dir / "cback.log").find("[ERROR  ] Error changing ownership") !=
@@ -78,20 +66,15 @@ using cback::test::stat_of;
 
 TEST_CASE("apply() on a symbolic link never changes the owner of its target",
           "[core][ownership][planted]") {
-  if (::geteuid() != 0) {
-    SUCCEED("not root: apply() does nothing");
-    return;
-  }
+  CBACK_REQUIRE_PART(cback::test::running_as_root("changing owners"));
   LoggedDir f;
-  const auto victim = f.dir.write("elsewhere/passwd", "root:x:0:0");
-  REQUIRE(::chown(victim.c_str(), 0, 0) == 0);
+  const auto victim = f.root_victim("passwd", "root:x:0:0");
   const auto link = f.dir / "cback.collect";
   std::filesystem::create_symlink(victim, link);
 
   Ownership::lookup("nobody", "nogroup").apply(link, f.log);
 
-  CHECK(stat_of(victim).st_uid == 0);
-  CHECK(stat_of(victim).st_gid == 0);
+  CHECK(cback::test::owned_by_root(victim));
   // The link itself is given away, as a name the backup user made.
   CHECK(S_ISLNK(stat_of(link).st_mode));
   CHECK(stat_of(link).st_uid == 65534);
@@ -100,19 +83,14 @@ TEST_CASE("apply() on a symbolic link never changes the owner of its target",
 
 TEST_CASE("apply() leaves a file with a second hard link alone and says so",
           "[core][ownership][planted]") {
-  if (::geteuid() != 0) {
-    SUCCEED("not root: apply() does nothing");
-    return;
-  }
+  CBACK_REQUIRE_PART(cback::test::running_as_root("changing owners"));
   LoggedDir f;
-  const auto victim = f.dir.write("elsewhere/shadow", "root:*:");
-  REQUIRE(::chown(victim.c_str(), 0, 0) == 0);
+  const auto victim = f.root_victim("shadow", "root:*:");
   const auto name = f.dir / "archive.tar";
   std::filesystem::create_hard_link(victim, name);
 
   Ownership::lookup("nobody", "nogroup").apply(name, f.log);
 
-  CHECK(stat_of(victim).st_uid == 0);
-  CHECK(stat_of(victim).st_gid == 0);
+  CHECK(cback::test::owned_by_root(victim));
   CHECK_THAT(f.screen.str(), Catch::Contains(name.string()) && Catch::Contains("2 links"));
 }

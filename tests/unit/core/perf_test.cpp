@@ -1,5 +1,7 @@
 #include <cback/core/perf.hpp>
 
+#include "support/text.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -11,6 +13,7 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using test::lines_of;
 
 PerfSample measured(seconds walk, seconds write, std::uint64_t in, std::uint64_t out,
                     std::uint64_t files) {
@@ -21,16 +24,6 @@ PerfSample measured(seconds walk, seconds write, std::uint64_t in, std::uint64_t
   result.bytes_out = out;
   result.files = files;
   return result;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  for (auto end = text.find('\n'); end != std::string::npos; end = text.find('\n', start)) {
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
 }
 
 TEST_CASE("The perf table has a row per name and a total per stage", "[core][perf]") {

@@ -16,16 +16,8 @@
 #include <thread>
 #include <unistd.h>
 
-using cback::core::Capture;
-using cback::core::CommandRequest;
-using cback::core::CommandResult;
-using cback::core::CommandRunner;
-using cback::core::Logger;
-using cback::core::LogSettings;
-using cback::core::PathResolver;
-using cback::core::split_command_line;
-using cback::core::Stderr;
-using cback::core::StopFlag;
+namespace cback::core {
+
 using Strings = std::vector<std::string>;
 using Overrides = std::map<std::string, std::string>;
 using namespace std::chrono_literals;
@@ -381,3 +373,5 @@ TEST_CASE("A stop requested before the run starts nothing", "[core][process]") {
   CHECK_THROWS_WITH(fixture.run_all({"touch", marker.string()}), "Backup interrupted.");
   CHECK_FALSE(std::filesystem::exists(marker));
 }
+
+} // namespace cback::core

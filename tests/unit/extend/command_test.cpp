@@ -3,7 +3,8 @@
 #include <cback/extend/command.hpp>
 #include <cback/extend/registry.hpp>
 
-#include "extend_fixture.hpp"
+#include "support/config_problems.hpp"
+#include "support/run_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -31,7 +32,7 @@ struct CommandFixture : test::ExtendFixture {
     config.extensions->actions.push_back(action);
   }
   void run() {
-    auto ctx = context();
+    auto& ctx = context;
     ctx.action = "site";
     run_command(ctx);
   }
@@ -52,7 +53,7 @@ TEST_CASE("An action with a command key resolves to the command extension", "[ex
 
 TEST_CASE("The command key is read from XML and TOML and kept by the TOML conversion",
           "[extend][command]") {
-  const auto xml = config::parse(R"(<?xml version="1.0"?>
+  const auto xml = config::parse(std::string(R"(<?xml version="1.0"?>
 <cb_config>
    <extensions>
       <action>
@@ -63,16 +64,7 @@ TEST_CASE("The command key is read from XML and TOML and kept by the TOML conver
          <command>/usr/local/sbin/dump-ledger</command>
       </action>
    </extensions>
-   <options>
-      <starting_day>monday</starting_day>
-      <working_dir>/tmp</working_dir>
-      <backup_user>backup</backup_user>
-      <backup_group>backup</backup_group>
-      <rcp_command>/usr/bin/scp -B</rcp_command>
-   </options>
-   <purge/>
-</cb_config>
-)",
+)") + test::k_xml_options + "   <purge/>\n</cb_config>\n",
                                  "site.xml");
   REQUIRE(xml.extensions);
   const auto& action = xml.extensions->actions.at(0);
@@ -84,21 +76,13 @@ TEST_CASE("The command key is read from XML and TOML and kept by the TOML conver
 }
 
 TEST_CASE("A relative command is a configuration error", "[extend][command]") {
-  CHECK_THROWS_AS(config::parse(R"([extensions]
+  CHECK_THROWS_AS(config::parse(std::string(R"([extensions]
 [[extensions.action]]
 name = "ledger"
 index = 98
 command = "dump-ledger"
 
-[options]
-starting_day = "monday"
-working_dir = "/tmp"
-backup_user = "backup"
-backup_group = "backup"
-rcp_command = "/usr/bin/scp -B"
-
-[purge]
-)",
+)") + test::k_toml_options + "\n[purge]\n",
                                 "site.toml"),
                   config::InvalidConfig);
 }

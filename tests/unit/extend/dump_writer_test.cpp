@@ -4,13 +4,13 @@
 #include <cback/extend/dump_writer.hpp>
 
 #include "support/parts.hpp"
-#include "support/temp_dir.hpp"
+#include "support/run_fixture.hpp"
+#include "support/small_tmpfs.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <sstream>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,27 +20,14 @@ namespace {
 namespace fs = std::filesystem;
 using config::CompressMode;
 
-struct Fixture {
-  test::TempDir tmp;
-  core::RunFlags flags;
-  config::Config config;
-  core::LazyOutputs outputs = config::lazy_outputs_of(config);
-  core::Logger log;
-  core::StopFlag stop;
-  core::CommandRunner runner{log, stop};
-  core::PerfRecorder perf;
-  io::RunBackend io{io::BackendOptions{}, log};
-  std::ostringstream screen;
-  Context context{flags, config, log, runner, stop, perf, outputs, io};
+core::LogSettings output_settings() {
+  core::LogSettings settings;
+  settings.output = true;
+  return settings;
+}
 
-  Fixture() {
-    core::LogSettings settings;
-    settings.logfile = tmp / "cback.log";
-    settings.screen = &screen;
-    settings.output = true;
-    log.configure(settings);
-    config.options = config::Options{};
-  }
+struct Fixture : test::RunFixture {
+  Fixture() : RunFixture(output_settings()) {}
 
   DumpRequest request(std::vector<std::string> argv, CompressMode mode = CompressMode::none) {
     DumpRequest dump;
@@ -180,35 +167,11 @@ TEST_CASE("A stop request interrupts the dump and removes the partial file", "[e
   CHECK(no_partials(f.tmp.path()));
 }
 
-// A small tmpfs of its own; needs root (mount), skipped otherwise.
-class SmallTmpfs {
-public:
-  explicit SmallTmpfs(const fs::path& where) : m_path(where) {
-    fs::create_directories(m_path);
-    m_mounted = ::geteuid() == 0 && ::mount("tmpfs", m_path.c_str(), "tmpfs", 0, "size=256k") == 0;
-  }
-  ~SmallTmpfs() {
-    if (m_mounted) {
-      ::umount2(m_path.c_str(), MNT_DETACH);
-    }
-  }
-  SmallTmpfs(const SmallTmpfs&) = delete;
-  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
-  [[nodiscard]] bool mounted() const { return m_mounted; }
-
-private:
-  fs::path m_path;
-  bool m_mounted = false;
-};
-
 TEST_CASE("A full disk fails the dump with the reason and leaves no partial file",
           "[extend][dump]") {
   Fixture f;
-  const SmallTmpfs small(f.tmp / "small");
-  if (!small.mounted()) {
-    test::report_missing_part("a 256 KiB tmpfs", "mounting needs root");
-    return;
-  }
+  const test::SmallTmpfs small(f.tmp / "small", "256k");
+  CBACK_REQUIRE_PART(small.mounted());
   const auto mode =
       GENERATE(CompressMode::none, CompressMode::gzip, CompressMode::bzip2, CompressMode::zstd);
   // Incompressible, so that every mode fills the 256 KiB.

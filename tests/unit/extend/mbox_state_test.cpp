@@ -1,5 +1,7 @@
 #include <cback/extend/mbox_state.hpp>
 
+#include "support/parts.hpp"
+#include "support/python.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,13 +12,8 @@
 namespace cback::extend {
 namespace {
 
-bool python_available() {
-  return std::system("command -v python3 >/dev/null 2>&1") == 0;
-}
-
-int python(const std::string& code) {
-  return std::system(("python3 -c '" + code + "'").c_str());
-}
+using test::python;
+using test::python_available;
 
 // Bytes with every escaped character: month 10 (\n), day 13 (\r), minute 26
 // (\x1a), second 0 and microseconds 92 (\\).
@@ -34,7 +31,7 @@ TEST_CASE("A timestamp is pickled byte for byte as Python pickles a datetime", "
 TEST_CASE("Timestamps written by cback are read by Python and the other way round",
           "[extend][mbox]") {
   if (!python_available()) {
-    WARN("SKIPPED: python3 is not available");
+    test::skip("python3 is not available");
     return;
   }
   test::TempDir tmp;

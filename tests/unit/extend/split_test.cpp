@@ -1,7 +1,7 @@
 #include <cback/core/error.hpp>
 #include <cback/extend/split.hpp>
 
-#include "extend_fixture.hpp"
+#include "support/run_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -41,7 +41,7 @@ struct SplitFixture : test::ExtendFixture {
     config.split->split_size = {"300", 300.0};
   }
   void run() {
-    auto ctx = context();
+    auto& ctx = context;
     run_split(ctx);
   }
 };

@@ -1,5 +1,7 @@
 #include <cback/extend/subversion.hpp>
 
+#include "support/parts.hpp"
+#include "support/python.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,13 +15,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool python_available() {
-  return std::system("command -v python3 >/dev/null 2>&1") == 0;
-}
-
-int python(const std::string& code) {
-  return std::system(("python3 -c '" + code + "'").c_str());
-}
+using test::python;
+using test::python_available;
 
 } // namespace
 
@@ -43,7 +40,7 @@ TEST_CASE("A revision pickled by Python is read back", "[extend][svn]") {
   test::TempDir tmp;
   const auto state = tmp / "repo.svnlast";
   if (!python_available()) {
-    WARN("SKIPPED: python3 is not available");
+    test::skip("python3 is not available");
     return;
   }
   REQUIRE(python("import pickle; pickle.dump(12345, open(\"" + state.string() +

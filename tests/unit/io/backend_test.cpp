@@ -4,9 +4,9 @@
 #include <cback/io/batch_reader.hpp>
 #include <cback/io/run_backend.hpp>
 
+#include "support/io_backends.hpp"
 #include "support/no_io_uring.hpp"
 #include "support/temp_dir.hpp"
-#include "unit/io/io_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -69,9 +69,7 @@ TEST_CASE("A run's backend is made once, at its first use", "[io][backend]") {
 }
 
 TEST_CASE("Auto picks io_uring where it works", "[io][backend]") {
-  if (!cback::test::backend_under_test(Preference::uring)) {
-    return;
-  }
+  CBACK_REQUIRE_PART(cback::test::backend_under_test(Preference::uring));
   BackendOptions options;
   options.environment = "";
   auto backend = cback::io::make_backend(options);

@@ -2,8 +2,8 @@
 #include <cback/core/unique_fd.hpp>
 #include <cback/io/batch_reader.hpp>
 
+#include "support/io_backends.hpp"
 #include "support/temp_dir.hpp"
-#include "unit/io/io_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,12 +14,11 @@
 #include <unistd.h>
 #include <vector>
 
-using cback::core::Buffer;
-using cback::core::BufferPool;
-using cback::io::BatchReader;
-using cback::io::ReadRequest;
-using cback::io::ReadResult;
-using cback::test::TempDir;
+namespace cback::io {
+
+using core::Buffer;
+using core::BufferPool;
+using test::TempDir;
 
 namespace {
 
@@ -93,12 +92,7 @@ read_all(BatchReader& reader, BufferPool& pool, std::vector<ReadRequest> request
 } // namespace
 
 TEST_CASE("Reading 2000 small files of random sizes gives exactly their contents", "[io][batch]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  CAPTURE(cback::io::to_string(preference));
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   const auto sizes = file_sizes(2000);
   std::vector<std::string> contents;
@@ -130,12 +124,7 @@ TEST_CASE("Reading 2000 small files of random sizes gives exactly their contents
 
 TEST_CASE("A file that cannot be read is reported with its path, and only that file",
           "[io][batch]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  CAPTURE(cback::io::to_string(preference));
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   const auto first = dir.write("first", "one");
   const auto directory = dir / "a-directory";
@@ -163,11 +152,7 @@ TEST_CASE("A file that cannot be read is reported with its path, and only that f
 
 TEST_CASE("A file larger than its buffer fills the buffer and says so by its length",
           "[io][batch]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   const std::string content = cback::test::random_bytes(10000, 7);
   const auto path = dir.write("big", content);
@@ -184,11 +169,7 @@ TEST_CASE("A file larger than its buffer fills the buffer and says so by its len
 }
 
 TEST_CASE("A file opened by the caller is read from its start and left open", "[io][batch]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   const auto path = dir.write("opened", "opened by the caller");
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -206,11 +187,7 @@ TEST_CASE("A file opened by the caller is read from its start and left open", "[
 }
 
 TEST_CASE("A batch reader with nothing submitted has nothing to return", "[io][batch]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   auto reader = BatchReader::open(*backend, 8);
   REQUIRE(reader);
   CHECK_FALSE(reader->next());
@@ -218,11 +195,7 @@ TEST_CASE("A batch reader with nothing submitted has nothing to return", "[io][b
 }
 
 TEST_CASE("Dropping a batch reader with reads in flight waits for them", "[io][batch]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   BufferPool pool(16, 4096);
   std::vector<Buffer> buffers;
@@ -242,3 +215,5 @@ TEST_CASE("Dropping a batch reader with reads in flight waits for them", "[io][b
   buffers.clear();
   CHECK(pool.available() == 16);
 }
+
+} // namespace cback::io

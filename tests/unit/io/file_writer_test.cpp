@@ -1,8 +1,8 @@
 #include <cback/core/buffer_pool.hpp>
 #include <cback/io/file_writer.hpp>
 
+#include "support/io_backends.hpp"
 #include "support/temp_dir.hpp"
-#include "unit/io/io_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -136,12 +136,7 @@ TEST_CASE("Write-back starts behind the writes every step bytes", "[io][write]")
 }
 
 TEST_CASE("Written buffers produce exactly their bytes", "[io][write]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  CAPTURE(cback::io::to_string(preference));
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   const auto path = dir / "out.partial";
   const int fd = create_file(path);
@@ -190,11 +185,7 @@ TEST_CASE("One engine writes one file after another", "[io][write]") {
 }
 
 TEST_CASE("A full device is reported with the path on write", "[io][write]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   const int fd = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
   REQUIRE(fd >= 0);
   BufferPool pool(4, 4096);
@@ -213,11 +204,7 @@ TEST_CASE("A full device is reported with the path on write", "[io][write]") {
 }
 
 TEST_CASE("A full filesystem is reported as ENOSPC with the path", "[io][write]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   backend.reset(); // no threads at fork(): see run_in_child
   TempDir dir;
   // A 1 MiB tmpfs in a mount namespace of a child: nothing leaks into the
@@ -239,18 +226,14 @@ TEST_CASE("A full filesystem is reported as ENOSPC with the path", "[io][write]"
     return error ? error->message() : "no error";
   });
   if (child.output.rfind("cannot mount", 0) == 0) {
-    WARN("skipped the tmpfs variant (/dev/full covers the error path): " << child.output);
+    cback::test::skip("the tmpfs variant (/dev/full covers the error path): " + child.output);
     return;
   }
   CHECK(child.output == "write " + (dir / "image.partial").string() + ": No space left on device");
 }
 
 TEST_CASE("A short write is continued where it stopped", "[io][write]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   backend.reset(); // no threads at fork(): see run_in_child
   TempDir dir;
   const auto path = dir / "limited";

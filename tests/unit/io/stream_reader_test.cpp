@@ -1,8 +1,8 @@
 #include <cback/core/buffer_pool.hpp>
 #include <cback/io/stream_reader.hpp>
 
+#include "support/io_backends.hpp"
 #include "support/temp_dir.hpp"
-#include "unit/io/io_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -56,12 +56,7 @@ Streamed stream(StreamReader& reader) {
 } // namespace
 
 TEST_CASE("A 50 MiB file streamed in chunks equals its content", "[io][stream]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  CAPTURE(cback::io::to_string(preference));
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   const std::string content = cback::test::random_bytes((50 << 20) + 12345, 50);
   const auto path = dir.write("large", content);
@@ -109,11 +104,7 @@ TEST_CASE("One engine streams one file after another", "[io][stream]") {
 }
 
 TEST_CASE("Streaming works with fewer buffers than the read-ahead", "[io][stream]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   const auto size =
       GENERATE(std::size_t{0}, std::size_t{1}, std::size_t{4096 * 3}, std::size_t{4096 * 3 + 1});
@@ -134,11 +125,7 @@ TEST_CASE("Streaming works with fewer buffers than the read-ahead", "[io][stream
 }
 
 TEST_CASE("A stream read error names the file and sticks", "[io][stream]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   OpenFile directory(dir.path());
   BufferPool pool(4, 4096);
@@ -157,11 +144,7 @@ TEST_CASE("A stream read error names the file and sticks", "[io][stream]") {
 }
 
 TEST_CASE("A stream whose pool is closed stops with ECANCELED", "[io][stream]") {
-  const auto preference = CBACK_EACH_BACKEND();
-  auto backend = cback::test::backend_under_test(preference);
-  if (!backend) {
-    return;
-  }
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
   TempDir dir;
   const auto path = dir.write("file", "some content");
   OpenFile file(path);

@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 namespace fs = std::filesystem;
-using cback::media::replaceable_image_file;
-using cback::media::ReplacementImage;
-using cback::test::read_file;
-using cback::test::TempDir;
+
+namespace cback::media {
+using test::read_file;
+using test::TempDir;
 
 namespace {
 
@@ -31,6 +31,13 @@ void write_through(const ReplacementImage& image, std::string_view text) {
   REQUIRE(fd);
   REQUIRE(::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size()));
 }
+
+/// An image file holding "old image", to be replaced.
+struct OldImage {
+  TempDir dir;
+  fs::path image = dir.write("disc.iso", "old image");
+  core::Logger log;
+};
 
 } // namespace
 
@@ -69,9 +76,8 @@ TEST_CASE("A committed new image replaces the old one and keeps its mode", "[med
 
 TEST_CASE("A new image that is not committed is removed and the old one stays",
           "[media][replacement]") {
-  TempDir dir;
-  const fs::path image = dir.write("disc.iso", "old image");
-  cback::core::Logger log;
+  OldImage old;
+  auto& [dir, image, log] = old;
   {
     ReplacementImage replacement(image, log);
     write_through(replacement, "half an image");
@@ -111,9 +117,8 @@ TEST_CASE("A leftover .partial symlink is removed, never followed", "[media][rep
 
 TEST_CASE("A new image whose .partial name was replaced meanwhile is not committed",
           "[media][replacement]") {
-  TempDir dir;
-  const fs::path image = dir.write("disc.iso", "old image");
-  cback::core::Logger log;
+  OldImage old;
+  auto& [dir, image, log] = old;
   {
     ReplacementImage replacement(image, log);
     write_through(replacement, "new image");
@@ -125,3 +130,5 @@ TEST_CASE("A new image whose .partial name was replaced meanwhile is not committ
   // Not ours: left alone.
   CHECK(read_file(dir / "disc.iso.partial") == "planted");
 }
+
+} // namespace cback::media

@@ -1,9 +1,9 @@
 // Sessions written to libburn stdio: pseudo-drives on image files, checked
 // with xorriso and isoinfo, and read back through verify_session.
 
+#include "support/iso_tools.hpp"
 #include "support/parts.hpp"
 #include "support/temp_dir.hpp"
-#include "unit/media/iso_tools.hpp"
 
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
@@ -28,10 +28,6 @@ using namespace cback::media;
 namespace {
 
 constexpr std::int64_t k_unlimited = std::numeric_limits<std::int64_t>::max();
-
-bool tools_available() {
-  return cback::test::program_available("xorriso") && cback::test::program_available("isoinfo");
-}
 
 std::string address_of(const fs::path& image) {
   return "stdio:" + image.string();
@@ -70,9 +66,7 @@ WriteReport write(const fs::path& image, const SessionSpec& spec, Grab how = Gra
 } // namespace
 
 TEST_CASE("A first session on a blank image has Rock Ridge, Joliet and the label", "[media]") {
-  if (!tools_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day = make_day(dir, "day1", "FIRST-DAY-MARKER");
   const fs::path image = dir / "disc.iso";
@@ -92,9 +86,7 @@ TEST_CASE("A first session on a blank image has Rock Ridge, Joliet and the label
 }
 
 TEST_CASE("A second session is appended and keeps the first one's files", "[media]") {
-  if (!tools_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day1 = make_day(dir, "day1", "FIRST-DAY-MARKER");
   const fs::path day2 = make_day(dir, "day2", "SECOND-DAY-MARKER", 100'000);
@@ -124,9 +116,7 @@ TEST_CASE("A second session is appended and keeps the first one's files", "[medi
 }
 
 TEST_CASE("Grabbing as blank starts a new disc over an old image", "[media]") {
-  if (!tools_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day1 = make_day(dir, "day1", "FIRST-DAY-MARKER");
   const fs::path day2 = make_day(dir, "day2", "SECOND-DAY-MARKER", 1000);
@@ -143,9 +133,7 @@ TEST_CASE("Grabbing as blank starts a new disc over an old image", "[media]") {
 }
 
 TEST_CASE("An image larger than the space allowed is refused before writing", "[media]") {
-  if (!tools_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day1 = make_day(dir, "day1", "FIRST-DAY-MARKER", 1000);
   const fs::path day2 = make_day(dir, "day2", "SECOND-DAY-MARKER", 400'000);
@@ -167,9 +155,7 @@ TEST_CASE("An image larger than the space allowed is refused before writing", "[
 }
 
 TEST_CASE("Verification names a file whose bytes changed on the disc", "[media]") {
-  if (!tools_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day = make_day(dir, "day1", "FLIP-ME-MARKER");
   const fs::path image = dir / "disc.iso";
@@ -187,9 +173,7 @@ TEST_CASE("Verification names a file whose bytes changed on the disc", "[media]"
 }
 
 TEST_CASE("Verification names files missing from the disc", "[media]") {
-  if (!tools_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day = make_day(dir, "day1", "MARKER", 1000);
   const fs::path image = dir / "disc.iso";
@@ -212,9 +196,7 @@ TEST_CASE("A write that runs out of space fails with the system's reason", "[med
 }
 
 TEST_CASE("A write right after a failed one writes its whole session", "[media]") {
-  if (!tools_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day = make_day(dir, "day1", "AFTER-FAILURE-MARKER", 200'000);
   {
@@ -255,9 +237,7 @@ TEST_CASE("A write reports its FIFO samples and statistics", "[media]") {
 }
 
 TEST_CASE("A read gate is asked for every byte of the staged files before it is read", "[media]") {
-  if (!tools_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day = make_day(dir, "day1", "GATED-MARKER");
   SessionSpec spec = spec_for(day, "2026/11/23", "CEDAR BACKUP");
@@ -277,9 +257,7 @@ TEST_CASE("A read gate is asked for every byte of the staged files before it is 
 TEST_CASE("Staged entries keep their modes, owners, times, links and kinds as xorriso records "
           "them, and hard links are written once",
           "[media]") {
-  if (!tools_available()) {
-    return;
-  }
+  CBACK_REQUIRE_PART(iso::readers_available());
   TempDir dir;
   const fs::path day = dir / "day";
   fs::create_directories(day / "empty-dir");

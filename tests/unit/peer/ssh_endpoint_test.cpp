@@ -2,6 +2,8 @@
 
 #include <cback/peer/ssh_session.hpp>
 
+#include "support/parts.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <pwd.h>
@@ -9,11 +11,12 @@
 
 #include <string>
 
-using cback::config::Config;
-using cback::config::Options;
-using cback::config::Peer;
-using cback::config::PeerType;
-using cback::peer::endpoint_for;
+namespace cback::peer {
+
+using config::Config;
+using config::Options;
+using config::Peer;
+using config::PeerType;
 
 namespace {
 
@@ -86,13 +89,10 @@ TEST_CASE("A key file under ~ is made absolute", "[ssh][endpoint]") {
 }
 
 TEST_CASE("Run as root for another backup user, that user's ~/.ssh applies", "[ssh][endpoint]") {
-  if (::geteuid() != 0) {
-    SUCCEED("only root picks another user's SSH files");
-    return;
-  }
+  CBACK_REQUIRE_PART(cback::test::running_as_root("picking another user's SSH files"));
   const passwd* daemon_user = ::getpwnam("daemon");
   if (daemon_user == nullptr) {
-    WARN("SKIPPED: no 'daemon' account to stand for the backup user");
+    cback::test::skip("no 'daemon' account to stand for the backup user");
     return;
   }
   Config config;
@@ -106,3 +106,5 @@ TEST_CASE("Run as root for another backup user, that user's ~/.ssh applies", "[s
   CHECK(endpoint.known_hosts_file == home + "/.ssh/known_hosts");
   CHECK(endpoint.user == "daemon");
 }
+
+} // namespace cback::peer

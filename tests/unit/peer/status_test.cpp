@@ -4,11 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-using cback::peer::decode_status;
-using cback::peer::encode_status;
-using cback::peer::PeerState;
-using cback::peer::PeerStatus;
-using cback::peer::StageStatus;
+namespace cback::peer {
 
 namespace {
 
@@ -68,3 +64,5 @@ TEST_CASE("A stage status record is written atomically and read back", "[peer][s
   REQUIRE_FALSE(missing);
   CHECK(missing.error().find("nothing") != std::string::npos);
 }
+
+} // namespace cback::peer

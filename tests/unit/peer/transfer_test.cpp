@@ -8,6 +8,7 @@
 #include <cback/peer/local_source.hpp>
 #include <cback/peer/transfer.hpp>
 
+#include "support/random_bytes.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -17,24 +18,15 @@
 
 #include <cstring>
 #include <fstream>
-#include <random>
 
 namespace fs = std::filesystem;
-using cback::peer::LocalSource;
-using cback::peer::TransferResult;
-using cback::test::read_file;
-using cback::test::TempDir;
+
+namespace cback::peer {
+using test::random_bytes;
+using test::read_file;
+using test::TempDir;
 
 namespace {
-
-std::string random_bytes(std::size_t size, unsigned seed) {
-  std::mt19937 random(seed);
-  std::string bytes(size, '\0');
-  for (auto& byte : bytes) {
-    byte = static_cast<char>(random());
-  }
-  return bytes;
-}
 
 struct Peer {
   TempDir dir;
@@ -61,6 +53,16 @@ struct Peer {
       manifest.archives.push_back({name, content.size(), cback::core::sha256(content)});
     }
     cback::collect::write_manifest(collect / "cback.manifest", manifest);
+  }
+
+  /// Adds `name` with `content` and in the manifest, stages it, and turns
+  /// the staged copy back into NAME.partial: the whole file, marked with
+  /// the source's identity, as an interrupted run leaves it.
+  void stage_then_interrupt(const std::string& name, const std::string& content) {
+    add(name, content);
+    add_manifest({name});
+    transfer();
+    fs::rename(target / name, target / (name + ".partial"));
   }
 
   TransferResult transfer(std::optional<double> limit = std::nullopt) {
@@ -126,11 +128,8 @@ TEST_CASE("A source file changed since it was staged is staged again", "[peer][t
 TEST_CASE("A partial file from an interrupted run is resumed from its length", "[peer][transfer]") {
   Peer peer;
   const auto content = random_bytes(200'000, 4);
-  peer.add("big.tar", content);
-  peer.add_manifest({"big.tar"});
   // What an interrupted run leaves: a prefix, marked with the source's identity.
-  peer.transfer();
-  fs::rename(peer.target / "big.tar", peer.target / "big.tar.partial");
+  peer.stage_then_interrupt("big.tar", content);
   fs::resize_file(peer.target / "big.tar.partial", 50'000);
   const auto result = peer.transfer();
   CHECK(result.files_resumed == 1);
@@ -154,10 +153,7 @@ TEST_CASE("A resumed file whose earlier bytes are wrong fails the checksum and i
           "[peer][transfer]") {
   Peer peer;
   const auto content = random_bytes(100'000, 6);
-  peer.add("big.tar", content);
-  peer.add_manifest({"big.tar"});
-  peer.transfer();
-  fs::rename(peer.target / "big.tar", peer.target / "big.tar.partial");
+  peer.stage_then_interrupt("big.tar", content);
   {
     std::fstream partial(peer.target / "big.tar.partial", std::ios::in | std::ios::out);
     partial.seekp(10);
@@ -347,3 +343,5 @@ TEST_CASE("A FIFO, a symlink or an oversized file as a local manifest fails with
   fs::resize_file(manifest, cback::peer::k_small_file_limit + 1);
   CHECK_THROWS_WITH(peer.transfer(), Catch::Contains("it is larger than cback accepts"));
 }
+
+} // namespace cback::peer

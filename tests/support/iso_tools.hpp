@@ -5,6 +5,8 @@
 // descriptor, and an extraction by xorriso compared byte for byte with the
 // directories that were written.
 
+#include "support/parts.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +19,12 @@
 namespace cback::test::iso {
 
 namespace fs = std::filesystem;
+
+/// True when xorriso and isoinfo are there to read images back; otherwise
+/// reports them missing (support/parts.hpp).
+inline bool readers_available() {
+  return program_available("xorriso") && program_available("isoinfo");
+}
 
 inline std::string quoted(const std::string& text) {
   std::string out = "'";

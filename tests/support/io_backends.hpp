@@ -6,6 +6,7 @@
 #include <cback/io/backend.hpp>
 
 #include "support/parts.hpp"
+#include "support/random_bytes.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,7 +14,6 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
-#include <random>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,8 +23,8 @@
 namespace cback::test {
 
 /// The backend for `preference` (uring or posix). When io_uring is
-/// unavailable here the uring variant is skipped with a warning, except
-/// under CI=true, where that fails. Returns nullptr when skipped.
+/// unavailable here the uring variant is skipped (report_missing_part: a
+/// failure under CI=true). Returns nullptr when skipped.
 inline std::unique_ptr<io::Backend> backend_under_test(io::Preference preference) {
   io::BackendOptions options;
   options.preference = preference;
@@ -33,8 +33,8 @@ inline std::unique_ptr<io::Backend> backend_under_test(io::Preference preference
   if (backend) {
     return std::move(*backend);
   }
-  if (preference == io::Preference::uring && !running_in_ci()) {
-    WARN("skipped for io_uring: " << backend.error());
+  if (preference == io::Preference::uring) {
+    report_missing_part("io_uring", backend.error());
     return nullptr;
   }
   FAIL(backend.error());
@@ -45,17 +45,14 @@ inline std::unique_ptr<io::Backend> backend_under_test(io::Preference preference
 #define CBACK_EACH_BACKEND()                                                                       \
   GENERATE(::cback::io::Preference::uring, ::cback::io::Preference::posix)
 
-inline std::string random_bytes(std::size_t size, std::uint64_t seed) {
-  std::mt19937_64 random(seed);
-  std::string bytes(size, '\0');
-  for (std::size_t i = 0; i < size; i += 8) {
-    const std::uint64_t word = random();
-    for (std::size_t j = 0; j < 8 && i + j < size; ++j) {
-      bytes[i + j] = static_cast<char>(word >> (8 * j));
-    }
-  }
-  return bytes;
-}
+/// In a test body: declares `preference`, each backend in turn, and
+/// `backend`, the Backend for it; returns from the test where that backend
+/// is skipped (backend_under_test).
+#define CBACK_BACKEND_UNDER_TEST(preference, backend)                                              \
+  const auto preference = CBACK_EACH_BACKEND();                                                    \
+  CAPTURE(::cback::io::to_string(preference));                                                     \
+  auto backend = ::cback::test::backend_under_test(preference);                                    \
+  CBACK_REQUIRE_PART(backend)
 
 /// 64-bit FNV-1a, continued from `hash`.
 inline std::uint64_t fnv1a(std::span<const std::byte> bytes,

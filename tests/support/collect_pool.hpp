@@ -6,9 +6,7 @@
 
 #include <cback/collect/naming.hpp>
 
-#include "support/config_text.hpp"
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
+#include "support/pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -27,28 +25,15 @@ inline constexpr const char* k_tuesday = "CBACK_TODAY=2026-12-01";
 
 /// A collect setup in a temporary directory: src/ (what is backed up),
 /// collect/, work/, and cback.toml once configure() is called.
-struct CollectPool {
-  TempDir dir;
-  std::filesystem::path config;
-
+struct CollectPool : Pool {
   CollectPool() {
-    std::filesystem::create_directories(dir / "collect");
-    std::filesystem::create_directories(dir / "work");
-    std::filesystem::create_directories(dir / "src");
+    for (const char* name : {"collect", "work", "src"}) {
+      make_dir(name);
+    }
   }
 
-  void configure(const std::string& items, const std::string& section_extra = "") {
-    config = dir.write("cback.toml", fmt::format(R"([reference]
-author = "tests"
-
-{}[collect]
-collect_dir = '{}'
-ignore_file = ".cbignore"
-{}
-{}
-)",
-                                                 options_table(dir / "work"),
-                                                 (dir / "collect").string(), section_extra, items));
+  void configure_items(const std::string& items, const std::string& section_extra = "") {
+    configure(toml_head(dir / "work") + collect_table(dir / "collect", items, section_extra));
   }
 
   [[nodiscard]] std::filesystem::path src() const { return dir / "src"; }
@@ -57,11 +42,9 @@ ignore_file = ".cbignore"
                     const std::vector<std::string>& switches = {}) const {
     options.env.emplace_back(day);
     options.env.emplace_back("CBACK_IO=posix");
-    std::vector<std::string> argv{cback_binary(), "-c", config.string(), "-l",
-                                  (dir / "cback.log").string()};
-    argv.insert(argv.end(), switches.begin(), switches.end());
-    argv.emplace_back("collect");
-    return run(argv, options);
+    Args arguments = switches;
+    arguments.emplace_back("collect");
+    return cback(arguments, options);
   }
 
   [[nodiscard]] std::filesystem::path archive(const std::filesystem::path& item,
@@ -75,19 +58,6 @@ ignore_file = ".cbignore"
     return std::filesystem::exists(dir / "collect/cback.collect");
   }
 };
-
-inline std::string dir_item(const std::filesystem::path& path, const std::string& collect_mode,
-                            const std::string& archive_mode) {
-  return fmt::format("[[collect.dir]]\nabs_path = '{}'\ncollect_mode = \"{}\"\narchive_mode = "
-                     "\"{}\"\n",
-                     path.string(), collect_mode, archive_mode);
-}
-
-inline std::string file_item(const std::filesystem::path& path) {
-  return fmt::format(
-      "[[collect.file]]\nabs_path = '{}'\ncollect_mode = \"daily\"\narchive_mode = \"tar\"\n",
-      path.string());
-}
 
 /// The member names GNU tar lists, one per line, sorted.
 inline std::vector<std::string> tar_list(const std::filesystem::path& archive) {

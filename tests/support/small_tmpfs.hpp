@@ -16,9 +16,13 @@ namespace cback::test {
 
 class SmallTmpfs {
 public:
-  SmallTmpfs(const std::filesystem::path& at, const std::string& size) : m_at(at) {
+  /// Mounts a tmpfs of `size` ("512k", "2m") at `at`, created if need be;
+  /// `more_options` are further mount options ("mode=0755").
+  SmallTmpfs(const std::filesystem::path& at, const std::string& size,
+             const std::string& more_options = "")
+      : m_at(at) {
     std::filesystem::create_directories(at);
-    const std::string options = "size=" + size;
+    const std::string options = "size=" + size + (more_options.empty() ? "" : "," + more_options);
     m_mounted = ::mount("tmpfs", at.c_str(), "tmpfs", 0, options.c_str()) == 0;
   }
   ~SmallTmpfs() {

@@ -4,12 +4,13 @@
 // rebuild, initialize and capacity tests, which drive the real binary with
 // CBACK_TODAY simulating the day. 2026-11-23 is a Monday, the starting day.
 
-#include "support/run.hpp"
-#include "support/temp_dir.hpp"
+#include "support/pool.hpp"
+#include "support/small_tmpfs.hpp"
 
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,9 +21,19 @@ struct StorePool {
   std::filesystem::path image = dir / "disc.iso";
   std::string media_type = "dvd+rw";
   std::string device_type = "dvdwriter";
-  std::string store_extra; ///< more [store] lines
-  std::string extra;       ///< more sections
-  std::string extensions;  ///< an [extensions] section
+  std::string store_extra;         ///< more [store] lines
+  std::string extra;               ///< more sections
+  std::string extensions;          ///< an [extensions] section
+  std::optional<SmallTmpfs> small; ///< see image_on_tmpfs(); unmounted before dir goes
+
+  /// Puts the image on a tmpfs of `size` of its own (dir/small): a disc
+  /// that fills up. False (reported as a missing part) when it cannot be
+  /// mounted.
+  bool image_on_tmpfs(const std::string& size) {
+    small.emplace(dir / "small", size);
+    image = dir / "small/disc.iso";
+    return small->mounted();
+  }
 
   [[nodiscard]] std::filesystem::path staging() const { return dir / "staging"; }
 
@@ -55,26 +66,9 @@ struct StorePool {
   [[nodiscard]] std::filesystem::path config() const {
     std::filesystem::create_directories(dir / "work");
     std::filesystem::create_directories(staging());
-    return dir.write("cback.toml",
-                     fmt::format(R"([reference]
-author = "tests"
-{}
-[options]
-starting_day = "monday"
-working_dir = '{}'
-backup_user = "root"
-backup_group = "root"
-rcp_command = "/usr/bin/scp -B"
-
-[stage]
-staging_dir = '{}'
-
-[[stage.peer]]
-name = "peer1"
-type = "local"
-collect_dir = '{}'
-
-[store]
+    return dir.write("cback.toml", extensions + toml_head(dir / "work") +
+                                       local_stage_table(staging(), "peer1", dir / "collect") +
+                                       fmt::format(R"([store]
 source_dir = '{}'
 media_type = "{}"
 device_type = "{}"
@@ -82,19 +76,15 @@ target_device = 'stdio:{}'
 {}
 {}
 )",
-                                 extensions, (dir / "work").string(), staging().string(),
-                                 (dir / "collect").string(), staging().string(), media_type,
-                                 device_type, image.string(), store_extra, extra));
+                                                   staging().string(), media_type, device_type,
+                                                   image.string(), store_extra, extra));
   }
 
   /// Runs cback with `arguments` (switches and actions) on `date`.
   RunResult run(const std::vector<std::string>& arguments, const std::string& date) const {
-    std::vector<std::string> argv{cback_binary(), "-c", config().string(), "-l",
-                                  (dir / "cback.log").string()};
-    argv.insert(argv.end(), arguments.begin(), arguments.end());
     RunOptions options;
     options.env.push_back("CBACK_TODAY=" + date);
-    return cback::test::run(argv, options);
+    return cback::test::run(cback_command(config(), dir / "cback.log", arguments), options);
   }
 
   [[nodiscard]] std::string log() const { return read_file(dir / "cback.log"); }

@@ -12,6 +12,26 @@
 
 namespace cback::test {
 
+/// An [options] table that passes every check, for documents whose subject
+/// is another table.
+inline constexpr const char* k_toml_options = R"([options]
+starting_day = "monday"
+working_dir = "/tmp"
+backup_user = "backup"
+backup_group = "backup"
+rcp_command = "/usr/bin/scp -B"
+)";
+
+/// k_toml_options as the XML <options> element.
+inline constexpr const char* k_xml_options = R"(<options>
+  <starting_day>monday</starting_day>
+  <working_dir>/tmp</working_dir>
+  <backup_user>backup</backup_user>
+  <backup_group>backup</backup_group>
+  <rcp_command>/usr/bin/scp -B</rcp_command>
+</options>
+)";
+
 /// The problems parsing `content` reports; empty when it parses.
 inline config::Problems problems_of(std::string_view content, const std::string& name) {
   try {
