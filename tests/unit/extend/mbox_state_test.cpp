@@ -30,10 +30,7 @@ TEST_CASE("A timestamp is pickled byte for byte as Python pickles a datetime", "
 
 TEST_CASE("Timestamps written by cback are read by Python and the other way round",
           "[extend][mbox]") {
-  if (!python_available()) {
-    test::skip("python3 is not available");
-    return;
-  }
+  CBACK_REQUIRE_PART(python_available());
   test::TempDir tmp;
   const auto ours = tmp / "ours.mboxlast";
   write_mbox_last(ours, k_awkward);

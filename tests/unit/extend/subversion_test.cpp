@@ -30,19 +30,15 @@ TEST_CASE("The last revision is written as the original's protocol 0 pickle", "[
   write_last_revision(state, 782);
   CHECK(test::read_file(state) == "I782\n.");
   CHECK(read_last_revision(state) == 782);
-  if (python_available()) {
-    CHECK(python("import pickle,sys; sys.exit(0 if pickle.load(open(\"" + state.string() +
-                 "\",\"rb\")) == 782 else 1)") == 0);
-  }
+  CBACK_REQUIRE_PART(python_available());
+  CHECK(python("import pickle,sys; sys.exit(0 if pickle.load(open(\"" + state.string() +
+               "\",\"rb\")) == 782 else 1)") == 0);
 }
 
 TEST_CASE("A revision pickled by Python is read back", "[extend][svn]") {
   test::TempDir tmp;
   const auto state = tmp / "repo.svnlast";
-  if (!python_available()) {
-    test::skip("python3 is not available");
-    return;
-  }
+  CBACK_REQUIRE_PART(python_available());
   REQUIRE(python("import pickle; pickle.dump(12345, open(\"" + state.string() +
                  "\",\"wb\"), 0, fix_imports=True)") == 0);
   CHECK(read_last_revision(state) == 12345);
