@@ -15,9 +15,8 @@ TEST_CASE("A temp dir is made in its parent, mode 0700, and removed with its con
   cback::test::TempDir tmp;
   fs::path made;
   {
-    auto dir = TempDir::make(tmp.path(), "cback-test-");
-    REQUIRE(dir);
-    made = dir->path();
+    const TempDir dir = TempDir::create(tmp.path(), "cback-test-");
+    made = dir.path();
     CHECK(made.parent_path() == tmp.path());
     CHECK(made.filename().string().starts_with("cback-test-"));
     struct stat info {};
@@ -35,9 +34,8 @@ TEST_CASE("Removing a temp dir never follows a link found in it", "[core][temp_d
   const auto victim = tmp.write("elsewhere/keep/file", "precious");
   fs::path made;
   {
-    auto dir = TempDir::make(tmp.path(), "scratch-");
-    REQUIRE(dir);
-    made = dir->path();
+    const TempDir dir = TempDir::create(tmp.path(), "scratch-");
+    made = dir.path();
     fs::create_directory_symlink(tmp / "elsewhere/keep", made / "dir-link");
     fs::create_symlink(victim, made / "file-link");
     fs::create_directory(made / "sub");

@@ -32,6 +32,13 @@ void write_through(const ReplacementImage& image, std::string_view text) {
   REQUIRE(::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size()));
 }
 
+/// Replaces `image` with one holding `text`, committed.
+void replace_with(const fs::path& image, core::Logger& log, std::string_view text) {
+  ReplacementImage replacement(image, log);
+  write_through(replacement, text);
+  replacement.commit();
+}
+
 /// An image file holding "old image", to be replaced.
 struct OldImage {
   TempDir dir;
@@ -89,11 +96,7 @@ TEST_CASE("A new image that is not committed is removed and the old one stays",
 TEST_CASE("A new image for a missing image file is created owner-only", "[media][replacement]") {
   TempDir dir;
   cback::core::Logger log;
-  {
-    ReplacementImage replacement(dir / "disc.iso", log);
-    write_through(replacement, "first image");
-    replacement.commit();
-  }
+  replace_with(dir / "disc.iso", log, "first image");
   CHECK(read_file(dir / "disc.iso") == "first image");
   CHECK((fs::status(dir / "disc.iso").permissions() & fs::perms::all) ==
         (fs::perms::owner_read | fs::perms::owner_write));
@@ -111,6 +114,7 @@ TEST_CASE("A leftover .partial symlink is removed, never followed", "[media][rep
     write_through(replacement, "new image");
     replacement.commit();
   }
+  CHECK(fs::is_regular_file(fs::symlink_status(image)));
   CHECK(read_file(victim) == "not yours");
   CHECK(read_file(image) == "new image");
 }
