@@ -148,7 +148,7 @@ peer::PeerStatus stage_one(Context& context, const StagePlan& plan, const config
   peer::PeerStatus status;
   peer::TransferResult result;
   try {
-    const auto source = make_source(context, peer);
+    const auto source = plan.make_source(context, peer);
     source->open();
     if (!source->collect_indicator_present()) {
       status = not_ready(context, plan, peer);

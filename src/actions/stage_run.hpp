@@ -3,6 +3,7 @@
 // Private to the stage action: the resolved plan of one run and the
 // per-peer work (src/actions/stage_run.cpp).
 
+#include <cback/actions/stage.hpp>
 #include <cback/config/model.hpp>
 #include <cback/core/outputs.hpp>
 #include <cback/io/backend.hpp>
@@ -29,6 +30,7 @@ struct StagePlan {
   std::optional<double> bandwidth_limit; ///< bytes per second per peer
   unsigned max_concurrent = 1;           ///< peers at once
   io::Backend* backend = nullptr;
+  SourceMaker make_source = actions::make_source; ///< each peer's source, not yet opened
 };
 
 struct StageOutcome {
@@ -37,7 +39,8 @@ struct StageOutcome {
 };
 
 /// Stages every peer of `plan`, max_concurrent at a time, each on its own
-/// thread; a peer's failure never stops the others. Writes the status
+/// thread and through the source plan.make_source gives it; a peer's
+/// failure never stops the others. Writes the status
 /// record before the first peer (replacing an earlier run's) and after
 /// each peer; a failed write is logged and reported in the outcome, not
 /// thrown. Throws cback::Error(action) before staging anything when the

@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -39,6 +40,11 @@ bool ignores_failure(std::optional<config::IgnoreFailures> mode, bool full_or_st
 /// Makes the source that reads `peer` (not yet opened): local, SFTP, or
 /// the rcp_command with [stage] transport = "command".
 std::unique_ptr<peer::PeerSource> make_source(Context& context, const config::Peer& peer);
+
+/// What the stage calls to reach a peer: make_source in a run; any other
+/// transport (the unit tests' scripted peers) fits the same slot.
+using SourceMaker =
+    std::function<std::unique_ptr<peer::PeerSource>(Context& context, const config::Peer& peer)>;
 
 /// The action, for the day core::today() (CBACK_TODAY in tests).
 void run_stage(Context& context);

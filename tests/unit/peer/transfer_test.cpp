@@ -8,6 +8,7 @@
 #include <cback/peer/local_source.hpp>
 #include <cback/peer/transfer.hpp>
 
+#include "support/fake_peer_source.hpp"
 #include "support/random_bytes.hpp"
 #include "support/temp_dir.hpp"
 
@@ -220,39 +221,7 @@ TEST_CASE("A stage indicator is written into a local peer's collect dir", "[peer
 
 namespace {
 
-/// A peer whose listing is whatever the test says (a hostile server's),
-/// each file reading as `size` bytes of 'x'.
-class ListedSource final : public cback::peer::PeerSource {
-public:
-  explicit ListedSource(std::vector<cback::peer::SourceEntry> entries)
-      : m_entries(std::move(entries)) {}
-  void open() override {}
-  bool collect_indicator_present() override { return true; }
-  std::vector<cback::peer::SourceEntry> list() override { return m_entries; }
-  std::optional<std::string> read_small(const std::string& /*name*/) override {
-    return std::nullopt;
-  }
-  bool pull(const cback::peer::SourceEntry& entry, std::uint64_t offset,
-            cback::core::BufferPool& pool, const cback::peer::ChunkSink& sink) override {
-    while (offset < entry.size) {
-      auto buffer = pool.acquire();
-      const auto size = std::min<std::uint64_t>(buffer->capacity(), entry.size - offset);
-      std::memset(buffer->data(), 'x', size);
-      buffer->resize(size);
-      offset += size;
-      if (!sink(std::move(*buffer))) {
-        return false;
-      }
-    }
-    return true;
-  }
-  void write_stage_indicator() override {}
-  [[nodiscard]] std::string describe() const override { return "peer [listed]"; }
-
-private:
-  std::vector<cback::peer::SourceEntry> m_entries;
-};
-
+/// An entry of a hostile listing: a regular file of `size` bytes.
 cback::peer::SourceEntry listed(std::string name, std::uint64_t size = 3) {
   cback::peer::SourceEntry entry;
   entry.name = std::move(name);
@@ -271,7 +240,8 @@ TEST_CASE("A listed name that is not a plain file name fails the peer, whatever 
         std::string(""), std::string("."), std::string(".."), std::string("a\0b", 3),
         std::string(300, 'n')}) {
     INFO("name " << name);
-    ListedSource source({listed("good.tar"), listed(name)});
+    test::FakePeerSource source("listed");
+    source.listed(listed("good.tar")).listed(listed(name));
     cback::peer::TransferSettings settings;
     settings.backend = peer.backend.get();
     CHECK_THROWS_WITH(cback::peer::transfer_peer(source, peer.target, settings, peer.log),
@@ -287,13 +257,16 @@ TEST_CASE("A listing that names a file twice or gives it an impossible size fail
   Peer peer;
   cback::peer::TransferSettings settings;
   settings.backend = peer.backend.get();
-  ListedSource twice({listed("a.tar"), listed("b.tar"), listed("a.tar")});
+  test::FakePeerSource twice("listed");
+  twice.listed(listed("a.tar")).listed(listed("b.tar")).listed(listed("a.tar"));
   CHECK_THROWS_WITH(cback::peer::transfer_peer(twice, peer.target, settings, peer.log),
                     Catch::Contains("lists the entry [a.tar] twice"));
-  ListedSource huge({listed("big.tar", std::uint64_t{1} << 63U)});
+  test::FakePeerSource huge("listed");
+  huge.listed(listed("big.tar", std::uint64_t{1} << 63U));
   CHECK_THROWS_WITH(cback::peer::transfer_peer(huge, peer.target, settings, peer.log),
                     Catch::Contains("[big.tar] with an impossible size"));
-  ListedSource enormous({listed("big.tar", std::uint64_t{1} << 62U)});
+  test::FakePeerSource enormous("listed");
+  enormous.listed(listed("big.tar", std::uint64_t{1} << 62U));
   CHECK_THROWS_WITH(cback::peer::transfer_peer(enormous, peer.target, settings, peer.log),
                     Catch::Contains("bytes free in"));
   CHECK(fs::is_empty(peer.target));
