@@ -294,8 +294,7 @@ TEST_CASE("cback --perf collect prints a timing table naming the item and its by
 TEST_CASE("A collect killed with SIGKILL leaves no finished archive and no advanced state",
           "[integration][collect][incr]") {
   CollectPool pool;
-  const auto src = pool.src();
-  pool.configure_items(dir_item(src, "incr", "targz"));
+  const auto src = pool.configure_src("incr", "targz");
   pool.dir.write("src/first", "first");
   REQUIRE(pool.collect(k_monday).exit_code == 0);
   const auto state = read_file(pool.state(src));

@@ -43,8 +43,7 @@ std::vector<std::string> log_lines_with(const fs::path& log, const std::string& 
 TEST_CASE("Paths that cannot be archived are left out and each is named in the manifest",
           "[integration][collect][left-out]") {
   CollectPool pool;
-  const auto src = pool.src();
-  pool.configure_items(dir_item(src, "daily", "tar"));
+  const auto src = pool.configure_src("daily", "tar");
   pool.dir.write("src/plain", "plain");
   fs::create_symlink("nowhere", src / "dangling");
   fs::create_symlink("self", src / "self");
@@ -120,8 +119,7 @@ cback::test::RunResult restore(const fs::path& full, const fs::path& incremental
 TEST_CASE("A path that changed kind between days is deleted, then restored as its new kind",
           "[integration][collect][incr][restore]") {
   CollectPool pool;
-  const auto src = pool.src();
-  pool.configure_items(dir_item(src, "incr", "tar"));
+  const auto src = pool.configure_src("incr", "tar");
   pool.dir.write("src/D/one", "one");
   pool.dir.write("src/D/sub/two", "two");
   pool.dir.write("src/F", "a file on Monday");

@@ -38,6 +38,13 @@ struct CollectPool : Pool {
 
   [[nodiscard]] std::filesystem::path src() const { return dir / "src"; }
 
+  /// Configures src/ as the one item, collected `mode` ("daily", "incr",
+  /// "weekly") as `type` ("tar", "targz", ...); returns src/.
+  std::filesystem::path configure_src(const std::string& mode, const std::string& type) {
+    configure_items(dir_item(src(), mode, type));
+    return src();
+  }
+
   RunResult collect(const char* day, RunOptions options = {},
                     const std::vector<std::string>& switches = {}) const {
     options.env.emplace_back(day);
