@@ -5,6 +5,7 @@
 #include <cback/collect/items.hpp>
 #include <cback/collect/manifest.hpp>
 #include <cback/context.hpp>
+#include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/thread_pool.hpp>
 #include <cback/core/unique_fd.hpp>
@@ -198,53 +199,9 @@ CollectPlan plan_collect(const Context& context, std::chrono::year_month_day tod
   return plan;
 }
 
-namespace {
-
-// An archive whose entries are gathered and handed to an ArchiveWriter at
-// commit (the writer takes the whole list).
-class GatheringBuilder final : public ArchiveBuilder {
-public:
-  GatheringBuilder(const ArchiveWriter& writer, std::filesystem::path target,
-                   const collect::ArchiveOptions& options, collect::ProgressCallback progress)
-      : m_writer(writer), m_target(std::move(target)), m_options(options),
-        m_progress(std::move(progress)) {}
-  void add(collect::Entry entry) override { m_entries.push_back(std::move(entry)); }
-  collect::ArchiveResult commit() override {
-    return m_writer(m_entries, m_target, m_options, m_progress);
-  }
-
-private:
-  const ArchiveWriter& m_writer;
-  std::filesystem::path m_target;
-  collect::ArchiveOptions m_options;
-  collect::ProgressCallback m_progress;
-  std::vector<collect::Entry> m_entries;
-};
-
-// An archive written as its entries come.
-class StreamingBuilder final : public ArchiveBuilder {
-public:
-  explicit StreamingBuilder(std::unique_ptr<collect::ArchiveStream> stream)
-      : m_stream(std::move(stream)) {}
-  void add(collect::Entry entry) override { m_stream->add(std::move(entry)); }
-  collect::ArchiveResult commit() override { return m_stream->commit(); }
-
-private:
-  std::unique_ptr<collect::ArchiveStream> m_stream;
-};
-
-} // namespace
-
-void run_collect_with(Context& context, const CollectPlan& plan, const ArchiveWriter& writer) {
-  const ArchiveOpener open = [&writer](const std::filesystem::path& target,
-                                       const collect::ArchiveOptions& options,
-                                       const collect::ProgressCallback& progress) {
-    return std::make_unique<GatheringBuilder>(writer, target, options, progress);
-  };
-  run_collect_streaming(context, plan, open);
-}
-
-void run_collect_streaming(Context& context, const CollectPlan& plan, const ArchiveOpener& open) {
+void run_collect(Context& context) {
+  const auto plan = plan_collect(context, core::today());
+  io::Backend& backend = context.io.get();
   auto& log = context.log;
   log.debug("Executing the 'collect' action.");
   log.debug("Full backup flag is [{}]", plan.full == core::Full::yes);
@@ -255,7 +212,7 @@ void run_collect_streaming(Context& context, const CollectPlan& plan, const Arch
   core::ProgressPrinter progress(plan.progress);
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   const detail::ItemServices services{
-      plan,    open,     log,          context.stop,
+      plan,    backend,  log,          context.stop,
       outputs, progress, context.perf, std::max(1U, cores / plan.threads)};
   const core::Stopwatch watch;
   auto outcomes = collect_all(plan, services);
@@ -282,18 +239,6 @@ void run_collect_streaming(Context& context, const CollectPlan& plan, const Arch
   // are the ones stage will take (docs/state-format.md).
   pending.promote(plan.working_dir, log);
   log.info("Executed the 'collect' action successfully.");
-}
-
-void run_collect(Context& context) {
-  const auto plan = plan_collect(context, core::today());
-  auto& backend = context.io.get();
-  const ArchiveOpener open = [&](const std::filesystem::path& target,
-                                 const collect::ArchiveOptions& options,
-                                 const collect::ProgressCallback& progress) {
-    return std::make_unique<StreamingBuilder>(
-        std::make_unique<collect::ArchiveStream>(target, options, backend, context.stop, progress));
-  };
-  run_collect_streaming(context, plan, open);
 }
 
 } // namespace cback::actions

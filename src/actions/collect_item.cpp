@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <exception>
 #include <iterator>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -52,8 +53,8 @@ private:
   ItemOutcome& m_outcome;
   std::string m_unit;
   std::string m_name;
-  std::vector<Entry> m_held; ///< directories before the archive is started
-  std::unique_ptr<ArchiveBuilder> m_archive;
+  std::vector<Entry> m_held;                       ///< directories before the archive is started
+  std::optional<collect::ArchiveStream> m_archive; ///< the unit's, once started
   std::uint64_t m_files = 0;
   std::uint64_t m_dirs = 0;
 };
@@ -75,8 +76,8 @@ void UnitArchiver::open() {
   options.mode = m_item.archive_mode;
   options.zstd_threads = m_services.compression_threads;
   const core::Stopwatch watch;
-  m_archive = m_services.open_archive(m_services.plan.collect_dir / m_name, options,
-                                      archive_progress(m_services.progress, m_name));
+  m_archive.emplace(m_services.plan.collect_dir / m_name, options, m_services.backend,
+                    m_services.stop, archive_progress(m_services.progress, m_name));
   for (auto& held : m_held) {
     m_archive->add(std::move(held));
   }

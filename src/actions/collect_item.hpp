@@ -5,6 +5,7 @@
 // once the run completes, and the progress lines.
 
 #include <cback/actions/collect.hpp>
+#include <cback/collect/archive.hpp>
 #include <cback/collect/items.hpp>
 #include <cback/collect/manifest.hpp>
 #include <cback/core/outputs.hpp>
@@ -14,7 +15,6 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,7 +35,7 @@ collect::ProgressCallback archive_progress(core::ProgressPrinter& printer, std::
 /// What the collect of one item needs besides the item.
 struct ItemServices {
   const CollectPlan& plan;
-  const ArchiveOpener& open_archive;
+  io::Backend& backend; ///< reads the files and writes the archives
   core::Logger& log;
   const core::StopFlag& stop;
   const core::Outputs& outputs;

@@ -1,23 +1,14 @@
 #include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 
-#include <catch2/catch.hpp>
+#include "support/scoped_env.hpp"
 
-#include <cstdlib>
+#include <catch2/catch.hpp>
 
 namespace cback::core {
 namespace {
 
 using namespace std::chrono_literals;
-
-/// Sets CBACK_TODAY for one scope.
-class SimulatedDay {
-public:
-  explicit SimulatedDay(const char* value) { ::setenv("CBACK_TODAY", value, 1); }
-  ~SimulatedDay() { ::unsetenv("CBACK_TODAY"); }
-  SimulatedDay(const SimulatedDay&) = delete;
-  SimulatedDay& operator=(const SimulatedDay&) = delete;
-};
 
 TEST_CASE("The start of the week is found on every simulated day", "[core][days]") {
   // 2024-01-01 was a Monday.
@@ -36,12 +27,12 @@ TEST_CASE("The start of the week is found on every simulated day", "[core][days]
 
 TEST_CASE("CBACK_TODAY replaces the local date", "[core][days]") {
   {
-    const SimulatedDay day("2024-02-29");
+    const test::ScopedEnv day("CBACK_TODAY", "2024-02-29");
     CHECK(today() == 2024y / 2 / 29);
     CHECK(is_start_of_week(std::chrono::Thursday, today()));
   }
   {
-    const SimulatedDay day("2024-02-30");
+    const test::ScopedEnv day("CBACK_TODAY", "2024-02-30");
     CHECK_THROWS_WITH(today(), Catch::Contains("CBACK_TODAY=[2024-02-30]"));
   }
   CHECK(today().ok()); // the real local date

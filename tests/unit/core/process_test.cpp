@@ -4,6 +4,7 @@
 #include <cback/core/stop.hpp>
 #include <cback/core/unique_fd.hpp>
 
+#include "support/scoped_env.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -11,7 +12,6 @@
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
-#include <optional>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -48,34 +48,6 @@ struct Fixture {
   }
 
   [[nodiscard]] std::string logfile() const { return cback::test::read_file(dir / "cback.log"); }
-};
-
-// Sets or unsets one environment variable for a test and puts it back.
-class ScopedEnv {
-public:
-  ScopedEnv(const char* name, const char* value) : m_name(name) {
-    if (const char* old = std::getenv(name); old != nullptr) {
-      m_old = old;
-    }
-    if (value != nullptr) {
-      ::setenv(name, value, 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (m_old) {
-      ::setenv(m_name.c_str(), m_old->c_str(), 1);
-    } else {
-      ::unsetenv(m_name.c_str());
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-  std::string m_name;
-  std::optional<std::string> m_old;
 };
 
 // Whether the process is gone (or a zombie nobody has reaped yet, which a
@@ -155,11 +127,11 @@ TEST_CASE("Arguments reach the program literally, without a shell", "[core][proc
 
 TEST_CASE("The child sees no LC_* variables and LANG=C only if LANG was set", "[core][process]") {
   Fixture fixture;
-  const ScopedEnv lc_all("LC_ALL", "fr_FR.UTF-8");
-  const ScopedEnv lc_time("LC_TIME", "de_DE.UTF-8");
-  const ScopedEnv lc_other("LC_SOMETHING_NEW", "x");
+  const cback::test::ScopedEnv lc_all("LC_ALL", "fr_FR.UTF-8");
+  const cback::test::ScopedEnv lc_time("LC_TIME", "de_DE.UTF-8");
+  const cback::test::ScopedEnv lc_other("LC_SOMETHING_NEW", "x");
   SECTION("LANG set") {
-    const ScopedEnv lang("LANG", "en_US.UTF-8");
+    const cback::test::ScopedEnv lang("LANG", "en_US.UTF-8");
     const auto result = fixture.run_all({"env"});
     CHECK(std::count(result.output.begin(), result.output.end(), "LANG=C") == 1);
     CHECK(std::none_of(result.output.begin(), result.output.end(),
@@ -167,7 +139,7 @@ TEST_CASE("The child sees no LC_* variables and LANG=C only if LANG was set", "[
     CHECK(std::string(std::getenv("LANG")) == "en_US.UTF-8"); // our own is untouched
   }
   SECTION("LANG unset") {
-    const ScopedEnv lang("LANG", nullptr);
+    const cback::test::ScopedEnv lang("LANG", nullptr);
     const auto result = fixture.run_all({"env"});
     CHECK(std::none_of(result.output.begin(), result.output.end(), [](const std::string& line) {
       return line.starts_with("LC_") || line.starts_with("LANG=");
