@@ -36,7 +36,7 @@ void run_initialize(Context& context) {
   request.grafts.push_back({empty.path(), "CedarBackup"});
   request.label = media::volume_label(core::today());
   request.new_disc = {media::NewDisc::Rule::yes, 0.0};
-  media::write_to_medium(options, request, log, &context.stop);
+  media::write_to_medium(options, request, context.io.get(), log, &context.stop);
   log.info("Initialized the media in [{}] as [{}].", options.device, request.label);
   log.info("Executed the 'initialize' action successfully.");
 }

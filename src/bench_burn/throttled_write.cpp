@@ -36,8 +36,9 @@ fs::path source_dir(const BenchSource& source, std::optional<core::TempDir>& scr
 }
 
 media::SessionSpec session_of(const ThrottledWriteSpec& spec, const fs::path& dir,
-                              SourceGate& gate) {
+                              SourceGate& gate, io::Backend& io) {
   media::SessionSpec session;
+  session.io = &io;
   session.grafts.push_back({dir, ""});
   session.volume_id = spec.volume_id;
   session.fifo_size = spec.fifo_size;
@@ -62,8 +63,8 @@ ThrottledSample sample_of(const media::WriteSample& written, const ThrottledSink
 
 } // namespace
 
-ThrottledWriteResult write_throttled(const ThrottledWriteSpec& spec, core::Logger& log,
-                                     const ThrottledObserver& observer) {
+ThrottledWriteResult write_throttled(const ThrottledWriteSpec& spec, io::Backend& io,
+                                     core::Logger& log, const ThrottledObserver& observer) {
   std::optional<core::TempDir> scratch;
   const fs::path dir = source_dir(spec.source, scratch);
   const auto origin = Clock::now();
@@ -76,7 +77,7 @@ ThrottledWriteResult write_throttled(const ThrottledWriteSpec& spec, core::Logge
     // Releasing the drive at the end of this block ends the sink's input.
     media::Drive drive = media::Drive::grab(sink.address());
     const media::WriteReport report = media::write_session(
-        drive, session_of(spec, dir, gate), log, nullptr, [&](const media::WriteSample& written) {
+        drive, session_of(spec, dir, gate, io), log, nullptr, [&](const media::WriteSample& written) {
           if (observer) {
             observer(sample_of(written, sink, origin));
           }

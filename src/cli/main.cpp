@@ -106,26 +106,6 @@ core::PathResolver path_resolver(const config::Config& config) {
   return core::PathResolver(std::move(overrides));
 }
 
-/// The run's I/O backend as configured (`io_backend` in [collect]); CBACK_IO
-/// replaces it when set (io::make_backend).
-io::BackendOptions io_options(const config::Config& config) {
-  io::BackendOptions options;
-  if (config.collect) {
-    switch (config.collect->io_backend) {
-    case config::IoBackend::automatic:
-      options.preference = io::Preference::automatic;
-      break;
-    case config::IoBackend::uring:
-      options.preference = io::Preference::uring;
-      break;
-    case config::IoBackend::posix:
-      options.preference = io::Preference::posix;
-      break;
-    }
-  }
-  return options;
-}
-
 int report(core::Logger& log, const Options& options, const Error& error) {
   switch (error.code()) {
   case ExitCode::interrupted:
@@ -191,6 +171,24 @@ int run(core::Logger& log, const Options& options, core::StopFlag& stop) {
 }
 
 } // namespace
+
+io::BackendOptions io_options(const config::Config& config) {
+  io::BackendOptions options;
+  if (config.collect) {
+    switch (config.collect->io_backend) {
+    case config::IoBackend::automatic:
+      options.preference = io::Preference::automatic;
+      break;
+    case config::IoBackend::uring:
+      options.preference = io::Preference::uring;
+      break;
+    case config::IoBackend::posix:
+      options.preference = io::Preference::posix;
+      break;
+    }
+  }
+  return options;
+}
 
 int main(int argc, char** argv) {
   std::setlocale(LC_CTYPE, ""); // UTF-8 names in archives and logs (stack notes)

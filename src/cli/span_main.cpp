@@ -11,6 +11,7 @@
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
 #include <cback/core/stop.hpp>
+#include <cback/io/run_backend.hpp>
 #include <cback/span/tool.hpp>
 #include <cback/version.hpp>
 
@@ -206,7 +207,8 @@ int run(core::Logger& log, const Invocation& invocation) {
   core::StopFlag stop;
   core::install_stop_handlers(stop);
   try {
-    span::run_span(*config, invocation.settings, std::cin, std::cout, log, &stop);
+    io::RunBackend io(io_options(*config), log);
+    span::run_span(*config, invocation.settings, std::cin, std::cout, log, io, &stop);
     std::cout.flush();
     return finish(log, 0);
   } catch (const Error& error) {

@@ -1,12 +1,15 @@
 #include <cback/io/stream_reader.hpp>
 
+#include <algorithm>
 #include <cerrno>
+#include <limits>
 
 namespace cback::io {
 
 StreamReader::StreamReader(Engine& engine, int fd, std::filesystem::path path,
-                           core::BufferPool& pool)
-    : m_engine(&engine), m_fd(fd), m_path(std::move(path)), m_pool(&pool) {}
+                           core::BufferPool& pool, std::optional<std::uint64_t> size)
+    : m_engine(&engine), m_fd(fd), m_path(std::move(path)), m_pool(&pool),
+      m_limit(size.value_or(std::numeric_limits<std::uint64_t>::max())) {}
 
 StreamReader::~StreamReader() {
   drain();
@@ -20,7 +23,7 @@ void StreamReader::drain() {
 }
 
 bool StreamReader::fill_read_ahead() {
-  while (!m_end_seen && m_engine->in_flight() < m_engine->depth()) {
+  while (!m_end_seen && m_next_offset < m_limit && m_engine->in_flight() < m_engine->depth()) {
     // Wait for a buffer only when nothing is in flight; otherwise read ahead
     // only into buffers that are free now.
     auto buffer = m_chunks.empty() ? m_pool->acquire() : m_pool->try_acquire();
@@ -30,8 +33,10 @@ bool StreamReader::fill_read_ahead() {
     Chunk& chunk = m_chunks.emplace_back();
     chunk.buffer = std::move(*buffer);
     chunk.offset = m_next_offset;
-    m_next_offset += chunk.buffer.capacity();
-    m_engine->start_read(m_fd, chunk.buffer.space(), chunk.offset,
+    const auto length = static_cast<std::size_t>(
+        std::min<std::uint64_t>(chunk.buffer.capacity(), m_limit - m_next_offset));
+    m_next_offset += length;
+    m_engine->start_read(m_fd, chunk.buffer.space().first(length), chunk.offset,
                          m_front_token + m_chunks.size() - 1);
   }
   return true;
@@ -51,6 +56,10 @@ Result<std::optional<core::Buffer>> StreamReader::next() {
     m_error = IoError{"read", m_path, ECANCELED};
     drain();
     return tl::make_unexpected(*m_error);
+  }
+  if (m_chunks.empty()) { // the caller's size is reached
+    m_finished = true;
+    return std::optional<core::Buffer>{};
   }
   while (!m_chunks.front().done) {
     const Completion completion = m_engine->wait();

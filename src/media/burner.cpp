@@ -29,9 +29,11 @@ void cross_check(core::Logger& log, const BurnerOptions& options, const MediumSt
   }
 }
 
-SessionSpec make_spec(const BurnerOptions& options, const BurnRequest& request) {
+SessionSpec make_spec(const BurnerOptions& options, const BurnRequest& request,
+                      io::Backend& io) {
   const MediaTraits& media = traits(options.media_type);
   SessionSpec spec;
+  spec.io = &io;
   spec.grafts = request.grafts;
   spec.volume_id = request.label;
   spec.fifo_size = options.fifo_size;
@@ -197,7 +199,7 @@ bool decide_new_disc(const NewDisc& rule, std::int64_t available, std::int64_t i
 }
 
 BurnResult write_to_medium(const BurnerOptions& options, const BurnRequest& request,
-                           core::Logger& log, const core::StopFlag* stop) {
+                           io::Backend& io, core::Logger& log, const core::StopFlag* stop) {
   BurnResult result;
   refuse_mounted_device(options.device);
   Target target;
@@ -208,7 +210,7 @@ BurnResult write_to_medium(const BurnerOptions& options, const BurnRequest& requ
   if (options.check_media) {
     check_media_label(result.before, traits(options.media_type), options.device);
   }
-  SessionSpec spec = make_spec(options, request);
+  SessionSpec spec = make_spec(options, request, io);
   result.new_disc = choose_new_disc(*target.drive, options, request, spec, result.before, log);
   prepare_target(target, options, spec, result, log);
   const MediumState ready = target.drive->state();

@@ -6,24 +6,29 @@
 // time, computes the file's MD5 and the session's MD5 over it, and hands it
 // to the FIFO. With a cold page cache that thread also waits for the disk
 // between its MD5s, so the two costs add up. ReadAhead reads the files on a
-// thread of its own, in the order libisofs will write them, into a ring of
-// a fixed size, with reads of up to 1 MiB: the disk works while libisofs
+// thread of its own, in the order libisofs will write them, through the
+// run's I/O backend (an io::StreamReader per file, on one Engine with a
+// few reads in flight) into pool buffers: the disk works while libisofs
 // computes, and libisofs's reads become copies from memory.
 //
-// The ring bounds the memory (k_window bytes, allocated once). Files are
+// The pool bounds the memory (k_window bytes, allocated once). Files are
 // handed out strictly in order: opening file k drops whatever is buffered
 // of the files before it (libisofs never writes a file that another one
 // with the same content already wrote). A file asked for out of order —
 // which libisofs's order, fixed by sort weights, does not produce — is read
 // directly from disk by its stream instead (ReadAhead::Claim::direct).
 
+#include <cback/core/buffer_pool.hpp>
 #include <cback/core/unique_fd.hpp>
+#include <cback/io/backend.hpp>
 
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <thread>
@@ -45,8 +50,15 @@ namespace cback::media {
 
 class ReadAhead {
 public:
-  /// Bytes read ahead at most (the ring's size).
+  /// Bytes read ahead at most (the pool's size).
   static constexpr std::size_t k_window = 16 * 1024 * 1024;
+  /// The pool's buffer size. A buffer holds bytes of one file only, so
+  /// small buffers let many small files wait in the window (256 here);
+  /// with 256 KiB buffers (64 files) the store was measurably slower
+  /// (docs/ARCHITECTURE.md, "The media layer").
+  static constexpr std::size_t k_piece = 64 * 1024;
+  /// Reads of one file in flight: 512 KiB of a large file at a time.
+  static constexpr unsigned k_depth = 8;
 
   // The path as a plain string: a std::filesystem::path keeps a list of its
   // components, about 1 KB per staged file.
@@ -57,16 +69,19 @@ public:
     ino_t ino = 0;
   };
 
-  /// How a stream reads its file: from the ring, or (out of order) itself.
+  /// How a stream reads its file: from the read-ahead's buffers (`ring`),
+  /// or (out of order) itself.
   enum class Claim { ring, direct };
 
-  ReadAhead() = default;
+  /// Reads through `backend` (the run's), which must outlive the
+  /// ReadAhead; its Engine and the pool are made at the first claim.
+  explicit ReadAhead(io::Backend& backend) : m_backend(&backend) {}
   ReadAhead(const ReadAhead&) = delete;
   ReadAhead& operator=(const ReadAhead&) = delete;
   /// Calls stop().
   ~ReadAhead();
 
-  /// Stops and joins the reading thread and frees the ring; later reads
+  /// Stops and joins the reading thread and frees the pool; later reads
   /// end at once (libisofs then pads with zeros).
   void stop();
 
@@ -76,7 +91,8 @@ public:
 
   /// Called when libisofs opens file `index` (its writer thread). Starts the
   /// reading thread on the first call. Returns Claim::direct when the file
-  /// was already passed by, or after stop().
+  /// was already passed by, or after stop(), or when no Engine can be made
+  /// (its reason is then among errors(), so the session fails).
   Claim claim(std::size_t index);
 
   /// Copies up to `count` next bytes of file `index` (claimed with
@@ -90,41 +106,34 @@ public:
   std::vector<std::string> errors() const;
 
 private:
-  // A piece of the ring holding bytes of one file, or the end of a file
-  // (length 0; `error` is 0 or an errno).
+  // Bytes of one file in a pool buffer, or the end of a file (no buffer;
+  // `error` is 0 or an errno).
   struct Piece {
     std::size_t index = 0;
-    std::size_t position = 0;
-    std::size_t length = 0;
+    core::Buffer buffer;
+    std::size_t position = 0; // the first byte libisofs has not taken
     bool end = false;
     int error = 0;
   };
 
   // The reading thread: every file in order but those libisofs has gone
   // past. read_file returns false when stopped.
-  void run();
-  bool read_file(std::size_t index);
-  bool wait_for_space(std::unique_lock<std::mutex>& lock, std::size_t wanted);
-  std::size_t free_run() const;
-  std::size_t take_space();
-  void push(std::unique_lock<std::mutex>& lock, const Piece& piece);
+  void run(std::unique_ptr<io::Engine> engine);
+  bool read_file(io::Engine& engine, std::size_t index);
+  // Appends `piece` and wakes libisofs's thread if it waits.
+  void push(Piece piece);
   void drop_before(std::size_t index);
-  void release(std::size_t length);
 
+  io::Backend* m_backend;
   std::vector<File> m_files;
-  std::vector<char> m_ring;
+  // Before m_pieces: the pool outlives the buffers they hold.
+  std::optional<core::BufferPool> m_pool;
 
   mutable std::mutex m_mutex;
   std::vector<std::string> m_errors;
   std::condition_variable m_data_ready;
-  std::condition_variable m_space_ready;
   std::deque<Piece> m_pieces;
-  std::size_t m_head = 0;         // where the reader writes next
-  std::size_t m_tail = 0;         // the first byte libisofs has not taken
-  std::size_t m_used = 0;         // bytes in the pieces
-  std::int64_t m_current = -1;    // the file libisofs reads; those before are dropped
-  std::size_t m_reader_wants = 0; // the free run the waiting reader needs
-  bool m_reader_waiting = false;
+  std::int64_t m_current = -1; // the file libisofs reads; those before are dropped
   bool m_writer_waiting = false;
   bool m_stop = false;
   std::thread m_thread;

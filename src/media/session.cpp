@@ -87,6 +87,7 @@ std::string reasons(const std::vector<std::string>& errors) {
 }
 
 struct Prepared {
+  explicit Prepared(io::Backend& io) : tree(io) {}
   StagedTree tree;
   IsoImageRef image;
   ImgenOpts opts;
@@ -98,7 +99,10 @@ struct Prepared {
 // Loads the previous tree, adds the grafts and starts libisofs on the
 // image stream (its thread fills the FIFO from now on).
 Prepared prepare(Drive& drive, const SessionSpec& spec, bool size_only, core::Logger& log) {
-  Prepared prepared;
+  if (spec.io == nullptr) {
+    throw Error(ExitCode::action, "The session has no I/O backend to read the staged files with.");
+  }
+  Prepared prepared(*spec.io);
   prepared.tree.pace_reads(spec.read_gate);
   prepared.image = load_image(drive, log);
   set_volume_id(prepared.image.get(), spec.volume_id);

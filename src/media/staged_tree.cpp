@@ -162,7 +162,7 @@ std::string link_target(const fs::path& path) {
 
 } // namespace
 
-StagedTree::StagedTree() : m_read_ahead(std::make_shared<ReadAhead>()) {}
+StagedTree::StagedTree(io::Backend& io) : m_read_ahead(std::make_shared<ReadAhead>(io)) {}
 
 void StagedTree::pace_reads(ReadGate gate) {
   m_gate = gate ? std::make_shared<const ReadGate>(std::move(gate)) : nullptr;

@@ -26,7 +26,9 @@ struct StagedStream;
 
 class StagedTree {
 public:
-  StagedTree();
+  /// The files are read through `io` (read_ahead.hpp), which must outlive
+  /// the tree.
+  explicit StagedTree(io::Backend& io);
   StagedTree(StagedTree&&) noexcept = default;
   StagedTree& operator=(StagedTree&&) noexcept = default;
   /// Stops the read-ahead: libisoburn may keep the image (and so the

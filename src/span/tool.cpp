@@ -175,7 +175,8 @@ std::string device_for(const SpanSettings& settings, const config::Store& store,
 }
 
 void run_span(const config::Config& config, const SpanSettings& settings, std::istream& in,
-              std::ostream& out, core::Logger& log, const core::StopFlag* stop) {
+              std::ostream& out, core::Logger& log, io::RunBackend& io,
+              const core::StopFlag* stop) {
   if (!config.options || !config.store) {
     throw Error(ExitCode::action, "cback-span needs the options and store sections.");
   }
@@ -213,7 +214,7 @@ void run_span(const config::Config& config, const SpanSettings& settings, std::i
                                    : "Please replace the disc in your backup device.\n"
                                      "Press return when ready.");
     out << "===\n";
-    const DiscJob job{store, device_for(settings, store, number), number,
+    const DiscJob job{store, io, device_for(settings, store, number), number,
                       static_cast<int>(discs.size())};
     write_disc(prompt, job, discs[i], log, stop);
   }

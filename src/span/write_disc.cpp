@@ -3,6 +3,7 @@
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
 #include <cback/core/stop.hpp>
+#include <cback/io/run_backend.hpp>
 #include <cback/media/burner.hpp>
 #include <cback/media/verify.hpp>
 #include <cback/span/prompt.hpp>
@@ -55,7 +56,7 @@ void write_image(Prompter& prompt, const DiscJob& job, const DiscTree& tree, cor
   for (;;) {
     prompt.out() << "Writing image to disc...\n";
     try {
-      media::write_to_medium(options, request, log, stop);
+      media::write_to_medium(options, request, job.io.get(), log, stop);
       if (stop != nullptr) {
         stop->check();
       }

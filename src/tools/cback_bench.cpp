@@ -11,6 +11,7 @@
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
+#include <cback/io/run_backend.hpp>
 
 #include <fmt/format.h>
 
@@ -45,8 +46,10 @@ int burn(const std::vector<std::string_view>& args) {
   spec.source_rate = options.source_rate;
   std::vector<bench_burn::ThrottledSample> samples;
   core::Logger log;
+  // The store's backend, made as cback makes it (CBACK_IO honoured).
+  io::RunBackend io(io::BackendOptions{}, log);
   const auto result = bench_burn::write_throttled(
-      spec, log, [&](const bench_burn::ThrottledSample& s) { samples.push_back(s); });
+      spec, io.get(), log, [&](const bench_burn::ThrottledSample& s) { samples.push_back(s); });
   const auto summary = bench_burn::summarize(samples, result, options.speed);
   if (options.csv) {
     write_output(*options.csv, bench_burn::samples_csv(samples));

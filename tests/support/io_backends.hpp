@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,6 +40,20 @@ inline std::unique_ptr<io::Backend> backend_under_test(io::Preference preference
   }
   FAIL(backend.error());
   return nullptr;
+}
+
+/// The backend of tests that need one without testing it: the run's
+/// default (io_uring where it works, else posix; CBACK_IO honoured), made
+/// once.
+inline io::Backend& default_backend() {
+  static const std::unique_ptr<io::Backend> backend = [] {
+    auto made = io::make_backend(io::Preference::automatic);
+    if (!made) {
+      throw std::runtime_error(made.error());
+    }
+    return std::move(*made);
+  }();
+  return *backend;
 }
 
 /// Both backends, one after the other (a Catch2 generator).

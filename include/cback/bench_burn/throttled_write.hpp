@@ -19,7 +19,11 @@
 
 namespace cback::core {
 class Logger;
-}
+} // namespace cback::core
+
+namespace cback::io {
+class Backend;
+} // namespace cback::io
 
 namespace cback::bench_burn {
 
@@ -56,11 +60,12 @@ struct ThrottledWriteResult {
 };
 
 /// Writes the image of spec.source through the FIFO into the throttled
-/// drive, calling `observer` every 10 ms (on this thread). A generated
+/// drive, reading the files through `io` as the store does, calling
+/// `observer` every 10 ms (on this thread). A generated
 /// tree is first written to a temporary directory (in TMPDIR), removed at
 /// the end. Throws cback::Error(action) naming the source or the library's
 /// reason.
-ThrottledWriteResult write_throttled(const ThrottledWriteSpec& spec, core::Logger& log,
-                                     const ThrottledObserver& observer);
+ThrottledWriteResult write_throttled(const ThrottledWriteSpec& spec, io::Backend& io,
+                                     core::Logger& log, const ThrottledObserver& observer);
 
 } // namespace cback::bench_burn

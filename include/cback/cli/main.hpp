@@ -1,6 +1,17 @@
 #pragma once
 
+#include <cback/io/backend.hpp>
+
+namespace cback::config {
+struct Config;
+} // namespace cback::config
+
 namespace cback::cli {
+
+/// The run's I/O backend as configured (`io_backend` in [collect]); CBACK_IO
+/// replaces it when set (io::make_backend). Both programs make their
+/// io::RunBackend from it.
+io::BackendOptions io_options(const config::Config& config);
 
 /// The whole program: parse switches, set up logging, load the config,
 /// run the actions, report. Returns the exit code of the man page.

@@ -24,8 +24,11 @@ public:
   /// `engine` is the caller's: one Engine serves one file after another
   /// (a worker makes it once), and nothing is left in flight on it when
   /// the reader ends. `fd` is the caller's (left open); `path` names it in
-  /// errors.
-  StreamReader(Engine& engine, int fd, std::filesystem::path path, core::BufferPool& pool);
+  /// errors. `size`, when given, is where the caller stops: no read goes
+  /// past it, so a file that grew since is read up to `size` only, and a
+  /// file of that size ends without a read that finds nothing.
+  StreamReader(Engine& engine, int fd, std::filesystem::path path, core::BufferPool& pool,
+               std::optional<std::uint64_t> size = std::nullopt);
   /// Waits for the reads in flight.
   ~StreamReader();
   StreamReader(const StreamReader&) = delete;
@@ -56,6 +59,7 @@ private:
   std::deque<Chunk> m_chunks;      ///< in file order; front is next to hand out
   std::uint64_t m_front_token = 0; ///< token of m_chunks.front(); tokens count up
   std::uint64_t m_next_offset = 0; ///< offset of the next chunk to start
+  std::uint64_t m_limit;           ///< no read goes past it (the caller's size)
   std::uint64_t m_bytes_read = 0;
   bool m_end_seen = false; ///< a chunk ended short: start no more reads
   bool m_finished = false;

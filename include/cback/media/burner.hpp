@@ -78,9 +78,11 @@ WriteType write_type_for(const MediumState& state);
 /// are known (docs/compatibility.md, "New disc or new session").
 bool decide_new_disc(const NewDisc& rule, std::int64_t available, std::int64_t image_bytes);
 
-/// Performs the write. Throws cback::Error naming the device; when it
-/// throws before the write began, the medium is untouched.
+/// Performs the write, reading the staged files through `io` (the run's
+/// backend). Throws cback::Error naming the device; when it throws before
+/// the write began, the medium is untouched.
 BurnResult write_to_medium(const BurnerOptions& options, const BurnRequest& request,
-                           core::Logger& log, const core::StopFlag* stop = nullptr);
+                           io::Backend& io, core::Logger& log,
+                           const core::StopFlag* stop = nullptr);
 
 } // namespace cback::media

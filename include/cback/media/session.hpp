@@ -28,6 +28,10 @@ class Logger;
 class StopFlag;
 } // namespace cback::core
 
+namespace cback::io {
+class Backend;
+} // namespace cback::io
+
 namespace cback::media {
 
 /// The contents of `source` appear at /`graft_point` on the disc
@@ -54,6 +58,9 @@ struct SessionSpec {
   std::string space_note;       ///< added to a refusal for lack of space: why space is short
   WriteType write_type = WriteType::automatic; ///< tao for CD multisession
   ReadGate read_gate;                          ///< empty: read as fast as the disk gives
+  /// Reads the staged files: the run's backend (Context::io; a tool makes
+  /// one the same way). Required.
+  io::Backend* io = nullptr;
 };
 
 /// The FIFO size libisoburn gets for a requested one: 64 KiB..1 GiB.

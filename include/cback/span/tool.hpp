@@ -19,6 +19,10 @@ class Logger;
 class StopFlag;
 } // namespace cback::core
 
+namespace cback::io {
+class RunBackend;
+} // namespace cback::io
+
 namespace cback::span {
 
 struct SpanSettings {
@@ -43,7 +47,9 @@ std::string device_for(const SpanSettings& settings, const config::Store& store,
 /// Throws cback::Error: action for a failure (a file larger than a disc, a
 /// failed write or verification the user did not retry), interrupted when
 /// `stop` is requested.
+/// The staged files are read through `io` (made as cback makes its own).
 void run_span(const config::Config& config, const SpanSettings& settings, std::istream& in,
-              std::ostream& out, core::Logger& log, const core::StopFlag* stop = nullptr);
+              std::ostream& out, core::Logger& log, io::RunBackend& io,
+              const core::StopFlag* stop = nullptr);
 
 } // namespace cback::span

@@ -14,12 +14,17 @@ class Logger;
 class StopFlag;
 } // namespace cback::core
 
+namespace cback::io {
+class RunBackend;
+} // namespace cback::io
+
 namespace cback::span {
 
 class Prompter;
 
 struct DiscJob {
   const config::Store& store;
+  io::RunBackend& io; ///< reads the staged files
   std::string device; ///< where this disc goes
   int number = 1;     ///< from 1
   int count = 1;      ///< discs in the span

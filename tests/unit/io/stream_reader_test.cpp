@@ -158,3 +158,25 @@ TEST_CASE("A stream whose pool is closed stops with ECANCELED", "[io][stream]") 
   REQUIRE_FALSE(chunk);
   CHECK(chunk.error().error_number == ECANCELED);
 }
+
+TEST_CASE("A stream given a size reads no further than that size", "[io][stream]") {
+  CBACK_BACKEND_UNDER_TEST(preference, backend);
+  TempDir dir;
+  const std::string content = cback::test::random_bytes(4096 * 4, 9);
+  const auto path = dir.write("grown", content);
+  OpenFile file(path);
+  BufferPool pool(4, 4096);
+  auto engine = backend->make_engine(4);
+  REQUIRE(engine);
+  // A size of whole buffers, then one that ends inside a buffer.
+  const auto size = GENERATE(std::size_t{4096 * 2}, std::size_t{4096 * 2 + 10});
+  CAPTURE(size);
+  StreamReader reader(**engine, file.fd, path, pool, size);
+
+  const Streamed seen = stream(reader);
+
+  CHECK(seen.bytes == size);
+  CHECK(seen.chunks == (size + 4095) / 4096);
+  CHECK(seen.hash == cback::test::fnv1a(cback::test::as_bytes(content.substr(0, size))));
+  CHECK(pool.available() == 4);
+}

@@ -1,6 +1,7 @@
 // Sessions written to libburn stdio: pseudo-drives on image files, checked
 // with xorriso and isoinfo, and read back through verify_session.
 
+#include "support/io_backends.hpp"
 #include "support/iso_tools.hpp"
 #include "support/parts.hpp"
 #include "support/temp_dir.hpp"
@@ -54,6 +55,7 @@ SessionSpec spec_for(const fs::path& source, const std::string& graft, const std
   spec.volume_id = label;
   spec.fifo_size = 4 * 1024 * 1024;
   spec.available = k_unlimited;
+  spec.io = &cback::test::default_backend();
   return spec;
 }
 

@@ -3,6 +3,7 @@
 // read_errors() instead of passing as zeros.
 
 #include "media/staged_tree.hpp"
+#include "support/io_backends.hpp"
 #include "support/temp_dir.hpp"
 
 #include <cback/media/libraries.hpp>
@@ -47,7 +48,7 @@ std::string image_bytes(IsoImage* image) {
 // An image holding the tree of `source`, added through a StagedTree.
 struct StagedImage {
   std::unique_ptr<IsoImage, ImageDeleter> image;
-  StagedTree tree;
+  StagedTree tree{cback::test::default_backend()};
 
   enum class Order { fixed, not_fixed };
 
