@@ -124,12 +124,14 @@ note() {
 
 # watch_scratch FLAG OUT: while FLAG exists, samples the bytes of files in the
 # scratch places other than the image itself (TMPDIR, working_dir, the
-# image's directory) and keeps the largest total in OUT.
+# image's directory) and keeps the largest total in OUT. A new image is
+# written as cback.iso.partial and renamed over cback.iso when complete: that
+# is the image itself, not a temporary copy, so it does not count.
 watch_scratch() {
   local flag=$1 out=$2 max=0 now
   while [ -e "$flag" ]; do
     now=$(find "$work/tmp" "$work/cback-work" "$work/out" -type f ! -name cback.iso \
-      -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+      ! -name cback.iso.partial -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
     [ "$now" -gt "$max" ] && max=$now
     echo "$max" >"$out"
     sleep 0.2
