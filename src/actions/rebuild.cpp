@@ -82,8 +82,7 @@ void run_rebuild(Context& context) {
   request.label = media::volume_label(today);
   request.new_disc = {media::NewDisc::Rule::yes, 0.0};
   request.verify = context.config.store->check_data;
-  media::write_to_medium(burner_options_of(context), request, context.io.get(), log,
-                         &context.stop);
+  media::write_to_medium(burner_options_of(context), request, context.io.get(), log, &context.stop);
   context.stop.check();
   mark_stored(context.outputs.get(), dirs, context.log);
   context.perf.add_stage_wall("rebuild", watch.elapsed());

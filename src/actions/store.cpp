@@ -60,9 +60,8 @@ void run_store(Context& context) {
   request.label = media::volume_label(today);
   request.new_disc = new_disc_rule(full, today_is_start, config.store->blank_behavior);
   request.verify = config.store->check_data;
-  const auto result =
-      media::write_to_medium(burner_options_of(context), request, context.io.get(), log,
-                             &context.stop);
+  const auto result = media::write_to_medium(burner_options_of(context), request, context.io.get(),
+                                             log, &context.stop);
   context.stop.check();
   mark_stored(context.outputs.get(), {selected.dir}, context.log);
   core::PerfSample sample;

@@ -35,8 +35,8 @@ fs::path source_dir(const BenchSource& source, std::optional<core::TempDir>& scr
   return dir;
 }
 
-media::SessionSpec session_of(const ThrottledWriteSpec& spec, const fs::path& dir,
-                              SourceGate& gate, io::Backend& io) {
+media::SessionSpec session_of(const ThrottledWriteSpec& spec, const fs::path& dir, SourceGate& gate,
+                              io::Backend& io) {
   media::SessionSpec session;
   session.io = &io;
   session.grafts.push_back({dir, ""});
@@ -76,12 +76,13 @@ ThrottledWriteResult write_throttled(const ThrottledWriteSpec& spec, io::Backend
   {
     // Releasing the drive at the end of this block ends the sink's input.
     media::Drive drive = media::Drive::grab(sink.address());
-    const media::WriteReport report = media::write_session(
-        drive, session_of(spec, dir, gate, io), log, nullptr, [&](const media::WriteSample& written) {
-          if (observer) {
-            observer(sample_of(written, sink, origin));
-          }
-        });
+    const media::WriteReport report =
+        media::write_session(drive, session_of(spec, dir, gate, io), log, nullptr,
+                             [&](const media::WriteSample& written) {
+                               if (observer) {
+                                 observer(sample_of(written, sink, origin));
+                               }
+                             });
     result.image_bytes = report.image_bytes;
   }
   result.drive = sink.finish();

@@ -29,8 +29,7 @@ void cross_check(core::Logger& log, const BurnerOptions& options, const MediumSt
   }
 }
 
-SessionSpec make_spec(const BurnerOptions& options, const BurnRequest& request,
-                      io::Backend& io) {
+SessionSpec make_spec(const BurnerOptions& options, const BurnRequest& request, io::Backend& io) {
   const MediaTraits& media = traits(options.media_type);
   SessionSpec spec;
   spec.io = &io;
