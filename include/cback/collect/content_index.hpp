@@ -1,0 +1,72 @@
+#pragma once
+
+// The content index of one archive, `<archive name>.index` next to the
+// archive in collect_dir: every entry of the archive (path, type, size,
+// mode, owner, mtime and the offset of its first header in the
+// uncompressed tar stream) and, for a tarzst archive written as a sequence
+// of independent zstd frames, where each frame starts. A restore reads only
+// indexes to find a path, and reads only the frames that hold an entry to
+// extract it. Collect writes the index after the archive; the manifest
+// lists it with its size and SHA-256 like an archive, so stage and store
+// carry and check it. The format is docs/manifest.md, "Content index".
+
+#include <cback/config/model.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+namespace cback::collect {
+
+/// The suffix added to an archive's file name: "etc.tar.zst.index".
+inline constexpr std::string_view k_content_index_suffix = ".index";
+
+inline constexpr int k_content_index_version = 1;
+
+enum class IndexEntryType { file, directory, symlink, hardlink, other };
+
+struct IndexEntry {
+  std::string path; ///< the member name as stored in the tar ("etc/hosts", no leading '/')
+  IndexEntryType type = IndexEntryType::file;
+  std::uint64_t size = 0;   ///< data bytes (0 for all but files)
+  std::uint32_t mode = 0;   ///< permission bits (07777)
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::int64_t mtime = 0;   ///< seconds since the epoch
+  std::uint64_t offset = 0; ///< uncompressed offset of the entry's first header (a pax header if any)
+  bool operator==(const IndexEntry&) const = default;
+};
+
+/// The start of one independent zstd frame: its offset in the compressed
+/// file and the uncompressed offset of its first byte. The first frame is
+/// {0, 0}; frames are in increasing order of both.
+struct IndexFrame {
+  std::uint64_t compressed_offset = 0;
+  std::uint64_t offset = 0;
+  bool operator==(const IndexFrame&) const = default;
+};
+
+enum class ArchiveKind { full, incremental };
+
+struct ContentIndex {
+  std::string archive; ///< the archive's file name in collect_dir
+  std::string item;    ///< the configured path of the item the archive belongs to
+  ArchiveKind kind = ArchiveKind::full;
+  bool cumulative = false; ///< an incremental holding every change since the week's full one
+  config::ArchiveMode mode = config::ArchiveMode::tarzst;
+  std::vector<IndexFrame> frames;  ///< tarzst only; empty for the other modes
+  std::vector<IndexEntry> entries; ///< in archive order
+  bool operator==(const ContentIndex&) const = default;
+};
+
+std::string encode_content_index(const ContentIndex& index);
+/// Parses encode_content_index's output; the error says which line and why.
+tl::expected<ContentIndex, std::string> decode_content_index(std::string_view text);
+/// Reads and parses an index file; the error names the path.
+tl::expected<ContentIndex, std::string> load_content_index(const std::filesystem::path& path);
+
+} // namespace cback::collect
