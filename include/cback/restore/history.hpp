@@ -1,0 +1,78 @@
+#pragma once
+
+// The versions of every path a source holds: each archive's entries (from
+// its content index when it has one, else read from the archive itself),
+// which archives are full and which incremental, and the tree of a peer as
+// it was at the end of a day (plan.hpp), as the entries that make it up.
+
+#include <cback/collect/content_index.hpp>
+#include <cback/config/model.hpp>
+#include <cback/restore/catalog.hpp>
+#include <cback/restore/plan.hpp>
+#include <cback/restore/source.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cback::restore {
+
+/// One entry of one archive.
+struct Pick {
+  const PeerDay* day = nullptr;
+  const CatalogArchive* archive = nullptr;
+  std::size_t entry = 0; ///< its place in the archive's entries
+};
+
+/// A tree as member names ("etc/hosts") and where each comes from.
+using Tree = std::map<std::string, Pick>;
+
+class History {
+public:
+  /// Reads the source's catalog. The configuration tells which items are
+  /// daily and which incremental when an archive has no index.
+  History(const Source& source, const config::Config& config);
+
+  [[nodiscard]] const Source& source() const noexcept { return m_source; }
+  [[nodiscard]] const std::vector<PeerDay>& days() const noexcept { return m_days; }
+  [[nodiscard]] std::chrono::weekday starting_day() const { return starting_day_of(m_config); }
+
+  /// The archive's entries in archive order. Throws cback::Error naming a
+  /// damaged archive or index.
+  const std::vector<collect::IndexEntry>& entries(const CatalogArchive& archive);
+  VersionKind kind_of(const PeerDay& day, const CatalogArchive& archive);
+
+  /// The tree of `peer` at the end of `date`.
+  Tree tree_at(Day date, const std::string& peer);
+
+  /// Checks the archive (and its index) against the manifest's size and
+  /// SHA-256 once; a mismatch is cback::Error naming it. An archive no
+  /// manifest lists has nothing to be checked against.
+  void check(const CatalogArchive& archive);
+
+private:
+  struct Listing {
+    std::vector<collect::IndexEntry> entries;
+  };
+  Listing& listing(const CatalogArchive& archive);
+  void replay(const std::string& key, const std::vector<const PeerDay*>& days, Day date,
+              Tree& tree);
+
+  const Source& m_source;
+  const config::Config& m_config;
+  std::vector<PeerDay> m_days;
+  std::map<std::string, Listing> m_listings; ///< by archive path
+  std::map<std::string, bool> m_checked;     ///< by archive path
+};
+
+/// The member name of an absolute path: "/etc/hosts" gives "etc/hosts",
+/// "/" gives "".
+std::string member_of(std::string_view abs_path);
+
+/// Checks a file of the source against a size and SHA-256, reading it to
+/// its end. Throws cback::Error naming it on a mismatch.
+void check_file(const Source& source, const std::string& path,
+                const collect::ManifestArchive& expected);
+
+} // namespace cback::restore

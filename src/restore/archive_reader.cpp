@@ -1,0 +1,153 @@
+#include <cback/restore/archive_reader.hpp>
+
+#include <cback/core/error.hpp>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fmt/format.h>
+
+#include <sys/stat.h>
+
+namespace cback::restore {
+namespace {
+
+constexpr std::size_t k_block = 1 << 20;
+
+class FileStream final : public ByteStream {
+public:
+  FileStream(SourceFile& file, std::uint64_t offset) : m_file(file), m_offset(offset) {}
+  std::size_t read(std::span<std::byte> out) override {
+    const std::size_t got = m_file.read_at(m_offset, out);
+    m_offset += got;
+    return got;
+  }
+
+private:
+  SourceFile& m_file;
+  std::uint64_t m_offset;
+};
+
+collect::IndexEntryType type_of(archive_entry* entry) {
+  if (archive_entry_hardlink(entry) != nullptr) {
+    return collect::IndexEntryType::hardlink;
+  }
+  switch (archive_entry_filetype(entry)) {
+  case AE_IFREG:
+    return collect::IndexEntryType::file;
+  case AE_IFDIR:
+    return collect::IndexEntryType::directory;
+  case AE_IFLNK:
+    return collect::IndexEntryType::symlink;
+  default:
+    return collect::IndexEntryType::other;
+  }
+}
+
+} // namespace
+
+std::unique_ptr<ByteStream> file_stream(SourceFile& file, std::uint64_t offset) {
+  return std::make_unique<FileStream>(file, offset);
+}
+
+ArchiveReader::ArchiveReader(std::unique_ptr<ByteStream> stream, std::string name)
+    : m_stream(std::move(stream)), m_name(std::move(name)), m_buffer(k_block) {
+  m_archive = archive_read_new();
+  if (m_archive == nullptr) {
+    throw Error(ExitCode::action, "Cannot read an archive: out of memory");
+  }
+  archive_read_support_filter_all(m_archive);
+  archive_read_support_format_tar(m_archive);
+  const int status =
+      archive_read_open(m_archive, this, nullptr, &ArchiveReader::read_callback, nullptr);
+  if (status != ARCHIVE_OK) {
+    fail(status);
+  }
+}
+
+ArchiveReader::~ArchiveReader() {
+  archive_read_free(m_archive);
+}
+
+long ArchiveReader::read_callback(archive* /*unused*/, void* self, const void** buffer) {
+  auto& reader = *static_cast<ArchiveReader*>(self);
+  try {
+    *buffer = reader.m_buffer.data();
+    return static_cast<long>(reader.m_stream->read(reader.m_buffer));
+  } catch (...) {
+    reader.m_stream_error = std::current_exception();
+    return -1;
+  }
+}
+
+void ArchiveReader::fail(int status) {
+  if (m_stream_error) {
+    std::rethrow_exception(m_stream_error);
+  }
+  const char* why = archive_error_string(m_archive);
+  throw Error(ExitCode::action,
+              fmt::format("The archive [{}] is damaged or unreadable: {}", m_name,
+                          why != nullptr ? why : fmt::format("libarchive status {}", status)));
+}
+
+archive_entry* ArchiveReader::next() {
+  archive_entry* entry = nullptr;
+  const int status = archive_read_next_header(m_archive, &entry);
+  if (status == ARCHIVE_EOF) {
+    return nullptr;
+  }
+  if (status != ARCHIVE_OK) {
+    fail(status);
+  }
+  return entry;
+}
+
+std::uint64_t ArchiveReader::header_offset() const {
+  return static_cast<std::uint64_t>(archive_read_header_position(m_archive));
+}
+
+std::span<const std::byte> ArchiveReader::data() {
+  const void* block = nullptr;
+  std::size_t size = 0;
+  la_int64_t offset = 0;
+  const int status = archive_read_data_block(m_archive, &block, &size, &offset);
+  if (status == ARCHIVE_EOF) {
+    return {};
+  }
+  if (status != ARCHIVE_OK) {
+    fail(status);
+  }
+  return {static_cast<const std::byte*>(block), size};
+}
+
+std::vector<collect::IndexEntry> ArchiveReader::list() {
+  std::vector<collect::IndexEntry> entries;
+  while (archive_entry* entry = next()) {
+    entries.push_back(index_entry_of(entry, header_offset()));
+    // Read through the data: the compressed stream is then checked to its
+    // end (a skip could seek past a damaged block unnoticed).
+    while (!data().empty()) {
+    }
+  }
+  return entries;
+}
+
+collect::IndexEntry index_entry_of(archive_entry* entry, std::uint64_t offset) {
+  collect::IndexEntry index;
+  std::string path = archive_entry_pathname(entry) != nullptr ? archive_entry_pathname(entry) : "";
+  while (path.size() > 1 && path.ends_with('/')) {
+    path.pop_back();
+  }
+  index.path = std::move(path);
+  index.type = type_of(entry);
+  index.size = index.type == collect::IndexEntryType::file
+                   ? static_cast<std::uint64_t>(archive_entry_size(entry))
+                   : 0;
+  index.mode = static_cast<std::uint32_t>(archive_entry_perm(entry)) & 07777U;
+  index.uid = static_cast<std::uint32_t>(archive_entry_uid(entry));
+  index.gid = static_cast<std::uint32_t>(archive_entry_gid(entry));
+  index.mtime = archive_entry_mtime(entry);
+  index.offset = offset;
+  return index;
+}
+
+} // namespace cback::restore

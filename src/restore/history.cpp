@@ -1,0 +1,169 @@
+#include <cback/restore/history.hpp>
+
+#include <cback/collect/naming.hpp>
+#include <cback/core/digest.hpp>
+#include <cback/core/error.hpp>
+#include <cback/core/field_escape.hpp>
+#include <cback/restore/archive_reader.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace cback::restore {
+namespace {
+
+// Removes `member` and everything below it.
+void erase_below(Tree& tree, const std::string& member) {
+  if (member.empty()) {
+    tree.clear();
+    return;
+  }
+  tree.erase(member);
+  const std::string prefix = member + "/";
+  auto it = tree.lower_bound(prefix);
+  while (it != tree.end() && it->first.starts_with(prefix)) {
+    it = tree.erase(it);
+  }
+}
+
+} // namespace
+
+std::string member_of(std::string_view abs_path) {
+  const auto start = abs_path.find_first_not_of('/');
+  std::string member(start == std::string_view::npos ? "" : abs_path.substr(start));
+  while (member.ends_with('/')) {
+    member.pop_back();
+  }
+  return member;
+}
+
+void check_file(const Source& source, const std::string& path,
+                const collect::ManifestArchive& expected) {
+  const auto file = source.open(path);
+  if (file->size() != expected.size) {
+    throw Error(ExitCode::action,
+                fmt::format("The archive [{}] is damaged: {} bytes, the manifest says {}.", path,
+                            file->size(), expected.size));
+  }
+  core::Sha256 hash;
+  std::vector<std::byte> block(1 << 20);
+  std::uint64_t offset = 0;
+  while (const std::size_t got = file->read_at(offset, block)) {
+    hash.update(block.data(), got);
+    offset += got;
+  }
+  if (hash.finish() != expected.sha256) {
+    throw Error(
+        ExitCode::action,
+        fmt::format("The archive [{}] is damaged: its SHA-256 is not the manifest's.", path));
+  }
+}
+
+History::History(const Source& source, const config::Config& config)
+    : m_source(source), m_config(config), m_days(read_catalog(source)) {}
+
+History::Listing& History::listing(const CatalogArchive& archive) {
+  const auto found = m_listings.find(archive.path);
+  if (found != m_listings.end()) {
+    return found->second;
+  }
+  Listing listing;
+  const auto file = m_source.open(archive.path);
+  ArchiveReader reader(file_stream(*file), archive.path);
+  listing.entries = reader.list();
+  return m_listings.emplace(archive.path, std::move(listing)).first->second;
+}
+
+const std::vector<collect::IndexEntry>& History::entries(const CatalogArchive& archive) {
+  return listing(archive).entries;
+}
+
+VersionKind History::kind_of(const PeerDay& day, const CatalogArchive& archive) {
+  const auto knowledge = knowledge_of(m_config, day.peer, archive.key);
+  return knowledge.known && knowledge.always_full ? VersionKind::full : VersionKind::unknown;
+}
+
+void History::check(const CatalogArchive& archive) {
+  if (m_checked.contains(archive.path)) {
+    return;
+  }
+  if (archive.listed) {
+    check_file(m_source, archive.path, *archive.listed);
+  }
+  if (archive.index_path && archive.index_listed) {
+    check_file(m_source, *archive.index_path, *archive.index_listed);
+  }
+  m_checked[archive.path] = true;
+}
+
+void History::replay(const std::string& key, const std::vector<const PeerDay*>& days, Day date,
+                     Tree& tree) {
+  ItemHistory history;
+  std::map<Day, std::pair<const PeerDay*, const CatalogArchive*>> archives;
+  for (const auto* day : days) {
+    for (const auto& archive : day->archives) {
+      if (archive.key == key) {
+        history.archives.push_back({day->day, kind_of(*day, archive)});
+        archives[day->day] = {day, &archive};
+      }
+    }
+    if (day->manifest) {
+      const auto& deleted = day->manifest->deleted;
+      if (std::any_of(deleted.begin(), deleted.end(), [&](const auto& record) {
+            return collect::normalized_name(record.item) == key;
+          })) {
+        history.deletion_days.push_back(day->day);
+      }
+    }
+  }
+  if (!days.empty()) {
+    history.cumulative =
+        history.cumulative || knowledge_of(m_config, days.front()->peer, key).cumulative;
+  }
+  Tree item;
+  for (const auto& step : plan_replay(history, date, starting_day_of(m_config))) {
+    const auto* day = *std::find_if(days.begin(), days.end(), [&](const auto* candidate) {
+      return candidate->day == step.day;
+    });
+    if (step.deletions) {
+      for (const auto& record : day->manifest->deleted) {
+        if (collect::normalized_name(record.item) == key) {
+          erase_below(item, member_of(record.path));
+        }
+      }
+    }
+    if (step.archive) {
+      const auto [peer_day, archive] = archives.at(step.day);
+      const auto& entries = this->entries(*archive);
+      for (std::size_t i = 0; i < entries.size(); ++i) {
+        item[entries[i].path] = Pick{peer_day, archive, i};
+      }
+    }
+  }
+  for (auto& [member, pick] : item) {
+    tree[member] = pick;
+  }
+}
+
+Tree History::tree_at(Day date, const std::string& peer) {
+  std::vector<const PeerDay*> days;
+  std::set<std::string> keys;
+  for (const auto& day : m_days) {
+    if (day.peer != peer || day.day > date) {
+      continue;
+    }
+    days.push_back(&day);
+    for (const auto& archive : day.archives) {
+      keys.insert(archive.key);
+    }
+  }
+  Tree tree;
+  for (const auto& key : keys) {
+    replay(key, days, date, tree);
+  }
+  return tree;
+}
+
+} // namespace cback::restore

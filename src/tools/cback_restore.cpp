@@ -1,0 +1,356 @@
+// cback-restore: finds the versions of backed-up files in the staged days
+// (the staging directory, a copy of it, a disc or an image) and restores
+// them as they were at the end of any day (docs/cback-restore.1). The
+// switches -c -b -q -l -o -m -O -d -s are cback's; exit codes as cback's
+// (2 usage, 3 logging, 4 configuration, 5 interrupted, 6 other).
+
+#include <cback/cli/diagnostics.hpp>
+#include <cback/cli/options.hpp>
+#include <cback/config/load.hpp>
+#include <cback/core/calendar.hpp>
+#include <cback/core/error.hpp>
+#include <cback/core/log.hpp>
+#include <cback/core/stop.hpp>
+#include <cback/restore/commands.hpp>
+#include <cback/restore/source.hpp>
+#include <cback/version.hpp>
+
+#include <fmt/format.h>
+
+#include <clocale>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using cback::Error;
+using cback::ExitCode;
+namespace restore = cback::restore;
+
+constexpr std::string_view k_usage = R"(
+ Usage: cback-restore [switches] COMMAND [arguments]
+
+ Finds backed-up files in the staged days and restores them as they were
+ at the end of any day.
+
+ Commands:
+
+   days     [--from SOURCE]
+            The days, peers and archives available, full or incremental.
+   find     [--from SOURCE] [--peer P] [--since DATE] [--until DATE] PATTERN...
+            Every version of every path matching a PATTERN (a glob on the
+            original absolute path; ** crosses directories).
+   extract  [--from SOURCE] --date DATE [--peer P] --to DIR [--overwrite]
+            [--dry-run] PATH...
+            Each PATH (a file or a whole tree, by its original absolute
+            path) as it was at the end of DATE, written below DIR.
+   verify   [--from SOURCE] [--date DATE]
+            Every archive against its manifest, and readable to its end.
+
+ SOURCE is "staging" (the configured staging directory, the default) or a
+ directory laid out as it is (a copy, a mounted disc). DATE is YYYY-MM-DD.
+
+ Switches, as cback's:
+
+   -h, --help     Display this usage/help listing
+   -V, --version  Display version information
+   -b, --verbose  Print verbose output as well as logging to disk
+   -q, --quiet    Run quietly (display no output to the screen)
+   -c, --config   Path to config file (default: /etc/cback.conf)
+   -l, --logfile  Path to logfile (default: /var/log/cback.log)
+   -o, --owner    Logfile ownership, user:group (default: root:adm)
+   -m, --mode     Octal logfile permissions mode (default: 640)
+   -O, --output   Record some sub-command output to the log
+   -d, --debug    Write debugging information to the log (implies --output)
+   -s, --stack    Dump a stack trace instead of swallowing exceptions
+
+ Exit codes: 0 success, 2 usage, 3 logging, 4 configuration,
+ 5 interrupted, 6 an error (a damaged archive, a refused path).
+
+)";
+
+int code_of(ExitCode code) {
+  return static_cast<int>(code);
+}
+
+Error usage_error(const std::string& message) {
+  return Error(ExitCode::usage, message);
+}
+
+/// The switches of cback-restore alone.
+struct RestoreSwitches {
+  std::optional<std::string> from;
+  std::optional<std::string> peer;
+  std::optional<std::string> since;
+  std::optional<std::string> until;
+  std::optional<std::string> date;
+  std::optional<std::string> to;
+  bool overwrite = false;
+  bool dry_run = false;
+};
+
+struct Invocation {
+  cback::cli::Options options;
+  RestoreSwitches switches;
+  std::string command;
+  std::vector<std::string> arguments;
+};
+
+// The value of `--name VALUE` or `--name=VALUE` at args[i]; advances i.
+std::optional<std::string> long_value(const std::vector<std::string>& args, std::size_t& i,
+                                      std::string_view name) {
+  const std::string& arg = args[i];
+  const std::string flag = fmt::format("--{}", name);
+  if (arg.starts_with(flag + "=")) {
+    return arg.substr(flag.size() + 1);
+  }
+  if (arg != flag) {
+    return std::nullopt;
+  }
+  if (i + 1 == args.size()) {
+    throw usage_error(fmt::format("Option {} needs a value.", flag));
+  }
+  return args[++i];
+}
+
+using ValueSwitch = std::pair<std::string_view, std::optional<std::string> RestoreSwitches::*>;
+constexpr ValueSwitch k_value_switches[] = {
+    {"from", &RestoreSwitches::from},   {"peer", &RestoreSwitches::peer},
+    {"since", &RestoreSwitches::since}, {"until", &RestoreSwitches::until},
+    {"date", &RestoreSwitches::date},   {"to", &RestoreSwitches::to},
+};
+
+// Takes the switches of cback-restore out of `args` (up to a "--"); the
+// rest are cback's switches and the positional words.
+RestoreSwitches take_restore_switches(std::vector<std::string>& args) {
+  RestoreSwitches switches;
+  std::vector<std::string> rest;
+  std::size_t i = 0;
+  for (; i < args.size() && args[i] != "--"; ++i) {
+    bool taken = false;
+    for (const auto& [name, member] : k_value_switches) {
+      if (const auto value = long_value(args, i, name)) {
+        switches.*member = *value;
+        taken = true;
+        break;
+      }
+    }
+    if (args[i] == "--overwrite") {
+      switches.overwrite = taken = true;
+    } else if (args[i] == "--dry-run") {
+      switches.dry_run = taken = true;
+    }
+    if (!taken) {
+      rest.push_back(args[i]);
+    }
+  }
+  rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+  args = std::move(rest);
+  return switches;
+}
+
+std::optional<int> parse(int argc, char** argv, Invocation& invocation) {
+  try {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    invocation.switches = take_restore_switches(args);
+    bool asks_only = false;
+    for (const auto& arg : args) {
+      asks_only = asks_only || arg == "-h" || arg == "--help" || arg == "-V" ||
+                  arg == "--version" || arg == "-D" || arg == "--diagnostics";
+    }
+    invocation.options = cback::cli::parse_options(args);
+    auto& words = invocation.options.actions;
+    if (!words.empty()) {
+      invocation.command = words.front();
+      invocation.arguments.assign(words.begin() + 1, words.end());
+    } else if (!asks_only) {
+      throw usage_error("No command given.");
+    }
+  } catch (const Error& error) {
+    std::cerr << k_usage << " *** Error: " << error.what() << "\n";
+    return code_of(ExitCode::usage);
+  }
+  const auto& options = invocation.options;
+  if (options.help) {
+    std::cout << k_usage;
+    return 0;
+  }
+  if (options.version) {
+    std::cout << fmt::format("\n cback-restore, included with cback version {}.\n\n",
+                             cback::k_version);
+    return 0;
+  }
+  if (options.diagnostics) {
+    std::cout << cback::cli::diagnostics_block(cback::cli::diagnostic_values());
+    return 0;
+  }
+  return std::nullopt;
+}
+
+restore::Day date_switch(const std::optional<std::string>& text, std::string_view name) {
+  const auto day = cback::core::parse_date(text.value_or(""));
+  if (!day) {
+    throw usage_error(
+        fmt::format("--{} needs a date as YYYY-MM-DD, not \"{}\".", name, text.value_or("")));
+  }
+  return *day;
+}
+
+std::optional<restore::Day> optional_date(const std::optional<std::string>& text,
+                                          std::string_view name) {
+  if (!text) {
+    return std::nullopt;
+  }
+  return date_switch(text, name);
+}
+
+/// What a sub-command has to work with.
+struct Run {
+  const Invocation& invocation;
+  const cback::config::Config& config;
+  cback::core::Logger& log;
+  cback::core::StopFlag& stop;
+};
+
+std::unique_ptr<restore::Source> open_source(const Run& run) {
+  const auto& from = run.invocation.switches.from;
+  if (!from || *from == "staging") {
+    if (!run.config.stage || run.config.stage->staging_dir.empty()) {
+      throw Error(ExitCode::config,
+                  "The configuration has no staging directory: give --from SOURCE.");
+    }
+    return restore::open_directory_source(run.config.stage->staging_dir);
+  }
+  std::error_code error;
+  if (std::filesystem::is_directory(*from, error)) {
+    return restore::open_directory_source(*from);
+  }
+  throw usage_error(fmt::format("The source [{}] is not a directory.", *from));
+}
+
+int days_command(const Run& run) {
+  if (!run.invocation.arguments.empty()) {
+    throw usage_error("days takes no arguments.");
+  }
+  const auto source = open_source(run);
+  restore::History history(*source, run.config);
+  restore::list_days(history, std::cout);
+  return 0;
+}
+
+int find_command(const Run& run) {
+  const auto& switches = run.invocation.switches;
+  restore::FindRequest request;
+  if (run.invocation.arguments.empty()) {
+    throw usage_error("find needs at least one PATTERN.");
+  }
+  for (const auto& text : run.invocation.arguments) {
+    request.patterns.emplace_back(text);
+  }
+  request.peer = switches.peer;
+  request.since = optional_date(switches.since, "since");
+  request.until = optional_date(switches.until, "until");
+  const auto source = open_source(run);
+  restore::History history(*source, run.config);
+  restore::find_versions(history, request, std::cout);
+  return 0;
+}
+
+using Command = std::pair<std::string_view, int (*)(const Run&)>;
+constexpr Command k_commands[] = {
+    {"days", &days_command},
+    {"find", &find_command},
+};
+
+// The configuration: the one given, or cback's default; with --from and no
+// -c, a missing default file is no error (a disc restored on another
+// machine), and nothing is known of the items but what the archives say.
+std::optional<cback::config::Config> load(cback::core::Logger& log, const Invocation& invocation) {
+  const auto& path = invocation.options.config;
+  std::error_code error;
+  if (!invocation.options.given.config && invocation.switches.from &&
+      !std::filesystem::exists(path, error)) {
+    log.info("No configuration at [{}]; reading the source alone.", path);
+    return cback::config::Config{};
+  }
+  log.info("Configuration path is [{}]", path);
+  try {
+    return cback::config::load(path);
+  } catch (const cback::config::InvalidConfig& invalid) {
+    for (const auto& problem : invalid.problems()) {
+      log.error("Error reading or handling configuration: {}", problem.str());
+    }
+  } catch (const std::exception& failure) {
+    log.error("Error reading or handling configuration: {}", failure.what());
+  }
+  return std::nullopt;
+}
+
+int dispatch(const Run& run) {
+  for (const auto& [name, handler] : k_commands) {
+    if (name == run.invocation.command) {
+      return handler(run);
+    }
+  }
+  throw usage_error(
+      fmt::format("Unknown command \"{}\" (days, find, extract, verify).", run.invocation.command));
+}
+
+int run_command(cback::core::Logger& log, const Invocation& invocation) {
+  log.info("cback-restore run started.");
+  log.info("Options were [{}]", cback::cli::argument_string(invocation.options));
+  const auto config = load(log, invocation);
+  if (!config) {
+    return code_of(ExitCode::config);
+  }
+  cback::core::StopFlag stop;
+  cback::core::install_stop_handlers(stop);
+  try {
+    const int code = dispatch(Run{invocation, *config, log, stop});
+    std::cout.flush();
+    return code;
+  } catch (const Error& error) {
+    std::cout.flush();
+    if (error.code() == ExitCode::usage) {
+      std::cerr << k_usage << " *** Error: " << error.what() << "\n";
+    } else if (error.code() == ExitCode::interrupted) {
+      log.error("Restore interrupted.");
+    } else {
+      log.error("Error restoring: {}", error.what());
+    }
+    if (invocation.options.stack) {
+      cback::cli::report_stack(log, error);
+    }
+    return code_of(error.code());
+  } catch (const std::exception& error) {
+    std::cout.flush();
+    log.error("Error restoring: {}", error.what());
+    return code_of(ExitCode::action);
+  }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::setlocale(LC_CTYPE, "");
+  Invocation invocation;
+  if (const auto done = parse(argc, argv, invocation)) {
+    return *done;
+  }
+  cback::core::Logger log;
+  try {
+    log.configure(cback::cli::log_settings(invocation.options));
+  } catch (const Error& error) {
+    std::cerr << error.what() << "\n";
+    return code_of(ExitCode::logging);
+  }
+  const int code = run_command(log, invocation);
+  log.info("cback-restore run completed with status {}.", code);
+  cback::core::remove_stop_handlers();
+  return code;
+}
