@@ -39,25 +39,66 @@ std::string member_of(std::string_view abs_path) {
   return member;
 }
 
+namespace {
+
+// A file read in order and hashed on the way; the archive reader reads it
+// through a stream() that borrows it, so that the file is still hashed to
+// its end when the reader gave up on a damaged archive.
+class HashedFile {
+public:
+  explicit HashedFile(SourceFile& file) : m_file(file) {}
+  std::size_t read(std::span<std::byte> out) {
+    const std::size_t got = m_file.read_at(m_offset, out);
+    m_hash.update(out.data(), got);
+    m_offset += got;
+    return got;
+  }
+  std::unique_ptr<ByteStream> stream() {
+    struct Borrowed final : ByteStream {
+      explicit Borrowed(HashedFile& hashed) : file(hashed) {}
+      std::size_t read(std::span<std::byte> out) override { return file.read(out); }
+      HashedFile& file;
+    };
+    return std::make_unique<Borrowed>(*this);
+  }
+  /// Reads what is left (the padding after the end of an archive) and gives
+  /// the digest of the whole file.
+  core::Digest finish() {
+    std::vector<std::byte> block(1 << 20);
+    while (read(block) != 0) {
+    }
+    return m_hash.finish();
+  }
+
+private:
+  SourceFile& m_file;
+  std::uint64_t m_offset = 0;
+  core::Sha256 m_hash;
+};
+
+void check_size(const std::string& path, std::uint64_t size,
+                const collect::ManifestArchive& expected) {
+  if (size != expected.size) {
+    throw Error(ExitCode::action,
+                fmt::format("The archive [{}] is damaged: {} bytes, the manifest says {}.", path,
+                            size, expected.size));
+  }
+}
+
+[[noreturn]] void digest_mismatch(const std::string& path) {
+  throw Error(ExitCode::action,
+              fmt::format("The archive [{}] is damaged: its SHA-256 is not the manifest's.", path));
+}
+
+} // namespace
+
 void check_file(const Source& source, const std::string& path,
                 const collect::ManifestArchive& expected) {
   const auto file = source.open(path);
-  if (file->size() != expected.size) {
-    throw Error(ExitCode::action,
-                fmt::format("The archive [{}] is damaged: {} bytes, the manifest says {}.", path,
-                            file->size(), expected.size));
-  }
-  core::Sha256 hash;
-  std::vector<std::byte> block(1 << 20);
-  std::uint64_t offset = 0;
-  while (const std::size_t got = file->read_at(offset, block)) {
-    hash.update(block.data(), got);
-    offset += got;
-  }
-  if (hash.finish() != expected.sha256) {
-    throw Error(
-        ExitCode::action,
-        fmt::format("The archive [{}] is damaged: its SHA-256 is not the manifest's.", path));
+  check_size(path, file->size(), expected);
+  HashedFile hashed(*file);
+  if (hashed.finish() != expected.sha256) {
+    digest_mismatch(path);
   }
 }
 
@@ -69,10 +110,30 @@ History::Listing& History::listing(const CatalogArchive& archive) {
   if (found != m_listings.end()) {
     return found->second;
   }
+  // Listed and checked against the manifest in one read: nothing read from
+  // an archive counts before its digest matched.
   Listing listing;
   const auto file = m_source.open(archive.path);
-  ArchiveReader reader(file_stream(*file), archive.path);
-  listing.entries = reader.list();
+  if (archive.listed) {
+    check_size(archive.path, file->size(), *archive.listed);
+  }
+  HashedFile hashed(*file);
+  std::exception_ptr damage;
+  try {
+    ArchiveReader reader(hashed.stream(), archive.path);
+    listing.entries = reader.list();
+  } catch (const Error&) {
+    damage = std::current_exception();
+  }
+  // A digest that does not match says more than what libarchive made of
+  // the damage.
+  if (archive.listed && hashed.finish() != archive.listed->sha256) {
+    digest_mismatch(archive.path);
+  }
+  if (damage) {
+    std::rethrow_exception(damage);
+  }
+  m_checked[archive.path] = true;
   return m_listings.emplace(archive.path, std::move(listing)).first->second;
 }
 

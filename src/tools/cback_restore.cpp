@@ -10,6 +10,7 @@
 #include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/core/stop.hpp>
 #include <cback/restore/commands.hpp>
 #include <cback/restore/source.hpp>
@@ -261,10 +262,64 @@ int find_command(const Run& run) {
   return 0;
 }
 
+int extract_command(const Run& run) {
+  const auto& switches = run.invocation.switches;
+  restore::ExtractRequest request;
+  request.date = date_switch(switches.date, "date");
+  if (!switches.to) {
+    throw usage_error("extract needs --to DIR.");
+  }
+  request.to = *switches.to;
+  request.peer = switches.peer;
+  request.paths = run.invocation.arguments;
+  if (request.paths.empty()) {
+    throw usage_error("extract needs at least one PATH.");
+  }
+  for (const auto& path : request.paths) {
+    if (!path.starts_with('/')) {
+      throw usage_error(fmt::format("[{}] is not an absolute path.", path));
+    }
+  }
+  request.overwrite = switches.overwrite ? restore::Overwrite::yes : restore::Overwrite::no;
+  request.dry_run = switches.dry_run;
+  request.progress = cback::cli::run_flags(run.invocation.options).progress;
+  const auto source = open_source(run);
+  restore::History history(*source, run.config);
+  const auto report = restore::extract(history, request, run.log, run.stop, std::cout);
+  if (!report.refused.empty()) {
+    throw Error(ExitCode::action, fmt::format("{} entr{} not restored: {}", report.refused.size(),
+                                              report.refused.size() == 1 ? "y was" : "ies were",
+                                              report.refused.front()));
+  }
+  run.log.info("Restored {} entries ({}) into [{}].", report.entries,
+               cback::core::display_bytes(static_cast<double>(report.bytes)), request.to.string());
+  return 0;
+}
+
+int verify_command(const Run& run) {
+  if (!run.invocation.arguments.empty()) {
+    throw usage_error("verify takes no arguments.");
+  }
+  const auto date = optional_date(run.invocation.switches.date, "date");
+  const auto source = open_source(run);
+  restore::History history(*source, run.config);
+  const auto report = restore::verify(history, date, run.stop, std::cout);
+  if (!report.damaged.empty()) {
+    for (const auto& damage : report.damaged) {
+      run.log.error("{}", damage);
+    }
+    throw Error(ExitCode::action, fmt::format("{} of {} archives damaged or missing.",
+                                              report.damaged.size(), report.checked));
+  }
+  return 0;
+}
+
 using Command = std::pair<std::string_view, int (*)(const Run&)>;
 constexpr Command k_commands[] = {
     {"days", &days_command},
     {"find", &find_command},
+    {"extract", &extract_command},
+    {"verify", &verify_command},
 };
 
 // The configuration: the one given, or cback's default; with --from and no

@@ -5,8 +5,10 @@
 // report to `out`; errors are cback::Error.
 
 #include <cback/core/log.hpp>
+#include <cback/core/stop.hpp>
 #include <cback/restore/history.hpp>
 #include <cback/restore/pattern.hpp>
+#include <cback/restore/tree_writer.hpp>
 
 #include <filesystem>
 #include <iosfwd>
@@ -29,5 +31,40 @@ struct FindRequest {
 /// `find`: every version of every matching path, and its deletions.
 /// Returns the number of lines written.
 std::size_t find_versions(History& history, const FindRequest& request, std::ostream& out);
+
+struct ExtractRequest {
+  Day date{};
+  std::optional<std::string> peer;
+  std::filesystem::path to;
+  std::vector<std::string> paths; ///< original absolute paths
+  Overwrite overwrite = Overwrite::no;
+  bool dry_run = false;
+  bool progress = false; ///< progress lines on the terminal
+};
+
+struct ExtractReport {
+  std::size_t entries = 0; ///< written (or, with dry_run, that would be)
+  std::uint64_t bytes = 0;
+  std::vector<std::string> refused; ///< members that were not written, and why
+};
+
+/// `extract`: the paths as they were at the end of the day, written below
+/// `to` (or listed on `out`, with dry_run). Every archive read is first
+/// checked against its manifest; a damaged one stops the restore naming
+/// it, before anything is written. Members that cannot be written safely
+/// are refused one by one and listed in the report.
+ExtractReport extract(History& history, const ExtractRequest& request, core::Logger& log,
+                      const core::StopFlag& stop, std::ostream& out);
+
+struct VerifyReport {
+  std::size_t checked = 0;
+  std::vector<std::string> damaged; ///< one message per damaged or missing file, naming it
+};
+
+/// `verify`: each archive (of `date` only, when given) against its
+/// manifest's size and SHA-256, and read to its end; every file a manifest
+/// lists must be there. One line per archive on `out`.
+VerifyReport verify(History& history, std::optional<Day> date, const core::StopFlag& stop,
+                    std::ostream& out);
 
 } // namespace cback::restore

@@ -1,0 +1,270 @@
+#include <cback/restore/commands.hpp>
+
+#include <cback/core/error.hpp>
+#include <cback/core/field_escape.hpp>
+#include <cback/core/progress.hpp>
+#include <cback/restore/archive_reader.hpp>
+
+#include <archive_entry.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <ostream>
+#include <set>
+
+namespace cback::restore {
+namespace {
+
+/// The entries to take from one archive, by their place in it.
+struct ArchiveWork {
+  const PeerDay* day = nullptr;
+  const CatalogArchive* archive = nullptr;
+  std::map<std::size_t, std::string> members; ///< place → member name
+};
+
+using WorkKey = std::tuple<Day, std::string, std::string>; ///< day, peer, archive name
+
+bool below(const std::string& member, const std::string& wanted) {
+  return wanted.empty() || member == wanted ||
+         (member.size() > wanted.size() && member.starts_with(wanted) &&
+          member[wanted.size()] == '/');
+}
+
+std::vector<std::string> peers_of(const History& history, const ExtractRequest& request) {
+  std::set<std::string> peers;
+  for (const auto& day : history.days()) {
+    if (day.day <= request.date && (!request.peer || day.peer == *request.peer)) {
+      peers.insert(day.peer);
+    }
+  }
+  return {peers.begin(), peers.end()};
+}
+
+// The entries below the requested paths in the trees of the day, one peer
+// per member: two peers holding the same path need --peer.
+Tree selection(History& history, const ExtractRequest& request) {
+  Tree selected;
+  std::map<std::string, std::string> owner;
+  for (const auto& peer : peers_of(history, request)) {
+    const Tree tree = history.tree_at(request.date, peer);
+    for (const auto& path : request.paths) {
+      const std::string wanted = member_of(path);
+      for (auto it = tree.lower_bound(wanted); it != tree.end() && it->first.starts_with(wanted);
+           ++it) {
+        if (!below(it->first, wanted)) {
+          continue;
+        }
+        const auto [existing, added] = owner.try_emplace(it->first, peer);
+        if (!added && existing->second != peer) {
+          throw Error(ExitCode::usage,
+                      fmt::format("[/{}] is in the backups of {} and of {}: name one with --peer.",
+                                  core::escape_field(it->first), existing->second, peer));
+        }
+        selected[it->first] = it->second;
+      }
+    }
+  }
+  for (const auto& path : request.paths) {
+    const std::string wanted = member_of(path);
+    const auto found = selected.lower_bound(wanted);
+    if (found == selected.end() || !below(found->first, wanted)) {
+      throw Error(ExitCode::action, fmt::format("[{}] is in no backup of {} or before.",
+                                                core::escape_field(path), day_text(request.date)));
+    }
+  }
+  return selected;
+}
+
+std::map<WorkKey, ArchiveWork> work_of(const Tree& selected) {
+  std::map<WorkKey, ArchiveWork> work;
+  for (const auto& [member, pick] : selected) {
+    auto& item = work[{pick.day->day, pick.day->peer, pick.archive->name}];
+    item.day = pick.day;
+    item.archive = pick.archive;
+    item.members[pick.entry] = member;
+  }
+  return work;
+}
+
+class Extraction {
+public:
+  Extraction(History& history, const ExtractRequest& request, core::Logger& log,
+             const core::StopFlag& stop, std::size_t total)
+      : m_history(history), m_request(request), m_log(log), m_stop(stop),
+        m_writer(request.to, request.overwrite), m_progress(request.progress), m_total(total) {}
+
+  /// Throws when, without --overwrite, a path to restore is taken.
+  void refuse_taken(const Tree& selected);
+  void archive(const ArchiveWork& work);
+  ExtractReport finish();
+
+private:
+  void write(ArchiveReader& reader, archive_entry* entry, const std::string& member,
+             std::map<std::string, std::string>& links);
+  void copy_link_targets(const ArchiveWork& work, std::map<std::string, std::string> links);
+  void show_progress(bool last);
+
+  History& m_history;
+  const ExtractRequest& m_request;
+  core::Logger& m_log;
+  const core::StopFlag& m_stop;
+  TreeWriter m_writer;
+  core::ProgressPrinter m_progress;
+  core::ProgressClock m_clock;
+  std::size_t m_total;
+  ExtractReport m_report;
+};
+
+void Extraction::show_progress(bool last) {
+  if (m_progress.enabled() && m_clock.due(last)) {
+    m_progress.print(fmt::format("Restored {} of {} entries, {}", m_report.entries, m_total,
+                                 core::display_bytes(static_cast<double>(m_writer.bytes()))));
+  }
+}
+
+void Extraction::write(ArchiveReader& reader, archive_entry* entry, const std::string& member,
+                       std::map<std::string, std::string>& links) {
+  try {
+    if (m_writer.write(reader, entry, member)) {
+      ++m_report.entries;
+    } else {
+      links.emplace(member, archive_entry_hardlink(entry));
+    }
+  } catch (const Error& error) {
+    m_log.error("{}", error.what());
+    m_report.refused.push_back(error.what());
+  }
+}
+
+// A hard link whose first name was not restored gets that name's data: the
+// archive is read again up to it.
+void Extraction::copy_link_targets(const ArchiveWork& work,
+                                   std::map<std::string, std::string> links) {
+  if (links.empty()) {
+    return;
+  }
+  const auto file = m_history.source().open(work.archive->path);
+  ArchiveReader reader(file_stream(*file), work.archive->path);
+  while (!links.empty()) {
+    archive_entry* entry = reader.next();
+    if (entry == nullptr) {
+      break;
+    }
+    const std::string name = index_entry_of(entry, 0).path;
+    for (auto it = links.begin(); it != links.end();) {
+      if (it->second != name || archive_entry_filetype(entry) != AE_IFREG) {
+        ++it;
+        continue;
+      }
+      try {
+        m_writer.write_file_as(reader, entry, it->first);
+        ++m_report.entries;
+      } catch (const Error& error) {
+        m_log.error("{}", error.what());
+        m_report.refused.push_back(error.what());
+      }
+      it = links.erase(it);
+      break; // the data is read: the next name needs another pass
+    }
+  }
+  for (const auto& [member, target] : links) {
+    m_report.refused.push_back(fmt::format("Cannot restore [{}]: its hard link target [{}] is "
+                                           "not in the archive [{}].",
+                                           core::escape_field(member), core::escape_field(target),
+                                           work.archive->path));
+  }
+}
+
+void Extraction::archive(const ArchiveWork& work) {
+  m_log.info("Reading [{}] of the {} ({} entries to restore).", work.archive->path,
+             m_history.source().describe(), work.members.size());
+  const auto file = m_history.source().open(work.archive->path);
+  ArchiveReader reader(file_stream(*file), work.archive->path);
+  std::map<std::string, std::string> links;
+  std::size_t place = 0;
+  auto next = work.members.begin();
+  for (archive_entry* entry = reader.next(); entry != nullptr && next != work.members.end();
+       entry = reader.next(), ++place) {
+    m_stop.check();
+    if (next->first != place) {
+      continue;
+    }
+    write(reader, entry, next->second, links);
+    ++next;
+    show_progress(false);
+  }
+  copy_link_targets(work, std::move(links));
+}
+
+// Without --overwrite nothing is written when a file to restore is there
+// already: the whole restore is refused up front, naming the first ones.
+void Extraction::refuse_taken(const Tree& selected) {
+  TreeWriter& writer = m_writer;
+  std::vector<std::string> taken;
+  for (const auto& [member, pick] : selected) {
+    if (!TreeWriter::refusal(member) && writer.taken(member)) {
+      taken.push_back(core::escape_field(member));
+    }
+  }
+  if (!taken.empty()) {
+    const std::size_t shown = std::min<std::size_t>(taken.size(), 5);
+    std::string names;
+    for (std::size_t i = 0; i < shown; ++i) {
+      names += fmt::format("{}[{}]", i == 0 ? "" : ", ", taken[i]);
+    }
+    throw Error(ExitCode::action,
+                fmt::format("{} path{} to restore exist{} in [{}] ({}{}): give --overwrite to "
+                            "replace them.",
+                            taken.size(), taken.size() == 1 ? "" : "s",
+                            taken.size() == 1 ? "s" : "", writer.dir().string(), names,
+                            taken.size() > shown ? ", ..." : ""));
+  }
+}
+
+ExtractReport Extraction::finish() {
+  m_writer.finish();
+  show_progress(true);
+  m_report.bytes = m_writer.bytes();
+  return std::move(m_report);
+}
+
+ExtractReport dry_run(const Tree& selected, const ExtractRequest& request, std::ostream& out) {
+  ExtractReport report;
+  for (const auto& [member, pick] : selected) {
+    if (const auto why = TreeWriter::refusal(member)) {
+      report.refused.push_back(
+          fmt::format("[{}] would be refused: {}", core::escape_field(member), *why));
+      continue;
+    }
+    out << fmt::format("{}  {}  {}  {}\n", day_text(pick.day->day), pick.day->peer,
+                       pick.archive->name, core::escape_field((request.to / member).string()));
+    ++report.entries;
+  }
+  return report;
+}
+
+} // namespace
+
+ExtractReport extract(History& history, const ExtractRequest& request, core::Logger& log,
+                      const core::StopFlag& stop, std::ostream& out) {
+  const Tree selected = selection(history, request);
+  const auto work = work_of(selected);
+  // Every archive is proved before a byte of it is trusted.
+  for (const auto& [key, item] : work) {
+    history.check(*item.archive);
+  }
+  if (request.dry_run) {
+    return dry_run(selected, request, out);
+  }
+  Extraction extraction(history, request, log, stop, selected.size());
+  if (request.overwrite == Overwrite::no) {
+    extraction.refuse_taken(selected);
+  }
+  for (const auto& [key, item] : work) {
+    extraction.archive(item);
+  }
+  return extraction.finish();
+}
+
+} // namespace cback::restore
