@@ -1,0 +1,434 @@
+// cback-restore against a real week: cback collects and stages a tree that
+// changes every day (CBACK_TODAY), and every day restored must be exactly
+// the tree as it was that day.
+
+#include "support/parts.hpp"
+#include "support/pool.hpp"
+#include "support/python.hpp"
+#include "support/text.hpp"
+
+#include <cback/collect/naming.hpp>
+#include <cback/core/digest.hpp>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+namespace cback::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> k_week = {"2026-11-30", "2026-12-01", "2026-12-02", "2026-12-03",
+                                         "2026-12-04", "2026-12-05", "2026-12-06"};
+
+/// What a tree is, for comparing: per relative path its kind, mode,
+/// owner, content or target, and a file's mtime and xattr.
+using Snapshot = std::map<std::string, std::string>;
+
+std::string xattr_of(const fs::path& path) {
+  char value[256];
+  const ssize_t size = ::lgetxattr(path.c_str(), "user.note", value, sizeof value);
+  return size < 0 ? "" : std::string(value, static_cast<std::size_t>(size));
+}
+
+Snapshot snapshot(const fs::path& root) {
+  Snapshot tree;
+  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
+       ++it) {
+    const fs::path& path = it->path();
+    struct ::stat st {};
+    REQUIRE(::lstat(path.c_str(), &st) == 0);
+    const std::string owner = fmt::format("{}:{}", st.st_uid, st.st_gid);
+    std::string value;
+    if (S_ISLNK(st.st_mode)) {
+      value = "link " + fs::read_symlink(path).string() + " " + owner;
+    } else if (S_ISDIR(st.st_mode)) {
+      value = fmt::format("dir {:o} {}", st.st_mode & 07777, owner);
+    } else {
+      value = fmt::format("file {:o} {} {} [{}] nlink={} {}", st.st_mode & 07777, owner,
+                          st.st_mtim.tv_sec, xattr_of(path), st.st_nlink, read_file(path));
+    }
+    tree[path.lexically_relative(root).string()] = value;
+  }
+  return tree;
+}
+
+/// SHA-256 of every file below `root`, by path: sources must not change.
+std::map<std::string, std::string> checksums(const fs::path& root) {
+  std::map<std::string, std::string> sums;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (entry.is_regular_file() && !entry.is_symlink()) {
+      sums[entry.path().string()] = core::to_hex(*core::sha256_file(entry.path().string()));
+    }
+  }
+  return sums;
+}
+
+void write(const fs::path& path, const std::string& content) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
+}
+
+/// A pool that collects src/ as one incremental item and stages it from a
+/// local peer, day after day.
+struct WeekPool : Pool {
+  explicit WeekPool(const std::string& archive_mode, bool cumulative = false) {
+    for (const char* name : {"collect", "work", "src", "staging"}) {
+      make_dir(name);
+    }
+    configure(toml_head(dir / "work") +
+              collect_table(dir / "collect", dir_item(src(), "incr", archive_mode),
+                            cumulative ? "cumulative = true" : "") +
+              local_stage_table(dir / "staging", "host1", dir / "collect"));
+  }
+
+  [[nodiscard]] fs::path src() const { return dir / "src"; }
+
+  void run_day(const std::string& day) const {
+    RunOptions options;
+    options.env = {"CBACK_TODAY=" + day, "CBACK_IO=posix"};
+    const auto result = cback({"collect", "stage"}, options);
+    INFO(result.err << logged());
+    REQUIRE(result.exit_code == 0);
+  }
+
+  RunResult restore(const Args& arguments) const {
+    Args argv{tool_binary("cback-restore"), "-c", config.string(), "-l", log_file().string()};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    return run(argv);
+  }
+};
+
+// The changes of each day of the week, on the tree below `src`.
+void change_tree(const fs::path& src, std::size_t day) {
+  const auto at = [&](const std::string& name) { return src / name; };
+  switch (day) {
+  case 0:
+    write(at("a.txt"), "monday a");
+    ::chmod(at("a.txt").c_str(), 0600);
+    fs::create_directories(at("dir/deep"));
+    write(at("dir/b.txt"), "monday b");
+    write(at("dir/deep/c.txt"), "monday c");
+    write(at("with space.txt"), "spaces");
+    write(at("new\nline"), "newline");
+    write(at("bad-\xff\xfe-utf8"), "latin");
+    fs::create_directory(at("empty"));
+    fs::create_directory(at("old"));
+    write(at("old/gone.txt"), "to be deleted");
+    fs::create_symlink("a.txt", at("link"));
+    fs::create_symlink("/etc/passwd", at("absolute-link"));
+    write(at("h1"), "hard linked");
+    fs::create_hard_link(at("h1"), at("h2"));
+    write(at("x.txt"), "with an attribute");
+    ::setxattr(at("x.txt").c_str(), "user.note", "hello", 5, 0);
+    if (::geteuid() == 0) {
+      write(at("owned"), "owned by 4321");
+      REQUIRE(::chown(at("owned").c_str(), 4321, 4322) == 0);
+    }
+    break;
+  case 1:
+    write(at("a.txt"), "tuesday a, longer");
+    ::chmod(at("a.txt").c_str(), 0640);
+    fs::remove(at("dir/b.txt"));
+    write(at("c.txt"), "tuesday c");
+    break;
+  case 2:
+    fs::rename(at("c.txt"), at("d.txt"));
+    fs::remove_all(at("old"));
+    fs::remove(at("empty"));
+    write(at("empty"), "a file where a directory was");
+    break;
+  case 3:
+    break; // nothing changes: no archive that day
+  case 4:
+    fs::remove(at("link"));
+    fs::create_symlink("dir", at("link"));
+    fs::remove_all(at("dir/deep"));
+    fs::create_directories(at("dir/deep/er"));
+    write(at("dir/deep/er/e.txt"), "friday e");
+    break;
+  case 5:
+    fs::remove(at("a.txt"));
+    break;
+  default:
+    write(at("a.txt"), "sunday a is back");
+    break;
+  }
+}
+
+/// Runs the week, snapshotting src after each day.
+std::vector<Snapshot> run_week(const WeekPool& pool) {
+  std::vector<Snapshot> snapshots;
+  for (std::size_t day = 0; day < k_week.size(); ++day) {
+    change_tree(pool.src(), day);
+    // A second passes between days: mtimes differ from day to day.
+    ::sleep(1);
+    pool.run_day(k_week[day]);
+    snapshots.push_back(snapshot(pool.src()));
+  }
+  return snapshots;
+}
+
+/// Restores src as of each day from `from` ("" for the staging dir) and
+/// compares with that day's snapshot.
+void check_every_day(const WeekPool& pool, const std::vector<Snapshot>& snapshots,
+                     const std::string& from, const std::string& label) {
+  for (std::size_t day = 0; day < k_week.size(); ++day) {
+    const fs::path to = pool.dir / fmt::format("restored-{}-{}", label, day);
+    Args args{"extract", "--date", k_week[day], "--to", to.string(), pool.src().string()};
+    if (!from.empty()) {
+      args.insert(args.begin() + 1, {"--from", from});
+    }
+    const auto result = pool.restore(args);
+    INFO(k_week[day] << " " << label << "\n" << result.out << result.err << pool.logged());
+    REQUIRE(result.exit_code == 0);
+    CHECK(snapshot(to / pool.src().relative_path()) == snapshots[day]);
+  }
+}
+
+TEST_CASE("Every day of a week restores exactly the tree of that day", "[restore][week]") {
+  const std::string mode = GENERATE("targz", "tarzst");
+  const bool cumulative = GENERATE(false, true);
+  INFO(mode << (cumulative ? " cumulative" : ""));
+  WeekPool pool(mode, cumulative);
+  const auto snapshots = run_week(pool);
+  const auto staged = checksums(pool.dir / "staging");
+
+  check_every_day(pool, snapshots, "", "staging");
+  const fs::path copy = pool.dir / "copy";
+  fs::copy(pool.dir / "staging", copy,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  const auto copied = checksums(copy);
+  check_every_day(pool, snapshots, copy.string(), "copy");
+
+  // Restoring is read-only for its sources.
+  CHECK(checksums(pool.dir / "staging") == staged);
+  CHECK(checksums(copy) == copied);
+}
+
+TEST_CASE("Hard links, owners and attributes come back", "[restore][week]") {
+  WeekPool pool("tarzst");
+  change_tree(pool.src(), 0);
+  pool.run_day(k_week[0]);
+  const fs::path to = pool.dir / "restored";
+  REQUIRE(pool.restore({"extract", "--date", k_week[0], "--to", to.string(), pool.src().string()})
+              .exit_code == 0);
+  const fs::path restored = to / pool.src().relative_path();
+  struct ::stat h1 {};
+  struct ::stat h2 {};
+  REQUIRE(::lstat((restored / "h1").c_str(), &h1) == 0);
+  REQUIRE(::lstat((restored / "h2").c_str(), &h2) == 0);
+  CHECK(h1.st_ino == h2.st_ino);
+  CHECK(fs::is_symlink(restored / "absolute-link"));
+  CHECK(fs::read_symlink(restored / "absolute-link") == "/etc/passwd");
+  CHECK(xattr_of(restored / "x.txt") == xattr_of(pool.src() / "x.txt"));
+  CHECK(fs::is_directory(restored / "empty"));
+  if (::geteuid() == 0) {
+    struct ::stat owned {};
+    REQUIRE(::lstat((restored / "owned").c_str(), &owned) == 0);
+    CHECK(owned.st_uid == 4321);
+    CHECK(owned.st_gid == 4322);
+  }
+}
+
+TEST_CASE("One file is restored alone, where tar would put it", "[restore]") {
+  WeekPool pool("targz");
+  change_tree(pool.src(), 0);
+  pool.run_day(k_week[0]);
+  change_tree(pool.src(), 1);
+  pool.run_day(k_week[1]);
+  const fs::path to = pool.dir / "one";
+  const auto result = pool.restore(
+      {"extract", "--date", k_week[1], "--to", to.string(), (pool.src() / "a.txt").string()});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(read_file(to / pool.src().relative_path() / "a.txt") == "tuesday a, longer");
+  CHECK_FALSE(fs::exists(to / pool.src().relative_path() / "dir"));
+}
+
+TEST_CASE("An existing file is replaced only with --overwrite", "[restore]") {
+  WeekPool pool("tarzst");
+  change_tree(pool.src(), 0);
+  pool.run_day(k_week[0]);
+  const fs::path to = pool.dir / "again";
+  const fs::path file = to / pool.src().relative_path() / "a.txt";
+  const Args args{"extract", "--date",    k_week[0],
+                  "--to",    to.string(), (pool.src() / "a.txt").string()};
+  REQUIRE(pool.restore(args).exit_code == 0);
+  write(file, "edited since");
+  const auto refused = pool.restore(args);
+  CHECK(refused.exit_code == 6);
+  CHECK(contains(refused.out + refused.err, "--overwrite"));
+  CHECK(read_file(file) == "edited since");
+  Args overwrite = args;
+  overwrite.emplace_back("--overwrite");
+  CHECK(pool.restore(overwrite).exit_code == 0);
+  CHECK(read_file(file) == "monday a");
+}
+
+TEST_CASE("A dry run lists what would be written and writes nothing", "[restore]") {
+  WeekPool pool("tarzst");
+  change_tree(pool.src(), 0);
+  pool.run_day(k_week[0]);
+  const fs::path to = pool.dir / "dry";
+  const auto result = pool.restore({"extract", "--dry-run", "--date", k_week[0], "--to",
+                                    to.string(), (pool.src() / "dir").string()});
+  REQUIRE(result.exit_code == 0);
+  CHECK(contains(result.out, "dir/deep/c.txt"));
+  CHECK_FALSE(fs::exists(to / pool.src().relative_path()));
+}
+
+TEST_CASE("find shows every version and the deletions; days shows full and incremental",
+          "[restore]") {
+  WeekPool pool("targz");
+  for (std::size_t day = 0; day < 3; ++day) {
+    change_tree(pool.src(), day);
+    pool.run_day(k_week[day]);
+  }
+  const auto found = pool.restore({"find", "**/c.txt"});
+  INFO(found.out << found.err);
+  REQUIRE(found.exit_code == 0);
+  CHECK(lines_of(found.out).size() == 3); // Monday's dir/deep/c.txt, Tuesday's c.txt, its deletion
+  CHECK(contains(found.out, "2026-12-02  host1"));
+  CHECK(contains(found.out, "deleted"));
+  const auto since = pool.restore({"find", "--since", k_week[1], "a.txt"});
+  CHECK(lines_of(since.out).size() == 1);
+  const auto odd = pool.restore({"find", "/**/new*"});
+  CHECK(contains(odd.out, "new\\x0aline"));
+
+  const auto days = pool.restore({"days"});
+  REQUIRE(days.exit_code == 0);
+  CHECK(lines_of(days.out).size() == 6);
+  CHECK(contains(days.out, "full"));
+  CHECK(contains(days.out, "incremental"));
+}
+
+TEST_CASE("A damaged archive is refused by name and verify reports it", "[restore][verify]") {
+  WeekPool pool("tarzst");
+  change_tree(pool.src(), 0);
+  pool.run_day(k_week[0]);
+  change_tree(pool.src(), 1);
+  pool.run_day(k_week[1]);
+  REQUIRE(pool.restore({"verify"}).exit_code == 0);
+
+  const std::string name =
+      "2026/12/01/host1/" +
+      collect::archive_file_name(pool.src().string(), config::ArchiveMode::tarzst);
+  const fs::path archive = pool.dir / "staging" / name;
+  std::string bytes = read_file(archive);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
+  write(archive, bytes);
+
+  const auto refused = pool.restore(
+      {"extract", "--date", k_week[1], "--to", (pool.dir / "r").string(), pool.src().string()});
+  CHECK(refused.exit_code == 6);
+  CHECK(contains(refused.out + refused.err, name));
+  CHECK_FALSE(fs::exists(pool.dir / "r" / pool.src().relative_path()));
+  // Monday does not need Tuesday's archive.
+  CHECK(pool.restore({"extract", "--date", k_week[0], "--to", (pool.dir / "m").string(),
+                      pool.src().string()})
+            .exit_code == 0);
+
+  const auto verified = pool.restore({"verify"});
+  CHECK(verified.exit_code == 6);
+  CHECK(contains(verified.out, "DAMAGED  " + name));
+  CHECK(contains(pool.logged(), "ERROR"));
+  CHECK(contains(pool.logged(), name));
+  CHECK(pool.restore({"verify", "--date", k_week[0]}).exit_code == 0);
+}
+
+/// A staging tree written by hand: one day of one peer, no manifest.
+struct HandStaged : Pool {
+  HandStaged() {
+    make_dir("staging/2026/11/30/host1");
+    configure(toml_head(dir / "work") + local_stage_table(dir / "staging", "host1", dir / "c"));
+  }
+  [[nodiscard]] fs::path day_dir() const { return dir / "staging/2026/11/30/host1"; }
+
+  RunResult restore(const Args& arguments) const {
+    Args argv{tool_binary("cback-restore"), "-c", config.string(), "-l", log_file().string()};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    return run(argv);
+  }
+};
+
+TEST_CASE("A day written by the original (GNU tar, no manifest) restores", "[restore][cback3]") {
+  HandStaged pool;
+  const fs::path src = pool.make_dir("etc-like");
+  write(src / "hosts", "127.0.0.1 localhost");
+  fs::create_directories(src / "sub dir");
+  write(src / "sub dir/file", "inside");
+  const auto tar = run({"/usr/bin/tar", "-czf", (pool.day_dir() / "etc-like.tar.gz").string(), "-C",
+                        "/", src.relative_path().string()});
+  REQUIRE(tar.exit_code == 0);
+
+  const auto days = pool.restore({"days"});
+  CHECK(contains(days.out, "no manifest"));
+  const fs::path to = pool.dir / "out";
+  const auto result =
+      pool.restore({"extract", "--date", "2026-11-30", "--to", to.string(), src.string()});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(snapshot(to / src.relative_path()) == snapshot(src));
+}
+
+TEST_CASE("Hostile archive members never write outside the restore directory",
+          "[restore][hostile]") {
+  if (!python_available()) {
+    CBACK_REQUIRE_PART("python3");
+    return;
+  }
+  HandStaged pool;
+  const fs::path outside = pool.make_dir("outside");
+  const fs::path archive = pool.day_dir() / "evil.tar";
+  // A symlink member pointing out, then a file through it; members with
+  // "..", absolute names; an absolute symlink.
+  const std::string script = fmt::format(R"(
+import io, tarfile
+t = tarfile.open("{0}", "w", format=tarfile.PAX_FORMAT)
+def add(name, data=b"", kind=tarfile.REGTYPE, link=""):
+    info = tarfile.TarInfo(name); info.type = kind; info.linkname = link; info.size = len(data)
+    t.addfile(info, io.BytesIO(data) if data else None)
+add("evil/ok.txt", b"fine")
+add("evil/out", kind=tarfile.SYMTYPE, link="{1}")
+add("evil/out/pwned", b"through the link")
+add("evil/../../escaped", b"dotdot")
+add("/evil/absolute", b"absolute")
+add("evil/abs-link", kind=tarfile.SYMTYPE, link="/etc")
+add("evil/abs-link/passwd", b"through an absolute link")
+add("evil/hard", kind=tarfile.LNKTYPE, link="../../etc/passwd")
+t.close()
+)",
+                                         archive.string(), outside.string());
+  REQUIRE(python(script) == 0);
+
+  const fs::path to = pool.dir / "to";
+  const auto result = pool.restore({"extract", "--date", "2026-11-30", "--to", to.string(), "/"});
+  INFO(result.out << result.err << pool.logged());
+  CHECK(result.exit_code == 6);
+  CHECK(read_file(to / "evil/ok.txt") == "fine");
+  CHECK(fs::is_symlink(to / "evil/out"));
+  CHECK(fs::is_symlink(to / "evil/abs-link"));
+  CHECK(fs::read_symlink(to / "evil/abs-link") == "/etc");
+  CHECK(fs::is_empty(outside));
+  CHECK_FALSE(fs::exists(pool.dir / "escaped"));
+  CHECK_FALSE(fs::exists("/evil/absolute"));
+  CHECK_FALSE(fs::exists("/etc/passwd-cback-test"));
+  CHECK(read_file("/etc/passwd") != "through an absolute link");
+  const std::string log = pool.logged();
+  CHECK(contains(log, "evil/out/pwned"));
+  CHECK(contains(log, "evil/abs-link/passwd"));
+  CHECK(contains(log, "evil/hard"));
+}
+
+} // namespace
+} // namespace cback::test
