@@ -2,9 +2,9 @@
 
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/field_escape.hpp>
-#include <cback/core/read_file.hpp>
 
-#include <charconv>
+#include "record_text.hpp"
+
 #include <optional>
 #include <utility>
 
@@ -16,29 +16,19 @@ namespace {
 
 constexpr std::string_view k_magic = "cback-manifest ";
 
-template <class N>
-std::optional<N> parse_number(std::string_view text) {
-  N value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
-    return std::nullopt;
-  }
-  return value;
-}
+using detail::LineResult;
+using detail::parse_number;
 
 // "<size> <sha256> <name>"
 std::optional<ManifestArchive> parse_archive(std::string_view rest) {
-  const auto space1 = rest.find(' ');
-  if (space1 == std::string_view::npos) {
+  const auto size_field = detail::take_field(rest);
+  const auto digest_field = size_field ? detail::take_field(rest) : std::nullopt;
+  if (!digest_field) {
     return std::nullopt;
   }
-  const auto space2 = rest.find(' ', space1 + 1);
-  if (space2 == std::string_view::npos) {
-    return std::nullopt;
-  }
-  auto size = parse_number<std::uint64_t>(rest.substr(0, space1));
-  auto digest = core::digest_from_hex(rest.substr(space1 + 1, space2 - space1 - 1));
-  auto name = core::unescape_field(rest.substr(space2 + 1));
+  auto size = parse_number<std::uint64_t>(*size_field);
+  auto digest = core::digest_from_hex(*digest_field);
+  auto name = core::unescape_field(rest);
   if (!size || !digest || !name || name->empty()) {
     return std::nullopt;
   }
@@ -62,13 +52,12 @@ std::optional<std::pair<std::string, std::string>> parse_pair(std::string_view r
 // One record line of a manifest of `version` into `manifest`; false if it is
 // not a valid record.
 bool parse_record(std::string_view line, int version, Manifest& manifest) {
-  const auto space = line.find(' ');
-  if (space == std::string_view::npos) {
+  const auto kind = detail::take_field(line);
+  if (!kind) {
     return false;
   }
-  const auto kind = line.substr(0, space);
-  const auto rest = line.substr(space + 1);
-  if (kind == "archive") {
+  const auto rest = line;
+  if (*kind == "archive") {
     auto archive = parse_archive(rest);
     if (archive) {
       manifest.archives.push_back(std::move(*archive));
@@ -135,56 +124,33 @@ std::string encode_manifest(const Manifest& manifest) {
 
 tl::expected<Manifest, std::string> decode_manifest(std::string_view text) {
   Manifest manifest;
-  std::size_t line_number = 0;
-  std::size_t records = 0;
-  bool ended = false;
   int version = 0;
-  while (!text.empty()) {
-    const auto newline = text.find('\n');
-    if (newline == std::string_view::npos) {
-      return tl::make_unexpected(fmt::format("line {}: no final newline", line_number + 1));
-    }
-    const auto line = text.substr(0, newline);
-    text.remove_prefix(newline + 1);
-    ++line_number;
-    if (ended) {
-      return tl::make_unexpected(fmt::format("line {}: text after the end line", line_number));
-    }
-    if (line_number == 1) {
-      const auto first = parse_first_line(line, manifest);
-      if (!first) {
-        return tl::make_unexpected("line 1: not a cback manifest (version 1 or 2)");
-      }
-      version = *first;
-    } else if (line.starts_with("end ")) {
-      if (parse_number<std::size_t>(line.substr(4)) != records) {
-        return tl::make_unexpected(
-            fmt::format("line {}: the count does not match the {} records", line_number, records));
-      }
-      ended = true;
-    } else if (parse_record(line, version, manifest)) {
-      ++records;
-    } else {
-      return tl::make_unexpected(fmt::format("line {}: not a valid record", line_number));
-    }
-  }
-  if (!ended) {
-    return tl::make_unexpected("the manifest is incomplete (no end line)");
+  const detail::RecordText format{.what = "manifest",
+                                  .header_lines = 1,
+                                  .header = [&](std::size_t, std::string_view line) -> LineResult {
+                                    const auto first = parse_first_line(line, manifest);
+                                    if (!first) {
+                                      return tl::make_unexpected(
+                                          "not a cback manifest (version 1 or 2)");
+                                    }
+                                    version = *first;
+                                    return {};
+                                  },
+                                  .record = [&](std::string_view line) -> LineResult {
+                                    if (!parse_record(line, version, manifest)) {
+                                      return tl::make_unexpected("not a valid record");
+                                    }
+                                    return {};
+                                  }};
+  if (auto read = detail::read_record_text(text, format); !read) {
+    return tl::make_unexpected(std::move(read.error()));
   }
   return manifest;
 }
 
 tl::expected<Manifest, std::string> load_manifest(const std::filesystem::path& path) {
-  const auto content = core::read_file(path);
-  if (!content) {
-    return tl::make_unexpected(fmt::format("Cannot read manifest [{}].", path.string()));
-  }
-  auto manifest = decode_manifest(*content);
-  if (!manifest) {
-    return tl::make_unexpected(
-        fmt::format("Manifest [{}] is not valid: {}", path.string(), manifest.error()));
-  }
-  return manifest;
+  return detail::load_record_file(path, "manifest",
+                                  [](std::string_view text) { return decode_manifest(text); });
 }
 
 void write_manifest(const std::filesystem::path& path, const Manifest& manifest) {
