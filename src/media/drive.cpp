@@ -20,8 +20,10 @@ constexpr int k_truncate_stdio = 1 << 2;
 constexpr int k_no_acl = 1 << 5;
 constexpr int k_no_xattr = 1 << 6;
 
-// burn_drive_get_drive_role: 1 = a real MMC drive; 2..5 = stdio flavours.
+// burn_drive_get_drive_role: 1 = a real MMC drive; 2..5 = stdio flavours,
+// 4 = random access, read-only.
 constexpr int k_role_mmc = 1;
+constexpr int k_role_read_only = 4;
 
 std::string joined_errors() {
   std::string text;
@@ -37,7 +39,10 @@ std::string joined_errors() {
 
 burn::burn_drive_info* acquire(const std::string& address, const std::string& name, Grab how) {
   ensure_library();
-  int flags = k_load_tray | k_no_acl | k_no_xattr;
+  int flags = k_no_acl | k_no_xattr;
+  if (how != Grab::read_only) {
+    flags |= k_load_tray;
+  }
   if (how == Grab::as_blank) {
     flags |= k_regard_as_blank | k_truncate_stdio;
   }
@@ -48,6 +53,13 @@ burn::burn_drive_info* acquire(const std::string& address, const std::string& na
   if (result <= 0 || info == nullptr) {
     throw Error(ExitCode::action,
                 fmt::format("Cannot grab the backup device [{}]: {}", name, joined_errors()));
+  }
+  if (how == Grab::read_only &&
+      burn::burn_drive_get_drive_role(info[0].drive) != k_role_read_only) {
+    burn::isoburn_drive_release(info[0].drive, 0);
+    burn::burn_drive_info_free(info);
+    throw Error(ExitCode::action,
+                fmt::format("Cannot grab [{}] read-only: libburn offers it for writing.", name));
   }
   return info;
 }

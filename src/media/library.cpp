@@ -43,6 +43,11 @@ void initialize_once() {
   char print[] = "NEVER";
   char id[] = "cback: ";
   burn::burn_msgs_set_severities(queue, print, id);
+  // A "stdio:/dev/fd/N" of a descriptor opened read-only becomes a
+  // read-only pseudo-drive (Grab::read_only). Nothing else changes: paths
+  // are not probed, and the store's descriptors are opened read-write.
+  constexpr int k_enable_read_only_role = 1;
+  burn::burn_allow_drive_role_4(k_enable_read_only_role);
 }
 
 } // namespace

@@ -42,6 +42,11 @@ enum class Grab {
   /// write starts a new disc. Nothing is written until then; a stdio file
   /// is truncated to the new image when the write begins.
   as_blank,
+  /// Only for reading: the address is "stdio:/dev/fd/N" of a descriptor
+  /// the caller opened O_RDONLY, which libburn takes as a read-only
+  /// pseudo-drive that refuses every write. The grab fails when libburn
+  /// does not classify it so.
+  read_only,
 };
 
 class Drive final : public TrayControl {
