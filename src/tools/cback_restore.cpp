@@ -53,8 +53,10 @@ constexpr std::string_view k_usage = R"(
    verify   [--from SOURCE] [--date DATE]
             Every archive against its manifest, and readable to its end.
 
- SOURCE is "staging" (the configured staging directory, the default) or a
- directory laid out as it is (a copy, a mounted disc). DATE is YYYY-MM-DD.
+ SOURCE is "staging" (the configured staging directory, the default), a
+ directory laid out as it is (a copy, a mounted disc), a disc image file
+ (stdio:PATH or PATH) or a disc in a drive (/dev/srN), read without
+ mounting. DATE is YYYY-MM-DD.
 
  Switches, as cback's:
 
@@ -227,11 +229,13 @@ std::unique_ptr<restore::Source> open_source(const Run& run) {
     }
     return restore::open_directory_source(run.config.stage->staging_dir);
   }
+  // A directory is read as one; anything else (stdio:PATH, an image
+  // file, /dev/srN) is a disc or its image, read without mounting.
   std::error_code error;
-  if (std::filesystem::is_directory(*from, error)) {
+  if (!from->starts_with("stdio:") && std::filesystem::is_directory(*from, error)) {
     return restore::open_directory_source(*from);
   }
-  throw usage_error(fmt::format("The source [{}] is not a directory.", *from));
+  return restore::open_image_source(*from);
 }
 
 int days_command(const Run& run) {

@@ -78,25 +78,38 @@ void write(const fs::path& path, const std::string& content) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
 }
 
+enum class Store { no, image };
+
 /// A pool that collects src/ as one incremental item and stages it from a
-/// local peer, day after day.
+/// local peer, day after day; with Store::image it also stores each day
+/// into a stdio: disc image (a new disc on Monday, a session a day).
 struct WeekPool : Pool {
-  explicit WeekPool(const std::string& archive_mode, bool cumulative = false) {
+  explicit WeekPool(const std::string& archive_mode, bool cumulative = false,
+                    Store store = Store::no)
+      : m_store(store) {
     for (const char* name : {"collect", "work", "src", "staging"}) {
       make_dir(name);
     }
+    const std::string store_table =
+        fmt::format("[store]\nsource_dir = '{}'\nmedia_type = \"dvd+rw\"\ndevice_type = "
+                    "\"dvdwriter\"\ntarget_device = 'stdio:{}'\n",
+                    (dir / "staging").string(), image().string());
     configure(toml_head(dir / "work") +
               collect_table(dir / "collect", dir_item(src(), "incr", archive_mode),
                             cumulative ? "cumulative = true" : "") +
-              local_stage_table(dir / "staging", "host1", dir / "collect"));
+              local_stage_table(dir / "staging", "host1", dir / "collect") +
+              (store == Store::image ? store_table : ""));
   }
 
   [[nodiscard]] fs::path src() const { return dir / "src"; }
+  [[nodiscard]] fs::path image() const { return dir / "disc.iso"; }
 
   void run_day(const std::string& day) const {
     RunOptions options;
     options.env = {"CBACK_TODAY=" + day, "CBACK_IO=posix"};
-    const auto result = cback({"collect", "stage"}, options);
+    const auto result = cback(m_store == Store::image ? Args{"collect", "stage", "store"}
+                                                      : Args{"collect", "stage"},
+                              options);
     INFO(result.err << logged());
     REQUIRE(result.exit_code == 0);
   }
@@ -106,6 +119,9 @@ struct WeekPool : Pool {
     argv.insert(argv.end(), arguments.begin(), arguments.end());
     return run(argv);
   }
+
+private:
+  Store m_store;
 };
 
 // The changes of each day of the week, on the tree below `src`.
@@ -195,13 +211,17 @@ void check_every_day(const WeekPool& pool, const std::vector<Snapshot>& snapshot
   }
 }
 
-TEST_CASE("Every day of a week restores exactly the tree of that day", "[restore][week]") {
+TEST_CASE("Every day of a week restores exactly the tree of that day, from staging, a copy "
+          "and a multisession image",
+          "[restore][week]") {
   const std::string mode = GENERATE("targz", "tarzst");
   const bool cumulative = GENERATE(false, true);
   INFO(mode << (cumulative ? " cumulative" : ""));
-  WeekPool pool(mode, cumulative);
+  WeekPool pool(mode, cumulative, Store::image);
   const auto snapshots = run_week(pool);
   const auto staged = checksums(pool.dir / "staging");
+  const auto imaged = core::sha256_file(pool.image().string());
+  REQUIRE(imaged);
 
   check_every_day(pool, snapshots, "", "staging");
   const fs::path copy = pool.dir / "copy";
@@ -210,9 +230,12 @@ TEST_CASE("Every day of a week restores exactly the tree of that day", "[restore
   const auto copied = checksums(copy);
   check_every_day(pool, snapshots, copy.string(), "copy");
 
+  check_every_day(pool, snapshots, "stdio:" + pool.image().string(), "image");
+
   // Restoring is read-only for its sources.
   CHECK(checksums(pool.dir / "staging") == staged);
   CHECK(checksums(copy) == copied);
+  CHECK(*core::sha256_file(pool.image().string()) == *imaged);
 }
 
 TEST_CASE("Hard links, owners and attributes come back", "[restore][week]") {
