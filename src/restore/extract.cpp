@@ -4,6 +4,7 @@
 #include <cback/core/field_escape.hpp>
 #include <cback/core/progress.hpp>
 #include <cback/restore/archive_reader.hpp>
+#include <cback/restore/frame_stream.hpp>
 
 #include <archive_entry.h>
 #include <fmt/format.h>
@@ -99,10 +100,15 @@ public:
   void archive(const ArchiveWork& work);
   ExtractReport finish();
 
+  /// Whether the archive's wanted entries are read frame by frame.
+  static bool by_frames(History& history, const CatalogArchive& archive);
+
 private:
   void write(ArchiveReader& reader, archive_entry* entry, const std::string& member,
              std::map<std::string, std::string>& links);
   void copy_link_targets(const ArchiveWork& work, std::map<std::string, std::string> links);
+  void stream(const ArchiveWork& work);
+  void frames(const ArchiveWork& work, const collect::ContentIndex& index);
   void show_progress(bool last);
 
   History& m_history;
@@ -176,9 +182,66 @@ void Extraction::copy_link_targets(const ArchiveWork& work,
   }
 }
 
+bool Extraction::by_frames(History& history, const CatalogArchive& archive) {
+  const auto* index = history.index(archive);
+  return index != nullptr && archive.mode == config::ArchiveMode::tarzst && !index->frames.empty();
+}
+
 void Extraction::archive(const ArchiveWork& work) {
   m_log.info("Reading [{}] of the {} ({} entries to restore).", work.archive->path,
              m_history.source().describe(), work.members.size());
+  if (by_frames(m_history, *work.archive)) {
+    frames(work, *m_history.index(*work.archive));
+  } else {
+    stream(work);
+  }
+}
+
+// Each wanted entry is read from the frame that holds its header; entries
+// close behind one another are read on in the same run rather than from
+// their own frame again.
+void Extraction::frames(const ArchiveWork& work, const collect::ContentIndex& index) {
+  constexpr std::uint64_t k_read_on = 8 << 20;
+  const auto& path = work.archive->path;
+  const auto file = m_history.source().open(path);
+  const auto& entries = m_history.entries(*work.archive);
+  std::unique_ptr<ArchiveReader> reader;
+  std::uint64_t base = 0;
+  std::uint64_t last = 0;
+  std::map<std::string, std::string> links;
+  for (const auto& [place, member] : work.members) {
+    m_stop.check();
+    const std::uint64_t offset = entries[place].offset;
+    archive_entry* entry = nullptr;
+    while (reader && offset > last && offset - last <= k_read_on) {
+      archive_entry* next = reader->next();
+      if (next == nullptr) {
+        break;
+      }
+      last = base + reader->header_offset();
+      if (last >= offset) {
+        entry = last == offset ? next : nullptr;
+        break;
+      }
+    }
+    if (entry == nullptr) {
+      reader = std::make_unique<ArchiveReader>(frame_stream(*file, index, offset, path), path);
+      base = offset;
+      entry = reader->next();
+      last = offset;
+    }
+    if (entry == nullptr || index_entry_of(entry, 0).path != entries[place].path) {
+      throw Error(ExitCode::action,
+                  fmt::format("The content index of [{}] does not match the archive at [{}].", path,
+                              core::escape_field(entries[place].path)));
+    }
+    write(*reader, entry, member, links);
+    show_progress(false);
+  }
+  copy_link_targets(work, std::move(links));
+}
+
+void Extraction::stream(const ArchiveWork& work) {
   const auto file = m_history.source().open(work.archive->path);
   ArchiveReader reader(file_stream(*file), work.archive->path);
   std::map<std::string, std::string> links;
@@ -252,7 +315,11 @@ ExtractReport extract(History& history, const ExtractRequest& request, core::Log
   const auto work = work_of(selected);
   // Every archive is proved before a byte of it is trusted.
   for (const auto& [key, item] : work) {
-    history.check(*item.archive);
+    if (Extraction::by_frames(history, *item.archive)) {
+      history.check_size(*item.archive);
+    } else {
+      history.check(*item.archive);
+    }
   }
   if (request.dry_run) {
     return dry_run(selected, request, out);

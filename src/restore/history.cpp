@@ -41,6 +41,10 @@ std::string member_of(std::string_view abs_path) {
 
 namespace {
 
+// An index lists every entry in a line of its own: a few hundred bytes
+// each, so this is tens of millions of entries.
+constexpr std::uint64_t k_index_limit = 4ULL << 30;
+
 // A file read in order and hashed on the way; the archive reader reads it
 // through a stream() that borrows it, so that the file is still hashed to
 // its end when the reader gave up on a damaged archive.
@@ -76,8 +80,8 @@ private:
   core::Sha256 m_hash;
 };
 
-void check_size(const std::string& path, std::uint64_t size,
-                const collect::ManifestArchive& expected) {
+void check_file_size(const std::string& path, std::uint64_t size,
+                     const collect::ManifestArchive& expected) {
   if (size != expected.size) {
     throw Error(ExitCode::action,
                 fmt::format("The archive [{}] is damaged: {} bytes, the manifest says {}.", path,
@@ -95,7 +99,7 @@ void check_size(const std::string& path, std::uint64_t size,
 void check_file(const Source& source, const std::string& path,
                 const collect::ManifestArchive& expected) {
   const auto file = source.open(path);
-  check_size(path, file->size(), expected);
+  check_file_size(path, file->size(), expected);
   HashedFile hashed(*file);
   if (hashed.finish() != expected.sha256) {
     digest_mismatch(path);
@@ -110,12 +114,22 @@ History::Listing& History::listing(const CatalogArchive& archive) {
   if (found != m_listings.end()) {
     return found->second;
   }
+  Listing listing;
+  if (archive.index_path) {
+    listing.index = load_index(archive);
+    listing.entries = listing.index->entries;
+    for (auto& entry : listing.entries) {
+      while (entry.path.size() > 1 && entry.path.ends_with('/')) {
+        entry.path.pop_back();
+      }
+    }
+    return m_listings.emplace(archive.path, std::move(listing)).first->second;
+  }
   // Listed and checked against the manifest in one read: nothing read from
   // an archive counts before its digest matched.
-  Listing listing;
   const auto file = m_source.open(archive.path);
   if (archive.listed) {
-    check_size(archive.path, file->size(), *archive.listed);
+    check_file_size(archive.path, file->size(), *archive.listed);
   }
   HashedFile hashed(*file);
   std::exception_ptr damage;
@@ -141,7 +155,38 @@ const std::vector<collect::IndexEntry>& History::entries(const CatalogArchive& a
   return listing(archive).entries;
 }
 
+std::unique_ptr<collect::ContentIndex> History::load_index(const CatalogArchive& archive) {
+  const std::string& path = *archive.index_path;
+  const std::string text = read_small_file(m_source, path, k_index_limit);
+  if (archive.index_listed) {
+    check_file_size(path, text.size(), *archive.index_listed);
+    if (core::sha256(text) != archive.index_listed->sha256) {
+      digest_mismatch(path);
+    }
+  }
+  auto decoded = collect::decode_content_index(text);
+  if (!decoded) {
+    throw Error(ExitCode::action,
+                fmt::format("The content index [{}] is damaged: {}", path, decoded.error()));
+  }
+  return std::make_unique<collect::ContentIndex>(std::move(*decoded));
+}
+
+const collect::ContentIndex* History::index(const CatalogArchive& archive) {
+  return archive.index_path ? listing(archive).index.get() : nullptr;
+}
+
+void History::check_size(const CatalogArchive& archive) const {
+  if (archive.listed) {
+    check_file_size(archive.path, m_source.open(archive.path)->size(), *archive.listed);
+  }
+}
+
 VersionKind History::kind_of(const PeerDay& day, const CatalogArchive& archive) {
+  if (const auto* content = index(archive)) {
+    return content->kind == collect::ArchiveKind::full ? VersionKind::full
+                                                       : VersionKind::incremental;
+  }
   const auto knowledge = knowledge_of(m_config, day.peer, archive.key);
   return knowledge.known && knowledge.always_full ? VersionKind::full : VersionKind::unknown;
 }
@@ -168,6 +213,9 @@ void History::replay(const std::string& key, const std::vector<const PeerDay*>& 
       if (archive.key == key) {
         history.archives.push_back({day->day, kind_of(*day, archive)});
         archives[day->day] = {day, &archive};
+        if (const auto* content = index(archive)) {
+          history.cumulative = history.cumulative || content->cumulative;
+        }
       }
     }
     if (day->manifest) {

@@ -41,6 +41,10 @@ public:
   /// The archive's entries in archive order. Throws cback::Error naming a
   /// damaged archive or index.
   const std::vector<collect::IndexEntry>& entries(const CatalogArchive& archive);
+  /// The archive's content index, when it has one (checked against the
+  /// manifest and decoded the first time). Throws cback::Error naming a
+  /// damaged index.
+  const collect::ContentIndex* index(const CatalogArchive& archive);
   VersionKind kind_of(const PeerDay& day, const CatalogArchive& archive);
 
   /// The tree of `peer` at the end of `date`.
@@ -50,12 +54,17 @@ public:
   /// SHA-256 once; a mismatch is cback::Error naming it. An archive no
   /// manifest lists has nothing to be checked against.
   void check(const CatalogArchive& archive);
+  /// Checks only the archive's size against the manifest: for reading a few
+  /// frames of it, whose zstd checksums prove what is read.
+  void check_size(const CatalogArchive& archive) const;
 
 private:
   struct Listing {
     std::vector<collect::IndexEntry> entries;
+    std::unique_ptr<collect::ContentIndex> index;
   };
   Listing& listing(const CatalogArchive& archive);
+  std::unique_ptr<collect::ContentIndex> load_index(const CatalogArchive& archive);
   void replay(const std::string& key, const std::vector<const PeerDay*>& days, Day date,
               Tree& tree);
 

@@ -1,0 +1,24 @@
+#pragma once
+
+// The tar bytes of a tarzst archive written as independent zstd frames
+// (docs/manifest.md, "Content index"), from any uncompressed offset: the
+// decompression starts at the frame that holds the offset, so reading one
+// entry of a large archive reads the frames that hold it and nothing
+// before them.
+
+#include <cback/collect/content_index.hpp>
+#include <cback/restore/archive_reader.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace cback::restore {
+
+/// The uncompressed bytes of `file` from `offset` on, decompressed from the
+/// last frame of `index` that starts at or before it. Errors (a corrupt
+/// frame, a frame checksum that does not match) name `name`.
+std::unique_ptr<ByteStream> frame_stream(SourceFile& file, const collect::ContentIndex& index,
+                                         std::uint64_t offset, std::string name);
+
+} // namespace cback::restore
