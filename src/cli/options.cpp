@@ -181,6 +181,22 @@ void check_combination(const Options& options) {
 
 } // namespace
 
+std::optional<std::string> long_value(const std::vector<std::string>& args, std::size_t& i,
+                                      std::string_view name) {
+  const std::string& arg = args[i];
+  const std::string flag = fmt::format("--{}", name);
+  if (arg.starts_with(flag + "=")) {
+    return arg.substr(flag.size() + 1);
+  }
+  if (arg != flag) {
+    return std::nullopt;
+  }
+  if (i + 1 == args.size()) {
+    throw Error(ExitCode::usage, fmt::format("Option {} needs a value.", flag));
+  }
+  return args[++i];
+}
+
 Options parse_options(const std::vector<std::string>& arguments) {
   std::vector<std::string> words{"cback"};
   words.insert(words.end(), arguments.begin(), arguments.end());

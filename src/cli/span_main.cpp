@@ -71,23 +71,6 @@ Error usage_error(const std::string& message) {
   return Error(ExitCode::usage, message);
 }
 
-// The value of `--name VALUE` or `--name=VALUE` at args[i]; advances i.
-std::optional<std::string> long_value(const std::vector<std::string>& args, std::size_t& i,
-                                      std::string_view name) {
-  const std::string& arg = args[i];
-  const std::string flag = fmt::format("--{}", name);
-  if (arg.starts_with(flag + "=")) {
-    return arg.substr(flag.size() + 1);
-  }
-  if (arg != flag) {
-    return std::nullopt;
-  }
-  if (i + 1 == args.size()) {
-    throw usage_error(fmt::format("Option {} needs a value.", flag));
-  }
-  return args[++i];
-}
-
 void apply_value(span::SpanSettings& settings, std::string_view name, const std::string& value) {
   if (name == "algorithm") {
     settings.algorithm = span::algorithm_named(value);

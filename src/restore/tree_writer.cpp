@@ -158,38 +158,33 @@ bool TreeWriter::taken(std::string_view member) {
   }
 }
 
-uid_t TreeWriter::uid_of(archive_entry* entry) {
-  const auto number = static_cast<uid_t>(archive_entry_uid(entry));
-  const char* name = archive_entry_uname(entry);
+// The id of an owner's name here, looked up once per name; the archived
+// number when the name is empty or unknown here (as GNU tar does).
+template <class Id, class Lookup>
+Id id_by_name(std::map<std::string, std::optional<Id>>& known, const char* name, Id number,
+              Lookup lookup) {
   if (name == nullptr || *name == '\0') {
     return number;
   }
-  auto [found, added] = m_users.try_emplace(name);
+  auto [found, added] = known.try_emplace(name);
   if (added) {
     try {
-      found->second = core::lookup_uid(name);
-    } catch (const Error&) {
-      found->second = std::nullopt; // no such user here: the number, as GNU tar
-    }
-  }
-  return found->second.value_or(number);
-}
-
-gid_t TreeWriter::gid_of(archive_entry* entry) {
-  const auto number = static_cast<gid_t>(archive_entry_gid(entry));
-  const char* name = archive_entry_gname(entry);
-  if (name == nullptr || *name == '\0') {
-    return number;
-  }
-  auto [found, added] = m_groups.try_emplace(name);
-  if (added) {
-    try {
-      found->second = core::lookup_gid(name);
+      found->second = lookup(name);
     } catch (const Error&) {
       found->second = std::nullopt;
     }
   }
   return found->second.value_or(number);
+}
+
+uid_t TreeWriter::uid_of(archive_entry* entry) {
+  return id_by_name(m_users, archive_entry_uname(entry),
+                    static_cast<uid_t>(archive_entry_uid(entry)), core::lookup_uid);
+}
+
+gid_t TreeWriter::gid_of(archive_entry* entry) {
+  return id_by_name(m_groups, archive_entry_gname(entry),
+                    static_cast<gid_t>(archive_entry_gid(entry)), core::lookup_gid);
 }
 
 TreeWriter::Metadata TreeWriter::metadata_of(archive_entry* entry) {

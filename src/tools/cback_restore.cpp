@@ -104,23 +104,6 @@ struct Invocation {
   std::vector<std::string> arguments;
 };
 
-// The value of `--name VALUE` or `--name=VALUE` at args[i]; advances i.
-std::optional<std::string> long_value(const std::vector<std::string>& args, std::size_t& i,
-                                      std::string_view name) {
-  const std::string& arg = args[i];
-  const std::string flag = fmt::format("--{}", name);
-  if (arg.starts_with(flag + "=")) {
-    return arg.substr(flag.size() + 1);
-  }
-  if (arg != flag) {
-    return std::nullopt;
-  }
-  if (i + 1 == args.size()) {
-    throw usage_error(fmt::format("Option {} needs a value.", flag));
-  }
-  return args[++i];
-}
-
 using ValueSwitch = std::pair<std::string_view, std::optional<std::string> RestoreSwitches::*>;
 constexpr ValueSwitch k_value_switches[] = {
     {"from", &RestoreSwitches::from},   {"peer", &RestoreSwitches::peer},
@@ -137,7 +120,7 @@ RestoreSwitches take_restore_switches(std::vector<std::string>& args) {
   for (; i < args.size() && args[i] != "--"; ++i) {
     bool taken = false;
     for (const auto& [name, member] : k_value_switches) {
-      if (const auto value = long_value(args, i, name)) {
+      if (const auto value = cback::cli::long_value(args, i, name)) {
         switches.*member = *value;
         taken = true;
         break;

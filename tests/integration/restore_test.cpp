@@ -115,10 +115,11 @@ struct WeekPool : Pool {
   }
 
   RunResult restore(const Args& arguments) const {
-    Args argv{tool_binary("cback-restore"), "-c", config.string(), "-l", log_file().string()};
-    argv.insert(argv.end(), arguments.begin(), arguments.end());
-    return run(argv);
+    return run(cback_command(config, log_file(), arguments, tool_binary("cback-restore")));
   }
+
+  /// The first `count` days of the week: changed, collected and staged.
+  void run_days(std::size_t count) const;
 
 private:
   Store m_store;
@@ -181,6 +182,13 @@ void change_tree(const fs::path& src, std::size_t day) {
   }
 }
 
+void WeekPool::run_days(std::size_t count) const {
+  for (std::size_t day = 0; day < count; ++day) {
+    change_tree(src(), day);
+    run_day(k_week[day]);
+  }
+}
+
 /// Runs the week, snapshotting src after each day.
 std::vector<Snapshot> run_week(const WeekPool& pool) {
   std::vector<Snapshot> snapshots;
@@ -240,8 +248,7 @@ TEST_CASE("Every day of a week restores exactly the tree of that day, from stagi
 
 TEST_CASE("Hard links, owners and attributes come back", "[restore][week]") {
   WeekPool pool("tarzst");
-  change_tree(pool.src(), 0);
-  pool.run_day(k_week[0]);
+  pool.run_days(1);
   const fs::path to = pool.dir / "restored";
   REQUIRE(pool.restore({"extract", "--date", k_week[0], "--to", to.string(), pool.src().string()})
               .exit_code == 0);
@@ -265,10 +272,7 @@ TEST_CASE("Hard links, owners and attributes come back", "[restore][week]") {
 
 TEST_CASE("One file is restored alone, where tar would put it", "[restore]") {
   WeekPool pool("targz");
-  change_tree(pool.src(), 0);
-  pool.run_day(k_week[0]);
-  change_tree(pool.src(), 1);
-  pool.run_day(k_week[1]);
+  pool.run_days(2);
   const fs::path to = pool.dir / "one";
   const auto result = pool.restore(
       {"extract", "--date", k_week[1], "--to", to.string(), (pool.src() / "a.txt").string()});
@@ -280,8 +284,7 @@ TEST_CASE("One file is restored alone, where tar would put it", "[restore]") {
 
 TEST_CASE("An existing file is replaced only with --overwrite", "[restore]") {
   WeekPool pool("tarzst");
-  change_tree(pool.src(), 0);
-  pool.run_day(k_week[0]);
+  pool.run_days(1);
   const fs::path to = pool.dir / "again";
   const fs::path file = to / pool.src().relative_path() / "a.txt";
   const Args args{"extract", "--date",    k_week[0],
@@ -300,8 +303,7 @@ TEST_CASE("An existing file is replaced only with --overwrite", "[restore]") {
 
 TEST_CASE("A dry run lists what would be written and writes nothing", "[restore]") {
   WeekPool pool("tarzst");
-  change_tree(pool.src(), 0);
-  pool.run_day(k_week[0]);
+  pool.run_days(1);
   const fs::path to = pool.dir / "dry";
   const auto result = pool.restore({"extract", "--dry-run", "--date", k_week[0], "--to",
                                     to.string(), (pool.src() / "dir").string()});
@@ -313,10 +315,7 @@ TEST_CASE("A dry run lists what would be written and writes nothing", "[restore]
 TEST_CASE("find shows every version and the deletions; days shows full and incremental",
           "[restore]") {
   WeekPool pool("targz");
-  for (std::size_t day = 0; day < 3; ++day) {
-    change_tree(pool.src(), day);
-    pool.run_day(k_week[day]);
-  }
+  pool.run_days(3);
   const auto found = pool.restore({"find", "**/c.txt"});
   INFO(found.out << found.err);
   REQUIRE(found.exit_code == 0);
@@ -337,10 +336,7 @@ TEST_CASE("find shows every version and the deletions; days shows full and incre
 
 TEST_CASE("A damaged archive is refused by name and verify reports it", "[restore][verify]") {
   WeekPool pool("tarzst");
-  change_tree(pool.src(), 0);
-  pool.run_day(k_week[0]);
-  change_tree(pool.src(), 1);
-  pool.run_day(k_week[1]);
+  pool.run_days(2);
   REQUIRE(pool.restore({"verify"}).exit_code == 0);
 
   const std::string name =
@@ -378,9 +374,7 @@ struct HandStaged : Pool {
   [[nodiscard]] fs::path day_dir() const { return dir / "staging/2026/11/30/host1"; }
 
   RunResult restore(const Args& arguments) const {
-    Args argv{tool_binary("cback-restore"), "-c", config.string(), "-l", log_file().string()};
-    argv.insert(argv.end(), arguments.begin(), arguments.end());
-    return run(argv);
+    return run(cback_command(config, log_file(), arguments, tool_binary("cback-restore")));
   }
 };
 

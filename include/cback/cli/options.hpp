@@ -3,7 +3,9 @@
 #include <cback/core/log.hpp>
 #include <cback/core/run_flags.hpp>
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <vector>
 
@@ -43,6 +45,14 @@ struct Options {
   /// -O, or -d which implies it: external command output goes to the log.
   [[nodiscard]] bool wants_output() const { return output || debug; }
 };
+
+/// For the programs with long switches of their own (cback-span,
+/// cback-restore), taken out of the arguments before parse_options: the
+/// value of `--name VALUE` or `--name=VALUE` at args[i] (advancing i past
+/// a separate value), nothing when args[i] is another word. Throws
+/// cback::Error(ExitCode::usage) when the value is missing.
+std::optional<std::string> long_value(const std::vector<std::string>& args, std::size_t& i,
+                                      std::string_view name);
 
 /// Parses the arguments after the program name. Switches may come before or
 /// after the actions (GNU permutation, an improvement on the original, which

@@ -107,76 +107,69 @@ void write_file(const fs::path& path, const std::string& data) {
   std::ofstream(path, std::ios::binary) << data;
 }
 
-TEST_CASE("One entry of a framed tarzst archive reads only the frames that hold it",
-          "[restore][frames]") {
+/// A staging tree of one day holding `archive` (framed, as srv.tar.zst) and
+/// its index, both listed in the day's manifest with the digests of
+/// `listed` (the archive as it was written).
+struct FramedDay {
   test::TempDir dir;
-  const fs::path day = dir / "staging/2026/11/30/host1";
-  fs::create_directories(day);
-  const std::string tar = make_tar();
-  const auto [archive, index] = framed(tar);
-  REQUIRE(index.frames.size() > 10);
-  const std::string index_text = collect::encode_content_index(index);
-  write_file(day / "srv.tar.zst", archive);
-  write_file(day / "srv.tar.zst.index", index_text);
-  collect::Manifest manifest;
-  manifest.date = "2026-11-30";
-  manifest.archives = {{"srv.tar.zst", archive.size(), core::sha256(archive)},
-                       {"srv.tar.zst.index", index_text.size(), core::sha256(index_text)}};
-  collect::write_manifest(day / "cback.manifest", manifest);
-
-  const auto source = open_directory_source(dir / "staging");
-  const config::Config config;
-  History history(*source, config);
+  fs::path day = dir / "staging/2026/11/30/host1";
+  std::string index_text;
+  std::unique_ptr<Source> source;
+  config::Config config;
   core::Logger log;
   core::StopFlag stop;
-  std::ostringstream out;
-  ExtractRequest request;
-  request.date = std::chrono::year_month_day{std::chrono::year(2026), std::chrono::November,
-                                             std::chrono::day(30)};
-  request.to = dir / "to";
-  request.paths = {"/srv/file-150", "/srv/file-151"};
-  const auto report = extract(history, request, log, stop, out);
+
+  FramedDay(const std::string& archive, const std::string& listed,
+            const collect::ContentIndex& index)
+      : index_text(collect::encode_content_index(index)) {
+    fs::create_directories(day);
+    write_file(day / "srv.tar.zst", archive);
+    write_file(day / "srv.tar.zst.index", index_text);
+    collect::Manifest manifest;
+    manifest.date = "2026-11-30";
+    manifest.archives = {{"srv.tar.zst", listed.size(), core::sha256(listed)},
+                         {"srv.tar.zst.index", index_text.size(), core::sha256(index_text)}};
+    collect::write_manifest(day / "cback.manifest", manifest);
+    source = open_directory_source(dir / "staging");
+  }
+
+  ExtractReport extract(std::vector<std::string> paths) {
+    History history(*source, config);
+    std::ostringstream out;
+    ExtractRequest request;
+    request.date = std::chrono::year_month_day{std::chrono::year(2026), std::chrono::November,
+                                               std::chrono::day(30)};
+    request.to = dir / "to";
+    request.paths = std::move(paths);
+    return restore::extract(history, request, log, stop, out);
+  }
+};
+
+TEST_CASE("One entry of a framed tarzst archive reads only the frames that hold it",
+          "[restore][frames]") {
+  const auto [archive, index] = framed(make_tar());
+  REQUIRE(index.frames.size() > 10);
+  FramedDay day(archive, archive, index);
+  const auto report = day.extract({"/srv/file-150", "/srv/file-151"});
   CHECK(report.refused.empty());
   CHECK(report.entries == 2);
-  CHECK(test::read_file(dir / "to/srv/file-150") == test::random_bytes(k_file_size, 150));
-  CHECK(test::read_file(dir / "to/srv/file-151") == test::random_bytes(k_file_size, 151));
+  CHECK(test::read_file(day.dir / "to/srv/file-150") == test::random_bytes(k_file_size, 150));
+  CHECK(test::read_file(day.dir / "to/srv/file-151") == test::random_bytes(k_file_size, 151));
   // The manifest, the index, and at most two frames of the archive.
-  const std::uint64_t small = fs::file_size(day / "cback.manifest") + index_text.size();
-  INFO("read " << source->bytes_read() << " of " << archive.size());
-  CHECK(source->bytes_read() <= small + 2 * k_frame + 512 * 1024);
-  CHECK(source->bytes_read() < archive.size() / 4);
+  const std::uint64_t small = fs::file_size(day.day / "cback.manifest") + day.index_text.size();
+  INFO("read " << day.source->bytes_read() << " of " << archive.size());
+  CHECK(day.source->bytes_read() <= small + 2 * k_frame + 512 * 1024);
+  CHECK(day.source->bytes_read() < archive.size() / 4);
 }
 
 TEST_CASE("A framed archive whose frames were damaged is refused by name", "[restore][frames]") {
-  test::TempDir dir;
-  const fs::path day = dir / "staging/2026/11/30/host1";
-  fs::create_directories(day);
   const auto [archive, index] = framed(make_tar());
   std::string damaged = archive;
   const std::uint64_t inside = index.frames[index.frames.size() / 2].compressed_offset + 100;
   damaged[inside] = static_cast<char>(damaged[inside] ^ 0x55);
-  write_file(day / "srv.tar.zst", damaged);
-  const std::string index_text = collect::encode_content_index(index);
-  write_file(day / "srv.tar.zst.index", index_text);
   // The manifest's size matches: only the frame's checksum can tell.
-  collect::Manifest manifest;
-  manifest.date = "2026-11-30";
-  manifest.archives = {{"srv.tar.zst", archive.size(), core::sha256(archive)},
-                       {"srv.tar.zst.index", index_text.size(), core::sha256(index_text)}};
-  collect::write_manifest(day / "cback.manifest", manifest);
-
-  const auto source = open_directory_source(dir / "staging");
-  const config::Config config;
-  History history(*source, config);
-  core::Logger log;
-  core::StopFlag stop;
-  std::ostringstream out;
-  ExtractRequest request;
-  request.date = std::chrono::year_month_day{std::chrono::year(2026), std::chrono::November,
-                                             std::chrono::day(30)};
-  request.to = dir / "to";
-  request.paths = {"/srv"};
-  CHECK_THROWS_WITH(extract(history, request, log, stop, out),
+  FramedDay day(damaged, archive, index);
+  CHECK_THROWS_WITH(day.extract({"/srv"}),
                     Catch::Contains("srv.tar.zst") && Catch::Contains("damaged"));
 }
 
