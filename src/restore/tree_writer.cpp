@@ -84,7 +84,7 @@ TreeWriter::TreeWriter(const std::filesystem::path& dir, Overwrite overwrite)
 }
 
 std::optional<std::string> TreeWriter::refusal(std::string_view member) {
-  if (member.empty() || member == ".") {
+  if (member.empty()) {
     return "an empty name";
   }
   if (member.starts_with('/')) {

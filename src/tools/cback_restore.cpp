@@ -278,8 +278,14 @@ int extract_command(const Run& run) {
                                               report.refused.size() == 1 ? "y was" : "ies were",
                                               report.refused.front()));
   }
-  run.log.info("Restored {} entries ({}) into [{}].", report.entries,
-               cback::core::display_bytes(static_cast<double>(report.bytes)), request.to.string());
+  const std::string summary =
+      fmt::format("{} {} entries ({}) into [{}].", request.dry_run ? "Would restore" : "Restored",
+                  report.entries, cback::core::display_bytes(static_cast<double>(report.bytes)),
+                  request.to.string());
+  run.log.info("{}", summary);
+  if (!run.invocation.options.quiet && !run.invocation.options.verbose) {
+    std::cout << summary << "\n";
+  }
   return 0;
 }
 
