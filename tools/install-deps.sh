@@ -19,6 +19,7 @@ test_packages=(
   postgresql mariadb-server mariadb-client   # real database servers for the extensions
   subversion grepmail gnupg bzip2            # tools the extensions drive
   zstd tar time
+  lintian debootstrap logrotate systemd man-db   # the package tests (tools/package.sh, tests/package)
 )
 
 want=("${build_packages[@]}")

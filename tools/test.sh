@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds cback, and runs every test:
-#   1. the Release build with warnings as errors: unit + integration tests (ctest)
+#   1. the Release build with warnings as errors, its Debian packages
+#      (tools/package.sh): unit, integration and package tests (ctest)
 #   2. an ASan+UBSan build: unit tests (ctest)
 #   3. a clang libFuzzer build: each configuration-reader fuzz target, briefly
 # Under CI=true a part a test needs that cannot be found or started is a
@@ -19,6 +20,9 @@ if [ "$(id -u)" -eq 0 ]; then bash tools/install-deps.sh; else sudo bash tools/i
 step "build (Release, -Werror)"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCBACK_WERROR=ON >/dev/null
 cmake --build build/release -j"$jobs"
+
+step "Debian packages (dist/, lintian)"
+CBACK_JOBS=$jobs bash tools/package.sh --build-dir build/release
 
 step "test servers (sshd, PostgreSQL, MariaDB, ...)"
 servers=$root/build/servers
