@@ -188,8 +188,7 @@ void mark_stored(const core::Outputs& outputs, const std::vector<fs::path>& dirs
 media::BurnerOptions burner_options_of(const Context& context) {
   media::BurnerOptions options = media::burner_options(*context.config.store);
   options.device = config::target_device_for(context.config, core::today());
-  options.starting_day =
-      config::to_chrono(context.config.options->starting_day.value_or(config::Weekday::monday));
+  options.starting_day = config::week_starts_on(context.config);
   return options;
 }
 

@@ -43,11 +43,14 @@ std::string device_for_week(std::string_view device, std::chrono::year_month_day
   return out;
 }
 
+std::chrono::weekday week_starts_on(const Config& config) {
+  return to_chrono(config.options ? config.options->starting_day.value_or(Weekday::monday)
+                                  : Weekday::monday);
+}
+
 std::string target_device_for(const Config& config, std::chrono::year_month_day today) {
-  const Weekday starting_day =
-      config.options ? config.options->starting_day.value_or(Weekday::monday) : Weekday::monday;
   return device_for_week(config.store->target_device,
-                         core::start_of_week(to_chrono(starting_day), today));
+                         core::start_of_week(week_starts_on(config), today));
 }
 
 } // namespace cback::config

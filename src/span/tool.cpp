@@ -218,8 +218,12 @@ void run_span(const config::Config& config, const SpanSettings& settings, std::i
                                    : "Please replace the disc in your backup device.\n"
                                      "Press return when ready.");
     out << "===\n";
-    const DiscJob job{store, io, device_for(settings, store, number), number,
-                      static_cast<int>(discs.size())};
+    const DiscJob job{store,
+                      io,
+                      device_for(settings, store, number),
+                      number,
+                      static_cast<int>(discs.size()),
+                      config::week_starts_on(config)};
     write_disc(prompt, job, discs[i], log, stop);
   }
   actions::mark_stored(config::outputs_of(config), staged.daily_dirs, log);

@@ -26,6 +26,9 @@ std::optional<std::string> target_device_problem(std::string_view device);
 /// `device` with every {week} replaced by `week_start` (YYYY-MM-DD).
 std::string device_for_week(std::string_view device, std::chrono::year_month_day week_start);
 
+/// The first day of a week: the options' starting_day, Monday when unset.
+std::chrono::weekday week_starts_on(const Config& config);
+
 /// The store's target_device for a run on `today`: {week} is the start of
 /// today's week by the options' starting_day (Monday when unset).
 std::string target_device_for(const Config& config, std::chrono::year_month_day today);
