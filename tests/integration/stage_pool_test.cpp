@@ -206,4 +206,33 @@ TEST_CASE("SIGTERM during a sixty-four-peer stage stops every transfer, leaving 
   CHECK(pool.logged().find("Resuming [big.tar]") != std::string::npos);
 }
 
+TEST_CASE("total_bandwidth_limit holds all peers of a run to one rate, shared evenly",
+          "[stage][local][pool]") {
+  StagePool pool;
+  // Three peers of 3 MiB at 3 MiB/s together: about 3 s, where each alone
+  // would take 1 s at that rate. Taking turns a buffer at a time, none of
+  // them finishes in the first half. Only lower bounds: a loaded machine
+  // makes the run slower, never faster.
+  pool.stage_keys = "max_concurrent_peers = 3\ntotal_bandwidth_limit = \"3 MB\"\n";
+  const std::size_t size = 3 * 1024 * 1024;
+  for (int i = 0; i < 3; ++i) {
+    const auto name = pool_peer(i);
+    pool.local_peer(name);
+    pool.ready(name, {{"big.tar", random_bytes(size, 300 + static_cast<unsigned>(i))}});
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = pool.stage();
+  const auto took = std::chrono::steady_clock::now() - start;
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(took >= std::chrono::seconds(2));
+  for (int i = 0; i < 3; ++i) {
+    const auto name = pool_peer(i);
+    INFO("peer " << name);
+    pool.check_staged(name);
+    CHECK(pool.status_of(name).sent >= size);
+    CHECK(pool.status_of(name).duration_ms >= 1'500);
+  }
+}
+
 } // namespace cback::test
