@@ -20,10 +20,6 @@ using cback::test::FakeClock;
 
 namespace {
 
-double seconds(Clock::Duration duration) {
-  return std::chrono::duration<double>(duration).count();
-}
-
 /// A peer of the simulation: it receives a buffer of `chunk` bytes every
 /// `period` of its own link (zero: as fast as it likes), then waits for the
 /// shared limit before it asks for the next one.
@@ -57,6 +53,10 @@ std::vector<std::int64_t> simulate(const std::vector<SimPeer>& peers, double rat
     ready.emplace(std::max(release, when + peers[i].period), i);
   }
   return got;
+}
+
+double seconds(Clock::Duration duration) {
+  return std::chrono::duration<double>(duration).count();
 }
 
 } // namespace
