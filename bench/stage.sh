@@ -639,13 +639,15 @@ report() {
     echo
     wants loopback && echo "$peers peers x $peer_mb MB on one loopback sshd (peer names 127.0.0.1-$peers); cback and scp rows: fastest of $repeat interleaved runs."
     echo
-    echo "| row | wall s | CPU s | MB/s |"
-    echo "|---|---:|---:|---:|"
     local row
-    for row in "${rows[@]}"; do echo "| ${row//|/ | } |"; done
-    echo
-    echo "| ratio | value | target |"
-    echo "|---|---:|---:|"
+    if [ ${#rows[@]} -gt 0 ]; then
+      echo "| row | wall s | CPU s | MB/s |"
+      echo "|---|---:|---:|---:|"
+      for row in "${rows[@]}"; do echo "| ${row//|/ | } |"; done
+      echo
+      echo "| ratio | value | target |"
+      echo "|---|---:|---:|"
+    fi
     if [ -n "${cback_wall:-}" ]; then
       echo "| cback rate / 8 parallel scp | $(ratio "$scp_wall" "$cback_wall") | >= 0.9 |"
       echo "| cback rate / 8 parallel scp then sync (same durability) | $(ratio "$scp_sync_wall" "$cback_wall") | |"
