@@ -2,7 +2,11 @@
 # The stage benchmark: cback stage (SFTP, every peer at once) against 8
 # parallel scp copies and the original's sequential `cback3 stage`, on 8
 # peer names served by one loopback sshd; then one slow link (20 Mbit/s,
-# 40 ms RTT, 0.1 % loss) in a network namespace: cback against scp.
+# 40 ms RTT, 0.1 % loss) in a network namespace: cback against scp; then
+# pools of 64 and 256 peers of a few MB on loopback sshds (cback's time,
+# CPU, peak RSS, threads and fds against as many parallel scp and cback3);
+# then 8 peers each behind its own shaped link (a network namespace with
+# tbf 20 Mbit/s per peer and 40 ms RTT) against cback3 and 8 parallel scp.
 # Results are ratios; docs/performance.md explains the rows and targets.
 #
 #   sudo bash bench/stage.sh        (root: network namespaces, su in cback3)
@@ -16,6 +20,11 @@
 #   BENCH_SKIP_SLOW=1    leave out the slow-link rows
 #   BENCH_REPEAT=3       runs of each cback and scp row, interleaved; the
 #                        fastest counts (the machine is shared and noisy)
+#   BENCH_ROWS="loopback slow pool shaped"   which groups of rows to run
+#   BENCH_POOL_SIZES="64 256"  peers in each pool row
+#   BENCH_POOL_MB=4      data per pool peer (four files)
+#   BENCH_SCP_BATCH=0    parallel scp at most this many at once (0: all)
+#   BENCH_SHAPED_MB=16   data per shaped peer
 #
 # The page cache stays warm (the data is read once before each row): the
 # rows compare transports, not disks. Exits non-zero only when something
@@ -26,6 +35,13 @@ root=$PWD
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 
+bench_rows=${BENCH_ROWS:-loopback slow pool shaped}
+[ "${BENCH_SKIP_SLOW:-0}" = 1 ] && bench_rows=${bench_rows//slow/}
+pool_sizes=${BENCH_POOL_SIZES:-64 256}
+pool_mb=${BENCH_POOL_MB:-4}
+scp_batch=${BENCH_SCP_BATCH:-0}
+shaped_mb=${BENCH_SHAPED_MB:-16}
+shaped_peers=8
 peer_mb=${BENCH_PEER_MB:-128}
 slow_mb=${BENCH_SLOW_MB:-48}
 peers=8
@@ -37,17 +53,25 @@ results=$root/bench/results
 logs=$results/logs-$today
 work=$root/bench/corpus/stage
 table=$results/stage-$today.md
+peers_dir=$work/peers
 netns=cback-bench
 sshd_pid=
 slow_sshd_pid=
 proxy_pid=
+pool_sshd_pids=()
+shaped_pids=()
 
 cleanup() {
-  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null || true
-  [ -n "$slow_sshd_pid" ] && kill "$slow_sshd_pid" 2>/dev/null || true
-  [ -n "$sshd_pid" ] && kill "$sshd_pid" 2>/dev/null || true
+  local pid i
+  for pid in "$proxy_pid" "$slow_sshd_pid" "$sshd_pid" "${pool_sshd_pids[@]}" "${shaped_pids[@]}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  done
   ip link del cbb0 2>/dev/null || true
   ip netns del "$netns" 2>/dev/null || true
+  for i in $(seq 1 "$shaped_peers"); do
+    ip link del "cbs$i" 2>/dev/null || true
+    ip netns del "$netns-$i" 2>/dev/null || true
+  done
 }
 trap cleanup EXIT
 
@@ -177,7 +201,7 @@ EOF
 [[stage.peer]]
 name = "p$i"
 type = "remote"
-collect_dir = '$work/peers/p$i'
+collect_dir = '$peers_dir/p$i'
 host = "${hosts[$i]}"
 port = $port
 identity_file = '$work/keys/client_ed25519'
@@ -188,8 +212,10 @@ EOF
   mkdir -p "$work/cback-work"
 }
 
+# cback3_config FILE STAGING [COUNT]: peers named by their hosts (hosts[i]),
+# copied with scp_options.
 write_cback3_config() {
-  local file=$1 staging=$2 i
+  local file=$1 staging=$2 count=${3:-$peers} i
   {
     cat <<EOF
 <?xml version="1.0"?>
@@ -204,8 +230,8 @@ write_cback3_config() {
   <stage>
     <staging_dir>$staging</staging_dir>
 EOF
-    for i in $(seq 1 "$peers"); do
-      echo "    <peer><name>127.0.0.$i</name><type>remote</type><collect_dir>$work/peers/p$i</collect_dir></peer>"
+    for i in $(seq 1 "$count"); do
+      echo "    <peer><name>${hosts[$i]}</name><type>remote</type><collect_dir>$peers_dir/p$i</collect_dir></peer>"
     done
     echo "  </stage>"
     echo "</cb_config>"
@@ -225,7 +251,7 @@ measure() {
   local log=$1 clean=$2; shift 2
   rm -rf "$clean"
   sync
-  prepare_cache warm "$work/peers"
+  prepare_cache warm "$peers_dir"
   if ! measure_row "$log" "$@"; then
     say "failed (exit $row_rc): $*; see $log"
     failed=1
@@ -258,11 +284,14 @@ sync_seconds() {
   awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }'
 }
 
-parallel_scp() { # target host-of-peer-i... (hosts array)
-  local target=$1 i
-  for i in $(seq 1 "$peers"); do
+# parallel_scp TARGET [COUNT [BATCH]]: one scp per peer (hosts[i], its
+# files in peers_dir/pI), all at once or BATCH at a time.
+parallel_scp() {
+  local target=$1 count=${2:-$peers} batch=${3:-0} i
+  for i in $(seq 1 "$count"); do
     mkdir -p "$target/p$i"
-    scp "${scp_options[@]}" "root@${hosts[$i]}:$work/peers/p$i/*" "$target/p$i/" &
+    scp "${scp_options[@]}" "root@${hosts[$i]}:$peers_dir/p$i/*" "$target/p$i/" &
+    if [ "$batch" -gt 0 ] && [ $((i % batch)) = 0 ]; then wait; fi
   done
   wait
 }
@@ -283,7 +312,7 @@ loopback_rows() {
     keep_best cback
     [ "$(bytes_in "$work/staging-cback")" -ge "$total_bytes" ] || { say "cback staged too little"; failed=1; }
     measure "$logs/scp.log" "$work/staging-scp" \
-      bash -c "$(declare -p scp_options hosts); $(declare -f parallel_scp); parallel_scp '$work/staging-scp'"
+      bash -c "$(declare -p scp_options hosts peers_dir peers); $(declare -f parallel_scp); parallel_scp '$work/staging-scp'"
     sync_s=$(sync_seconds)
     say "run $run: scp ${row_wall}s, then sync ${sync_s}s"
     keep_best scp
@@ -308,11 +337,15 @@ loopback_rows() {
 }
 
 # A TCP relay that holds every chunk for DELAY seconds in each direction:
-# the latency half of the slow link when netem is not in the kernel.
-start_delay_proxy() { # listen_port target_host target_port delay
-  python3 - "$@" <<'EOF' >"$logs/proxy.log" 2>&1 &
+# the latency half of a slow link when netem is not in the kernel. One
+# process relays every LISTEN_HOST:PORT=TARGET_HOST:PORT given; sets
+# proxy_pid.
+start_delay_proxy() { # delay listen_host:port=target_host:port...
+  python3 - "$@" <<'EOF' >"$logs/proxy-$2.log" 2>&1 &
 import asyncio, sys
-listen, host, port, delay = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+delay = float(sys.argv[1])
+routes = [(a.split(":")[0], int(a.split(":")[1]), b.split(":")[0], int(b.split(":")[1]))
+          for a, b in (arg.split("=") for arg in sys.argv[2:])]
 async def pipe(reader, writer):
     loop = asyncio.get_running_loop()
     queue = asyncio.Queue()
@@ -328,12 +361,15 @@ async def pipe(reader, writer):
         queue.put_nowait((loop.time() + delay, data))
     queue.put_nowait((loop.time() + delay, None))
     await sender
-async def handle(reader, writer):
-    up_reader, up_writer = await asyncio.open_connection(host, port)
-    await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
+def handler(host, port):
+    async def handle(reader, writer):
+        up_reader, up_writer = await asyncio.open_connection(host, port)
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
+    return handle
 async def main():
-    server = await asyncio.start_server(handle, "127.0.0.1", listen)
-    async with server: await server.serve_forever()
+    servers = [await asyncio.start_server(handler(host, port), listen_host, listen_port)
+               for listen_host, listen_port, host, port in routes]
+    await asyncio.gather(*(server.serve_forever() for server in servers))
 asyncio.run(main())
 EOF
   proxy_pid=$!
@@ -368,7 +404,7 @@ slow_rows() {
   host_key=$(cut -d' ' -f1,2 "$work/keys/host_ed25519.pub")
   if [[ $link_note == no\ netem* ]]; then
     slow_port=$(free_port)
-    start_delay_proxy "$slow_port" "$target_host" "$target_port" 0.020
+    start_delay_proxy 0.020 "127.0.0.1:$slow_port=$target_host:$target_port"
     slow_host=127.0.0.1
   else
     slow_port=$target_port
@@ -402,37 +438,265 @@ slow_rows() {
   slow_scp_wall=$row_wall
 }
 
+# ---------------------------------------------------------------- pools
+
+# The address of pool peer I (1-based): 200 peers to a /24 of 127/8, all
+# local on lo.
+pool_address() { echo "127.0.$((($1 - 1) / 200)).$((($1 - 1) % 200 + 1))"; }
+
+# Loopback sshds for COUNT peer addresses on one port: sshd listens on at
+# most 16 addresses, so one sshd per 16 peers (each connection gets its own
+# sshd process either way).
+start_pool_sshds() { # count
+  local count=$1 first i address host_key addresses
+  host_key=$(cut -d' ' -f1,2 "$work/keys/host_ed25519.pub")
+  pool_port=$(free_port)
+  : >"$work/keys/pool_known_hosts"
+  for ((first = 1; first <= count; first += 16)); do
+    addresses=()
+    for ((i = first; i < first + 16 && i <= count; i++)); do
+      address=$(pool_address "$i")
+      addresses+=("$address")
+      echo "[$address]:$pool_port $host_key" >>"$work/keys/pool_known_hosts"
+    done
+    write_sshd_config "$work/pool_sshd_config_$first" "$pool_port" "${addresses[@]}"
+    /usr/sbin/sshd -D -f "$work/pool_sshd_config_$first" -E "$logs/pool-sshd-$first.log" &
+    pool_sshd_pids+=($!)
+  done
+  cat "$work/keys/pool_known_hosts" >>"$work/keys/known_hosts"
+  wait_sshd "$(pool_address 1)" "$pool_port"
+  wait_sshd "$(pool_address "$count")" "$pool_port"
+}
+
+make_pool() { # count
+  local i f
+  rm -rf "$work/pool"
+  for i in $(seq 1 "$1"); do
+    mkdir -p "$work/pool/p$i"
+    for f in 1 2 3 4; do
+      head -c $((pool_mb * 262144)) /dev/urandom >"$work/pool/p$i/part-$f.tar.zst"
+    done
+    : >"$work/pool/p$i/cback.collect"
+  done
+}
+
+# sample_peaks PATTERN OUT &: waits for the newest process whose command
+# line holds PATTERN, then samples its threads, open fds and peak RSS every
+# 50 ms until it ends; writes "threads fds rss_kb" (maxima) to OUT. Reads
+# /proc with bash alone, so sampling forks nothing.
+sample_peaks() {
+  local pattern=$1 out=$2 pid="" key value rest threads=0 fds=0 rss=0 entries
+  for _ in $(seq 1 400); do
+    pid=$(pgrep -n -f -- "$pattern" || true)
+    [ -n "$pid" ] && break
+    sleep 0.025
+  done
+  while [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; do
+    while read -r key value rest; do
+      case $key in
+      Threads:) [ "$value" -gt "$threads" ] && threads=$value ;;
+      VmHWM:) [ "$value" -gt "$rss" ] && rss=$value ;;
+      esac
+    done <"/proc/$pid/status" 2>/dev/null || true
+    entries=(/proc/"$pid"/fd/*)
+    [ "${#entries[@]}" -gt "$fds" ] && fds=${#entries[@]}
+    sleep 0.05
+  done
+  echo "$threads $fds $rss" >"$out"
+}
+
+pool_table=()
+add_pool_row() { # name bytes [threads fds]
+  local name=$1 bytes=$2 threads=${3:--} fds=${4:--}
+  pool_table+=("$name|$row_wall|$row_cpu|$(mb_per_s "$bytes" "$row_wall")|$(mb "$((row_rss_kb * 1024))")|$threads|$fds")
+  say "$name: ${row_wall}s wall, ${row_cpu}s CPU, peak RSS $(mb "$((row_rss_kb * 1024))") MB, threads $threads, fds $fds"
+}
+
+# One pool: COUNT peers of pool_mb MB, every one in flight at once.
+pool_row() { # count
+  local count=$1 i bytes threads fds rss saved_options=("${scp_options[@]}")
+  step "pool: $count peers x $pool_mb MB on loopback sshds"
+  make_pool "$count"
+  peers_dir=$work/pool
+  bytes=$(bytes_in "$peers_dir")
+  hosts=()
+  for i in $(seq 1 "$count"); do hosts[$i]=$(pool_address "$i"); done
+  write_cback_config "$work/cback-pool.toml" "$work/staging-pool" "$count" "$pool_port" \
+    "$work/keys/pool_known_hosts" "max_concurrent_peers = $count"
+  sample_peaks "$work/cback-pool.toml" "$work/peaks" &
+  local sampler=$!
+  measure "$logs/cback-pool-$count.log" "$work/staging-pool" \
+    env CBACK_TODAY=2026-12-01 "$cback" -q -c "$work/cback-pool.toml" -l "$logs/cback-pool.log" stage
+  wait "$sampler" || true
+  read -r threads fds rss <"$work/peaks"
+  add_pool_row "cback stage, $count peers at once" "$bytes" "$threads" "$fds"
+  eval "pool_${count}_cback=$row_wall"
+  [ "$(bytes_in "$work/staging-pool")" -ge "$bytes" ] || { say "cback staged too little"; failed=1; }
+  scp_options=(-q -B -P "$pool_port" -i "$work/keys/client_ed25519" -o IdentitiesOnly=yes
+    -o UserKnownHostsFile="$work/keys/pool_known_hosts" -o StrictHostKeyChecking=yes)
+  measure "$logs/scp-pool-$count.log" "$work/staging-pool-scp" \
+    bash -c "$(declare -p scp_options hosts peers_dir); $(declare -f parallel_scp); parallel_scp '$work/staging-pool-scp' $count $scp_batch"
+  add_pool_row "$count parallel scp$([ "$scp_batch" -gt 0 ] && echo " ($scp_batch at a time)")" "$bytes"
+  eval "pool_${count}_scp=$row_wall"
+  [ "$(bytes_in "$work/staging-pool-scp")" -ge "$bytes" ] || { say "scp copied too little"; failed=1; }
+  if [ "$have_cback3" = 1 ]; then
+    write_cback3_config "$work/cback3-pool.conf" "$work/staging-pool-cback3" "$count"
+    measure "$logs/cback3-pool-$count.log" "$work/staging-pool-cback3" \
+      cback3 -q -c "$work/cback3-pool.conf" -l "$logs/cback3-pool.log" stage
+    add_pool_row "cback3 stage, $count peers in turn" "$bytes"
+    eval "pool_${count}_cback3=$row_wall"
+  fi
+  scp_options=("${saved_options[@]}")
+  peers_dir=$work/peers
+  rm -rf "$work/pool" "$work/staging-pool" "$work/staging-pool-scp" "$work/staging-pool-cback3"
+}
+
+pool_rows() {
+  local largest=0 count
+  for count in $pool_sizes; do [ "$count" -gt "$largest" ] && largest=$count; done
+  step "loopback sshds for up to $largest peers"
+  start_pool_sshds "$largest"
+  say "port $pool_port, $(( (largest + 15) / 16 )) sshd(s)"
+  for count in $pool_sizes; do pool_row "$count"; done
+}
+
+# ---------------------------------------------------------- shaped links
+
+# Peer I behind its own link: a network namespace with a veth pair shaped
+# to 20 Mbit/s each way (tbf), its own sshd inside, and 20 ms each way added
+# by the delay relay on 127.0.0.(20+I) (this kernel has no netem).
+make_shaped_link() { # i port
+  local i=$1 port=$2 ns=$netns-$1
+  ip netns add "$ns"
+  ip link add "cbs$i" type veth peer name "cbt$i"
+  ip link set "cbt$i" netns "$ns"
+  ip addr add "10.78.$i.1/24" dev "cbs$i"
+  ip link set "cbs$i" up
+  ip netns exec "$ns" ip addr add "10.78.$i.2/24" dev "cbt$i"
+  ip netns exec "$ns" ip link set "cbt$i" up
+  ip netns exec "$ns" ip link set lo up
+  tc qdisc add dev "cbs$i" root tbf rate 20mbit burst 32kbit latency 400ms
+  ip netns exec "$ns" tc qdisc add dev "cbt$i" root tbf rate 20mbit burst 32kbit latency 400ms
+  write_sshd_config "$work/shaped_sshd_config_$i" 22 "10.78.$i.2"
+  ip netns exec "$ns" /usr/sbin/sshd -D -f "$work/shaped_sshd_config_$i" -E "$logs/shaped-sshd-$i.log" &
+  shaped_pids+=($!)
+}
+
+shaped_rows() {
+  step "$shaped_peers peers, each behind its own 20 Mbit/s, 40 ms RTT link"
+  local i port routes=() host_key bytes saved_options=("${scp_options[@]}")
+  host_key=$(cut -d' ' -f1,2 "$work/keys/host_ed25519.pub")
+  port=$(free_port)
+  : >"$work/keys/shaped_known_hosts"
+  hosts=()
+  rm -rf "$work/shaped"
+  for i in $(seq 1 "$shaped_peers"); do
+    make_shaped_link "$i" "$port"
+    hosts[$i]=127.0.0.$((20 + i))
+    routes+=("${hosts[$i]}:$port=10.78.$i.2:22")
+    echo "[${hosts[$i]}]:$port $host_key" >>"$work/keys/shaped_known_hosts"
+    mkdir -p "$work/shaped/p$i"
+    head -c $((shaped_mb * 1048576)) /dev/urandom >"$work/shaped/p$i/shaped.tar.zst"
+    : >"$work/shaped/p$i/cback.collect"
+  done
+  start_delay_proxy 0.020 "${routes[@]}"
+  shaped_pids+=("$proxy_pid")
+  proxy_pid=
+  cat "$work/keys/shaped_known_hosts" >>"$work/keys/known_hosts"
+  for i in $(seq 1 "$shaped_peers"); do wait_sshd "${hosts[$i]}" "$port"; done
+  peers_dir=$work/shaped
+  bytes=$(bytes_in "$peers_dir")
+  write_cback_config "$work/cback-shaped.toml" "$work/staging-shaped" "$shaped_peers" "$port" \
+    "$work/keys/shaped_known_hosts" "max_concurrent_peers = $shaped_peers"
+  measure "$logs/cback-shaped.log" "$work/staging-shaped" \
+    env CBACK_TODAY=2026-12-01 "$cback" -q -c "$work/cback-shaped.toml" -l "$logs/cback-shaped.log" stage
+  add_row "shaped: cback stage, $shaped_peers peers at once" "$bytes"
+  shaped_cback_wall=$row_wall
+  [ "$(bytes_in "$work/staging-shaped")" -ge "$bytes" ] || { say "cback staged too little"; failed=1; }
+  scp_options=(-q -B -P "$port" -i "$work/keys/client_ed25519" -o IdentitiesOnly=yes
+    -o UserKnownHostsFile="$work/keys/shaped_known_hosts" -o StrictHostKeyChecking=yes)
+  measure "$logs/scp-shaped.log" "$work/staging-shaped-scp" \
+    bash -c "$(declare -p scp_options hosts peers_dir); $(declare -f parallel_scp); parallel_scp '$work/staging-shaped-scp' $shaped_peers"
+  add_row "shaped: $shaped_peers parallel scp" "$bytes"
+  shaped_scp_wall=$row_wall
+  if [ "$have_cback3" = 1 ]; then
+    write_cback3_config "$work/cback3-shaped.conf" "$work/staging-shaped-cback3" "$shaped_peers"
+    measure "$logs/cback3-shaped.log" "$work/staging-shaped-cback3" \
+      cback3 -q -c "$work/cback3-shaped.conf" -l "$logs/cback3-shaped.log" stage
+    add_row "shaped: cback3 stage (peers in turn)" "$bytes"
+    shaped_cback3_wall=$row_wall
+  fi
+  scp_options=("${saved_options[@]}")
+  peers_dir=$work/peers
+}
+
 report() {
   step "results"
   {
     echo "# Stage benchmark, $today"
     echo
-    echo "$peers peers x $peer_mb MB on one loopback sshd (peer names 127.0.0.1-$peers); $(nproc) cores; warm page cache; cback and scp rows: fastest of $repeat interleaved runs."
+    echo "Rows: $bench_rows; $(nproc) cores; warm page cache; load before the run: $load_before."
     echo
-    echo "| row | wall s | CPU s | MB/s |"
-    echo "|---|---:|---:|---:|"
+    wants loopback && echo "$peers peers x $peer_mb MB on one loopback sshd (peer names 127.0.0.1-$peers); cback and scp rows: fastest of $repeat interleaved runs."
+    echo
     local row
-    for row in "${rows[@]}"; do echo "| ${row//|/ | } |"; done
-    echo
-    echo "| ratio | value | target |"
-    echo "|---|---:|---:|"
-    echo "| cback rate / 8 parallel scp | $(ratio "$scp_wall" "$cback_wall") | >= 0.9 |"
-    echo "| cback rate / 8 parallel scp then sync (same durability) | $(ratio "$scp_sync_wall" "$cback_wall") | |"
+    if [ ${#rows[@]} -gt 0 ]; then
+      echo "| row | wall s | CPU s | MB/s |"
+      echo "|---|---:|---:|---:|"
+      for row in "${rows[@]}"; do echo "| ${row//|/ | } |"; done
+      echo
+      echo "| ratio | value | target |"
+      echo "|---|---:|---:|"
+    fi
+    if [ -n "${cback_wall:-}" ]; then
+      echo "| cback rate / 8 parallel scp | $(ratio "$scp_wall" "$cback_wall") | >= 0.9 |"
+      echo "| cback rate / 8 parallel scp then sync (same durability) | $(ratio "$scp_sync_wall" "$cback_wall") | |"
+    fi
     [ -n "${cback3_wall:-}" ] && echo "| cback rate / cback3 stage | $(ratio "$cback3_wall" "$cback_wall") | >= 4 |"
     [ -n "${slow_cback_wall:-}" ] && echo "| slow link: cback rate / scp | $(ratio "$slow_scp_wall" "$slow_cback_wall") | >= 0.9 |"
+    [ -n "${shaped_cback_wall:-}" ] && echo "| shaped: cback rate / $shaped_peers parallel scp | $(ratio "$shaped_scp_wall" "$shaped_cback_wall") | >= 0.9 |"
+    [ -n "${shaped_cback3_wall:-}" ] && echo "| shaped: cback rate / cback3 stage | $(ratio "$shaped_cback3_wall" "$shaped_cback_wall") | >= 6 |"
     [ -n "${link_note:-}" ] && { echo; echo "Slow link: $link_note."; }
+    if [ ${#pool_table[@]} -gt 0 ]; then
+      echo
+      echo "Pools: $pool_mb MB per peer in four files, loopback sshds (16 addresses each), every cback peer in flight at once."
+      echo
+      echo "| row | wall s | CPU s | MB/s | peak RSS MB | threads | fds |"
+      echo "|---|---:|---:|---:|---:|---:|---:|"
+      for row in "${pool_table[@]}"; do echo "| ${row//|/ | } |"; done
+      echo
+      echo "| ratio | value | target |"
+      echo "|---|---:|---:|"
+      local count scp_var cback3_var cback_var
+      for count in $pool_sizes; do
+        cback_var=pool_${count}_cback scp_var=pool_${count}_scp cback3_var=pool_${count}_cback3
+        echo "| $count peers: cback rate / $count parallel scp | $(ratio "${!scp_var:-}" "${!cback_var:-}") | >= 0.9 |"
+        [ -n "${!cback3_var:-}" ] && echo "| $count peers: cback rate / cback3 stage | $(ratio "${!cback3_var}" "${!cback_var:-}") | |"
+      done
+    fi
   } >"$table"
   cat "$table"
 }
 
+wants() { [[ " $bench_rows " == *" $1 "* ]]; }
+
 failed=0
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 check_tools
 build
 start_sshd
-make_peers
-loopback_rows
-if [ "${BENCH_SKIP_SLOW:-0}" != 1 ]; then
+if wants loopback; then
+  make_peers
+  loopback_rows
+fi
+if wants slow; then
   slow_rows
+fi
+if wants pool; then
+  pool_rows
+fi
+if wants shaped; then
+  shaped_rows
 fi
 report
 exit "$failed"

@@ -62,6 +62,9 @@ detail::StagePlan plan_stage(const Context& context, std::chrono::year_month_day
   if (config.stage->bandwidth_limit && config.stage->bandwidth_limit->bytes > 0) {
     plan.bandwidth_limit = config.stage->bandwidth_limit->bytes;
   }
+  if (config.stage->total_bandwidth_limit && config.stage->total_bandwidth_limit->bytes > 0) {
+    plan.total_bandwidth_limit = config.stage->total_bandwidth_limit->bytes;
+  }
   plan.max_concurrent = static_cast<unsigned>(std::clamp<int>(
       config.stage->max_concurrent_peers, 1, std::max(1, static_cast<int>(plan.peers.size()))));
   return plan;

@@ -141,7 +141,7 @@ peer::PeerStatus not_ready(Context& context, const StagePlan& plan, const config
 }
 
 peer::PeerStatus stage_one(Context& context, const StagePlan& plan, const config::Peer& peer,
-                           Progress& progress) {
+                           Progress& progress, peer::SharedLimit* shared_limit) {
   auto& log = context.log;
   log.info("Staging peer [{}].", peer.name);
   const auto start = Clock::now();
@@ -161,6 +161,7 @@ peer::PeerStatus stage_one(Context& context, const StagePlan& plan, const config
     settings.ownership = plan.outputs.ownership();
     settings.stop = &context.stop;
     settings.bandwidth_limit = plan.bandwidth_limit;
+    settings.shared_limit = shared_limit;
     settings.progress = progress.for_peer(peer.name);
     peer::transfer_peer(*source, plan.daily_dir / peer.name, settings, log, result);
     source->write_stage_indicator();
@@ -205,11 +206,16 @@ void record_perf(Context& context, const peer::PeerStatus& status) {
 StageOutcome stage_all(Context& context, const StagePlan& plan) {
   StatusBook book(plan, context.log);
   Progress progress(plan.progress);
+  std::optional<peer::SharedLimit> shared_limit;
+  if (plan.total_bandwidth_limit) {
+    shared_limit.emplace(*plan.total_bandwidth_limit);
+  }
   // An interruption (the one Error stage_one lets through) ends the run:
   // for_each_index rethrows it once every peer in flight has stopped.
   core::for_each_index(plan.peers.size(), plan.max_concurrent, [&](std::size_t i) {
     context.stop.check();
-    auto status = stage_one(context, plan, plan.peers[i], progress);
+    auto status =
+        stage_one(context, plan, plan.peers[i], progress, shared_limit ? &*shared_limit : nullptr);
     record_perf(context, status);
     book.record(i, std::move(status));
   });

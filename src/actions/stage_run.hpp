@@ -21,14 +21,15 @@ struct Context;
 namespace cback::actions::detail {
 
 struct StagePlan {
-  std::string date;                      ///< YYYY-MM-DD
-  std::filesystem::path daily_dir;       ///< staging_dir/YYYY/MM/DD
-  std::vector<config::Peer> peers;       ///< local first, then remote
-  bool full_or_start_of_week = false;    ///< for ignore_failures
-  core::Outputs outputs;                 ///< owns only when running as root
-  bool progress = false;                 ///< a progress line per peer
-  std::optional<double> bandwidth_limit; ///< bytes per second per peer
-  unsigned max_concurrent = 1;           ///< peers at once
+  std::string date;                            ///< YYYY-MM-DD
+  std::filesystem::path daily_dir;             ///< staging_dir/YYYY/MM/DD
+  std::vector<config::Peer> peers;             ///< local first, then remote
+  bool full_or_start_of_week = false;          ///< for ignore_failures
+  core::Outputs outputs;                       ///< owns only when running as root
+  bool progress = false;                       ///< a progress line per peer
+  std::optional<double> bandwidth_limit;       ///< bytes per second per peer
+  std::optional<double> total_bandwidth_limit; ///< bytes per second, all peers together
+  unsigned max_concurrent = 1;                 ///< peers at once
   io::Backend* backend = nullptr;
   SourceMaker make_source = actions::make_source; ///< each peer's source, not yet opened
 };

@@ -243,6 +243,7 @@ const Schema<Stage>& schema_of<Stage>() {
           scalar("sftp_request_size", &Stage::sftp_request_size, c::integer(1024, 65536)),
           scalar("sftp_requests_in_flight", &Stage::sftp_requests_in_flight, c::integer(1, 1024)),
           scalar("bandwidth_limit", &Stage::bandwidth_limit, c::bytes()),
+          scalar("total_bandwidth_limit", &Stage::total_bandwidth_limit, c::bytes()),
           scalar("connect_timeout", &Stage::connect_timeout, c::integer(1, 86400)),
           scalar("io_timeout", &Stage::io_timeout, c::integer(1, 86400)),
           scalar("ssh_compression", &Stage::ssh_compression, c::boolean()),

@@ -393,6 +393,9 @@ void FileStager::copy(const SourceEntry& entry, int fd, const std::string& parti
     if (m_throttle) {
       m_throttle->pace(size, m_settings.stop);
     }
+    if (m_settings.shared_limit != nullptr) {
+      m_settings.shared_limit->pace(static_cast<std::int64_t>(size), m_settings.stop);
+    }
     return m_settings.stop == nullptr || !m_settings.stop->requested();
   };
   const bool finished = m_source.pull(entry, offset, m_pool, sink);

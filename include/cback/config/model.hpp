@@ -216,15 +216,16 @@ struct Stage {
   std::vector<Peer> peers; ///< if non-empty, replaces <peers> for staging
   Where where;
   // New keys (docs/configuration.md, [stage]); all have defaults.
-  int max_concurrent_peers = 8;                    ///< peers staged at the same time
-  StageTransport transport = StageTransport::sftp; ///< for every remote peer
-  int sftp_request_size = 65536;                   ///< bytes per SFTP read request (<= 64 KiB)
-  int sftp_requests_in_flight = 32;                ///< pipelined read requests per file
-  std::optional<ByteQuantity> bandwidth_limit{};   ///< bytes per second, per peer
-  int connect_timeout = 30;                        ///< seconds to connect and authenticate
-  int io_timeout = 120;                            ///< seconds without progress = failure
-  bool ssh_compression = false;                    ///< SSH compression (slow links)
-  bool accept_new_host_keys = false;               ///< add unknown host keys instead of failing
+  int max_concurrent_peers = 8;                        ///< peers staged at the same time
+  StageTransport transport = StageTransport::sftp;     ///< for every remote peer
+  int sftp_request_size = 65536;                       ///< bytes per SFTP read request (<= 64 KiB)
+  int sftp_requests_in_flight = 32;                    ///< pipelined read requests per file
+  std::optional<ByteQuantity> bandwidth_limit{};       ///< bytes per second, per peer
+  std::optional<ByteQuantity> total_bandwidth_limit{}; ///< bytes per second, all peers
+  int connect_timeout = 30;                            ///< seconds to connect and authenticate
+  int io_timeout = 120;                                ///< seconds without progress = failure
+  bool ssh_compression = false;                        ///< SSH compression (slow links)
+  bool accept_new_host_keys = false;                   ///< add unknown host keys instead of failing
   bool operator==(const Stage&) const = default;
 };
 

@@ -25,6 +25,7 @@
 #include <cback/core/ownership.hpp>
 #include <cback/core/stop.hpp>
 #include <cback/io/backend.hpp>
+#include <cback/peer/shared_limit.hpp>
 #include <cback/peer/source.hpp>
 
 #include <cstdint>
@@ -49,6 +50,7 @@ struct TransferSettings {
   const core::Ownership* ownership = nullptr; ///< chown staged files (root only); may be null
   core::StopFlag* stop = nullptr;             ///< polled between buffers; may be null
   std::optional<double> bandwidth_limit;      ///< bytes per second, whole peer
+  SharedLimit* shared_limit = nullptr;        ///< the run's total limit; may be null
   std::size_t buffer_size = std::size_t{1} << 20;
   unsigned buffer_count = 4;
   FileProgress progress; ///< may be empty

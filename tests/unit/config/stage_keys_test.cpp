@@ -34,6 +34,7 @@ TEST_CASE("The stage keys for remote peers have defaults", "[config][stage]") {
   CHECK(c.stage->sftp_request_size == 65536);
   CHECK(c.stage->sftp_requests_in_flight == 32);
   CHECK_FALSE(c.stage->bandwidth_limit);
+  CHECK_FALSE(c.stage->total_bandwidth_limit);
   CHECK(c.stage->connect_timeout == 30);
   CHECK(c.stage->io_timeout == 120);
   CHECK_FALSE(c.stage->ssh_compression);
@@ -46,6 +47,7 @@ transport = "command"
 sftp_request_size = 32768
 sftp_requests_in_flight = 64
 bandwidth_limit = "2.5 MB"
+total_bandwidth_limit = "10 MB"
 connect_timeout = 5
 io_timeout = 60
 ssh_compression = true
@@ -58,6 +60,8 @@ accept_new_host_keys = true)"),
   CHECK(toml.stage->sftp_requests_in_flight == 64);
   REQUIRE(toml.stage->bandwidth_limit);
   CHECK(toml.stage->bandwidth_limit->bytes == 2.5 * 1024 * 1024);
+  REQUIRE(toml.stage->total_bandwidth_limit);
+  CHECK(toml.stage->total_bandwidth_limit->bytes == 10.0 * 1024 * 1024);
   CHECK(toml.stage->connect_timeout == 5);
   CHECK(toml.stage->io_timeout == 60);
   CHECK(toml.stage->ssh_compression);
@@ -71,6 +75,7 @@ accept_new_host_keys = true)"),
     <sftp_request_size>32768</sftp_request_size>
     <sftp_requests_in_flight>64</sftp_requests_in_flight>
     <bandwidth_limit>2.5 MB</bandwidth_limit>
+    <total_bandwidth_limit>10 MB</total_bandwidth_limit>
     <connect_timeout>5</connect_timeout>
     <io_timeout>60</io_timeout>
     <ssh_compression>Y</ssh_compression>
