@@ -114,8 +114,7 @@ TEST_CASE("The offline switch has a long form only and reaches the run flags", "
   CHECK(parse_options({"validate", "--offline"}).offline);
   CHECK(cback::cli::run_flags(parse_options({"--offline", "validate"})).offline);
   CHECK_FALSE(cback::cli::run_flags(parse_options({"validate"})).offline);
-  CHECK(usage_error({"--offline=yes", "validate"}) ==
-        "option --offline must not have an argument");
+  CHECK(usage_error({"--offline=yes", "validate"}) == "option --offline must not have an argument");
   CHECK(cback::cli::usage_text().find("       --offline ") != std::string::npos);
 }
 
