@@ -12,8 +12,6 @@
 
 namespace cback::actions {
 
-namespace {
-
 peer::SshEndpoint stage_endpoint(const config::Config& config, const config::Peer& peer) {
   auto endpoint = peer::endpoint_for(config, peer);
   const auto& stage = *config.stage;
@@ -23,6 +21,8 @@ peer::SshEndpoint stage_endpoint(const config::Config& config, const config::Pee
   endpoint.io_timeout = std::chrono::seconds(stage.io_timeout);
   return endpoint;
 }
+
+namespace {
 
 // As the original: the peer's rcp_command or the options'; the peer's
 // backup_user or the options'; as root the copy runs as the backup user.

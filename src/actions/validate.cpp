@@ -1,8 +1,12 @@
 #include <cback/actions/validate.hpp>
 
+#include <cback/actions/stage.hpp>
 #include <cback/context.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/process.hpp>
+#include <cback/extend/encrypt.hpp>
 #include <cback/extend/registry.hpp>
+#include <cback/peer/ssh_session.hpp>
 
 #include <fmt/format.h>
 #include <grp.h>
@@ -10,6 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <set>
+#include <string_view>
 #include <vector>
 
 namespace cback::actions {
@@ -141,6 +148,119 @@ void check_extensions(const config::Config& config, Problems& problems) {
   }
 }
 
+// The program a hook runs: an <override> of its name, else the name, as
+// the runner resolves it.
+std::string resolve_override(const config::Config& config, const std::string& name) {
+  std::string program = name;
+  if (config.options) {
+    for (const auto& entry : config.options->overrides) {
+      if (entry.command == name) {
+        program = entry.abs_path;
+      }
+    }
+  }
+  return program;
+}
+
+// Whether `program` runs: an executable file at that path when it has a
+// slash, else in one of the PATH's directories (execvp's search). A
+// program that does not fails its hook, and so the hook's action, at night.
+bool runnable(const std::string& program, const SystemProbe& probe) {
+  const auto executable = [&probe](const std::string& path) {
+    return probe.exists(path) && !probe.is_directory(path) && probe.can(path, X_OK);
+  };
+  if (program.find('/') != std::string::npos) {
+    return executable(program);
+  }
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (true) {
+    const std::size_t colon = dirs.find(':');
+    const std::string dir(dirs.substr(0, colon));
+    if (executable((dir.empty() ? std::string(".") : dir) + "/" + program)) {
+      return true;
+    }
+    if (colon == std::string_view::npos) {
+      return false;
+    }
+    dirs.remove_prefix(colon + 1);
+  }
+}
+
+void check_hook_list(const config::Config& config, const std::vector<config::ActionHook>& hooks,
+                     std::string_view kind, const SystemProbe& probe, Problems& problems) {
+  for (const auto& hook : hooks) {
+    const auto fields = core::split_command_line(hook.command);
+    if (fields.empty()) {
+      problems.push_back(
+          fmt::format("The {} hook for action {} has an empty command.", kind, hook.action));
+    } else if (const std::string program = resolve_override(config, fields[0]);
+               !runnable(program, probe)) {
+      problems.push_back(fmt::format(
+          "The {} hook for action {} runs [{}], which is not an executable file{}.", kind,
+          hook.action, program, program.find('/') == std::string::npos ? " on the PATH" : ""));
+    }
+  }
+}
+
+void check_hooks(const config::Config& config, const SystemProbe& probe, Problems& problems) {
+  if (config.options) {
+    check_hook_list(config, config.options->pre_action_hooks, "pre-action", probe, problems);
+    check_hook_list(config, config.options->post_action_hooks, "post-action", probe, problems);
+  }
+}
+
+// The remote peers a night reaches over SSH: stage's (SFTP transport) and
+// the managed clients, each once, with the endpoint that action uses. A
+// key is never added here (validate changes nothing), so an unknown key
+// is reported even where stage would accept it (accept_new_host_keys).
+std::vector<peer::SshEndpoint> ssh_endpoints(const config::Config& config) {
+  std::vector<peer::SshEndpoint> endpoints;
+  std::set<std::string> seen;
+  if (config.stage && config.options &&
+      config.stage->transport != config::StageTransport::command) {
+    for (const auto& peer : stage_peers(config)) {
+      if (peer.type == config::PeerType::remote && seen.insert(peer.name).second) {
+        endpoints.push_back(stage_endpoint(config, peer));
+      }
+    }
+  }
+  if (config.peers && config.options) {
+    for (const auto& peer : config.peers->peers) {
+      if (peer.type == config::PeerType::remote && peer.managed && seen.insert(peer.name).second) {
+        endpoints.push_back(peer::endpoint_for(config, peer));
+      }
+    }
+  }
+  for (auto& endpoint : endpoints) {
+    endpoint.accept_new_host_key = false;
+  }
+  return endpoints;
+}
+
+// What only the machine's surroundings can answer: every remote peer is
+// reachable, its host key known and unchanged and our key accepted (the
+// stage's own connection, so the same messages); gpg knows the encrypt
+// recipient.
+void check_online(Context& context, Problems& problems) {
+  const config::Config& config = context.config;
+  for (const auto& endpoint : ssh_endpoints(config)) {
+    context.log.debug("Validating the SSH connection to peer [{}].", endpoint.peer_name);
+    try {
+      (void)peer::SshSession::connect(endpoint);
+    } catch (const Error& error) {
+      problems.emplace_back(error.what());
+    }
+  }
+  if (config.encrypt && config.encrypt->encrypt_mode == "gpg") {
+    try {
+      extend::confirm_gpg_recipient(context, config.encrypt->encrypt_target);
+    } catch (const Error& error) {
+      problems.emplace_back(error.what());
+    }
+  }
+}
+
 } // namespace
 
 bool SystemProbe::exists(const std::string& path) const {
@@ -168,10 +288,8 @@ bool SystemProbe::group_exists(const std::string& name) const {
 std::vector<std::string> validation_problems(const config::Config& config,
                                              const SystemProbe& probe) {
   Problems problems;
-  if (!config.reference) {
-    problems.emplace_back("Required reference configuration does not exist.");
-  }
   check_options(config, probe, problems);
+  check_hooks(config, probe, problems);
   check_collect(config, probe, problems);
   check_stage(config, probe, problems);
   check_store(config, probe, problems);
@@ -183,7 +301,12 @@ std::vector<std::string> validation_problems(const config::Config& config,
 void run_validate(Context& context) {
   // ERROR so that the result reaches the screen; INFO (the log only) with -q.
   const auto level = context.flags.quiet ? core::LogLevel::info : core::LogLevel::error;
-  const auto problems = validation_problems(context.config);
+  auto problems = validation_problems(context.config);
+  if (context.flags.offline) {
+    context.log.info("Peers and the gpg keyring were not checked (--offline).");
+  } else {
+    check_online(context, problems);
+  }
   for (const auto& problem : problems) {
     context.log.log(level, problem);
   }

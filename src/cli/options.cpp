@@ -78,6 +78,7 @@ void set_mode(Options& options, const std::string& value) {
 // getopt's code for a switch without a short form: above every char, so it
 // never appears in the short option list.
 constexpr int k_perf_code = 0x100;
+constexpr int k_offline_code = 0x101;
 
 struct Switch {
   int short_name; ///< a char, or a code above 0xff for a long-only switch
@@ -106,6 +107,8 @@ constexpr std::array k_switches{
     Switch{'s', "stack", false, [](Options& o, const std::string&) { o.stack = true; }},
     Switch{'D', "diagnostics", false, [](Options& o, const std::string&) { o.diagnostics = true; }},
     Switch{k_perf_code, "perf", false, [](Options& o, const std::string&) { o.perf = true; }},
+    Switch{k_offline_code, "offline", false,
+           [](Options& o, const std::string&) { o.offline = true; }},
 };
 
 const Switch* find_switch(int short_name) {
@@ -262,6 +265,7 @@ std::string argument_string(const Options& options) {
   flag(options.stack, "stack");
   flag(options.diagnostics, "diagnostics");
   flag(options.perf, "perf");
+  flag(options.offline, "offline");
   for (const auto& action : options.actions) {
     out += fmt::format("\"{}\" ", action);
   }
@@ -292,6 +296,7 @@ std::string usage_text() {
    -s, --stack        Also print where an error came from (a stack trace)
    -D, --diagnostics  Print runtime diagnostics to the screen and exit
        --perf         Print a timing and throughput table at the end
+       --offline      validate: do not reach the peers or run gpg
 
  The following actions may be specified:
 
@@ -351,6 +356,7 @@ core::RunFlags run_flags(const Options& options) {
   flags.full = options.full ? core::Full::yes : core::Full::no;
   flags.quiet = options.quiet;
   flags.progress = !options.quiet && ::isatty(STDOUT_FILENO) == 1;
+  flags.offline = options.offline;
   return flags;
 }
 

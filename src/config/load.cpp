@@ -95,11 +95,17 @@ Config load(const std::filesystem::path& path) {
 }
 
 std::string to_toml(const Config& config) {
-  schema::Writer writer;
+  schema::TomlWriter writer;
   schema::write_struct(writer, config);
   std::string text = "# cback configuration (TOML). Keys are the legacy XML tags; see the\n"
                      "# configuration reference in the manual.\n";
   return text + writer.text();
+}
+
+std::string to_xml(const Config& config) {
+  schema::XmlWriter writer;
+  schema::write_struct(writer, config);
+  return writer.text();
 }
 
 } // namespace cback::config

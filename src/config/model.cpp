@@ -12,4 +12,8 @@ bool Config::operator==(const Config& other) const {
          capacity == other.capacity && amazons3 == other.amazons3;
 }
 
+bool Config::holds_password() const {
+  return mysql && mysql->password;
+}
+
 } // namespace cback::config

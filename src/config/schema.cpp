@@ -2,6 +2,9 @@
 #include <cback/config/values.hpp>
 
 #include <fmt/format.h>
+#include <pugixml.hpp>
+
+#include <sstream>
 
 namespace cback::config::schema {
 
@@ -225,11 +228,11 @@ std::string render(const Scalar& scalar) {
 
 } // namespace
 
-void Writer::value(std::string_view key, const Scalar& scalar) {
+void TomlWriter::value(std::string_view key, const Scalar& scalar) {
   m_text += fmt::format("{} = {}\n", key, render(scalar));
 }
 
-void Writer::values(std::string_view key, const std::vector<Scalar>& scalars) {
+void TomlWriter::values(std::string_view key, const std::vector<Scalar>& scalars) {
   std::vector<std::string> items;
   std::size_t width = key.size() + 5;
   for (const Scalar& scalar : scalars) {
@@ -249,7 +252,7 @@ void Writer::values(std::string_view key, const std::vector<Scalar>& scalars) {
   }
 }
 
-void Writer::open(std::string_view key, bool array_item, std::string_view comment) {
+void TomlWriter::open(std::string_view key, bool array_item, std::string_view comment) {
   if (m_path.empty() && !comment.empty()) {
     m_text += fmt::format("\n# {}\n", comment);
   } else {
@@ -258,6 +261,74 @@ void Writer::open(std::string_view key, bool array_item, std::string_view commen
   m_path.emplace_back(key);
   const std::string header = fmt::format("{}", fmt::join(m_path, "."));
   m_text += array_item ? fmt::format("[[{}]]\n", header) : fmt::format("[{}]\n", header);
+}
+
+// --------------------------------------------------------------- XmlWriter
+
+struct XmlWriter::Document {
+  pugi::xml_document document;
+  std::vector<pugi::xml_node> open; ///< the element being written into, last
+};
+
+namespace {
+
+std::string xml_text(const Scalar& scalar) {
+  if (const auto* text = std::get_if<std::string>(&scalar)) {
+    return *text;
+  }
+  if (const auto* number = std::get_if<std::int64_t>(&scalar)) {
+    return std::to_string(*number);
+  }
+  // The original's spelling of booleans (codecs::boolean reads it back).
+  return std::get<bool>(scalar) ? "Y" : "N";
+}
+
+} // namespace
+
+XmlWriter::XmlWriter() : m_document(std::make_unique<Document>()) {
+  pugi::xml_node declaration = m_document->document.append_child(pugi::node_declaration);
+  declaration.append_attribute("version") = "1.0";
+  declaration.append_attribute("encoding") = "UTF-8";
+  m_document->open.push_back(m_document->document.append_child("cb_config"));
+}
+
+XmlWriter::~XmlWriter() = default;
+
+void XmlWriter::value(std::string_view key, const Scalar& scalar) {
+  pugi::xml_node element = m_document->open.back().append_child(std::string(key).c_str());
+  element.text().set(xml_text(scalar).c_str());
+}
+
+void XmlWriter::values(std::string_view key, const std::vector<Scalar>& scalars) {
+  for (const Scalar& scalar : scalars) {
+    value(key, scalar);
+  }
+}
+
+void XmlWriter::comma_values(std::string_view key, const std::vector<Scalar>& scalars) {
+  std::vector<std::string> items;
+  for (const Scalar& scalar : scalars) {
+    items.push_back(xml_text(scalar));
+  }
+  value(key, fmt::format("{}", fmt::join(items, ",")));
+}
+
+void XmlWriter::open(std::string_view key, bool /*array_item*/, std::string_view comment) {
+  pugi::xml_node parent = m_document->open.back();
+  if (m_document->open.size() == 1 && !comment.empty()) {
+    parent.append_child(pugi::node_comment).set_value(fmt::format(" {} ", comment).c_str());
+  }
+  m_document->open.push_back(parent.append_child(std::string(key).c_str()));
+}
+
+void XmlWriter::close() {
+  m_document->open.pop_back();
+}
+
+std::string XmlWriter::text() const {
+  std::ostringstream out;
+  m_document->document.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
+  return out.str();
 }
 
 } // namespace cback::config::schema

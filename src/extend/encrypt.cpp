@@ -28,17 +28,6 @@ std::string last_lines(const core::CommandResult& result) {
                              : fmt::format("{}", fmt::join(result.tail, " | "));
 }
 
-// The original's _confirmGpgRecipient: `gpg -k` fails for an unknown key.
-void confirm_recipient(Context& context, const std::string& recipient) {
-  core::CommandRequest request;
-  request.argv = {"gpg", "--batch", "-k", recipient};
-  const auto result = context.runner.run(request);
-  if (result.exit_status != 0) {
-    throw Error(ExitCode::action, fmt::format("GPG unable to find public key for [{}]: {}",
-                                              recipient, last_lines(result)));
-  }
-}
-
 // The staged file `file`, opened for gpg's stdin without following a link:
 // the staging dir belongs to the backup user, who could otherwise swap a
 // staged file for a link to a file only root may read between the listing
@@ -105,6 +94,17 @@ std::vector<fs::path> files_to_encrypt(const fs::path& daily_dir) {
 
 } // namespace
 
+// The original's _confirmGpgRecipient: `gpg -k` fails for an unknown key.
+void confirm_gpg_recipient(Context& context, const std::string& recipient) {
+  core::CommandRequest request;
+  request.argv = {"gpg", "--batch", "-k", recipient};
+  const auto result = context.runner.run(request);
+  if (result.exit_status != 0) {
+    throw Error(ExitCode::action, fmt::format("GPG unable to find public key for [{}]: {}",
+                                              recipient, last_lines(result)));
+  }
+}
+
 void run_encrypt(Context& context) {
   const auto& config = context.config;
   if (!config.options || !config.stage || !config.encrypt) {
@@ -115,7 +115,7 @@ void run_encrypt(Context& context) {
   if (encrypt.encrypt_mode != "gpg") {
     throw Error(ExitCode::action, fmt::format("Unknown encrypt mode [{}]", encrypt.encrypt_mode));
   }
-  confirm_recipient(context, encrypt.encrypt_target);
+  confirm_gpg_recipient(context, encrypt.encrypt_target);
   const core::Outputs& outputs = context.outputs.get();
   for (const auto& daily_dir :
        unprocessed_daily_dirs(config.stage->staging_dir, k_indicator, context.log)) {

@@ -145,7 +145,6 @@ TEST_CASE("validate of an invalid configuration exits 4", "[integration][cli]") 
   fs::remove(pool.dir / "purge");
   const auto result = pool.cback({"validate"});
   CHECK(result.exit_code == 4);
-  CHECK(contains(result.out, "Required reference configuration does not exist."));
   CHECK(contains(result.out,
                  "Purge directory [" + (pool.dir / "purge").string() + "] does not exist."));
   CHECK(contains(result.out, "Configuration is not valid."));

@@ -2,6 +2,7 @@
 // peers over the loopback sshd started by tools/servers.sh (several peer
 // names pointing at the one sshd, each with its own collect dir).
 
+#include "support/known_hosts.hpp"
 #include "support/local_socket.hpp"
 #include "support/random_bytes.hpp"
 #include "support/stage_pool.hpp"
@@ -222,12 +223,7 @@ TEST_CASE("Unreachable hosts, refused keys and unknown or changed host keys fail
   CBACK_REQUIRE_PART(sshd);
   StagePool pool;
   pool.dir.write("empty_known_hosts", "");
-  const auto other_host_key = pool.dir / "other_host";
-  REQUIRE(std::system(fmt::format("ssh-keygen -q -t ed25519 -N '' -f '{}'", other_host_key.string())
-                          .c_str()) == 0);
-  const auto other_pub = read_file(other_host_key.string() + ".pub");
-  pool.dir.write("changed_known_hosts", fmt::format("[127.0.0.1]:{} {}", sshd->port,
-                                                    other_pub.substr(0, other_pub.rfind(' '))));
+  changed_known_hosts(pool.dir, *sshd);
   pool.remote_peer(*sshd, "good");
   pool.remote_peer(*sshd, "down", "", std::to_string(free_port()));
   pool.remote_peer(*sshd, "refused", fmt::format("identity_file = '{}'", sshd->other_key));

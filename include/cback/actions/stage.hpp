@@ -15,6 +15,7 @@
 #include <cback/actions/staging_layout.hpp>
 #include <cback/config/model.hpp>
 #include <cback/peer/source.hpp>
+#include <cback/peer/ssh_session.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -31,6 +32,10 @@ namespace cback::actions {
 /// The peers to stage: <stage> peers if any, else <peers>; local peers
 /// first, then remote peers, each in configuration order.
 std::vector<config::Peer> stage_peers(const config::Config& config);
+
+/// How stage reaches the remote `peer` over SSH: peer::endpoint_for with
+/// the [stage] settings (host key policy, compression, timeouts).
+peer::SshEndpoint stage_endpoint(const config::Config& config, const config::Peer& peer);
 
 /// Whether a peer that is not ready is only logged at INFO (docs/compatibility.md,
 /// "Stage"): `all` always; `weekly` on a full run or the week's first day;

@@ -29,13 +29,18 @@ public:
   [[nodiscard]] virtual bool group_exists(const std::string& name) const;
 };
 
-/// Every problem found, in the original's order (sections reference, options,
-/// collect, stage, store, purge, extensions), each a complete sentence.
-/// Empty when the configuration is valid.
+/// Every problem this machine's files show, in the original's order
+/// (options, the hook programs, collect, stage, store, purge, extensions),
+/// each a complete sentence. Empty when the configuration is valid. A
+/// missing [reference] section is no problem (it is optional, as
+/// cback-config check says).
 std::vector<std::string> validation_problems(const config::Config& config,
                                              const SystemProbe& probe = SystemProbe());
 
-/// The action: logs each problem (ERROR, or INFO with -q), then
+/// The action: validation_problems, then (unless --offline) what the
+/// night's connections show: every remote peer over SSH (reachable, host
+/// key known and unchanged, key accepted) and the encrypt recipient in
+/// gpg's keyring. Logs each problem (ERROR, or INFO with -q), then
 /// "Configuration is valid." or "Configuration is not valid.". An invalid
 /// configuration throws cback::Error(ExitCode::config), so the run exits 4
 /// (the original exited 0: a deliberate difference, so scripts can tell).

@@ -39,6 +39,7 @@ struct Options {
   bool stack = false;               ///< -s --stack
   bool diagnostics = false;         ///< -D --diagnostics
   bool perf = false;                ///< --perf (long only): timing table on stdout at the end
+  bool offline = false;             ///< --offline (long only): validate reaches no peer
   std::vector<std::string> actions; ///< in command-line order, duplicates kept
   GivenValues given;
 

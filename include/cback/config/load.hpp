@@ -41,4 +41,9 @@ Config load(const std::filesystem::path& path);
 /// parse(to_toml(c)) == c for every valid c.
 std::string to_toml(const Config& config);
 
+/// The legacy XML equivalent of `config` (`cback-config convert --to xml`,
+/// for going back to Cedar Backup 3). parse(to_xml(c)) == c for every
+/// valid c.
+std::string to_xml(const Config& config);
+
 } // namespace cback::config

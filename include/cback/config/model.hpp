@@ -398,6 +398,10 @@ struct Config {
 
   /// Compares every section; ignores `path` and source locations.
   bool operator==(const Config& other) const;
+
+  /// True when a section holds a password (mysql's): a file written from
+  /// this configuration must be readable by its owner alone.
+  [[nodiscard]] bool holds_password() const;
 };
 
 } // namespace cback::config

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,21 +70,63 @@ private:
   std::vector<const Node*> m_path;
 };
 
-/// Emits TOML text: plain keys first, then sub-tables and arrays of tables
-/// under their full dotted headers.
+/// Writes a configuration out, field by field, in one of the formats. The
+/// schema's fields call it the same way for both: plain keys first, then
+/// sub-tables and repeated sub-tables.
 class Writer {
 public:
-  void value(std::string_view key, const Scalar& scalar);
-  void values(std::string_view key, const std::vector<Scalar>& scalars);
+  virtual ~Writer() = default;
+  virtual void value(std::string_view key, const Scalar& scalar) = 0;
+  /// A repeated key: a TOML array, repeated XML elements.
+  virtual void values(std::string_view key, const std::vector<Scalar>& scalars) = 0;
+  /// A comma list: a TOML array, one XML element holding "a,b".
+  virtual void comma_values(std::string_view key, const std::vector<Scalar>& scalars) = 0;
+  /// Starts a sub-table (`array_item`: one of a repeated key); `comment`
+  /// describes a top-level section.
+  virtual void open(std::string_view key, bool array_item, std::string_view comment) = 0;
+  virtual void close() = 0;
+};
+
+/// TOML text: sub-tables and arrays of tables under their full dotted
+/// headers.
+class TomlWriter final : public Writer {
+public:
+  void value(std::string_view key, const Scalar& scalar) override;
+  void values(std::string_view key, const std::vector<Scalar>& scalars) override;
+  void comma_values(std::string_view key, const std::vector<Scalar>& scalars) override {
+    values(key, scalars);
+  }
   /// Starts [path.key] or [[path.key]]; `comment` is printed above
   /// top-level tables.
-  void open(std::string_view key, bool array_item, std::string_view comment);
-  void close() { m_path.pop_back(); }
+  void open(std::string_view key, bool array_item, std::string_view comment) override;
+  void close() override { m_path.pop_back(); }
   [[nodiscard]] const std::string& text() const { return m_text; }
 
 private:
   std::vector<std::string> m_path;
   std::string m_text;
+};
+
+/// The legacy XML of Cedar Backup, under <cb_config>: booleans as Y and N,
+/// a comment above each top-level section.
+class XmlWriter final : public Writer {
+public:
+  XmlWriter();
+  ~XmlWriter() override;
+  XmlWriter(const XmlWriter&) = delete;
+  XmlWriter& operator=(const XmlWriter&) = delete;
+
+  void value(std::string_view key, const Scalar& scalar) override;
+  void values(std::string_view key, const std::vector<Scalar>& scalars) override;
+  void comma_values(std::string_view key, const std::vector<Scalar>& scalars) override;
+  void open(std::string_view key, bool array_item, std::string_view comment) override;
+  void close() override;
+  /// The whole document, with its XML declaration.
+  [[nodiscard]] std::string text() const;
+
+private:
+  struct Document;
+  std::unique_ptr<Document> m_document;
 };
 
 /// A TOML basic string with every needed escape.
@@ -275,7 +318,7 @@ Field<T> comma_list(std::string_view key, std::optional<std::vector<std::string>
   };
   field.write = [=](Writer& writer, const T& in) {
     if (in.*member) {
-      writer.values(key, to_scalars(*(in.*member)));
+      writer.comma_values(key, to_scalars(*(in.*member)));
     }
   };
   return field;
@@ -293,7 +336,7 @@ Field<T> comma_list(std::string_view key, std::vector<std::string> T::*member,
   };
   field.write = [=](Writer& writer, const T& in) {
     if (!(in.*member).empty()) {
-      writer.values(key, to_scalars(in.*member));
+      writer.comma_values(key, to_scalars(in.*member));
     }
   };
   return field;

@@ -11,6 +11,7 @@ struct RunFlags {
   Full full = Full::no;  ///< -f: full backups, whatever the day
   bool quiet = false;    ///< -q: nothing on the terminal but errors
   bool progress = false; ///< progress lines on stdout: not quiet, and stdout is a terminal
+  bool offline = false;  ///< --offline: validate reaches no peer and runs no program
 };
 
 } // namespace cback::core

@@ -90,12 +90,12 @@ TEST_CASE("A configuration that fits the machine has no problems", "[actions][va
   CHECK(validation_problems(valid_config(dir)) == Problems{});
 }
 
-TEST_CASE("A missing reference section is reported", "[actions][validate]") {
+TEST_CASE("A missing reference section is no problem, as cback-config check says",
+          "[actions][validate]") {
   TempDir dir;
   auto config = valid_config(dir);
   config.reference.reset();
-  CHECK(validation_problems(config) ==
-        Problems{"Required reference configuration does not exist."});
+  CHECK(validation_problems(config) == Problems{});
 }
 
 TEST_CASE("The working directory must exist, be a directory and be usable", "[actions][validate]") {
@@ -232,8 +232,27 @@ TEST_CASE("Every problem is reported, section by section", "[actions][validate]"
   fs::remove(dir / "purge");
   fs::remove(dir / "work");
   const auto problems = validation_problems(config);
-  REQUIRE(problems.size() == 3);
-  CHECK(problems[0] == "Required reference configuration does not exist.");
-  CHECK_THAT(problems[1], Catch::StartsWith("Working directory ["));
-  CHECK_THAT(problems[2], Catch::StartsWith("Purge directory ["));
+  REQUIRE(problems.size() == 2);
+  CHECK_THAT(problems[0], Catch::StartsWith("Working directory ["));
+  CHECK_THAT(problems[1], Catch::StartsWith("Purge directory ["));
+}
+
+TEST_CASE("A hook's program is found as the runner finds it: overrides, then the PATH",
+          "[actions][validate]") {
+  TempDir dir;
+  auto config = valid_config(dir);
+  config.options->pre_action_hooks.push_back({"collect", "sh -c true", {}});
+  config.options->post_action_hooks.push_back({"purge", "site-tool \"an argument\"", {}});
+  config.options->overrides.push_back({"site-tool", (dir / "site-tool").string(), {}});
+  CHECK(validation_problems(config) ==
+        Problems{"The post-action hook for action purge runs [" + (dir / "site-tool").string() +
+                 "], which is not an executable file."});
+
+  dir.write("site-tool", "#!/bin/sh\n");
+  fs::permissions(dir / "site-tool", fs::perms::owner_all);
+  CHECK(validation_problems(config) == Problems{});
+
+  config.options->pre_action_hooks.push_back({"stage", "\"\"", {}});
+  CHECK(validation_problems(config) ==
+        Problems{"The pre-action hook for action stage has an empty command."});
 }

@@ -110,6 +110,14 @@ TEST_CASE("The perf switch has a long form only", "[cli][options]") {
   CHECK(cback::cli::usage_text().find("       --perf ") != std::string::npos);
 }
 
+TEST_CASE("The offline switch has a long form only and reaches the run flags", "[cli][options]") {
+  CHECK(parse_options({"validate", "--offline"}).offline);
+  CHECK(cback::cli::run_flags(parse_options({"--offline", "validate"})).offline);
+  CHECK_FALSE(cback::cli::run_flags(parse_options({"validate"})).offline);
+  CHECK(usage_error({"--offline=yes", "validate"}) == "option --offline must not have an argument");
+  CHECK(cback::cli::usage_text().find("       --offline ") != std::string::npos);
+}
+
 TEST_CASE("Unknown switches and missing values are usage errors", "[cli][options]") {
   CHECK(usage_error({"-x", "collect"}) == "option -x not recognized");
   CHECK(usage_error({"--bogus", "collect"}) == "option --bogus not recognized");

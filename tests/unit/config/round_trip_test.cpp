@@ -19,7 +19,33 @@ namespace {
 
 constexpr const char* k_debian_sample = "/usr/share/doc/cedar-backup3/examples/cback3.conf.sample";
 
-/// parse → to_toml → parse gives an equal model, and writing is stable.
+/// The [options] of a small valid document.
+constexpr std::string_view k_small_options = R"([options]
+starting_day = "monday"
+working_dir = "/w"
+backup_user = "u"
+backup_group = "g"
+rcp_command = "scp"
+)";
+
+/// parse(write(first)) gives `first` again, and writing it again gives the
+/// same text.
+void check_written(const config::Config& first, const std::string& name,
+                   std::string (*write)(const config::Config&), const std::string& format) {
+  const std::string text = write(first);
+  INFO(format << ":\n" << text);
+  config::Config second;
+  try {
+    second = config::parse(text, name + "." + format);
+  } catch (const config::InvalidConfig& error) {
+    FAIL("the written " << format << " does not parse:\n" << listing(error.problems()));
+  }
+  CHECK(second == first);
+  CHECK(write(second) == text);
+}
+
+/// parse → to_toml → parse and parse → to_xml → parse (for a return to
+/// Cedar Backup 3) give an equal model, and writing is stable.
 void check_round_trip(const std::string& content, const std::string& name) {
   INFO("file: " << name);
   config::Config first;
@@ -28,21 +54,13 @@ void check_round_trip(const std::string& content, const std::string& name) {
   } catch (const config::InvalidConfig& error) {
     FAIL("unexpected problems:\n" << listing(error.problems()));
   }
-  const std::string toml = config::to_toml(first);
-  INFO("TOML:\n" << toml);
-  config::Config second;
-  try {
-    second = config::parse(toml, name + ".toml");
-  } catch (const config::InvalidConfig& error) {
-    FAIL("the written TOML does not parse:\n" << listing(error.problems()));
-  }
-  CHECK(second == first);
-  CHECK(config::to_toml(second) == toml);
+  check_written(first, name, &config::to_toml, "toml");
+  check_written(first, name, &config::to_xml, "xml");
 }
 
 } // namespace
 
-TEST_CASE("The Debian sample configuration survives a round trip through TOML",
+TEST_CASE("The Debian sample configuration survives a round trip through TOML and XML",
           "[config][roundtrip]") {
   if (!fs::exists(k_debian_sample)) {
     cback::test::report_missing_part(k_debian_sample, "package cedar-backup3");
@@ -51,7 +69,8 @@ TEST_CASE("The Debian sample configuration survives a round trip through TOML",
   check_round_trip(read_text(k_debian_sample), k_debian_sample);
 }
 
-TEST_CASE("The full test documents survive a round trip through TOML", "[config][roundtrip]") {
+TEST_CASE("The full test documents survive a round trip through TOML and XML",
+          "[config][roundtrip]") {
   check_round_trip(read_text(test_data("full.xml")), "full.xml");
   check_round_trip(read_text(test_data("full.toml")), "full.toml");
 }
@@ -103,19 +122,32 @@ line two</generator>
 }
 
 TEST_CASE("Written TOML omits absent optional keys and keeps defaults out", "[config][toml]") {
-  const config::Config c = config::parse(R"(
-[options]
-starting_day = "monday"
-working_dir = "/w"
-backup_user = "u"
-backup_group = "g"
-rcp_command = "scp"
-[purge]
-)",
-                                         "small.toml");
+  const config::Config c = config::parse(std::string(k_small_options) + "[purge]\n", "small.toml");
   const std::string toml = config::to_toml(c);
   CHECK(toml.find("rsh_command") == std::string::npos);
   CHECK(toml.find("[reference]") == std::string::npos);
   CHECK(toml.find("[purge]") != std::string::npos);
   CHECK(toml.find("starting_day = \"monday\"") != std::string::npos);
+}
+
+TEST_CASE("Written XML spells booleans Y and N and comma lists as one element", "[config][xml]") {
+  const config::Config c =
+      config::parse(std::string(k_small_options) + R"(managed_actions = ["collect", "purge"]
+[collect]
+collect_dir = "/c"
+ignore_file = ".cbignore"
+[[collect.dir]]
+abs_path = "/etc"
+collect_mode = "daily"
+archive_mode = "tar"
+link_depth = 1
+dereference = true
+)",
+                    "small.toml");
+  const std::string xml = config::to_xml(c);
+  INFO(xml);
+  CHECK(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<cb_config>"));
+  CHECK(xml.find("<managed_actions>collect,purge</managed_actions>") != std::string::npos);
+  CHECK(xml.find("<dereference>Y</dereference>") != std::string::npos);
+  CHECK(xml.find("<abs_path>/etc</abs_path>") != std::string::npos);
 }
