@@ -357,6 +357,12 @@ TEST_CASE("A damaged archive is refused by name and verify reports it", "[restor
                       pool.src().string()})
             .exit_code == 0);
 
+  // find names the damaged archive and still shows Monday's versions.
+  const auto found = pool.restore({"find", "a.txt"});
+  CHECK(found.exit_code == 6);
+  CHECK(contains(found.out, "2026-11-30  host1"));
+  CHECK(contains(pool.logged(), name));
+
   const auto verified = pool.restore({"verify"});
   CHECK(verified.exit_code == 6);
   CHECK(contains(verified.out, "DAMAGED  " + name));
