@@ -83,9 +83,16 @@ const collect::ManifestArchive* listed_in(const std::optional<collect::Manifest>
   return found == manifest->archives.end() ? nullptr : &*found;
 }
 
+// Not cback's own files: indicators and the manifest (cback.*), content
+// indexes, files a stage or collect left unfinished.
+bool is_output(std::string_view name) {
+  return !name.starts_with("cback.") && !name.ends_with(collect::k_content_index_suffix) &&
+         !name.ends_with(".partial");
+}
+
 PeerDay read_peer_day(const Source& source, Day day, const std::string& dir,
                       const std::string& peer) {
-  PeerDay peer_day{day, peer, dir + "/" + peer, {}, {}, {}};
+  PeerDay peer_day{day, peer, dir + "/" + peer, {}, {}, {}, {}};
   const auto entries = source.list(peer_day.dir);
   const auto has = [&](std::string_view name) {
     return std::any_of(entries.begin(), entries.end(), [&](const auto& entry) {
@@ -98,6 +105,9 @@ PeerDay read_peer_day(const Source& source, Day day, const std::string& dir,
   const bool has_manifest = peer_day.manifest.has_value() || !peer_day.manifest_error.empty();
   for (const auto& entry : entries) {
     const auto mode = archive_mode_of(entry.name);
+    if (entry.kind == SourceEntryKind::file && !mode && is_output(entry.name)) {
+      peer_day.outputs.push_back({entry.name, peer_day.dir + "/" + entry.name, entry.size});
+    }
     if (entry.kind != SourceEntryKind::file || !mode) {
       continue;
     }

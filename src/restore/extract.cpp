@@ -80,6 +80,9 @@ Tree selection(History& history, const ExtractRequest& request) {
 std::map<WorkKey, ArchiveWork> work_of(const Tree& selected) {
   std::map<WorkKey, ArchiveWork> work;
   for (const auto& [member, pick] : selected) {
+    if (pick.output != nullptr) {
+      continue;
+    }
     auto& item = work[{pick.day->day, pick.day->peer, pick.archive->name}];
     item.day = pick.day;
     item.archive = pick.archive;
@@ -98,6 +101,8 @@ public:
   /// Throws when, without --overwrite, a path to restore is taken.
   void refuse_taken(const Tree& selected);
   void archive(const ArchiveWork& work);
+  /// An extension's output, copied from the source.
+  void output(const std::string& member, const CatalogOutput& output);
   ExtractReport finish();
 
   /// Whether the archive's wanted entries are read frame by frame.
@@ -285,6 +290,19 @@ void Extraction::refuse_taken(const Tree& selected) {
   }
 }
 
+void Extraction::output(const std::string& member, const CatalogOutput& output) {
+  m_stop.check();
+  try {
+    const auto file = m_history.source().open(output.path);
+    m_writer.copy_file(*file_stream(*file), member);
+    ++m_report.entries;
+  } catch (const Error& error) {
+    m_log.error("{}", error.what());
+    m_report.refused.push_back(error.what());
+  }
+  show_progress(false);
+}
+
 ExtractReport Extraction::finish() {
   m_writer.finish();
   show_progress(true);
@@ -301,7 +319,8 @@ ExtractReport dry_run(const Tree& selected, const ExtractRequest& request, std::
       continue;
     }
     out << fmt::format("{}  {}  {}  {}\n", day_text(pick.day->day), pick.day->peer,
-                       pick.archive->name, core::escape_field((request.to / member).string()));
+                       pick.output != nullptr ? pick.output->name : pick.archive->name,
+                       core::escape_field((request.to / member).string()));
     ++report.entries;
   }
   return report;
@@ -330,6 +349,11 @@ ExtractReport extract(History& history, const ExtractRequest& request, core::Log
   }
   for (const auto& [key, item] : work) {
     extraction.archive(item);
+  }
+  for (const auto& [member, pick] : selected) {
+    if (pick.output != nullptr) {
+      extraction.output(member, *pick.output);
+    }
   }
   return extraction.finish();
 }

@@ -65,6 +65,14 @@ FindResult find_versions(History& history, const FindRequest& request, std::ostr
         }
       }
     }
+    for (const auto& output : day.outputs) {
+      const std::string path = "/" + output.name;
+      if (matches(request, path)) {
+        out << fmt::format("{}  {}  -  output  {}  -  -  {}\n", day_text(day.day), day.peer,
+                           output.size, core::escape_field(path));
+        ++lines;
+      }
+    }
     for (const auto& archive : day.archives) {
       const std::vector<collect::IndexEntry>* entries = nullptr;
       try {

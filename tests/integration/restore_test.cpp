@@ -455,3 +455,34 @@ t.close()
 
 } // namespace
 } // namespace cback::test
+
+namespace cback::test {
+namespace {
+
+TEST_CASE("An extension's output is found and extracted by its name", "[restore][outputs]") {
+  WeekPool pool("targz");
+  change_tree(pool.src(), 0);
+  // What the mysql extension leaves in the collect directory for stage.
+  write(pool.dir / "collect/mysqldump-shop.txt", "CREATE DATABASE shop;");
+  pool.run_day(k_week[0]);
+  write(pool.dir / "collect/mysqldump-shop.txt", "CREATE DATABASE shop; -- tuesday");
+  pool.run_day(k_week[1]);
+
+  const auto found = pool.restore({"find", "mysqldump*"});
+  REQUIRE(found.exit_code == 0);
+  CHECK(lines_of(found.out).size() == 2);
+  CHECK(contains(found.out, "output"));
+  CHECK(contains(pool.restore({"days"}).out, "mysqldump-shop.txt"));
+
+  const fs::path to = pool.dir / "dumps";
+  const auto result =
+      pool.restore({"extract", "--date", k_week[0], "--to", to.string(), "/mysqldump-shop.txt"});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(read_file(to / "mysqldump-shop.txt") == "CREATE DATABASE shop;");
+  CHECK((fs::status(to / "mysqldump-shop.txt").permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
+}
+
+} // namespace
+} // namespace cback::test
