@@ -125,10 +125,13 @@ PeerDay read_peer_day(const Source& source, Day day, const std::string& dir,
     if (listed) {
       archive.listed = *listed;
     }
+    // With a manifest, only the index it lists is this archive's: an
+    // index left from another day would describe another archive.
     const std::string index_name = entry.name + std::string(collect::k_content_index_suffix);
-    if (has(index_name)) {
+    const auto* index_listed = listed_in(peer_day.manifest, index_name);
+    if (has(index_name) && (index_listed != nullptr || !has_manifest)) {
       archive.index_path = peer_day.dir + "/" + index_name;
-      if (const auto* index_listed = listed_in(peer_day.manifest, index_name)) {
+      if (index_listed != nullptr) {
         archive.index_listed = *index_listed;
       }
     }
