@@ -9,6 +9,7 @@
 // SHA-256 of the archive bytes is computed while they are written, for the
 // collect manifest.
 
+#include <cback/collect/content_index.hpp>
 #include <cback/collect/problem.hpp>
 #include <cback/collect/walker.hpp>
 #include <cback/config/model.hpp>
@@ -51,13 +52,15 @@ struct ArchiveProgress {
 using ProgressCallback = std::function<void(const ArchiveProgress&)>;
 
 struct ArchiveResult {
-  std::filesystem::path path;    ///< the committed archive
-  std::uint64_t size = 0;        ///< bytes of the archive file
-  core::Digest sha256{};         ///< of the archive file's bytes
-  std::uint64_t entries = 0;     ///< entries stored
-  std::uint64_t input_bytes = 0; ///< file content bytes stored
-  std::vector<Problem> problems; ///< entries skipped or stored incomplete (unreadable,
-                                 ///< vanished, changed while read); the archive is still valid
+  std::filesystem::path path;     ///< the committed archive
+  std::uint64_t size = 0;         ///< bytes of the archive file
+  core::Digest sha256{};          ///< of the archive file's bytes
+  std::uint64_t entries = 0;      ///< entries stored
+  std::uint64_t input_bytes = 0;  ///< file content bytes stored
+  std::vector<Problem> problems;  ///< entries skipped or stored incomplete (unreadable,
+                                  ///< vanished, changed while read); the archive is still valid
+  std::vector<IndexEntry> index;  ///< every entry stored, for the content index
+  std::vector<IndexFrame> frames; ///< tarzst: where each independent zstd frame starts
 };
 
 /// Writes one archive entry by entry: the streaming form of write_archive.
