@@ -326,16 +326,33 @@ ExtractReport dry_run(const Tree& selected, const ExtractRequest& request, std::
   return report;
 }
 
+// The frames that hold the wanted entries, each from its header to the next
+// entry's (the last one to the end of the archive), decompressed once to
+// check them before anything of them is written.
+void check_wanted_frames(History& history, const ArchiveWork& work) {
+  const auto& entries = history.entries(*work.archive);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  for (const auto& [place, member] : work.members) {
+    const std::uint64_t end = place + 1 < entries.size() ? entries[place + 1].offset : UINT64_MAX;
+    ranges.emplace_back(entries[place].offset, end);
+  }
+  const auto file = history.source().open(work.archive->path);
+  check_frames(*file, *history.index(*work.archive), ranges, work.archive->path);
+}
+
 } // namespace
 
 ExtractReport extract(History& history, const ExtractRequest& request, core::Logger& log,
                       const core::StopFlag& stop, std::ostream& out) {
   const Tree selected = selection(history, request);
   const auto work = work_of(selected);
-  // Every archive is proved before a byte of it is trusted.
+  // Every archive is proved before a byte of it is trusted: read whole
+  // against the manifest's SHA-256, or, read by frames, its size and each
+  // frame that will be read by the frame's checksum.
   for (const auto& [key, item] : work) {
     if (Extraction::by_frames(history, *item.archive)) {
       history.check_size(*item.archive);
+      check_wanted_frames(history, item);
     } else {
       history.check(*item.archive);
     }
