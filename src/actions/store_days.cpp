@@ -5,8 +5,10 @@
 #include <cback/actions/store.hpp>
 
 #include <cback/actions/stage.hpp>
+#include <cback/config/target_device.hpp>
 #include <cback/config/values.hpp>
 #include <cback/context.hpp>
+#include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/field_escape.hpp>
 #include <cback/peer/status.hpp>
@@ -184,7 +186,10 @@ void mark_stored(const core::Outputs& outputs, const std::vector<fs::path>& dirs
 }
 
 media::BurnerOptions burner_options_of(const Context& context) {
-  return media::burner_options(*context.config.store);
+  media::BurnerOptions options = media::burner_options(*context.config.store);
+  options.device = config::target_device_for(context.config, core::today());
+  options.starting_day = config::week_starts_on(context.config);
+  return options;
 }
 
 void require_store_sections(const Context& context, std::string_view action) {

@@ -1,5 +1,6 @@
 #include "codecs.hpp"
 
+#include <cback/config/target_device.hpp>
 #include <cback/config/values.hpp>
 
 #include <fmt/format.h>
@@ -65,13 +66,26 @@ Codec<std::string> abs_path() {
 }
 
 Codec<std::string> device_path() {
-  // A device node, or a libburn pseudo-drive on an image file ("stdio:/path").
-  return checked_text("an absolute device path or stdio:/path", [](const std::string& v) {
-    const std::string_view path = std::string_view(v).starts_with("stdio:")
-                                      ? std::string_view(v).substr(6)
-                                      : std::string_view(v);
-    return !path.empty() && path.front() == '/';
-  });
+  // A device node, or a libburn pseudo-drive on an image file
+  // ("stdio:/path"), whose file name may hold {week}.
+  Codec<std::string> codec =
+      checked_text("an absolute device path or stdio:/path", [](const std::string& v) {
+        const std::string_view path = std::string_view(v).starts_with("stdio:")
+                                          ? std::string_view(v).substr(6)
+                                          : std::string_view(v);
+        return !path.empty() && path.front() == '/';
+      });
+  codec.read = [path = codec.read](Binder& binder, const Node& node) -> std::optional<std::string> {
+    std::optional<std::string> value = path(binder, node);
+    if (value) {
+      if (const auto problem = target_device_problem(*value)) {
+        binder.problem(node, *problem);
+        return std::nullopt;
+      }
+    }
+    return value;
+  };
+  return codec;
 }
 
 Codec<std::string> action_name() {

@@ -68,8 +68,20 @@ std::chrono::year_month_day today() {
               fmt::format("CBACK_TODAY=[{}] is not a date of the form YYYY-MM-DD", simulated));
 }
 
+std::string date_text(std::chrono::year_month_day day) {
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(day.year()),
+                     static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+}
+
 bool is_start_of_week(std::chrono::weekday starting_day, std::chrono::year_month_day day) {
   return std::chrono::weekday{std::chrono::sys_days{day}} == starting_day;
+}
+
+std::chrono::year_month_day start_of_week(std::chrono::weekday starting_day,
+                                          std::chrono::year_month_day day) {
+  const std::chrono::sys_days date{day};
+  // weekday difference is taken modulo 7: 0..6 days back.
+  return std::chrono::year_month_day{date - (std::chrono::weekday{date} - starting_day)};
 }
 
 } // namespace cback::core

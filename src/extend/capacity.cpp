@@ -1,7 +1,9 @@
 #include <cback/extend/capacity.hpp>
 
+#include <cback/config/target_device.hpp>
 #include <cback/config/values.hpp>
 #include <cback/context.hpp>
+#include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/progress.hpp>
 #include <cback/media/burner.hpp>
@@ -50,7 +52,8 @@ void run_capacity(Context& context) {
     throw Error(ExitCode::action,
                 "The capacity extension needs the options, store and capacity sections.");
   }
-  const auto options = media::burner_options(*config.store);
+  media::BurnerOptions options = media::burner_options(*config.store);
+  options.device = config::target_device_for(config, core::today());
   const media::MediaTraits& media = media::traits(options.media_type);
   const media::Drive drive = media::Drive::grab(options.device);
   const media::MediumState state = drive.state();

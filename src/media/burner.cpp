@@ -1,12 +1,16 @@
 #include <cback/media/burner.hpp>
 
+#include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
+#include <cback/media/label.hpp>
 #include <cback/media/replacement_image.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <ctime>
+#include <sys/stat.h>
 
 namespace cback::media {
 namespace {
@@ -103,6 +107,23 @@ bool choose_new_disc(Drive& drive, const BurnerOptions& options, const BurnReque
   return result;
 }
 
+// The week an image file holds: that of its newest session's label, or of
+// the day it was last written when it carries no cback label.
+std::chrono::year_month_day week_of_image(const std::filesystem::path& image,
+                                          const MediumState& state, const BurnerOptions& options) {
+  std::optional<std::chrono::year_month_day> day =
+      state.volume_id ? label_day(*state.volume_id) : std::nullopt;
+  struct stat info {};
+  if (!day && ::stat(image.c_str(), &info) == 0) {
+    std::tm local{};
+    ::localtime_r(&info.st_mtime, &local);
+    day = std::chrono::year_month_day{std::chrono::year{local.tm_year + 1900},
+                                      std::chrono::month{static_cast<unsigned>(local.tm_mon + 1)},
+                                      std::chrono::day{static_cast<unsigned>(local.tm_mday)}};
+  }
+  return core::start_of_week(options.starting_day, day.value_or(core::today()));
+}
+
 // The drive the session goes to and, for a new image on an image file,
 // the file it is written to until it replaces the old image. The drive is
 // declared last so that it is released before an uncommitted file is
@@ -123,6 +144,8 @@ void prepare_target(Target& target, const BurnerOptions& options, SessionSpec& s
   if (image_file && (result.new_disc || result.before.status == DiscStatus::blank)) {
     target.drive.reset();
     target.replacement.emplace(*image_file, log);
+    target.replacement->keep_previous(
+        kept_image_name(*image_file, week_of_image(*image_file, result.before, options)));
     log.info("The new image is written to [{}] and replaces [{}] once complete.",
              target.replacement->name(), image_file->string());
     target.drive.emplace(
@@ -233,7 +256,12 @@ BurnResult write_to_medium(const BurnerOptions& options, const BurnRequest& requ
   }
   if (target.replacement) {
     target.replacement->commit();
-    log.info("The new image replaced [{}].", target.replacement->image().string());
+    if (const auto& kept = target.replacement->kept()) {
+      log.info("The new image replaced [{}]; the previous one is kept as [{}].",
+               target.replacement->image().string(), kept->string());
+    } else {
+      log.info("The new image replaced [{}].", target.replacement->image().string());
+    }
   }
   return result;
 }

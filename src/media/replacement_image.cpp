@@ -1,5 +1,6 @@
 #include <cback/media/replacement_image.hpp>
 
+#include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
 
@@ -41,6 +42,12 @@ std::optional<std::filesystem::path> replaceable_image_file(const std::string& d
     return S_ISREG(info.st_mode) ? std::optional(path) : std::nullopt;
   }
   return errno == ENOENT ? std::optional(path) : std::nullopt;
+}
+
+std::string kept_image_name(const std::filesystem::path& image,
+                            std::chrono::year_month_day week_start) {
+  return fmt::format("{}-{}{}", image.stem().string(), core::date_text(week_start),
+                     image.extension().string());
 }
 
 ReplacementImage::ReplacementImage(const std::filesystem::path& image, core::Logger& log)
@@ -119,6 +126,7 @@ void ReplacementImage::commit() {
                             "as it was.",
                             partial.string(), m_image.string()));
   }
+  keep_old_image();
   if (::renameat(m_dir.get(), m_partial.c_str(), m_dir.get(), m_name.c_str()) != 0) {
     fail("renaming the new image", partial);
   }
@@ -126,6 +134,39 @@ void ReplacementImage::commit() {
   if (::fsync(m_dir.get()) != 0) {
     fail("syncing the directory of", m_image);
   }
+}
+
+// The old image gets a second name first (a hard link), so that PATH
+// names an image at every moment: the old one until the rename, the new
+// one after. A filesystem without hard links gets a rename instead. Both
+// refuse an existing name (EEXIST), so nothing is replaced to keep it.
+void ReplacementImage::keep_old_image() {
+  struct stat old {};
+  if (!m_keep_as || ::fstatat(m_dir.get(), m_name.c_str(), &old, AT_SYMLINK_NOFOLLOW) != 0 ||
+      old.st_size == 0) {
+    return;
+  }
+  const std::filesystem::path kept(*m_keep_as);
+  for (int number = 1; number < 100; ++number) {
+    const std::string name = number == 1 ? kept.string()
+                                         : fmt::format("{}-{}{}", kept.stem().string(), number,
+                                                       kept.extension().string());
+    if (::linkat(m_dir.get(), m_name.c_str(), m_dir.get(), name.c_str(), 0) == 0 ||
+        ((errno == EPERM || errno == EOPNOTSUPP) &&
+         ::renameat2(m_dir.get(), m_name.c_str(), m_dir.get(), name.c_str(), RENAME_NOREPLACE) ==
+             0)) {
+      m_kept = m_image.parent_path() / name;
+      return;
+    }
+    if (errno != EEXIST) {
+      fail("keeping the previous image as", m_image.parent_path() / name);
+    }
+  }
+  throw Error(ExitCode::action,
+              fmt::format("Cannot keep the previous image [{}]: [{}] and 98 numbered names "
+                          "beside it are taken; [{}] is left as it was.",
+                          m_image.string(), (m_image.parent_path() / kept).string(),
+                          m_image.string()));
 }
 
 } // namespace cback::media

@@ -5,6 +5,8 @@
 
 #include <cback/actions/store.hpp>
 #include <cback/config/outputs.hpp>
+#include <cback/config/target_device.hpp>
+#include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
 #include <cback/core/progress.hpp>
@@ -180,7 +182,9 @@ void run_span(const config::Config& config, const SpanSettings& settings, std::i
   if (!config.options || !config.store) {
     throw Error(ExitCode::action, "cback-span needs the options and store sections.");
   }
-  const config::Store& store = *config.store;
+  // {week} in target_device is this week's start (config/target_device.hpp).
+  config::Store store = *config.store;
+  store.target_device = config::target_device_for(config, core::today());
   Prompter prompt(in, out, settings.interactive, stop);
   if (!introduce(prompt) || !confirm_store(prompt, store)) {
     return;
@@ -214,8 +218,12 @@ void run_span(const config::Config& config, const SpanSettings& settings, std::i
                                    : "Please replace the disc in your backup device.\n"
                                      "Press return when ready.");
     out << "===\n";
-    const DiscJob job{store, io, device_for(settings, store, number), number,
-                      static_cast<int>(discs.size())};
+    const DiscJob job{store,
+                      io,
+                      device_for(settings, store, number),
+                      number,
+                      static_cast<int>(discs.size()),
+                      config::week_starts_on(config)};
     write_disc(prompt, job, discs[i], log, stop);
   }
   actions::mark_stored(config::outputs_of(config), staged.daily_dirs, log);

@@ -48,6 +48,7 @@ void write_image(Prompter& prompt, const DiscJob& job, const DiscTree& tree, cor
                  const core::StopFlag* stop) {
   media::BurnerOptions options = media::burner_options(job.store);
   options.device = job.device;
+  options.starting_day = job.starting_day;
   options.check_media = false; // a span disc starts blank: there is no label to check
   media::BurnRequest request;
   request.grafts.push_back({tree.root(), ""});

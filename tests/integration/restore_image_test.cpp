@@ -13,7 +13,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <fcntl.h>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <numeric>
@@ -65,6 +68,27 @@ struct StoredDays {
   }
   [[nodiscard]] bool unchanged() const { return fingerprint(pool.image) == written; }
 };
+
+/// The access modes (O_RDONLY, O_WRONLY, O_RDWR) of this process's open
+/// descriptors on `file`.
+std::vector<int> access_modes_on(const fs::path& file) {
+  std::vector<int> modes;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    if (fs::read_symlink(entry.path(), error) != file) {
+      continue;
+    }
+    std::ifstream info("/proc/self/fdinfo/" + entry.path().filename().string());
+    std::string key;
+    std::string value;
+    while (info >> key >> value) {
+      if (key == "flags:") {
+        modes.push_back(std::stoi(value, nullptr, 8) & O_ACCMODE);
+      }
+    }
+  }
+  return modes;
+}
 
 std::vector<std::string> names(const Source& source, const std::string& dir) {
   std::vector<std::string> out;
@@ -131,6 +155,10 @@ TEST_CASE("An image source lists every stored day and peer and reads each file a
 
   const auto source = restore::open_image_source("stdio:" + pool.image.string());
   CHECK(source->describe() == "image " + pool.image.string());
+  // Every descriptor on the image (cback's and libburn's) is read-only.
+  const std::vector<int> modes = access_modes_on(fs::canonical(pool.image));
+  CHECK_FALSE(modes.empty());
+  CHECK(std::all_of(modes.begin(), modes.end(), [](int mode) { return mode == O_RDONLY; }));
   CHECK(names(*source, "") == std::vector<std::string>{"2026"});
   CHECK(names(*source, "2026/11") == std::vector<std::string>{"24", "25", "26"});
   CHECK(names(*source, "2026/11/25") ==

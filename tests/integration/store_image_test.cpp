@@ -162,4 +162,88 @@ TEST_CASE("A new disc on an image file needs room for both images and is refused
   CHECK_FALSE(fs::exists(pool.day_dir("2026-11-30") / "cback.store"));
 }
 
+namespace {
+
+/// The image files in `dir`, by name.
+std::vector<std::string> images_in(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() == ".iso" ||
+        entry.path().string().find(".iso.") != std::string::npos) {
+      names.push_back(entry.path().filename().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// Stores each of `dates` (staged first), requiring success.
+void store_days(const StorePool& pool, const std::vector<std::string>& dates,
+                const std::vector<std::string>& switches = {}) {
+  for (const auto& date : dates) {
+    pool.stage_day(date, "DAY-" + date);
+    std::vector<std::string> arguments = switches;
+    arguments.emplace_back("store");
+    const RunResult stored = pool.run(arguments, date);
+    INFO(date << "\n" << stored.out << stored.err << pool.log());
+    REQUIRE(stored.exit_code == 0);
+  }
+}
+
+} // namespace
+
+TEST_CASE("A {week} image target writes each week to a new file and leaves last week's as it was",
+          "[integration][store][image]") {
+  CBACK_REQUIRE_PART(iso::readers_available());
+  StorePool pool;
+  pool.image = pool.dir / "cback-{week}.iso";
+  const fs::path week_one = pool.dir / "cback-2026-11-23.iso";
+  const fs::path week_two = pool.dir / "cback-2026-11-30.iso";
+  store_days(pool, {"2026-11-24", "2026-11-25"});
+  REQUIRE(iso::toc(week_one).size() == 2);
+  const std::string week_one_bytes = iso::contents(week_one);
+
+  // Monday, the starting day: a new disc, in a new file.
+  store_days(pool, {"2026-11-30", "2026-12-01"});
+  CHECK(images_in(pool.dir.path()) ==
+        std::vector<std::string>{"cback-2026-11-23.iso", "cback-2026-11-30.iso"});
+  CHECK(iso::contents(week_one) == week_one_bytes);
+  const auto sessions = iso::toc(week_two);
+  REQUIRE(sessions.size() == 2);
+  CHECK(sessions[0].volume_id == "CEDAR BACKUP 30-NOV-2026");
+  CHECK(sessions[1].volume_id == "CEDAR BACKUP 01-DEC-2026");
+  CHECK(pool.log().find("Writing a new disc to [stdio:" +
+                        (pool.dir / "cback-2026-11-30.iso.partial").string()) != std::string::npos);
+}
+
+TEST_CASE("A plain image target keeps last week's image under the week's start date",
+          "[integration][store][image]") {
+  CBACK_REQUIRE_PART(iso::readers_available());
+  StorePool pool;
+  store_days(pool, {"2026-11-24", "2026-11-25"});
+  const std::string week_one = iso::contents(pool.image);
+
+  store_days(pool, {"2026-11-30"});
+  const fs::path kept = pool.dir / "disc-2026-11-23.iso";
+  CHECK(images_in(pool.dir.path()) == std::vector<std::string>{"disc-2026-11-23.iso", "disc.iso"});
+  CHECK(iso::contents(kept) == week_one);
+  CHECK(iso::toc(kept).size() == 2);
+  const auto sessions = iso::toc(pool.image);
+  REQUIRE(sessions.size() == 1);
+  CHECK(sessions[0].volume_id == "CEDAR BACKUP 30-NOV-2026");
+  CHECK(pool.log().find("the previous one is kept as [" + kept.string() + "]") !=
+        std::string::npos);
+
+  // A second new disc in the same week (--full) keeps this week's first
+  // image too, under the next free name; last week's is not touched.
+  const std::string week_two = iso::contents(pool.image);
+  const RunResult full = pool.run({"--full", "store"}, "2026-11-30");
+  INFO(full.out << full.err << pool.log());
+  REQUIRE(full.exit_code == 0);
+  CHECK(images_in(pool.dir.path()) ==
+        std::vector<std::string>{"disc-2026-11-23.iso", "disc-2026-11-30.iso", "disc.iso"});
+  CHECK(iso::contents(kept) == week_one);
+  CHECK(iso::contents(pool.dir / "disc-2026-11-30.iso") == week_two);
+}
+
 } // namespace cback::test

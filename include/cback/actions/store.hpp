@@ -87,7 +87,8 @@ std::vector<std::string> configured_peer_names(const config::Config& config);
 void mark_stored(const core::Outputs& outputs, const std::vector<std::filesystem::path>& dirs,
                  core::Logger& log);
 
-/// The writer's options for this run ([store] section).
+/// The writer's options for this run ([store] section), the {week} of a
+/// target_device pattern replaced by the start of today's week.
 media::BurnerOptions burner_options_of(const Context& context);
 
 /// Throws cback::Error(action) naming `action` unless the options and store

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace cback::core {
@@ -17,7 +18,15 @@ std::chrono::year_month_day today();
 /// Parses "YYYY-MM-DD" (a real calendar date); nothing on any other text.
 std::optional<std::chrono::year_month_day> parse_date(std::string_view text);
 
+/// "YYYY-MM-DD", what parse_date() reads.
+std::string date_text(std::chrono::year_month_day day);
+
 /// True if `day` falls on `starting_day`, the first day of the week.
 bool is_start_of_week(std::chrono::weekday starting_day, std::chrono::year_month_day day);
+
+/// The first day of the week `day` is in: the most recent `starting_day`
+/// on or before it.
+std::chrono::year_month_day start_of_week(std::chrono::weekday starting_day,
+                                          std::chrono::year_month_day day);
 
 } // namespace cback::core

@@ -13,6 +13,7 @@
 #include <cback/media/tray.hpp>
 #include <cback/media/verify.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +34,9 @@ struct BurnerOptions {
   std::int64_t fifo_size = 0;     ///< bytes
   bool check_media = false;
   TrayPolicy tray;
+  /// The first day of a week, for the name an image file replaced by a new
+  /// disc is kept under (replacement_image.hpp).
+  std::chrono::weekday starting_day = std::chrono::Monday;
 };
 
 /// The options of the [store] section (fifo_size defaulted per media type).

@@ -13,6 +13,7 @@
 
 #include <cback/core/unique_fd.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -29,6 +30,12 @@ namespace cback::media {
 /// place); nullopt for drives, devices, pipes and libburn's "/dev/fd/N"
 /// and "-", which are written in place.
 std::optional<std::filesystem::path> replaceable_image_file(const std::string& device);
+
+/// The name an image replaced by a new disc is kept under: its file name
+/// with the start of the week it holds ("disc.iso" and 2026-11-23 give
+/// "disc-2026-11-23.iso", what "disc-{week}.iso" names that week's image).
+std::string kept_image_name(const std::filesystem::path& image,
+                            std::chrono::year_month_day week_start);
 
 class ReplacementImage {
 public:
@@ -57,9 +64,18 @@ public:
   /// old image is then unchanged unless the rename itself happened.
   void commit();
 
+  /// Makes commit() keep the image it replaces, under `name` in the same
+  /// directory (kept_image_name()), or "-2", "-3", ... before its
+  /// extension when that name is taken: no file is ever replaced to keep
+  /// one. Nothing is kept when there is no old image or it is empty.
+  void keep_previous(std::string name) { m_keep_as = std::move(name); }
+  /// Where commit() kept the previous image, if it did.
+  [[nodiscard]] const std::optional<std::filesystem::path>& kept() const noexcept { return m_kept; }
+
 private:
   void remove_leftover(core::Logger& log);
   [[nodiscard]] bool partial_is_ours() const;
+  void keep_old_image();
 
   std::filesystem::path m_image;
   std::string m_name;    ///< NAME
@@ -69,6 +85,8 @@ private:
   dev_t m_dev = 0;
   ino_t m_ino = 0;
   bool m_committed = false;
+  std::optional<std::string> m_keep_as;
+  std::optional<std::filesystem::path> m_kept;
 };
 
 } // namespace cback::media

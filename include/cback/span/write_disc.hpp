@@ -7,6 +7,7 @@
 #include <cback/config/model.hpp>
 #include <cback/span/fit.hpp>
 
+#include <chrono>
 #include <string>
 
 namespace cback::core {
@@ -28,6 +29,8 @@ struct DiscJob {
   std::string device; ///< where this disc goes
   int number = 1;     ///< from 1
   int count = 1;      ///< discs in the span
+  /// The options' starting_day: names an image file a disc replaces.
+  std::chrono::weekday starting_day = std::chrono::Monday;
 };
 
 /// "CEDAR BACKUP SPAN 2 OF 3".

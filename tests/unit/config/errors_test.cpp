@@ -111,6 +111,26 @@ TEST_CASE("Relative paths where absolute ones are needed are errors", "[config][
               "11:17", "must be an absolute path"});
 }
 
+TEST_CASE("A target device names one image per week with {week} in a stdio: file name only",
+          "[config][errors]") {
+  const std::string store = "[store]\nsource_dir = \"/s\"\nmedia_type = \"dvd+rw\"\n"
+                            "device_type = \"dvdwriter\"\ntarget_device = ";
+  CHECK(listing(problems_of(toml_with(store + "\"stdio:/srv/discs/cback-{week}.iso\""), "t.toml"))
+            .empty());
+  check_toml({store + "\"stdio:/srv/cback-{day}.iso\"", "11:17",
+              "store.target_device: has an unknown placeholder [{day}] (the only one is {week})"});
+  check_toml({store + "\"stdio:/srv/cback-{week.iso\"", "11:17", "unknown placeholder [{]"});
+  check_toml({store + "\"stdio:/srv/cback-week}.iso\"", "11:17", "unknown placeholder [}]"});
+  check_toml({store + "\"stdio:/srv/{week}/disc.iso\"", "11:17",
+              "{week} belongs in the image's file name, not in a directory"});
+  check_toml({store + "\"/dev/sr{week}\"", "11:17",
+              "{week} names an image file per week and "
+              "needs a stdio: target"});
+  check_xml({"<store><source_dir>/s</source_dir><media_type>cdrw-74</media_type>\n"
+             "<target_device>stdio:/srv/disc-{WEEK}.iso</target_device></store>",
+             "10:1", "unknown placeholder [{WEEK}]"});
+}
+
 TEST_CASE("A target device is an absolute path or a stdio: pseudo-drive on one",
           "[config][errors]") {
   const std::string store = "[store]\nsource_dir = \"/s\"\nmedia_type = \"dvd+rw\"\n"

@@ -25,6 +25,18 @@ TEST_CASE("The start of the week is found on every simulated day", "[core][days]
   }
 }
 
+TEST_CASE("The start of a day's week is the starting day on or before it", "[core][days]") {
+  using std::chrono::year_month_day;
+  // 2026-11-23 is a Monday.
+  CHECK(start_of_week(std::chrono::Monday, 2026y / 11 / 23) == year_month_day{2026y / 11 / 23});
+  CHECK(start_of_week(std::chrono::Monday, 2026y / 11 / 29) == year_month_day{2026y / 11 / 23});
+  CHECK(start_of_week(std::chrono::Monday, 2026y / 11 / 30) == year_month_day{2026y / 11 / 30});
+  CHECK(start_of_week(std::chrono::Sunday, 2026y / 11 / 28) == year_month_day{2026y / 11 / 22});
+  CHECK(start_of_week(std::chrono::Friday, 2027y / 1 / 2) == year_month_day{2027y / 1 / 1});
+  CHECK(start_of_week(std::chrono::Saturday, 2027y / 1 / 2) == year_month_day{2027y / 1 / 2});
+  CHECK(start_of_week(std::chrono::Sunday, 2027y / 1 / 2) == year_month_day{2026y / 12 / 27});
+}
+
 TEST_CASE("CBACK_TODAY replaces the local date", "[core][days]") {
   {
     const test::ScopedEnv day("CBACK_TODAY", "2024-02-29");

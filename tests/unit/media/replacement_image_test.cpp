@@ -135,4 +135,54 @@ TEST_CASE("A new image whose .partial name was replaced meanwhile is not committ
   CHECK(read_file(dir / "disc.iso.partial") == "planted");
 }
 
+TEST_CASE("A replaced image is kept under its week's name, numbered rather than over a file",
+          "[media][replacement]") {
+  using namespace std::chrono_literals;
+  CHECK(kept_image_name("/srv/disc.iso", 2026y / 11 / 23) == "disc-2026-11-23.iso");
+  CHECK(kept_image_name("/srv/disc", 2027y / 1 / 4) == "disc-2027-01-04");
+  CHECK(kept_image_name("/srv/cback.v2.iso", 2027y / 1 / 4) == "cback.v2-2027-01-04.iso");
+
+  OldImage old;
+  auto& [dir, image, log] = old;
+  const std::string kept = kept_image_name(image, 2026y / 11 / 23);
+  auto replace_keeping = [&](std::string_view text) {
+    ReplacementImage replacement(image, log);
+    replacement.keep_previous(kept);
+    write_through(replacement, text);
+    replacement.commit();
+    return replacement.kept();
+  };
+  CHECK(replace_keeping("second image") == dir / "disc-2026-11-23.iso");
+  CHECK(read_file(image) == "second image");
+  CHECK(read_file(dir / "disc-2026-11-23.iso") == "old image");
+
+  // The name is taken: the next number; a link planted at a name is
+  // neither followed nor replaced.
+  const fs::path victim = dir.write("victim", "not yours");
+  fs::create_symlink(victim, dir / "disc-2026-11-23-2.iso");
+  CHECK(replace_keeping("third image") == dir / "disc-2026-11-23-3.iso");
+  CHECK(read_file(image) == "third image");
+  CHECK(read_file(dir / "disc-2026-11-23.iso") == "old image");
+  CHECK(read_file(dir / "disc-2026-11-23-3.iso") == "second image");
+  CHECK(fs::is_symlink(dir / "disc-2026-11-23-2.iso"));
+  CHECK(read_file(victim) == "not yours");
+}
+
+TEST_CASE("Nothing is kept of a missing or empty image", "[media][replacement]") {
+  TempDir dir;
+  cback::core::Logger log;
+  for (const bool empty_file : {false, true}) {
+    if (empty_file) {
+      dir.write("disc.iso", "");
+    }
+    ReplacementImage replacement(dir / "disc.iso", log);
+    replacement.keep_previous("disc-2026-11-23.iso");
+    write_through(replacement, "new image");
+    replacement.commit();
+    CHECK_FALSE(replacement.kept());
+    CHECK(read_file(dir / "disc.iso") == "new image");
+    CHECK_FALSE(fs::exists(dir / "disc-2026-11-23.iso"));
+  }
+}
+
 } // namespace cback::media
