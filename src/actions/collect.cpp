@@ -57,6 +57,7 @@ collect::Manifest manifest_of(const CollectPlan& plan, std::vector<detail::ItemO
     auto& outcome = outcomes[i];
     std::move(outcome.archives.begin(), outcome.archives.end(),
               std::back_inserter(manifest.archives));
+    std::move(outcome.indexes.begin(), outcome.indexes.end(), std::back_inserter(manifest.indexes));
     std::move(outcome.problems.begin(), outcome.problems.end(),
               std::back_inserter(manifest.problems));
     // A failed item's walk may have stopped half-way: what it did not list

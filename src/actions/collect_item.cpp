@@ -1,17 +1,24 @@
 #include "collect_item.hpp"
 
+#include <cback/collect/content_index.hpp>
 #include <cback/collect/naming.hpp>
 #include <cback/collect/schedule.hpp>
 #include <cback/collect/state.hpp>
 #include <cback/collect/walker.hpp>
+#include <cback/core/atomic_file.hpp>
+#include <cback/core/digest.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
 #include <cback/core/stop.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <iterator>
 #include <optional>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -34,12 +41,32 @@ std::string_view kind_name(ItemType type) {
   return type == ItemType::file ? "file" : "directory";
 }
 
+/// What the archives of an item hold, for their content indexes.
+struct ArchiveKind {
+  collect::ArchiveKind kind = collect::ArchiveKind::full;
+  bool cumulative = false;
+};
+
+// Writes the content index of an archive next to it, atomically; returns
+// its manifest record.
+collect::ManifestArchive write_index_file(const std::filesystem::path& dir,
+                                          const collect::ContentIndex& index) {
+  const auto name = index.archive + std::string(collect::k_content_index_suffix);
+  const auto text = collect::encode_content_index(index);
+  core::AtomicFile file(dir / name);
+  file.write(text);
+  file.commit();
+  return collect::ManifestArchive{name, text.size(), core::sha256(text)};
+}
+
 /// Writes the archives of one item as its entries come: one per unit,
-/// started at the unit's first non-directory entry.
+/// started at the unit's first non-directory entry, each followed by its
+/// content index.
 class UnitArchiver {
 public:
-  UnitArchiver(const CollectItem& item, const ItemServices& services, ItemOutcome& outcome)
-      : m_item(item), m_services(services), m_outcome(outcome) {}
+  UnitArchiver(const CollectItem& item, ArchiveKind kind, const ItemServices& services,
+               ItemOutcome& outcome)
+      : m_item(item), m_kind(kind), m_services(services), m_outcome(outcome) {}
 
   void begin(const std::string& unit_path);
   void add(Entry entry);
@@ -47,8 +74,10 @@ public:
 
 private:
   void open();
+  void write_index(collect::ArchiveResult& result);
 
   const CollectItem& m_item;
+  ArchiveKind m_kind;
   const ItemServices& m_services;
   ItemOutcome& m_outcome;
   std::string m_unit;
@@ -72,6 +101,14 @@ void UnitArchiver::begin(const std::string& unit_path) {
 }
 
 void UnitArchiver::open() {
+  // An index left from an earlier archive of this name must never describe
+  // the new one, whatever becomes of this run.
+  const auto old_index =
+      m_services.plan.collect_dir / (m_name + std::string(collect::k_content_index_suffix));
+  if (::unlink(old_index.c_str()) != 0 && errno != ENOENT) {
+    throw Error(ExitCode::action, fmt::format("Cannot remove the old content index [{}]: {}",
+                                              old_index.string(), std::strerror(errno)));
+  }
   collect::ArchiveOptions options;
   options.mode = m_item.archive_mode;
   options.zstd_threads = m_services.compression_threads;
@@ -128,6 +165,23 @@ void UnitArchiver::end() {
     m_outcome.problems.push_back(std::move(problem));
   }
   m_outcome.archives.push_back(collect::ManifestArchive{m_name, result.size, result.sha256});
+  write_index(result);
+}
+
+void UnitArchiver::write_index(collect::ArchiveResult& result) {
+  collect::ContentIndex index;
+  index.archive = m_name;
+  index.item = m_item.abs_path;
+  index.kind = m_kind.kind;
+  index.cumulative = m_kind.cumulative;
+  index.mode = m_item.archive_mode;
+  index.frames = std::move(result.frames);
+  index.entries = std::move(result.index);
+  const core::Stopwatch watch;
+  auto written = write_index_file(m_services.plan.collect_dir, index);
+  m_outcome.perf.write += watch.elapsed();
+  m_services.outputs.own(m_services.plan.collect_dir / written.name, m_services.log);
+  m_outcome.indexes.push_back(std::move(written));
 }
 
 // Whether `path` is `base` or lies below it.
@@ -305,7 +359,11 @@ void collect_incremental(const CollectItem& item, const ItemServices& services,
     next.emplace(pending_state_path(current));
   }
   collect::ChangeDetector detector(previous.state, policy.basis);
-  UnitArchiver archiver(item, services, outcome);
+  const ArchiveKind kind = policy.reset == collect::Reset::yes
+                               ? ArchiveKind{}
+                               : ArchiveKind{collect::ArchiveKind::incremental,
+                                             policy.cumulative == collect::Cumulative::yes};
+  UnitArchiver archiver(item, kind, services, outcome);
   ItemVisitor visitor(item, archiver, Incremental{detector, next ? &*next : nullptr}, services,
                       outcome);
   walk_item(item, visitor);
@@ -354,7 +412,7 @@ void collect_checked(const CollectItem& item, const ItemServices& services, Item
     if (item.collect_mode == config::CollectMode::incr) {
       collect_incremental(item, services, outcome);
     } else {
-      UnitArchiver archiver(item, services, outcome);
+      UnitArchiver archiver(item, ArchiveKind{}, services, outcome);
       ItemVisitor visitor(item, archiver, std::nullopt, services, outcome);
       walk_item(item, visitor);
     }

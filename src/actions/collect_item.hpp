@@ -53,6 +53,7 @@ struct PendingState {
 
 struct ItemOutcome {
   std::vector<collect::ManifestArchive> archives; ///< committed, in write order
+  std::vector<collect::ManifestArchive> indexes;  ///< the archives' content indexes, same order
   std::vector<collect::Problem> problems;         ///< per path, already logged
   std::vector<std::string> deleted;               ///< incremental: gone since the state, sorted
   core::PerfSample perf;                          ///< walk and archive time, bytes, counts

@@ -122,6 +122,33 @@ std::string member_name(const std::string& path) {
   return start == std::string::npos ? std::string(".") : path.substr(start);
 }
 
+/// The content index's record of an entry whose header was written at
+/// `offset`: its member name as the tar stores it (libarchive ends a
+/// directory's with '/').
+IndexEntry index_entry(const Entry& entry, archive_entry* archive, std::uint64_t offset) {
+  IndexEntry indexed;
+  indexed.path = member_name(entry.path);
+  if (archive_entry_hardlink(archive) != nullptr) {
+    indexed.type = IndexEntryType::hardlink;
+  } else if (entry.kind == EntryKind::directory) {
+    indexed.type = IndexEntryType::directory;
+    if (!indexed.path.ends_with('/')) {
+      indexed.path += '/';
+    }
+  } else if (entry.kind == EntryKind::symlink) {
+    indexed.type = IndexEntryType::symlink;
+  }
+  if (indexed.type == IndexEntryType::file) {
+    indexed.size = static_cast<std::uint64_t>(archive_entry_size(archive));
+  }
+  indexed.mode = static_cast<std::uint32_t>(archive_entry_perm(archive)) & 07777U;
+  indexed.uid = static_cast<std::uint32_t>(archive_entry_uid(archive));
+  indexed.gid = static_cast<std::uint32_t>(archive_entry_gid(archive));
+  indexed.mtime = archive_entry_mtime(archive);
+  indexed.offset = offset;
+  return indexed;
+}
+
 struct SizeChange {
   std::uint64_t stored = 0; ///< bytes of content written
   std::uint64_t size = 0;   ///< bytes the header promised
@@ -222,6 +249,7 @@ ArchiveResult ArchiveStream::Impl::commit() {
   }
   m_encoder.close();
   m_sink.finish();
+  m_result.frames = m_encoder.frames();
   m_result.size = m_sink.size();
   m_result.sha256 = m_sink.digest();
   m_file.commit();
@@ -303,8 +331,10 @@ EntryPtr ArchiveStream::Impl::make_entry(const Entry& entry, int fd, const struc
 
 bool ArchiveStream::Impl::put_header(const Entry& entry, archive_entry* archive) {
   std::string why;
-  if (m_encoder.header(archive, why)) {
+  std::uint64_t offset = 0;
+  if (m_encoder.header(archive, why, offset)) {
     ++m_result.entries;
+    m_result.index.push_back(index_entry(entry, archive, offset));
     return true;
   }
   problem(entry, fmt::format("cannot be stored in the archive ({}); not archived", why));

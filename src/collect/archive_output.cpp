@@ -20,9 +20,10 @@ namespace {
 constexpr std::size_t k_block_size = std::size_t{1} << 20;
 
 la_ssize_t on_write(struct archive* archive, void* client, const void* buffer, size_t length) {
-  auto* sink = static_cast<ArchiveSink*>(client);
-  if (!sink->append({static_cast<const std::byte*>(buffer), length})) {
-    archive_set_error(archive, EIO, "%s", sink->error()->c_str());
+  auto* encoder = static_cast<TarEncoder*>(client);
+  std::string why;
+  if (!encoder->emit({static_cast<const std::byte*>(buffer), length}, why)) {
+    archive_set_error(archive, EIO, "%s", why.c_str());
     return -1;
   }
   return static_cast<la_ssize_t>(length);
@@ -131,13 +132,12 @@ TarEncoder::TarEncoder(const ArchiveOptions& options, ArchiveSink& sink,
     set_option("bzip2", "compression-level", std::to_string(options.bzip2_level));
     break;
   case config::ArchiveMode::tarzst: {
-    filter = archive_write_add_filter_zstd(m_archive);
-    // libarchive 3.6 passes threads to ZSTD_c_nbWorkers: compression runs
-    // on libzstd's worker threads while this thread reads and encodes tar.
+    // libarchive writes plain tar; the frame writer compresses it in
+    // independent frames on its own workers while this thread reads files
+    // and encodes tar (src/collect/zstd_frames.hpp).
     const unsigned threads =
         options.zstd_threads != 0 ? options.zstd_threads : std::thread::hardware_concurrency();
-    set_option("zstd", "compression-level", std::to_string(options.zstd_level));
-    set_option("zstd", "threads", std::to_string(std::max(threads, 1U)));
+    m_frames = std::make_unique<ZstdFrameWriter>(sink, options.zstd_level, threads);
     break;
   }
   }
@@ -148,7 +148,7 @@ TarEncoder::TarEncoder(const ArchiveOptions& options, ArchiveSink& sink,
   // No padding of the last block: the archive ends after the tar trailer
   // (or the compressed stream), as GNU tar accepts.
   archive_write_set_bytes_in_last_block(m_archive, 1);
-  if (archive_write_open2(m_archive, m_sink, nullptr, on_write, nullptr, nullptr) != ARCHIVE_OK) {
+  if (archive_write_open2(m_archive, this, nullptr, on_write, nullptr, nullptr) != ARCHIVE_OK) {
     fail("cannot open the archive");
   }
 }
@@ -159,6 +159,9 @@ TarEncoder::~TarEncoder() {
     // free() would skip the close, and libarchive 3.6 then leaks its
     // output block and filter state.)
     m_sink->discard();
+    if (m_frames) {
+      m_frames->discard();
+    }
     archive_write_close(m_archive);
   }
   archive_write_free(m_archive);
@@ -172,7 +175,9 @@ void TarEncoder::set_option(const char* module, const char* name, const std::str
 
 void TarEncoder::fail(const std::string& what) {
   std::string reason;
-  if (m_sink->error()) {
+  if (m_frames && m_frames->error()) {
+    reason = *m_frames->error();
+  } else if (m_sink->error()) {
     reason = *m_sink->error();
   } else if (const char* text = archive_error_string(m_archive); text != nullptr) {
     reason = text;
@@ -183,7 +188,24 @@ void TarEncoder::fail(const std::string& what) {
               fmt::format("Cannot write archive {}: {}: {}", m_target.string(), what, reason));
 }
 
-bool TarEncoder::header(archive_entry* entry, std::string& why) {
+bool TarEncoder::emit(std::span<const std::byte> bytes, std::string& why) noexcept {
+  if (m_frames ? m_frames->append(bytes) : m_sink->append(bytes)) {
+    return true;
+  }
+  const auto& error = m_frames && m_frames->error() ? m_frames->error() : m_sink->error();
+  why = error.value_or("write failed");
+  return false;
+}
+
+bool TarEncoder::header(archive_entry* entry, std::string& why, std::uint64_t& offset) {
+  // The previous entry's padding is written when it is finished, which
+  // archive_write_header would do itself: finished here first, the bytes
+  // the format has handed to the first filter (or to the sink) are exactly
+  // where this entry's first header starts.
+  if (archive_write_finish_entry(m_archive) != ARCHIVE_OK) {
+    fail("cannot finish an entry");
+  }
+  offset = static_cast<std::uint64_t>(archive_filter_bytes(m_archive, 0));
   const int status = archive_write_header(m_archive, entry);
   if (status == ARCHIVE_OK || status == ARCHIVE_WARN) {
     return true;
@@ -220,6 +242,14 @@ void TarEncoder::close() {
     fail("cannot finish the archive");
   }
   m_closed = true;
+  if (m_frames && !m_frames->finish()) {
+    throw Error(ExitCode::action, fmt::format("Cannot write archive {}: {}", m_target.string(),
+                                              m_frames->error().value_or("compression failed")));
+  }
+}
+
+std::vector<IndexFrame> TarEncoder::frames() const {
+  return m_frames ? m_frames->frames() : std::vector<IndexFrame>{};
 }
 
 } // namespace cback::collect::detail

@@ -5,6 +5,9 @@
 // the io layer's FileWriter. Private to the collect archive writer.
 
 #include <cback/collect/archive.hpp>
+
+#include "zstd_frames.hpp"
+
 #include <cback/core/buffer_pool.hpp>
 #include <cback/core/digest.hpp>
 #include <cback/io/file_writer.hpp>
@@ -16,6 +19,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 struct archive;
 struct archive_entry;
@@ -75,14 +79,23 @@ public:
   TarEncoder& operator=(const TarEncoder&) = delete;
 
   /// Writes an entry header. Returns false (with the reason in `why`) when
-  /// libarchive refused this one entry but the archive can go on.
-  bool header(archive_entry* entry, std::string& why);
+  /// libarchive refused this one entry but the archive can go on. On
+  /// success `offset` is where the entry's first header (its pax extended
+  /// header when it has one) starts in the uncompressed tar stream.
+  bool header(archive_entry* entry, std::string& why, std::uint64_t& offset);
   /// Writes entry data (never more than the header's size).
   void data(std::span<const std::byte> bytes);
   /// Writes `count` zero bytes of entry data.
   void zeros(std::uint64_t count);
   /// Ends the archive (trailer, compressor flush) into the sink.
   void close();
+  /// Takes what libarchive has encoded (its write callback): into the
+  /// frame writer for tarzst, else into the sink. False when that failed,
+  /// with the reason in `why`.
+  bool emit(std::span<const std::byte> bytes, std::string& why) noexcept;
+  /// tarzst, after close(): where each independent zstd frame of the
+  /// archive starts. Empty for the other modes.
+  [[nodiscard]] std::vector<IndexFrame> frames() const;
 
 private:
   [[noreturn]] void fail(const std::string& what);
@@ -91,6 +104,8 @@ private:
   struct archive* m_archive = nullptr;
   ArchiveSink* m_sink;
   std::filesystem::path m_target;
+  /// tarzst: compresses what libarchive writes, into the sink.
+  std::unique_ptr<ZstdFrameWriter> m_frames;
   bool m_closed = false;
 };
 

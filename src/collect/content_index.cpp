@@ -46,8 +46,11 @@ LineResult refuse(std::string why) {
 }
 
 // A member name a restore can put beneath its target: relative, no empty,
-// "." or ".." component, no NUL byte.
+// "." or ".." component, no NUL byte; or "." alone (the item "/" itself).
 bool safe_member_name(std::string_view path) {
+  if (path == "." || path == "./") {
+    return true;
+  }
   if (path.empty() || path.front() == '/' || path.find('\0') != std::string_view::npos) {
     return false;
   }

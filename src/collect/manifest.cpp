@@ -57,10 +57,10 @@ bool parse_record(std::string_view line, int version, Manifest& manifest) {
     return false;
   }
   const auto rest = line;
-  if (*kind == "archive") {
+  if (*kind == "archive" || (*kind == "index" && version >= 3)) {
     auto archive = parse_archive(rest);
     if (archive) {
-      manifest.archives.push_back(std::move(*archive));
+      (*kind == "archive" ? manifest.archives : manifest.indexes).push_back(std::move(*archive));
     }
     return archive.has_value();
   }
@@ -80,7 +80,7 @@ bool parse_record(std::string_view line, int version, Manifest& manifest) {
   return true;
 }
 
-// "cback-manifest <version> <date>": the version (1 or 2) and the date.
+// "cback-manifest <version> <date>": the version (1 to 3) and the date.
 std::optional<int> parse_first_line(std::string_view line, Manifest& manifest) {
   if (!line.starts_with(k_magic)) {
     return std::nullopt;
@@ -100,9 +100,12 @@ std::optional<int> parse_first_line(std::string_view line, Manifest& manifest) {
 
 std::string encode_manifest(const Manifest& manifest) {
   std::string out = fmt::format("{}{} {}\n", k_magic, k_manifest_version, manifest.date);
-  for (const auto& archive : manifest.archives) {
-    out += fmt::format("archive {} {} {}\n", archive.size, core::to_hex(archive.sha256),
-                       core::escape_field(archive.name));
+  for (const auto& [kind, files] :
+       {std::pair{"archive", &manifest.archives}, std::pair{"index", &manifest.indexes}}) {
+    for (const auto& file : *files) {
+      out += fmt::format("{} {} {} {}\n", kind, file.size, core::to_hex(file.sha256),
+                         core::escape_field(file.name));
+    }
   }
   for (const auto& failure : manifest.failed_items) {
     out += fmt::format("failed {}\t{}\n", core::escape_field(failure.path),
@@ -116,8 +119,9 @@ std::string encode_manifest(const Manifest& manifest) {
     out += fmt::format("deleted {}\t{}\n", core::escape_field(deletion.item),
                        core::escape_field(deletion.path));
   }
-  const auto count = manifest.archives.size() + manifest.failed_items.size() +
-                     manifest.problems.size() + manifest.deleted.size();
+  const auto count = manifest.archives.size() + manifest.indexes.size() +
+                     manifest.failed_items.size() + manifest.problems.size() +
+                     manifest.deleted.size();
   out += fmt::format("end {}\n", count);
   return out;
 }
@@ -131,7 +135,7 @@ tl::expected<Manifest, std::string> decode_manifest(std::string_view text) {
                                     const auto first = parse_first_line(line, manifest);
                                     if (!first) {
                                       return tl::make_unexpected(
-                                          "not a cback manifest (version 1 or 2)");
+                                          "not a cback manifest (version 1 to 3)");
                                     }
                                     version = *first;
                                     return {};

@@ -64,7 +64,8 @@ std::string hex(const core::Digest& digest) {
   return text;
 }
 
-// The manifest's archives by name; none when the peer wrote no manifest.
+// The manifest's archives and content indexes by name; none when the peer
+// wrote no manifest.
 Digests load_digests(PeerSource& source, const std::string& peer) {
   Digests digests;
   const auto text = source.read_small(std::string(collect::k_manifest_file_name));
@@ -76,8 +77,12 @@ Digests load_digests(PeerSource& source, const std::string& peer) {
     throw Error(ExitCode::action,
                 fmt::format("The manifest of {} is unreadable: {}", peer, manifest.error()));
   }
-  for (auto& archive : manifest->archives) {
-    digests.emplace(archive.name, archive);
+  // A content index is checked like its archive; a manifest written before
+  // there were indexes lists none, and its peer's files are staged as ever.
+  for (auto* files : {&manifest->archives, &manifest->indexes}) {
+    for (auto& file : *files) {
+      digests.emplace(file.name, file);
+    }
   }
   return digests;
 }

@@ -73,19 +73,23 @@ void read_manifest(const Source& source, PeerDay& peer_day) {
   }
 }
 
-const collect::ManifestArchive* listed_in(const std::optional<collect::Manifest>& manifest,
+const collect::ManifestArchive* listed_in(const std::vector<collect::ManifestArchive>& files,
                                           std::string_view name) {
-  if (!manifest) {
-    return nullptr;
-  }
-  const auto found = std::find_if(manifest->archives.begin(), manifest->archives.end(),
-                                  [&](const auto& archive) { return archive.name == name; });
-  return found == manifest->archives.end() ? nullptr : &*found;
+  const auto found =
+      std::find_if(files.begin(), files.end(), [&](const auto& file) { return file.name == name; });
+  return found == files.end() ? nullptr : &*found;
+}
+
+// Not cback's own files: indicators and the manifest (cback.*), content
+// indexes, files a stage or collect left unfinished.
+bool is_output(std::string_view name) {
+  return !name.starts_with("cback.") && !name.ends_with(collect::k_content_index_suffix) &&
+         !name.ends_with(".partial");
 }
 
 PeerDay read_peer_day(const Source& source, Day day, const std::string& dir,
                       const std::string& peer) {
-  PeerDay peer_day{day, peer, dir + "/" + peer, {}, {}, {}};
+  PeerDay peer_day{day, peer, dir + "/" + peer, {}, {}, {}, {}};
   const auto entries = source.list(peer_day.dir);
   const auto has = [&](std::string_view name) {
     return std::any_of(entries.begin(), entries.end(), [&](const auto& entry) {
@@ -98,10 +102,14 @@ PeerDay read_peer_day(const Source& source, Day day, const std::string& dir,
   const bool has_manifest = peer_day.manifest.has_value() || !peer_day.manifest_error.empty();
   for (const auto& entry : entries) {
     const auto mode = archive_mode_of(entry.name);
+    if (entry.kind == SourceEntryKind::file && !mode && is_output(entry.name)) {
+      peer_day.outputs.push_back({entry.name, peer_day.dir + "/" + entry.name, entry.size});
+    }
     if (entry.kind != SourceEntryKind::file || !mode) {
       continue;
     }
-    const auto* listed = listed_in(peer_day.manifest, entry.name);
+    const auto* listed =
+        peer_day.manifest ? listed_in(peer_day.manifest->archives, entry.name) : nullptr;
     if (has_manifest && !listed) {
       continue; // an older archive left in collect_dir, not this day's
     }
@@ -115,10 +123,14 @@ PeerDay read_peer_day(const Source& source, Day day, const std::string& dir,
     if (listed) {
       archive.listed = *listed;
     }
+    // With a manifest, only the index it lists is this archive's: an
+    // index left from another day would describe another archive.
     const std::string index_name = entry.name + std::string(collect::k_content_index_suffix);
-    if (has(index_name)) {
+    const auto* index_listed =
+        peer_day.manifest ? listed_in(peer_day.manifest->indexes, index_name) : nullptr;
+    if (has(index_name) && (index_listed != nullptr || !has_manifest)) {
       archive.index_path = peer_day.dir + "/" + index_name;
-      if (const auto* index_listed = listed_in(peer_day.manifest, index_name)) {
+      if (index_listed != nullptr) {
         archive.index_listed = *index_listed;
       }
     }

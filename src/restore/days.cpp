@@ -51,6 +51,10 @@ void list_days(History& history, std::ostream& out) {
                          core::display_bytes(static_cast<double>(archive.size)), archive.name,
                          archive.index_path ? " (indexed)" : "");
     }
+    for (const auto& output : day.outputs) {
+      out << fmt::format("  {:<11}  {:>10}  {}\n", "output",
+                         core::display_bytes(static_cast<double>(output.size)), output.name);
+    }
   }
 }
 

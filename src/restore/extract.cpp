@@ -80,6 +80,9 @@ Tree selection(History& history, const ExtractRequest& request) {
 std::map<WorkKey, ArchiveWork> work_of(const Tree& selected) {
   std::map<WorkKey, ArchiveWork> work;
   for (const auto& [member, pick] : selected) {
+    if (pick.output != nullptr) {
+      continue;
+    }
     auto& item = work[{pick.day->day, pick.day->peer, pick.archive->name}];
     item.day = pick.day;
     item.archive = pick.archive;
@@ -98,6 +101,8 @@ public:
   /// Throws when, without --overwrite, a path to restore is taken.
   void refuse_taken(const Tree& selected);
   void archive(const ArchiveWork& work);
+  /// An extension's output, copied from the source.
+  void output(const std::string& member, const CatalogOutput& output);
   ExtractReport finish();
 
   /// Whether the archive's wanted entries are read frame by frame.
@@ -285,6 +290,19 @@ void Extraction::refuse_taken(const Tree& selected) {
   }
 }
 
+void Extraction::output(const std::string& member, const CatalogOutput& output) {
+  m_stop.check();
+  try {
+    const auto file = m_history.source().open(output.path);
+    m_writer.copy_file(*file_stream(*file), member);
+    ++m_report.entries;
+  } catch (const Error& error) {
+    m_log.error("{}", error.what());
+    m_report.refused.push_back(error.what());
+  }
+  show_progress(false);
+}
+
 ExtractReport Extraction::finish() {
   m_writer.finish();
   show_progress(true);
@@ -301,10 +319,25 @@ ExtractReport dry_run(const Tree& selected, const ExtractRequest& request, std::
       continue;
     }
     out << fmt::format("{}  {}  {}  {}\n", day_text(pick.day->day), pick.day->peer,
-                       pick.archive->name, core::escape_field((request.to / member).string()));
+                       pick.output != nullptr ? pick.output->name : pick.archive->name,
+                       core::escape_field((request.to / member).string()));
     ++report.entries;
   }
   return report;
+}
+
+// The frames that hold the wanted entries, each from its header to the next
+// entry's (the last one to the end of the archive), decompressed once to
+// check them before anything of them is written.
+void check_wanted_frames(History& history, const ArchiveWork& work) {
+  const auto& entries = history.entries(*work.archive);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  for (const auto& [place, member] : work.members) {
+    const std::uint64_t end = place + 1 < entries.size() ? entries[place + 1].offset : UINT64_MAX;
+    ranges.emplace_back(entries[place].offset, end);
+  }
+  const auto file = history.source().open(work.archive->path);
+  check_frames(*file, *history.index(*work.archive), ranges, work.archive->path);
 }
 
 } // namespace
@@ -313,10 +346,13 @@ ExtractReport extract(History& history, const ExtractRequest& request, core::Log
                       const core::StopFlag& stop, std::ostream& out) {
   const Tree selected = selection(history, request);
   const auto work = work_of(selected);
-  // Every archive is proved before a byte of it is trusted.
+  // Every archive is proved before a byte of it is trusted: read whole
+  // against the manifest's SHA-256, or, read by frames, its size and each
+  // frame that will be read by the frame's checksum.
   for (const auto& [key, item] : work) {
     if (Extraction::by_frames(history, *item.archive)) {
       history.check_size(*item.archive);
+      check_wanted_frames(history, item);
     } else {
       history.check(*item.archive);
     }
@@ -330,6 +366,11 @@ ExtractReport extract(History& history, const ExtractRequest& request, core::Log
   }
   for (const auto& [key, item] : work) {
     extraction.archive(item);
+  }
+  for (const auto& [member, pick] : selected) {
+    if (pick.output != nullptr) {
+      extraction.output(member, *pick.output);
+    }
   }
   return extraction.finish();
 }

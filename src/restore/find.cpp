@@ -1,6 +1,6 @@
 #include <cback/restore/commands.hpp>
 
-#include <cback/collect/naming.hpp>
+#include <cback/core/error.hpp>
 #include <cback/core/field_escape.hpp>
 
 #include <fmt/chrono.h>
@@ -49,8 +49,9 @@ bool matches(const FindRequest& request, std::string_view path) {
 
 } // namespace
 
-std::size_t find_versions(History& history, const FindRequest& request, std::ostream& out) {
-  std::size_t lines = 0;
+FindResult find_versions(History& history, const FindRequest& request, std::ostream& out) {
+  FindResult result;
+  std::size_t& lines = result.lines;
   for (const auto& day : history.days()) {
     if (!wanted(request, day)) {
       continue;
@@ -59,14 +60,29 @@ std::size_t find_versions(History& history, const FindRequest& request, std::ost
       for (const auto& record : day.manifest->deleted) {
         if (matches(request, record.path)) {
           out << fmt::format("{}  {}  {}  deleted  {}\n", day_text(day.day), day.peer,
-                             collect::normalized_name(record.item),
-                             core::escape_field(record.path));
+                             core::escape_field(record.item), core::escape_field(record.path));
           ++lines;
         }
       }
     }
+    for (const auto& output : day.outputs) {
+      const std::string path = "/" + output.name;
+      if (matches(request, path)) {
+        out << fmt::format("{}  {}  -  output  {}  -  -  {}\n", day_text(day.day), day.peer,
+                           output.size, core::escape_field(path));
+        ++lines;
+      }
+    }
     for (const auto& archive : day.archives) {
-      for (const auto& entry : history.entries(archive)) {
+      const std::vector<collect::IndexEntry>* entries = nullptr;
+      try {
+        entries = &history.entries(archive);
+      } catch (const Error& error) {
+        // One damaged archive does not hide the versions in the others.
+        result.damaged.emplace_back(error.what());
+        continue;
+      }
+      for (const auto& entry : *entries) {
         const std::string path = "/" + entry.path;
         if (!matches(request, path)) {
           continue;
@@ -78,7 +94,7 @@ std::size_t find_versions(History& history, const FindRequest& request, std::ost
       }
     }
   }
-  return lines;
+  return result;
 }
 
 } // namespace cback::restore

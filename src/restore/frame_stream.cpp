@@ -6,6 +6,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <set>
 #include <vector>
 
 namespace cback::restore {
@@ -87,15 +88,62 @@ private:
   std::size_t m_last = 0; ///< ZSTD_decompressStream's last hint: 0 at a frame's end
 };
 
-} // namespace
-
-std::unique_ptr<ByteStream> frame_stream(SourceFile& file, const collect::ContentIndex& index,
-                                         std::uint64_t offset, std::string name) {
+// The place of the frame that holds uncompressed `offset`.
+std::size_t frame_of(const collect::ContentIndex& index, std::uint64_t offset) {
   const auto after = std::upper_bound(
       index.frames.begin(), index.frames.end(), offset,
       [](std::uint64_t wanted, const collect::IndexFrame& frame) { return wanted < frame.offset; });
+  return after == index.frames.begin()
+             ? 0
+             : static_cast<std::size_t>(std::prev(after) - index.frames.begin());
+}
+
+} // namespace
+
+std::size_t check_frames(SourceFile& file, const collect::ContentIndex& index,
+                         const std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges,
+                         const std::string& name) {
+  std::set<std::size_t> frames;
+  for (const auto& [first, end] : ranges) {
+    const std::size_t last = frame_of(index, end == 0 ? 0 : end - 1);
+    for (std::size_t i = frame_of(index, first); i <= last; ++i) {
+      frames.insert(i);
+    }
+  }
+  std::vector<std::byte> block(1 << 20);
+  auto it = frames.begin();
+  while (it != frames.end()) {
+    // A run of consecutive frames is decompressed in one go, one byte past
+    // its last frame (or to the end of the archive): the decoder has then
+    // read that frame's checksum.
+    std::size_t last = *it;
+    auto next = std::next(it);
+    while (next != frames.end() && *next == last + 1) {
+      last = *next++;
+    }
+    const std::uint64_t start = index.frames[*it].offset;
+    const bool to_end = last + 1 == index.frames.size();
+    const std::uint64_t length = to_end ? UINT64_MAX : index.frames[last + 1].offset - start + 1;
+    FrameStream stream(file, index.frames[*it].compressed_offset, 0, name);
+    std::uint64_t done = 0;
+    while (done < length) {
+      const auto want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), length - done));
+      const std::size_t got = stream.read(std::span(block.data(), want));
+      if (got == 0) {
+        break;
+      }
+      done += got;
+    }
+    it = next;
+  }
+  return frames.size();
+}
+
+std::unique_ptr<ByteStream> frame_stream(SourceFile& file, const collect::ContentIndex& index,
+                                         std::uint64_t offset, std::string name) {
   const collect::IndexFrame start =
-      after == index.frames.begin() ? collect::IndexFrame{} : *std::prev(after);
+      index.frames.empty() ? collect::IndexFrame{} : index.frames[frame_of(index, offset)];
   return std::make_unique<FrameStream>(file, start.compressed_offset, offset - start.offset,
                                        std::move(name));
 }

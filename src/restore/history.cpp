@@ -272,6 +272,16 @@ Tree History::tree_at(Day date, const std::string& peer) {
   for (const auto& key : keys) {
     replay(key, days, date, tree);
   }
+  // An extension writes its outputs afresh on each run: the last day's
+  // copy of each name is the version of the day.
+  for (const auto* day : days) {
+    for (const auto& output : day->outputs) {
+      const auto [at, added] = tree.try_emplace(output.name, Pick{day, nullptr, 0, &output});
+      if (!added && at->second.output != nullptr) {
+        at->second = Pick{day, nullptr, 0, &output};
+      }
+    }
+  }
   return tree;
 }
 

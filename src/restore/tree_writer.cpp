@@ -274,6 +274,34 @@ void TreeWriter::write_file(ArchiveReader& reader, archive_entry* entry, int par
   m_written_files.insert(member);
 }
 
+void TreeWriter::copy_file(ByteStream& data, const std::string& member) {
+  if (const auto why = refusal(member)) {
+    fail(member, fmt::format("refused: {}", *why));
+  }
+  const auto parent = parent_of(member, true);
+  const std::string temp = fmt::format(".cback-restore.{}.{}", ::getpid(), m_temp_count++);
+  core::UniqueFd fd(::openat(parent.get(), temp.c_str(),
+                             O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd) {
+    fail(member, fmt::format("cannot create a file beside it: {}", std::strerror(errno)));
+  }
+  try {
+    std::vector<std::byte> block(1 << 20);
+    while (const std::size_t got = data.read(block)) {
+      write_all(fd.get(), std::span<const std::byte>(block.data(), got), member);
+      m_bytes += got;
+    }
+    if (fd.close() != 0) {
+      fail(member, fmt::format("cannot write it: {}", std::strerror(errno)));
+    }
+  } catch (...) {
+    ::unlinkat(parent.get(), temp.c_str(), 0);
+    throw;
+  }
+  commit(parent.get(), temp, last_component(member), member);
+  m_written_files.insert(member);
+}
+
 void TreeWriter::write_directory(archive_entry* entry, int parent, const std::string& name,
                                  const std::string& member) {
   if (name == ".") {

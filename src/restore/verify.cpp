@@ -18,7 +18,9 @@ std::vector<std::string> missing_files(const Source& source, const PeerDay& day)
     return missing;
   }
   const auto entries = source.list(day.dir);
-  for (const auto& listed : day.manifest->archives) {
+  std::vector<collect::ManifestArchive> files = day.manifest->archives;
+  files.insert(files.end(), day.manifest->indexes.begin(), day.manifest->indexes.end());
+  for (const auto& listed : files) {
     const bool there = std::any_of(entries.begin(), entries.end(), [&](const auto& entry) {
       return entry.kind == SourceEntryKind::file && entry.name == listed.name;
     });

@@ -245,7 +245,15 @@ int find_command(const Run& run) {
   request.until = optional_date(switches.until, "until");
   const auto source = open_source(run);
   restore::History history(*source, run.config);
-  restore::find_versions(history, request, std::cout);
+  const auto result = restore::find_versions(history, request, std::cout);
+  if (!result.damaged.empty()) {
+    for (const auto& damage : result.damaged) {
+      run.log.error("{}", damage);
+    }
+    throw Error(ExitCode::action,
+                fmt::format("{} archive{} could not be read.", result.damaged.size(),
+                            result.damaged.size() == 1 ? "" : "s"));
+  }
   return 0;
 }
 

@@ -2,12 +2,18 @@
 // peers over the loopback sshd started by tools/servers.sh (several peer
 // names pointing at the one sshd, each with its own collect dir).
 
+#include <cback/collect/content_index.hpp>
+#include <cback/collect/manifest.hpp>
+#include <cback/core/digest.hpp>
+
 #include "support/known_hosts.hpp"
 #include "support/local_socket.hpp"
 #include "support/random_bytes.hpp"
 #include "support/stage_pool.hpp"
 
 #include <sys/wait.h>
+
+#include <algorithm>
 
 #include <csignal>
 #include <optional>
@@ -131,10 +137,7 @@ TEST_CASE("A collect dir written by the original cback3 collect is staged", "[st
   pool.local_peer("old");
   const auto sshd = test_sshd();
   if (sshd) {
-    // The same collect dir, read over SFTP under a second peer name.
-    pool.remote_peer(*sshd, "old-remote", "");
-    fs::remove(pool.collect("old-remote"));
-    fs::create_directory_symlink(pool.collect("old"), pool.collect("old-remote"));
+    pool.remote_view(*sshd, "old-remote", "old");
   }
   const auto result = pool.stage();
   INFO(result.out << result.err);
@@ -146,6 +149,59 @@ TEST_CASE("A collect dir written by the original cback3 collect is staged", "[st
       if (name != "cback.stage") {
         CHECK(read_file(pool.daily() / "old-remote" / name) == read_file(entry.path()));
       }
+    }
+  }
+}
+
+TEST_CASE("Archives and content indexes collected by cback agree with the manifest once staged",
+          "[stage][local][ssh][index]") {
+  StagePool pool;
+  pool.dir.write("src/a.txt", "hello");
+  pool.dir.write("src/sub/b.bin", random_bytes(300'000, 5));
+  fs::create_directories(pool.collect("fresh"));
+  const auto config = pool.dir.write(
+      "collect.toml", toml_head(pool.dir / "work-collect") +
+                          collect_table(pool.collect("fresh"),
+                                        dir_item(pool.dir / "src", "daily", "tarzst") +
+                                            dir_item(pool.dir / "src/sub", "daily", "targz")));
+  fs::create_directories(pool.dir / "work-collect");
+  RunOptions today;
+  today.env.push_back("CBACK_TODAY=" + std::string(k_tuesday));
+  const auto collected = run(cback_command(config, pool.dir / "collect.log", {"collect"}), today);
+  INFO(collected.out << collected.err);
+  REQUIRE(collected.exit_code == 0);
+  pool.local_peer("fresh");
+  const auto sshd = test_sshd();
+  if (sshd) {
+    pool.remote_view(*sshd, "fresh-remote", "fresh");
+  }
+  const auto result = pool.stage();
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  pool.check_staged("fresh");
+  for (const std::string peer : {"fresh", "fresh-remote"}) {
+    if (peer == "fresh-remote" && !sshd) {
+      continue;
+    }
+    INFO("peer " << peer);
+    const auto staged = pool.daily() / peer;
+    const auto manifest = cback::collect::load_manifest(staged / "cback.manifest");
+    REQUIRE(manifest.has_value());
+    REQUIRE(manifest->archives.size() == 2);
+    REQUIRE(manifest->indexes.size() == 2);
+    for (std::size_t i = 0; i < 2; ++i) {
+      const auto& listed = manifest->indexes[i];
+      CHECK(listed.name == manifest->archives[i].name + ".index");
+      const auto bytes = read_file(staged / listed.name);
+      CHECK(bytes.size() == listed.size);
+      CHECK(cback::core::sha256(bytes) == listed.sha256);
+      const auto index = cback::collect::load_content_index(staged / listed.name);
+      REQUIRE(index.has_value());
+      CHECK(index->archive == manifest->archives[i].name);
+      const auto tar = run({"/usr/bin/tar", "-tf", (staged / index->archive).string()});
+      REQUIRE(tar.exit_code == 0);
+      CHECK(static_cast<std::size_t>(std::count(tar.out.begin(), tar.out.end(), '\n')) ==
+            index->entries.size());
     }
   }
 }

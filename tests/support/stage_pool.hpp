@@ -146,6 +146,14 @@ struct StagePool : Pool {
     peers += extra + "\n";
   }
 
+  /// A remote peer `name` whose collect dir is that of the peer `local`:
+  /// the same files, read over SFTP under a second peer name.
+  void remote_view(const TestSshd& sshd, const std::string& name, const std::string& local) {
+    remote_peer(sshd, name);
+    fs::remove(collect(name));
+    fs::create_directory_symlink(collect(local), collect(name));
+  }
+
   /// Writes `files` and cback.collect into the peer's collect dir.
   void ready(const std::string& name, const std::map<std::string, std::string>& files) const {
     for (const auto& [file, content] : files) {

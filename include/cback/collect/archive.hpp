@@ -1,14 +1,17 @@
 #pragma once
 
 // Writes one collect archive: a pax tar stream (libarchive, pax_restricted)
-// of a list of walker entries, compressed with zstd (tarzst, multithreaded),
-// gzip (targz), bzip2 (tarbz2) or not at all (tar). File contents are read
+// of a list of walker entries, compressed with zstd (tarzst: independent
+// 4 MiB frames compressed on worker threads), gzip (targz), bzip2 (tarbz2)
+// or not at all (tar). File contents are read
 // through the io backend (many small files in flight, large files streamed)
 // and the encoded bytes are written through it to TARGET.partial, which is
 // fsynced and renamed to TARGET only when the archive is complete. The
 // SHA-256 of the archive bytes is computed while they are written, for the
-// collect manifest.
+// collect manifest, and so is what its content index lists (each entry's
+// header offset, each frame's start).
 
+#include <cback/collect/content_index.hpp>
 #include <cback/collect/problem.hpp>
 #include <cback/collect/walker.hpp>
 #include <cback/config/model.hpp>
@@ -31,7 +34,7 @@ namespace cback::collect {
 struct ArchiveOptions {
   config::ArchiveMode mode = config::ArchiveMode::tarzst;
   int zstd_level = 3;        ///< tarzst
-  unsigned zstd_threads = 0; ///< 0: one per core
+  unsigned zstd_threads = 0; ///< tarzst compression workers; 0: one per core
   int gzip_level = 6;        ///< targz (the original used 9: much slower, barely smaller)
   int bzip2_level = 9;       ///< tarbz2
   unsigned read_depth = 16;  ///< file reads in flight
@@ -51,13 +54,15 @@ struct ArchiveProgress {
 using ProgressCallback = std::function<void(const ArchiveProgress&)>;
 
 struct ArchiveResult {
-  std::filesystem::path path;    ///< the committed archive
-  std::uint64_t size = 0;        ///< bytes of the archive file
-  core::Digest sha256{};         ///< of the archive file's bytes
-  std::uint64_t entries = 0;     ///< entries stored
-  std::uint64_t input_bytes = 0; ///< file content bytes stored
-  std::vector<Problem> problems; ///< entries skipped or stored incomplete (unreadable,
-                                 ///< vanished, changed while read); the archive is still valid
+  std::filesystem::path path;     ///< the committed archive
+  std::uint64_t size = 0;         ///< bytes of the archive file
+  core::Digest sha256{};          ///< of the archive file's bytes
+  std::uint64_t entries = 0;      ///< entries stored
+  std::uint64_t input_bytes = 0;  ///< file content bytes stored
+  std::vector<Problem> problems;  ///< entries skipped or stored incomplete (unreadable,
+                                  ///< vanished, changed while read); the archive is still valid
+  std::vector<IndexEntry> index;  ///< every entry stored, for the content index
+  std::vector<IndexFrame> frames; ///< tarzst: where each independent zstd frame starts
 };
 
 /// Writes one archive entry by entry: the streaming form of write_archive.

@@ -38,13 +38,14 @@ struct ManifestDeletion {
   bool operator==(const ManifestDeletion&) const = default;
 };
 
-/// The version encode_manifest writes; decode_manifest also reads version 1
-/// (no deleted records).
-inline constexpr int k_manifest_version = 2;
+/// The version encode_manifest writes; decode_manifest also reads versions
+/// 1 (no deleted records) and 2 (no index records).
+inline constexpr int k_manifest_version = 3;
 
 struct Manifest {
   std::string date;                      ///< the collect's day, YYYY-MM-DD
   std::vector<ManifestArchive> archives; ///< written by this run
+  std::vector<ManifestArchive> indexes;  ///< the content index of each archive, same order
   std::vector<Problem> failed_items;     ///< item path, why it failed
   std::vector<Problem> problems;         ///< per-path problems of items that were collected
   std::vector<ManifestDeletion> deleted; ///< incremental items, item order, paths sorted

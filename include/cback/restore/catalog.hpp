@@ -33,6 +33,16 @@ struct CatalogArchive {
   std::optional<collect::ManifestArchive> index_listed;
 };
 
+/// A file of a peer's day that is neither an archive nor one of cback's
+/// own (manifest, indicators, indexes): an extension's output, such as a
+/// database dump. A restore finds and extracts it at the root, by its name
+/// ("/mysqldump-shop.txt.gz").
+struct CatalogOutput {
+  std::string name;
+  std::string path; ///< in the source
+  std::uint64_t size = 0;
+};
+
 struct PeerDay {
   Day day{};
   std::string peer;
@@ -40,6 +50,7 @@ struct PeerDay {
   std::optional<collect::Manifest> manifest;
   std::string manifest_error;           ///< why a manifest that is there could not be read
   std::vector<CatalogArchive> archives; ///< sorted by name
+  std::vector<CatalogOutput> outputs;   ///< sorted by name
 };
 
 /// "YYYY-MM-DD".

@@ -28,9 +28,14 @@ struct FindRequest {
   std::optional<Day> until;
 };
 
-/// `find`: every version of every matching path, and its deletions.
-/// Returns the number of lines written.
-std::size_t find_versions(History& history, const FindRequest& request, std::ostream& out);
+struct FindResult {
+  std::size_t lines = 0;
+  std::vector<std::string> damaged; ///< archives that could not be read, and why
+};
+
+/// `find`: every version of every matching path, and its deletions. An
+/// archive that cannot be read is passed over and named in the result.
+FindResult find_versions(History& history, const FindRequest& request, std::ostream& out);
 
 struct ExtractRequest {
   Day date{};

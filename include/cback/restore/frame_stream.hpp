@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace cback::restore {
 
@@ -20,5 +22,14 @@ namespace cback::restore {
 /// frame, a frame checksum that does not match) name `name`.
 std::unique_ptr<ByteStream> frame_stream(SourceFile& file, const collect::ContentIndex& index,
                                          std::uint64_t offset, std::string name);
+
+/// Decompresses every frame that holds a byte of the uncompressed ranges
+/// [first, second) (the end of a range past the last frame means the end
+/// of the archive), so that each one's zstd checksum is checked, and
+/// returns how many frames that was. Throws cback::Error naming `name` at
+/// the first damaged frame.
+std::size_t check_frames(SourceFile& file, const collect::ContentIndex& index,
+                         const std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges,
+                         const std::string& name);
 
 } // namespace cback::restore

@@ -21,8 +21,9 @@ namespace cback::restore {
 /// One entry of one archive.
 struct Pick {
   const PeerDay* day = nullptr;
-  const CatalogArchive* archive = nullptr;
-  std::size_t entry = 0; ///< its place in the archive's entries
+  const CatalogArchive* archive = nullptr; ///< nullptr for an extension's output
+  std::size_t entry = 0;                   ///< its place in the archive's entries
+  const CatalogOutput* output = nullptr;   ///< an extension's output, at the root
 };
 
 /// A tree as member names ("etc/hosts") and where each comes from.

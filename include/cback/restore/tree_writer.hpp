@@ -31,6 +31,7 @@ struct archive_entry;
 namespace cback::restore {
 
 class ArchiveReader;
+class ByteStream;
 
 enum class Overwrite { no, yes };
 
@@ -54,6 +55,10 @@ public:
   bool write(ArchiveReader& reader, archive_entry* entry, const std::string& member);
   /// Writes the regular file the reader is at under the name `member`.
   void write_file_as(ArchiveReader& reader, archive_entry* entry, const std::string& member);
+
+  /// Writes the bytes of `data` as a new file `member`, mode 0600 (an
+  /// extension's output may hold secrets), owned by who runs the restore.
+  void copy_file(ByteStream& data, const std::string& member);
 
   /// Sets the directories' modes, owners and times. Throws cback::Error
   /// naming the first that fails.

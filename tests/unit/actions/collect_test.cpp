@@ -1,4 +1,5 @@
 #include <cback/actions/collect.hpp>
+#include <cback/collect/content_index.hpp>
 #include <cback/collect/manifest.hpp>
 #include <cback/collect/naming.hpp>
 #include <cback/context.hpp>
@@ -78,8 +79,10 @@ struct Fixture : test::RunFixture {
   /// taken away first: the archives in the collect dir afterwards are the
   /// ones this run wrote.
   void collect_on(const char* day) {
+    // Yesterday's archives are gone (staged and purged), with their indexes.
     for (const auto& name : archives()) {
       fs::remove(collect_dir() / name);
+      fs::remove(collect_dir() / (name + std::string(collect::k_content_index_suffix)));
     }
     const test::ScopedEnv simulated("CBACK_TODAY", day);
     run_collect(context);
@@ -87,14 +90,22 @@ struct Fixture : test::RunFixture {
 
   fs::path collect_dir() const { return tmp / "collect"; }
 
-  /// The files in the collect dir besides the manifest and cback.collect
-  /// (the archives, and any .partial left behind), sorted.
+  /// The files in the collect dir besides the manifest, cback.collect and
+  /// the content indexes (the archives, and any .partial left behind),
+  /// sorted.
   Strings archives() const {
     Strings names;
     for (const auto& found : fs::directory_iterator(collect_dir())) {
       const auto name = found.path().filename().string();
-      if (found.is_regular_file() && name != collect::k_manifest_file_name &&
-          name != indicator().filename()) {
+      if (name.ends_with(collect::k_content_index_suffix)) {
+        // Every content index has its archive beside it.
+        const auto archive = name.substr(0, name.size() - collect::k_content_index_suffix.size());
+        CHECK(fs::exists(collect_dir() / archive));
+      } else if (found.is_regular_file() && name != collect::k_manifest_file_name &&
+                 name != indicator().filename()) {
+        // ... and every finished archive its index.
+        CHECK((name.ends_with(".partial") ||
+               fs::exists(collect_dir() / (name + std::string(collect::k_content_index_suffix)))));
         names.push_back(name);
       }
     }

@@ -13,6 +13,7 @@ Manifest sample() {
   manifest.date = "2026-11-30";
   manifest.archives.push_back({"etc.tar.gz", 1234, core::sha256("etc")});
   manifest.archives.push_back({"home-anna_smith.tar.zst", 0, core::sha256("")});
+  manifest.indexes.push_back({"etc.tar.gz.index", 77, core::sha256("etc index")});
   manifest.failed_items.push_back({"/srv/gone", "Path [/srv/gone] does not exist."});
   manifest.problems.push_back({"/home/a\tb\nc\\d", "Permission denied"});
   manifest.deleted.push_back({"/home", "/home/anna/old\tnotes"});
@@ -29,18 +30,21 @@ TEST_CASE("A manifest reads back as it was written", "[collect][manifest]") {
 
 TEST_CASE("The manifest format is one line per record with escaped paths", "[collect][manifest]") {
   const auto text = encode_manifest(sample());
-  CHECK(text == "cback-manifest 2 2026-11-30\n"
+  CHECK(text == "cback-manifest 3 2026-11-30\n"
                 "archive 1234 " +
                     core::to_hex(core::sha256("etc")) +
                     " etc.tar.gz\n"
                     "archive 0 " +
                     core::to_hex(core::sha256("")) +
                     " home-anna_smith.tar.zst\n"
+                    "index 77 " +
+                    core::to_hex(core::sha256("etc index")) +
+                    " etc.tar.gz.index\n"
                     "failed /srv/gone\tPath [/srv/gone] does not exist.\n"
                     "problem /home/a\\x09b\\x0ac\\\\d\tPermission denied\n"
                     "deleted /home\t/home/anna/old\\x09notes\n"
                     "deleted /home\t/home/bob\n"
-                    "end 6\n");
+                    "end 7\n");
 }
 
 TEST_CASE("A version 1 manifest still reads, without deleted records", "[collect][manifest]") {
@@ -53,14 +57,25 @@ TEST_CASE("A version 1 manifest still reads, without deleted records", "[collect
   CHECK(decoded->deleted.empty());
   CHECK(decode_manifest("cback-manifest 1 x\ndeleted /home\t/home/bob\nend 1\n").error() ==
         "line 2: not a valid record");
-  CHECK_FALSE(decode_manifest("cback-manifest 3 x\nend 0\n").has_value());
+  CHECK_FALSE(decode_manifest("cback-manifest 4 x\nend 0\n").has_value());
+}
+
+TEST_CASE("A version 2 manifest still reads, without index records", "[collect][manifest]") {
+  const auto archive = "archive 3 " + core::to_hex(core::sha256("abc")) + " etc.tar\n";
+  const auto decoded = decode_manifest("cback-manifest 2 2026-11-30\n" + archive + "end 1\n");
+  REQUIRE(decoded.has_value());
+  CHECK(decoded->archives.size() == 1);
+  CHECK(decoded->indexes.empty());
+  CHECK(decode_manifest("cback-manifest 2 x\nindex 3 " + core::to_hex(core::sha256("abc")) +
+                        " etc.tar.index\nend 1\n")
+            .error() == "line 2: not a valid record");
 }
 
 TEST_CASE("A damaged manifest is refused with the line at fault", "[collect][manifest]") {
   const auto good = encode_manifest(sample());
   SECTION("wrong magic") {
     CHECK(decode_manifest("cback-state 1\nend 0\n").error() ==
-          "line 1: not a cback manifest (version 1 or 2)");
+          "line 1: not a cback manifest (version 1 to 3)");
   }
   SECTION("cut short") {
     CHECK(decode_manifest(good.substr(0, good.size() - 6)).error() ==

@@ -188,6 +188,31 @@ TEST_CASE("An archive listed in the manifest but missing fails the peer", "[peer
   CHECK_THROWS_WITH(peer.transfer(), Catch::Contains("[gone.tar]") && Catch::Contains("missing"));
 }
 
+TEST_CASE("A content index is checked against the manifest like an archive", "[peer][transfer]") {
+  Peer peer;
+  peer.add("a.tar", "archive");
+  peer.add("a.tar.index", "the index");
+  cback::collect::Manifest manifest;
+  manifest.date = "2026-12-01";
+  manifest.archives.push_back({"a.tar", 7, cback::core::sha256("archive")});
+  manifest.indexes.push_back({"a.tar.index", 9, cback::core::sha256("the index")});
+  cback::collect::write_manifest(peer.collect / "cback.manifest", manifest);
+  SECTION("a good one is staged") {
+    peer.transfer();
+    CHECK(read_file(peer.target / "a.tar.index") == "the index");
+  }
+  SECTION("an altered one fails the peer") {
+    peer.add("a.tar.index", "the INDEX");
+    CHECK_THROWS_WITH(peer.transfer(), Catch::Contains("checksum mismatch for [a.tar.index]"));
+    CHECK_FALSE(fs::exists(peer.target / "a.tar.index"));
+  }
+  SECTION("a missing one fails the peer") {
+    fs::remove(peer.collect / "a.tar.index");
+    CHECK_THROWS_WITH(peer.transfer(),
+                      Catch::Contains("[a.tar.index]") && Catch::Contains("missing"));
+  }
+}
+
 TEST_CASE("A directory in the collect dir fails the peer", "[peer][transfer]") {
   Peer peer;
   peer.add("a.tar", "x");

@@ -127,8 +127,8 @@ struct FramedDay {
     write_file(day / "srv.tar.zst.index", index_text);
     collect::Manifest manifest;
     manifest.date = "2026-11-30";
-    manifest.archives = {{"srv.tar.zst", listed.size(), core::sha256(listed)},
-                         {"srv.tar.zst.index", index_text.size(), core::sha256(index_text)}};
+    manifest.archives = {{"srv.tar.zst", listed.size(), core::sha256(listed)}};
+    manifest.indexes = {{"srv.tar.zst.index", index_text.size(), core::sha256(index_text)}};
     collect::write_manifest(day / "cback.manifest", manifest);
     source = open_directory_source(dir / "staging");
   }
