@@ -9,6 +9,7 @@
 #include <cback/core/error.hpp>
 #include <cback/core/perf.hpp>
 #include <cback/core/progress.hpp>
+#include <cback/s3/checksums.hpp>
 #include <cback/s3/client.hpp>
 #include <cback/s3/uploader.hpp>
 
@@ -195,7 +196,7 @@ private:
       return false;
     }
     const auto fd = open_staged_object(m_day, object.relative);
-    const bool same = etag_of(fd.get(), m_tuning.part_size, name) == found->second.etag;
+    const bool same = s3::etag_of(fd.get(), m_tuning.part_size, name) == found->second.etag;
     if (same) {
       m_context.log.debug("Skipping [{}]: {} holds the same bytes.", name, m_location.url(key));
     }

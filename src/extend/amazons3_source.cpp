@@ -4,7 +4,6 @@
 #include <cback/core/beneath.hpp>
 #include <cback/core/error.hpp>
 #include <cback/extend/staged_files.hpp>
-#include <cback/s3/checksums.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -82,25 +81,6 @@ core::UniqueFd open_staged_object(const fs::path& daily_dir, const fs::path& rel
   // open_regular_beneath adds O_NONBLOCK (for the open); reads must block.
   ::fcntl(file->get(), F_SETFL, ::fcntl(file->get(), F_GETFL) & ~O_NONBLOCK);
   return std::move(*file);
-}
-
-std::string etag_of(int fd, std::size_t part_size, const std::string& name) {
-  s3::EtagBuilder etag(part_size);
-  std::vector<std::byte> buffer(std::size_t{1} << 20);
-  for (;;) {
-    const ssize_t got = ::read(fd, buffer.data(), buffer.size());
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
-    if (got < 0) {
-      throw Error(ExitCode::action,
-                  fmt::format("Cannot read [{}]: {}", name, std::strerror(errno)));
-    }
-    if (got == 0) {
-      return etag.finish();
-    }
-    etag.update(std::span(buffer).first(static_cast<std::size_t>(got)));
-  }
 }
 
 EncryptStream::EncryptStream(Context& context, const std::string& command, core::UniqueFd input,

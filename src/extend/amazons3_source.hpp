@@ -35,10 +35,6 @@ std::vector<StagedObject> list_staged_objects(const std::filesystem::path& daily
 core::UniqueFd open_staged_object(const std::filesystem::path& daily_dir,
                                   const std::filesystem::path& relative);
 
-/// The ETag `fd`'s content would get when uploaded in parts of `part_size`
-/// bytes (s3::EtagBuilder), read to its end. Throws naming `name`.
-std::string etag_of(int fd, std::size_t part_size, const std::string& name);
-
 /// The encrypt command run on one staged file: its stdin is the file, its
 /// stdout a pipe whose read end is `output()`. `${input}` in the command
 /// stands for /dev/stdin, `${output}` for /dev/stdout, so no file name is

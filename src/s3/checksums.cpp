@@ -2,7 +2,12 @@
 
 #include <cback/core/error.hpp>
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
+
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
 
 #include <utility>
 
@@ -111,6 +116,25 @@ std::string EtagBuilder::finish() {
   m_parts.clear();
   m_in_part = 0;
   return etag;
+}
+
+std::string etag_of(int fd, std::size_t part_size, const std::string& name) {
+  EtagBuilder etag(part_size);
+  std::vector<std::byte> buffer(std::size_t{1} << 20);
+  for (;;) {
+    const ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      throw Error(ExitCode::action,
+                  fmt::format("Cannot read [{}]: {}", name, std::strerror(errno)));
+    }
+    if (got == 0) {
+      return etag.finish();
+    }
+    etag.update(std::span(buffer).first(static_cast<std::size_t>(got)));
+  }
 }
 
 } // namespace cback::s3

@@ -347,4 +347,58 @@ TEST_CASE("A gateway that goes away during an upload leaves a day the re-run com
   CHECK(uploads.out.find("big.tar") == std::string::npos);
 }
 
+TEST_CASE("cback-amazons3-sync uploads, deletes what is gone, and verifies", "[amazons3][sync]") {
+  const auto gw = gateway();
+  CBACK_REQUIRE_PART(gw);
+  S3Pool pool(*gw);
+  pool.make_bucket();
+  const auto source = pool.store.dir.path() / "source";
+  pool.store.dir.write("source/a.txt", "alpha\n");
+  pool.store.dir.write("source/sub dir/b.bin", pattern(6 * 1024 * 1024, 'b'));
+  pool.store.dir.write("source/Grüße.txt", "non-ASCII\n");
+  RunOptions options = pool.aws_options();
+  const std::string url = "s3://" + pool.bucket + "/mirror";
+  const auto sync = [&](Args switches) {
+    Args argv{tool_binary("cback-amazons3-sync"), "-l", (pool.store.dir / "sync.log").string(),
+              "--endpoint-url", gw->endpoint};
+    argv.insert(argv.end(), switches.begin(), switches.end());
+    argv.push_back(source.string());
+    argv.push_back(url);
+    return run(argv, options);
+  };
+
+  const auto first = sync({});
+  INFO(first.out << first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK(pool.download("mirror/sub dir/b.bin") == read_file(source / "sub dir/b.bin"));
+  CHECK(pool.download("mirror/Grüße.txt") == "non-ASCII\n");
+  CHECK(sync({}).out.find("upload:") == std::string::npos); // nothing changed
+
+  // -v finds a missing and a wrong-size object and changes nothing.
+  REQUIRE(pool.aws({"s3", "rm", url + "/a.txt"}).exit_code == 0);
+  pool.store.dir.write("other", "longer than before\n");
+  REQUIRE(
+      pool.aws({"s3", "cp", (pool.store.dir / "other").string(), url + "/Grüße.txt"}).exit_code ==
+      0);
+  const auto verified = sync({"-v"});
+  CHECK(verified.exit_code == 6);
+  const std::string logged = read_file(pool.store.dir / "sync.log");
+  CHECK(logged.find(url + "/a.txt is missing") != std::string::npos);
+  CHECK(logged.find(url + "/Grüße.txt has 19 bytes") != std::string::npos);
+
+  // -u puts them back and keeps an object whose file is gone.
+  fs::remove(source / "sub dir/b.bin");
+  REQUIRE(sync({"-u"}).exit_code == 0);
+  CHECK(pool.download("mirror/a.txt") == "alpha\n");
+  CHECK(pool.keys().find("mirror/sub dir/b.bin") != std::string::npos);
+  // --dry-run says it would delete it, and does not.
+  const auto dry = sync({"--dry-run"});
+  CHECK(dry.out.find("delete: " + url + "/sub dir/b.bin") != std::string::npos);
+  CHECK(pool.keys().find("mirror/sub dir/b.bin") != std::string::npos);
+  // Without -u it goes.
+  REQUIRE(sync({}).exit_code == 0);
+  CHECK(pool.keys().find("mirror/sub dir/b.bin") == std::string::npos);
+  CHECK(read_file(pool.store.dir / "sync.log").find(gw->secret_key) == std::string::npos);
+}
+
 } // namespace cback::test

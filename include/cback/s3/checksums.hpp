@@ -68,4 +68,8 @@ private:
   std::vector<Md5Digest> m_parts;
 };
 
+/// The ETag (EtagBuilder) of what `fd` holds from its offset to its end,
+/// read in 1 MiB blocks. Throws Error(action) naming `name`.
+std::string etag_of(int fd, std::size_t part_size, const std::string& name);
+
 } // namespace cback::s3
