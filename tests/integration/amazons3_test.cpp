@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -315,24 +316,46 @@ TEST_CASE("Encrypted uploads stream through gpg and decrypt to the staged files"
   run({"/usr/bin/gpgconf", "--kill", "gpg-agent"}, gpg_env);
 }
 
+namespace {
+
+/// The second gateway of the cluster, which only the fault test uses (the
+/// other tests may run meanwhile): started here, stopped at the end.
+struct FaultGateway {
+  Gateway gw;
+  explicit FaultGateway(Gateway g) : gw(std::move(g)) { REQUIRE(control("start-gateway") == 0); }
+  ~FaultGateway() { control("stop-gateway"); }
+  FaultGateway(const FaultGateway&) = delete;
+  FaultGateway& operator=(const FaultGateway&) = delete;
+
+  int control(const std::string& command) const {
+    return run({"/bin/bash", gw.control, command, gw.dir, "fault"}).exit_code;
+  }
+};
+
+} // namespace
+
 TEST_CASE("A gateway that goes away during an upload leaves a day the re-run completes",
           "[extension][amazons3]") {
-  const auto gw = gateway();
+  auto gw = gateway();
   CBACK_REQUIRE_PART(gw);
+  const auto fault_endpoint = part_env("CBACK_TEST_S3_FAULT_ENDPOINT", "ceph");
+  CBACK_REQUIRE_PART(fault_endpoint);
+  gw->endpoint = *fault_endpoint;
+  const FaultGateway fault(*gw);
   S3Pool pool(*gw);
-  pool.make_bucket();
   pool.s3_extra = "bandwidth_limit = \"8 MB\"\n";
-  const auto day = pool.store.stage_day(k_tuesday, "tuesday");
+  const auto day = pool.bucket_and_day();
   const std::string big = pattern(40 * 1024 * 1024, 'k');
   pool.stage_file(day, "peer2/big.tar", big);
 
   // The upload takes about 5 s at 8 MB/s; the gateway stops after 2 s.
-  const std::string stopper =
-      fmt::format("sleep 2; bash '{}' stop-gateway '{}'", pool.gw.control, pool.gw.dir);
-  std::thread stop_thread([&] { run({"/bin/sh", "-c", stopper}); });
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    fault.control("stop-gateway");
+  });
   const auto failed = pool.upload(k_tuesday);
-  stop_thread.join();
-  REQUIRE(run({"/bin/bash", pool.gw.control, "start-gateway", pool.gw.dir}).exit_code == 0);
+  stopper.join();
+  REQUIRE(fault.control("start-gateway") == 0);
   CHECK(failed.exit_code == 6);
   CHECK_FALSE(fs::exists(day / "cback.amazons3"));
 

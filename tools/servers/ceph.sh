@@ -3,8 +3,10 @@
 #   ceph.sh start DIR           a monitor, one in-memory OSD and radosgw on
 #                               127.0.0.1, an S3 user; writes DIR/*.pid, DIR/env
 #   ceph.sh stop DIR            stops radosgw, then the OSD, then the monitor
-#   ceph.sh stop-gateway DIR    stops radosgw alone (the tests' gateway fault)
-#   ceph.sh start-gateway DIR   starts it again on the same port
+#   ceph.sh start-gateway DIR [fault]   starts a gateway: the one start made
+#                               (again, on its port), or the second one,
+#                               "fault", that no test shares with another
+#   ceph.sh stop-gateway DIR [fault]    stops it (the tests' gateway fault)
 # Every daemon runs in the foreground (-f) as a child started here, its PID
 # in DIR/NAME.pid, and is stopped by that PID. Every file (configuration,
 # keys, data, logs, sockets) is under DIR: no service, no /etc/ceph, no
@@ -19,7 +21,7 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-write_config() { # $1 = monitor port, $2 = gateway port, $3 = first messenger port
+write_config() { # $1 = monitor port, $2 = gateway port, $3 = first messenger port, $4 = fault gateway port
   cat >"$dir/ceph.conf" <<EOF
 [global]
 fsid = $(cat "$dir/fsid")
@@ -57,6 +59,9 @@ osd data = $dir/osd
 [client.rgw.x]
 rgw frontends = beast endpoint=127.0.0.1:$2
 rgw data = $dir/rgw
+[client.rgw.fault]
+rgw frontends = beast endpoint=127.0.0.1:$4
+rgw data = $dir/rgw-fault
 EOF
 }
 
@@ -96,14 +101,20 @@ wait_for() {
 
 ceph_cli() { ceph --conf "$dir/ceph.conf" --connect-timeout 10 "$@"; }
 osd_up() { ceph_cli osd stat | grep -q '1 up'; }
-gateway_answers() {
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(cat "$dir/gateway_port")/")" = 200 ]
+gateway_answers() { # $1 = port
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/")" = 200 ]
 }
 
-start_gateway() {
-  sockets=$(cat "$dir/socket_dir")
-  start_daemon rgw radosgw -f --conf "$dir/ceph.conf" --name client.rgw.x
-  wait_for "radosgw answering" 300 gateway_answers
+# The PID file's name of the gateway "" (the one start made) or "fault".
+pid_name() { if [ "${1:-}" = fault ]; then echo rgw-fault; else echo rgw; fi; }
+
+start_gateway() { # $1 = "" or fault
+  local name=${1:-x} port
+  port=$(cat "$dir/gateway_port")
+  if [ "$name" = fault ]; then port=$(cat "$dir/fault_gateway_port"); fi
+  mkdir -p "$dir/rgw-fault"
+  start_daemon "$(pid_name "$name")" radosgw -f --conf "$dir/ceph.conf" --name "client.rgw.$name"
+  wait_for "radosgw answering" 300 gateway_answers "$port"
 }
 
 start() {
@@ -120,11 +131,13 @@ start() {
   mkdir -p "$dir/log" "$dir/mon" "$dir/osd" "$dir/rgw"
   sockets=$(make_socket_dir cback-ceph)
   uuidgen >"$dir/fsid"
-  local mon_port gateway_port
+  local mon_port gateway_port fault_gateway_port
   mon_port=$(free_port)
   gateway_port=$(free_port)
+  fault_gateway_port=$(free_port)
   echo "$gateway_port" >"$dir/gateway_port"
-  write_config "$mon_port" "$gateway_port" $((20000 + RANDOM % 20000))
+  echo "$fault_gateway_port" >"$dir/fault_gateway_port"
+  write_config "$mon_port" "$gateway_port" $((20000 + RANDOM % 20000)) "$fault_gateway_port"
 
   local keyring=$dir/keyring
   ceph-authtool --create-keyring "$keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
@@ -132,8 +145,11 @@ start() {
     --cap mgr 'allow *' >/dev/null
   ceph-authtool "$keyring" --gen-key -n osd.0 --cap mon 'allow profile osd' \
     --cap osd 'allow *' >/dev/null
-  ceph-authtool "$keyring" --gen-key -n client.rgw.x --cap mon 'allow rw' \
-    --cap osd 'allow rwx' >/dev/null
+  local gateway
+  for gateway in x fault; do
+    ceph-authtool "$keyring" --gen-key -n "client.rgw.$gateway" --cap mon 'allow rw' \
+      --cap osd 'allow rwx' >/dev/null
+  done
   monmaptool --create --addv a "[v2:127.0.0.1:$mon_port]" --fsid "$(cat "$dir/fsid")" \
     "$dir/monmap" >/dev/null
   ceph-mon --conf "$dir/ceph.conf" --mkfs -i a --monmap "$dir/monmap" --keyring "$keyring"
@@ -156,6 +172,7 @@ start() {
     --display-name "cback tests" --access-key "$access" --secret-key "$secret" >/dev/null
   cat >"$dir/env" <<EOF
 export CBACK_TEST_S3_ENDPOINT=http://127.0.0.1:$gateway_port
+export CBACK_TEST_S3_FAULT_ENDPOINT=http://127.0.0.1:$fault_gateway_port
 export CBACK_TEST_S3_ACCESS_KEY=$access
 export CBACK_TEST_S3_SECRET_KEY=$secret
 export CBACK_TEST_S3_REGION=us-east-1
@@ -167,6 +184,7 @@ EOF
 
 stop() {
   # radosgw hangs in its shutdown when the OSD goes first.
+  stop_daemon rgw-fault
   stop_daemon rgw
   stop_daemon osd
   stop_daemon mon
@@ -177,7 +195,7 @@ stop() {
 case $command in
 start) start ;;
 stop) stop ;;
-stop-gateway) stop_daemon rgw ;;
-start-gateway) start_gateway ;;
-*) echo "usage: ceph.sh start|stop|stop-gateway|start-gateway DIR" >&2; exit 2 ;;
+stop-gateway) stop_daemon "$(pid_name "${3:-}")" ;;
+start-gateway) start_gateway "${3:-}" ;;
+*) echo "usage: ceph.sh start|stop|stop-gateway|start-gateway DIR [fault]" >&2; exit 2 ;;
 esac
