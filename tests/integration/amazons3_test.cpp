@@ -127,17 +127,21 @@ parallel_parts = 3
     return read_file(target);
   }
 
-  /// Every key of the bucket, one a line, sorted (aws s3api list-objects-v2).
-  std::string keys() const {
-    const auto result = aws({"s3api", "list-objects-v2", "--bucket", bucket, "--query",
-                             "Contents[].Key", "--output", "text"});
+  /// Everything below `prefix`, downloaded by the AWS CLI in one call into
+  /// a new directory, which is returned.
+  fs::path download_all(const std::string& prefix) const {
+    const fs::path target = store.dir / "downloaded-all";
+    fs::remove_all(target);
+    const auto result =
+        aws({"s3", "cp", "--recursive", "s3://" + bucket + "/" + prefix, target.string()});
     REQUIRE(result.exit_code == 0);
-    return result.out;
+    return target;
   }
 
-  std::string etag(const std::string& key) const {
-    const auto result = aws({"s3api", "head-object", "--bucket", bucket, "--key", key, "--query",
-                             "ETag", "--output", "text"});
+  /// Every key of the bucket, one a line, sorted (aws s3api list-objects-v2).
+  std::string keys(const std::string& query = "Contents[].Key") const {
+    const auto result =
+        aws({"s3api", "list-objects-v2", "--bucket", bucket, "--query", query, "--output", "text"});
     REQUIRE(result.exit_code == 0);
     return result.out;
   }
@@ -162,16 +166,19 @@ TEST_CASE("A staged day is uploaded to the bucket and reads back byte for byte",
   CHECK(fs::exists(day / "cback.amazons3"));
 
   const std::string prefix = "pool/2026/11/24/";
-  CHECK(pool.download(prefix + "peer1/etc.tar") == read_file(day / "peer1/etc.tar"));
-  CHECK(pool.download(prefix + "peer2/home-user.tar") == read_file(day / "peer2/home-user.tar"));
-  CHECK(pool.download(prefix + "peer2/big archive.tar") == big);
-  CHECK(pool.download(prefix + "peer2/Grüße über.txt") == "non-ASCII name\n");
-  CHECK(pool.download(prefix + "peer2/empty").empty());
-  // Indicator files stay on the master.
-  const std::string keys = pool.keys();
-  CHECK(keys.find("cback.") == std::string::npos);
-  // Three parts of 5 MB: the multipart ETag.
-  CHECK(pool.etag(prefix + "peer2/big archive.tar").find("-3\"") != std::string::npos);
+  const fs::path read_back = pool.download_all(prefix);
+  CHECK(read_file(read_back / "peer1/etc.tar") == read_file(day / "peer1/etc.tar"));
+  CHECK(read_file(read_back / "peer2/home-user.tar") == read_file(day / "peer2/home-user.tar"));
+  CHECK(read_file(read_back / "peer2/big archive.tar") == big);
+  CHECK(read_file(read_back / "peer2/Grüße über.txt") == "non-ASCII name\n");
+  CHECK(read_file(read_back / "peer2/empty").empty());
+  // Indicator files stay on the master; three parts of 5 MB give the
+  // multipart ETag.
+  const std::string listing = pool.keys("Contents[].[Key,ETag]");
+  CHECK(listing.find("cback.") == std::string::npos);
+  const auto big_line = listing.find(prefix + "peer2/big archive.tar");
+  REQUIRE(big_line != std::string::npos);
+  CHECK(listing.substr(big_line, listing.find('\n', big_line) - big_line).ends_with("-3\""));
   // The secret is in no log line, not even with -d.
   CHECK(pool.store.log().find(gw->secret_key) == std::string::npos);
   CHECK(result.out.find(gw->secret_key) == std::string::npos);
@@ -292,8 +299,9 @@ TEST_CASE("Encrypted uploads stream through gpg and decrypt to the staged files"
   INFO(result.out << pool.store.log());
   REQUIRE(result.exit_code == 0);
 
+  const fs::path read_back = pool.download_all("pool/2026/11/24");
   for (const std::string name : {"peer1/etc.tar", "peer2/big.tar"}) {
-    const std::string encrypted = pool.download("pool/2026/11/24/" + name);
+    const std::string encrypted = read_file(read_back / name);
     CHECK(encrypted != read_file(day / name));
     const fs::path file = pool.store.dir / "encrypted.gpg";
     pool.store.dir.write("encrypted.gpg", encrypted);
@@ -393,8 +401,9 @@ TEST_CASE("cback-amazons3-sync uploads, deletes what is gone, and verifies", "[a
   const auto first = sync({});
   INFO(first.out << first.err);
   REQUIRE(first.exit_code == 0);
-  CHECK(pool.download("mirror/sub dir/b.bin") == read_file(source / "sub dir/b.bin"));
-  CHECK(pool.download("mirror/Grüße.txt") == "non-ASCII\n");
+  const fs::path read_back = pool.download_all("mirror");
+  CHECK(read_file(read_back / "sub dir/b.bin") == read_file(source / "sub dir/b.bin"));
+  CHECK(read_file(read_back / "Grüße.txt") == "non-ASCII\n");
   CHECK(sync({}).out.find("upload:") == std::string::npos); // nothing changed
 
   // -v finds a missing and a wrong-size object and changes nothing.
