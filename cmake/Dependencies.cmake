@@ -11,6 +11,7 @@ find_package(fmt REQUIRED CONFIG)
 find_package(spdlog REQUIRED CONFIG)
 find_package(pugixml REQUIRED CONFIG)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+find_package(CURL REQUIRED)
 find_package(tl-expected QUIET CONFIG)
 
 pkg_check_modules(URING REQUIRED IMPORTED_TARGET liburing)
@@ -43,6 +44,7 @@ target_link_libraries(cback_deps INTERFACE
   pugixml::pugixml
   PkgConfig::PCRE2
   OpenSSL::Crypto
+  CURL::libcurl
   PkgConfig::BURN PkgConfig::ISOFS PkgConfig::ISOBURN
   Threads::Threads
   ${CMAKE_DL_LIBS})

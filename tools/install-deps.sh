@@ -8,7 +8,7 @@ build_packages=(
   libasio-dev liburing-dev libzstd-dev libarchive-dev
   libburn-dev libisofs-dev libisoburn-dev libssh-dev
   libtomlplusplus-dev libfmt-dev libspdlog-dev libpugixml-dev libpcre2-dev libssl-dev
-  libexpected-dev catch2
+  libexpected-dev catch2 libcurl4-openssl-dev
 )
 test_packages=(
   clang libclang-rt-14-dev       # libFuzzer for the config fuzz targets
@@ -18,6 +18,8 @@ test_packages=(
   iproute2                       # tc netem for the slow-link stage benchmark
   postgresql mariadb-server mariadb-client   # real database servers for the extensions
   subversion grepmail gnupg bzip2            # tools the extensions drive
+  ceph-mon ceph-osd radosgw ceph-common   # a one-node Ceph S3 gateway for amazons3
+  awscli                                   # the independent S3 reader in the tests
   zstd tar time
   lintian debootstrap logrotate systemd man-db   # the package tests (tools/package.sh, tests/package)
 )

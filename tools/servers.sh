@@ -22,9 +22,10 @@ start)
     name=$(basename "$part" .sh)
     dir=$state/$name
     rm -rf "$dir" && mkdir -p "$dir"
+    started_at=$(date +%s.%N)
     if bash "$part" start "$dir" >"$dir/start.log" 2>&1 && [ -f "$dir/env" ]; then
       cat "$dir/env" >>"$state/env"
-      echo "servers: $name started"
+      echo "servers: $name started in $(awk -v a="$started_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
     else
       echo "servers: $name could not start; its log:" >&2
       tail -30 "$dir/start.log" >&2

@@ -56,7 +56,8 @@ std::vector<std::string> partial_files(const fs::path& dir) {
 
 } // namespace
 
-StagingDay select_staging_day(const fs::path& staging_dir, year_month_day today, core::Full full) {
+StagingDay select_staging_day(const fs::path& staging_dir, year_month_day today, core::Full full,
+                              std::string_view done) {
   if (full == core::Full::yes) {
     const fs::path dir = daily_dir(staging_dir, today);
     if (!has(dir, k_stage_indicator)) {
@@ -69,7 +70,7 @@ StagingDay select_staging_day(const fs::path& staging_dir, year_month_day today,
   for (const int offset : {0, -1, 1}) {
     const year_month_day day{sys_days{today} + days{offset}};
     const fs::path dir = daily_dir(staging_dir, day);
-    if (has(dir, k_stage_indicator) && !has(dir, k_store_indicator)) {
+    if (has(dir, k_stage_indicator) && !has(dir, done)) {
       return {dir, day, offset != 0};
     }
   }

@@ -163,6 +163,13 @@ const Schema<AmazonS3Config>& schema_of<AmazonS3Config>() {
           scalar("encrypt", &AmazonS3Config::encrypt, c::text()),
           scalar("full_size_limit", &AmazonS3Config::full_size_limit, c::bytes()),
           scalar("incr_size_limit", &AmazonS3Config::incr_size_limit, c::bytes()),
+          scalar("endpoint_url", &AmazonS3Config::endpoint_url, c::text()),
+          scalar("region", &AmazonS3Config::region, c::text()),
+          scalar("profile", &AmazonS3Config::profile, c::text()),
+          scalar("storage_class", &AmazonS3Config::storage_class, c::text()),
+          scalar("part_size", &AmazonS3Config::part_size, c::bytes()),
+          scalar("parallel_parts", &AmazonS3Config::parallel_parts, c::integer(1, 64)),
+          scalar("bandwidth_limit", &AmazonS3Config::bandwidth_limit, c::bytes()),
       }};
   return schema;
 }

@@ -1,7 +1,7 @@
 #include <cback/extend/registry.hpp>
 
 #include <cback/context.hpp>
-#include <cback/core/error.hpp>
+#include <cback/extend/amazons3.hpp>
 #include <cback/extend/capacity.hpp>
 #include <cback/extend/command.hpp>
 #include <cback/extend/encrypt.hpp>
@@ -13,18 +13,9 @@
 #include <cback/extend/sysinfo.hpp>
 
 #include <array>
-#include <fmt/format.h>
 
 namespace cback::extend {
 namespace {
-
-// amazons3 is not built into this version: running it is an error of the
-// run (exit 6), never a silent success.
-template <const char* Name>
-void not_available(Context& /*context*/) {
-  throw Error(ExitCode::action,
-              fmt::format("Extension [{}] is not available in this version of cback.", Name));
-}
 
 constexpr char k_sysinfo[] = "sysinfo";
 constexpr char k_mysql[] = "mysql";
@@ -45,7 +36,7 @@ constexpr std::array k_extensions{
     BuiltinExtension{k_encrypt, 299, &run_encrypt},
     BuiltinExtension{k_split, 299, &run_split},
     BuiltinExtension{k_capacity, 299, &run_capacity},
-    BuiltinExtension{k_amazons3, 201, &not_available<k_amazons3>},
+    BuiltinExtension{k_amazons3, 201, &run_amazons3},
 };
 
 // Not in the list above: it is chosen by an action's `command` key, never

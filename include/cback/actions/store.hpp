@@ -35,11 +35,14 @@ struct StagingDay {
 };
 
 /// The day to store. Without --full: the first of today, yesterday and
-/// tomorrow whose directory has cback.stage and no cback.store. With
-/// --full: today's, which must have cback.stage (cback.store is ignored).
-/// Throws cback::Error(action) when none qualifies (docs/compatibility.md).
+/// tomorrow whose directory has cback.stage and no `done` indicator
+/// (cback.store; the amazons3 extension chooses its day the same way with
+/// cback.amazons3). With --full: today's, which must have cback.stage (the
+/// `done` indicator is ignored). Throws cback::Error(action) when none
+/// qualifies (docs/compatibility.md).
 StagingDay select_staging_day(const std::filesystem::path& staging_dir,
-                              std::chrono::year_month_day today, core::Full full);
+                              std::chrono::year_month_day today, core::Full full,
+                              std::string_view done = k_store_indicator);
 
 /// The new-disc rule: --full (or a rebuild) starts a new disc; without
 /// blank_behavior so does the starting day; with it, mode daily (or weekly

@@ -22,4 +22,8 @@ int main(int argc, char** argv);
 /// Returns the exit code.
 int span_main(int argc, char** argv);
 
+/// The cback-amazons3-sync program: cback's logging switches plus its own
+/// (see docs/cback-amazons3-sync.1), then s3::sync. Returns the exit code.
+int amazons3_sync_main(int argc, char** argv);
+
 } // namespace cback::cli

@@ -372,6 +372,13 @@ struct AmazonS3Config {
   std::optional<std::string> encrypt; ///< command with ${input} and ${output}
   std::optional<ByteQuantity> full_size_limit;
   std::optional<ByteQuantity> incr_size_limit;
+  std::optional<std::string> endpoint_url;     ///< any S3-compatible service; none: AWS
+  std::optional<std::string> region;           ///< SigV4 region; none: the AWS CLI's sources
+  std::optional<std::string> profile;          ///< profile of ~/.aws/credentials and config
+  std::optional<std::string> storage_class;    ///< x-amz-storage-class of every object
+  std::optional<ByteQuantity> part_size;       ///< multipart part size; none: 8 MiB
+  int parallel_parts = 4;                      ///< requests in flight (and buffers in memory)
+  std::optional<ByteQuantity> bandwidth_limit; ///< bytes per second over all requests
   Where where;
   bool operator==(const AmazonS3Config&) const = default;
 };

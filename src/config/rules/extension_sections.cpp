@@ -118,6 +118,21 @@ void check_amazons3(const AmazonS3Config& s3, Problems& problems) {
   if (s3.incr_size_limit && s3.incr_size_limit->bytes < 0.0) {
     report(problems, s3.where, "Incremental size limit cannot be negative.");
   }
+  // S3 takes parts of 5 MiB to 5 GiB (only the last part may be smaller).
+  constexpr double k_mib = 1024.0 * 1024.0;
+  if (s3.part_size && (s3.part_size->bytes < 5 * k_mib || s3.part_size->bytes > 5 * 1024 * k_mib)) {
+    report(problems, s3.where,
+           fmt::format("Part size must be from 5 MB to 5 GB, not [{}].", s3.part_size->text));
+  }
+  if (s3.bandwidth_limit && s3.bandwidth_limit->bytes <= 0.0) {
+    report(problems, s3.where, "Bandwidth limit must be greater than zero.");
+  }
+  if (s3.endpoint_url && !s3.endpoint_url->starts_with("http://") &&
+      !s3.endpoint_url->starts_with("https://")) {
+    report(problems, s3.where,
+           fmt::format("Endpoint URL must start with http:// or https://, not [{}].",
+                       *s3.endpoint_url));
+  }
 }
 
 } // namespace

@@ -1,0 +1,26 @@
+#pragma once
+
+// The amazons3 extension (docs/configuration.md, "amazons3"): the staged
+// day goes to s3://BUCKET[/PATH]/YYYY/MM/DD/<peer>/<file>, each file read
+// once and streamed (through the encrypt command when one is configured)
+// by the native S3 client (cback::s3), then marked with cback.amazons3.
+
+namespace cback {
+struct Context;
+}
+
+namespace cback::extend {
+
+/// Chooses the day as store does (today, yesterday, tomorrow without
+/// cback.amazons3; --full: today) and requires it complete as store does
+/// (cback.peers); checks the size limit of the run (full_size_limit on a
+/// full or start-of-week run, else incr_size_limit) before anything is
+/// sent; uploads every staged file but the indicators, skipping objects
+/// already uploaded, resuming unfinished multipart uploads and aborting
+/// stale ones; verifies each object by HEAD; then deletes the day's
+/// objects that are no longer staged and writes cback.amazons3. Needs the
+/// [options], [stage] and [amazons3] sections. Throws Error(action) naming
+/// the day, the file or the object (with the server's answer) on failure.
+void run_amazons3(Context& context);
+
+} // namespace cback::extend

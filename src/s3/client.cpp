@@ -1,0 +1,578 @@
+#include <cback/s3/client.hpp>
+
+#include <cback/core/digest.hpp>
+#include <cback/core/error.hpp>
+#include <cback/core/log.hpp>
+#include <cback/core/pacer.hpp>
+#include <cback/core/stop.hpp>
+#include <cback/s3/checksums.hpp>
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+namespace cback::s3 {
+namespace {
+
+using Query = std::vector<std::pair<std::string, std::string>>;
+
+struct CurlDelete {
+  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
+};
+using CurlHandle = std::unique_ptr<CURL, CurlDelete>;
+
+struct HeaderListDelete {
+  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+};
+using HeaderList = std::unique_ptr<curl_slist, HeaderListDelete>;
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+bool unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+std::string encode(std::string_view text, bool keep_slash) {
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (unreserved(byte) || (keep_slash && c == '/')) {
+      out += c;
+    } else {
+      out += fmt::format("%{:02X}", byte);
+    }
+  }
+  return out;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// One request as the caller describes it.
+struct Request {
+  Request(std::string operation_name, std::string http_method, std::string bucket_name,
+          std::string object_key, Query parameters = {})
+      : operation(std::move(operation_name)), method(std::move(http_method)),
+        bucket(std::move(bucket_name)), key(std::move(object_key)), query(std::move(parameters)) {}
+
+  std::string operation; ///< for messages: "PUT", "ListObjectsV2", ...
+  std::string method;
+  std::string bucket;
+  std::string key;
+  Query query; ///< written sorted by name (SigV4's canonical order)
+  std::vector<std::string> headers;
+  std::span<const std::byte> body;
+};
+
+struct Response {
+  long status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers; ///< names in lower case
+};
+
+// Where a body being sent stands, for libcurl's read callback.
+struct Upload {
+  std::span<const std::byte> body;
+  std::size_t sent = 0;
+  std::mutex* pacer_mutex = nullptr;
+  core::Pacer* pacer = nullptr;
+  const core::StopFlag* stop = nullptr;
+};
+
+std::size_t read_body(char* buffer, std::size_t size, std::size_t count, void* user) {
+  auto& upload = *static_cast<Upload*>(user);
+  const std::size_t take = std::min(size * count, upload.body.size() - upload.sent);
+  std::memcpy(buffer, upload.body.data() + upload.sent, take);
+  upload.sent += take;
+  if (upload.pacer != nullptr && take > 0) {
+    core::Pacer::Seconds wait{};
+    {
+      const std::lock_guard lock(*upload.pacer_mutex);
+      upload.pacer->count(static_cast<std::int64_t>(take));
+      wait = upload.pacer->ahead();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < deadline &&
+           (upload.stop == nullptr || !upload.stop->requested())) {
+      std::this_thread::sleep_for(std::min<core::Pacer::Seconds>(
+          deadline - std::chrono::steady_clock::now(), std::chrono::milliseconds(100)));
+    }
+  }
+  return take;
+}
+
+std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+std::size_t write_header(char* data, std::size_t size, std::size_t count, void* user) {
+  const std::string_view line(data, size * count);
+  const auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+      value.remove_prefix(1);
+    }
+    while (!value.empty() &&
+           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+      value.remove_suffix(1);
+    }
+    (*static_cast<std::map<std::string, std::string>*>(user))[lower(line.substr(0, colon))] =
+        std::string(value);
+  }
+  return size * count;
+}
+
+int progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* stop = static_cast<const core::StopFlag*>(user);
+  return stop != nullptr && stop->requested() ? 1 : 0;
+}
+
+bool retryable(long status, const std::optional<ErrorAnswer>& answer) {
+  if (status >= 500 || status == 429) {
+    return true;
+  }
+  return answer && (answer->code == "RequestTimeout" || answer->code == "SlowDown");
+}
+
+void add_put_headers(const PutOptions& options, std::vector<std::string>& headers) {
+  if (!options.storage_class.empty()) {
+    headers.push_back("x-amz-storage-class: " + options.storage_class);
+  }
+  for (const auto& [name, value] : options.metadata) {
+    headers.push_back("x-amz-meta-" + name + ": " + value);
+  }
+}
+
+} // namespace
+
+std::string encode_path(std::string_view key) {
+  return encode(key, true);
+}
+
+std::string encode_query(std::string_view text) {
+  return encode(text, false);
+}
+
+std::string Location::key(std::string_view rest) const {
+  return prefix.empty() ? std::string(rest) : prefix + "/" + std::string(rest);
+}
+
+std::string Location::url(std::string_view key) const {
+  return fmt::format("s3://{}/{}", bucket, key);
+}
+
+Location parse_location(std::string_view text) {
+  std::string_view rest = text;
+  if (rest.starts_with("s3://")) {
+    rest.remove_prefix(5);
+  }
+  const auto slash = rest.find('/');
+  Location location;
+  location.bucket = std::string(rest.substr(0, slash));
+  if (slash != std::string_view::npos) {
+    std::string_view prefix = rest.substr(slash + 1);
+    while (prefix.starts_with('/')) {
+      prefix.remove_prefix(1);
+    }
+    while (prefix.ends_with('/')) {
+      prefix.remove_suffix(1);
+    }
+    location.prefix = std::string(prefix);
+  }
+  const bool valid_name =
+      location.bucket.size() >= 3 && location.bucket.size() <= 63 &&
+      std::all_of(location.bucket.begin(), location.bucket.end(), [](unsigned char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+      });
+  if (!valid_name) {
+    throw Error(ExitCode::action,
+                fmt::format("Invalid S3 bucket in [{}]: a bucket name is 3 to 63 characters "
+                            "a-z, 0-9, '.' and '-'.",
+                            text));
+  }
+  return location;
+}
+
+struct Client::Impl {
+  ClientOptions options;
+  core::Logger& log;
+  const core::StopFlag* stop;
+  std::mutex handles_mutex;
+  std::vector<CurlHandle> idle;
+  std::mutex pacer_mutex;
+  std::optional<core::Pacer> pacer;
+
+  Impl(ClientOptions given, core::Logger& logger, const core::StopFlag* stop_flag)
+      : options(std::move(given)), log(logger), stop(stop_flag) {
+    if (options.bandwidth_limit && *options.bandwidth_limit > 0) {
+      pacer.emplace(*options.bandwidth_limit);
+    }
+  }
+
+  CurlHandle take_handle() {
+    {
+      const std::lock_guard lock(handles_mutex);
+      if (!idle.empty()) {
+        CurlHandle handle = std::move(idle.back());
+        idle.pop_back();
+        curl_easy_reset(handle.get());
+        return handle;
+      }
+    }
+    CurlHandle handle(curl_easy_init());
+    if (!handle) {
+      throw Error(ExitCode::action, "Cannot set up a libcurl handle.");
+    }
+    return handle;
+  }
+
+  void give_back(CurlHandle handle) {
+    const std::lock_guard lock(handles_mutex);
+    idle.push_back(std::move(handle));
+  }
+
+  std::string url_of(const Request& request) const {
+    std::string base;
+    if (options.settings.endpoint_url) {
+      base = *options.settings.endpoint_url;
+      while (base.ends_with('/')) {
+        base.pop_back();
+      }
+      base += "/" + request.bucket;
+    } else if (request.bucket.find('.') != std::string::npos) {
+      // A dotted bucket name does not match the wildcard certificate of
+      // virtual hosts: the path style is the one that works.
+      base = fmt::format("https://s3.{}.amazonaws.com/{}", options.settings.region, request.bucket);
+    } else {
+      base = fmt::format("https://{}.s3.{}.amazonaws.com", request.bucket, options.settings.region);
+    }
+    std::string url = base + "/" + encode_path(request.key);
+    Query query = request.query;
+    std::sort(query.begin(), query.end());
+    char separator = '?';
+    for (const auto& [name, value] : query) {
+      url += separator + encode_query(name) + "=" + encode_query(value);
+      separator = '&';
+    }
+    return url;
+  }
+
+  // One attempt; returns the libcurl result and fills `response`.
+  CURLcode attempt(const Request& request, const std::string& url, const std::string& payload_hash,
+                   Response& response) {
+    CurlHandle handle = take_handle();
+    CURL* curl = handle.get();
+    const auto& settings = options.settings;
+    const std::string sigv4 = fmt::format("aws:amz:{}:s3", settings.region);
+    std::vector<std::string> lines = request.headers;
+    lines.push_back("x-amz-content-sha256: " + payload_hash);
+    if (!settings.credentials.session_token.empty()) {
+      lines.push_back("x-amz-security-token: " + settings.credentials.session_token);
+    }
+    curl_slist* raw = nullptr;
+    for (const auto& line : lines) {
+      raw = curl_slist_append(raw, line.c_str());
+    }
+    const HeaderList headers(raw);
+    Upload upload{request.body, 0, &pacer_mutex, pacer ? &*pacer : nullptr, stop};
+
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
+    curl_easy_setopt(curl, CURLOPT_USERNAME, settings.credentials.access_key_id.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, settings.credentials.secret_access_key.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options.connect_timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
+                     static_cast<long>(options.stall_timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &write_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &write_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, stop);
+    if (request.method == "PUT") {
+      curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(curl, CURLOPT_READFUNCTION, &read_body);
+      curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
+      curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+    } else if (request.method == "POST") {
+      curl_easy_setopt(curl, CURLOPT_POST, 1L);
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+    } else if (request.method == "HEAD") {
+      curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    } else if (request.method != "GET") {
+      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    const CURLcode code = curl_easy_perform(curl);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    if (code == CURLE_OK) {
+      give_back(std::move(handle)); // keeps its connection for the next request
+    }
+    return code;
+  }
+
+  void pause(std::chrono::milliseconds length) const {
+    const auto deadline = std::chrono::steady_clock::now() + length;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (stop != nullptr) {
+        stop->check();
+      }
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          deadline - std::chrono::steady_clock::now(), std::chrono::milliseconds(100)));
+    }
+  }
+
+  // Sends `request`, retrying what may pass; returns the last answer (any
+  // status). Throws Error(action) when every attempt failed to get one.
+  Response send(const Request& request) {
+    const std::string url = url_of(request);
+    const std::string where =
+        fmt::format("{} s3://{}/{}", request.operation, request.bucket, request.key);
+    const auto digest = core::sha256(
+        std::string_view(reinterpret_cast<const char*>(request.body.data()), request.body.size()));
+    const std::string payload_hash = core::to_hex(digest);
+    auto wait = options.first_pause;
+    for (int attempt_number = 1;; ++attempt_number) {
+      if (stop != nullptr) {
+        stop->check();
+      }
+      Response response;
+      const CURLcode code = attempt(request, url, payload_hash, response);
+      if (code == CURLE_ABORTED_BY_CALLBACK && stop != nullptr) {
+        stop->check();
+      }
+      std::string failure;
+      if (code != CURLE_OK) {
+        failure = curl_easy_strerror(code);
+      } else {
+        const auto answer = parse_error(response.body);
+        if (!retryable(response.status, answer)) {
+          log.debug("S3 {}: HTTP {} ({} bytes sent, try {})", where, response.status,
+                    request.body.size(), attempt_number);
+          return response;
+        }
+        failure = fmt::format("HTTP {}{}", response.status, answer ? " " + answer->code : "");
+      }
+      if (attempt_number >= options.attempts) {
+        throw Error(ExitCode::action,
+                    fmt::format("S3 {} failed after {} tries: {}", where, attempt_number, failure));
+      }
+      log.debug("S3 {}: {}; trying again in {} ms", where, failure, wait.count());
+      pause(wait);
+      wait *= 2;
+    }
+  }
+
+  // Throws the error `response` stands for, naming the request.
+  [[noreturn]] static void fail(const Request& request, const Response& response) {
+    const auto answer = parse_error(response.body);
+    std::string detail = answer ? fmt::format("{}: {}", answer->code, answer->message)
+                                : std::string("no S3 error document");
+    throw Error(ExitCode::action,
+                fmt::format("S3 {} s3://{}/{} failed: HTTP {} {}", request.operation,
+                            request.bucket, request.key, response.status, detail));
+  }
+
+  Response require(const Request& request) {
+    Response response = send(request);
+    if (response.status < 200 || response.status > 299) {
+      fail(request, response);
+    }
+    return response;
+  }
+};
+
+Client::Client(ClientOptions options, core::Logger& log, const core::StopFlag* stop)
+    : m_impl(std::make_unique<Impl>(std::move(options), log, stop)) {
+  global_init();
+}
+
+Client::~Client() = default;
+
+const Settings& Client::settings() const {
+  return m_impl->options.settings;
+}
+
+void Client::check_bucket(const std::string& bucket) {
+  // ListObjectsV2 of nothing rather than HEAD: HEAD answers carry no error
+  // document, and the server's code (NoSuchBucket, AccessDenied …) is what
+  // the user needs to read.
+  Request request("ListObjectsV2", "GET", bucket, "", {{"list-type", "2"}, {"max-keys", "0"}});
+  m_impl->require(request);
+}
+
+std::optional<ObjectHead> Client::head_object(const std::string& bucket, const std::string& key) {
+  Request request("HEAD", "HEAD", bucket, key);
+  const Response response = m_impl->send(request);
+  if (response.status == 404) {
+    return std::nullopt;
+  }
+  if (response.status != 200) {
+    Impl::fail(request, response);
+  }
+  ObjectHead head;
+  const auto length = response.headers.find("content-length");
+  head.size = length == response.headers.end() ? 0 : std::stoll(length->second);
+  const auto etag = response.headers.find("etag");
+  head.etag = etag == response.headers.end() ? std::string() : etag->second;
+  constexpr std::string_view k_meta = "x-amz-meta-";
+  for (const auto& [name, value] : response.headers) {
+    if (name.starts_with(k_meta)) {
+      head.metadata[name.substr(k_meta.size())] = value;
+    }
+  }
+  return head;
+}
+
+std::string Client::put_object(const std::string& bucket, const std::string& key,
+                               std::span<const std::byte> body, const PutOptions& options) {
+  Request request("PUT", "PUT", bucket, key);
+  const Md5Digest digest = md5(body);
+  request.headers.push_back("Content-MD5: " + base64(digest));
+  add_put_headers(options, request.headers);
+  request.body = body;
+  const Response response = m_impl->require(request);
+  const auto etag = response.headers.find("etag");
+  return etag == response.headers.end() ? std::string() : etag->second;
+}
+
+std::string Client::create_upload(const std::string& bucket, const std::string& key,
+                                  const PutOptions& options) {
+  Request request("CreateMultipartUpload", "POST", bucket, key, {{"uploads", ""}});
+  add_put_headers(options, request.headers);
+  return parse_upload_id(m_impl->require(request).body);
+}
+
+std::string Client::upload_part(const std::string& bucket, const std::string& key,
+                                const std::string& upload_id, int number,
+                                std::span<const std::byte> body) {
+  Request request(fmt::format("UploadPart {} of", number), "PUT", bucket, key,
+                  {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}});
+  request.headers.push_back("Content-MD5: " + base64(md5(body)));
+  request.body = body;
+  const Response response = m_impl->require(request);
+  const auto etag = response.headers.find("etag");
+  return etag == response.headers.end() ? std::string() : etag->second;
+}
+
+void Client::complete_upload(const std::string& bucket, const std::string& key,
+                             const std::string& upload_id,
+                             const std::vector<std::string>& part_etags) {
+  const std::string body = complete_body(part_etags);
+  Request request("CompleteMultipartUpload", "POST", bucket, key, {{"uploadId", upload_id}});
+  request.headers.emplace_back("Content-Type: application/xml");
+  request.body = std::as_bytes(std::span(body));
+  const Response response = m_impl->require(request);
+  // The answer may be 200 with an error document in it, when the server
+  // failed after it had started to answer.
+  if (const auto answer = parse_error(response.body)) {
+    Response failed = response;
+    failed.status = 500;
+    Impl::fail(request, failed);
+  }
+}
+
+void Client::abort_upload(const std::string& bucket, const std::string& key,
+                          const std::string& upload_id) {
+  Request request("AbortMultipartUpload", "DELETE", bucket, key, {{"uploadId", upload_id}});
+  const Response response = m_impl->send(request);
+  if (response.status != 204 && response.status != 200 && response.status != 404) {
+    Impl::fail(request, response);
+  }
+}
+
+std::vector<ObjectEntry> Client::list_objects(const std::string& bucket,
+                                              const std::string& prefix) {
+  std::vector<ObjectEntry> objects;
+  std::string token;
+  do {
+    Request request("ListObjectsV2", "GET", bucket, "", {{"list-type", "2"}, {"prefix", prefix}});
+    if (!token.empty()) {
+      request.query.emplace_back("continuation-token", token);
+    }
+    auto page = parse_objects_page(m_impl->require(request).body);
+    std::move(page.objects.begin(), page.objects.end(), std::back_inserter(objects));
+    token = page.next_token;
+  } while (!token.empty());
+  return objects;
+}
+
+std::vector<UploadEntry> Client::list_uploads(const std::string& bucket,
+                                              const std::string& prefix) {
+  std::vector<UploadEntry> uploads;
+  UploadsPage page;
+  do {
+    Request request("ListMultipartUploads", "GET", bucket, "",
+                    {{"prefix", prefix}, {"uploads", ""}});
+    if (!page.next_key_marker.empty()) {
+      request.query.emplace_back("key-marker", page.next_key_marker);
+      request.query.emplace_back("upload-id-marker", page.next_upload_id_marker);
+    }
+    page = parse_uploads_page(m_impl->require(request).body);
+    uploads.insert(uploads.end(), page.uploads.begin(), page.uploads.end());
+  } while (!page.next_key_marker.empty());
+  return uploads;
+}
+
+std::vector<PartEntry> Client::list_parts(const std::string& bucket, const std::string& key,
+                                          const std::string& upload_id) {
+  std::vector<PartEntry> parts;
+  std::optional<int> marker;
+  do {
+    Request request("ListParts", "GET", bucket, key, {{"uploadId", upload_id}});
+    if (marker) {
+      request.query.emplace_back("part-number-marker", std::to_string(*marker));
+    }
+    auto page = parse_parts_page(m_impl->require(request).body);
+    parts.insert(parts.end(), page.parts.begin(), page.parts.end());
+    marker = page.next_marker;
+  } while (marker);
+  return parts;
+}
+
+void Client::delete_objects(const std::string& bucket, const std::vector<std::string>& keys) {
+  constexpr std::size_t k_batch = 1000;
+  std::vector<std::string> failed;
+  for (std::size_t first = 0; first < keys.size(); first += k_batch) {
+    const std::vector<std::string> batch(
+        keys.begin() + static_cast<std::ptrdiff_t>(first),
+        keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), first + k_batch)));
+    const std::string body = delete_body(batch);
+    Request request("DeleteObjects", "POST", bucket, "", {{"delete", ""}});
+    request.headers.push_back("Content-MD5: " + base64(md5(std::as_bytes(std::span(body)))));
+    request.headers.emplace_back("Content-Type: application/xml");
+    request.body = std::as_bytes(std::span(body));
+    for (const auto& failure : parse_delete_failures(m_impl->require(request).body)) {
+      failed.push_back(fmt::format("{} ({}: {})", failure.key, failure.code, failure.message));
+    }
+  }
+  if (!failed.empty()) {
+    throw Error(ExitCode::action, fmt::format("S3 DeleteObjects in s3://{} failed for: {}", bucket,
+                                              fmt::join(failed, ", ")));
+  }
+}
+
+} // namespace cback::s3
