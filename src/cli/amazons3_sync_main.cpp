@@ -5,6 +5,7 @@
 #include <cback/cli/diagnostics.hpp>
 #include <cback/cli/main.hpp>
 #include <cback/cli/options.hpp>
+#include <cback/cli/program.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
 #include <cback/core/stop.hpp>
@@ -57,17 +58,15 @@ struct Invocation {
   std::optional<std::string> endpoint_url;
 };
 
-Error usage_error(const std::string& message) {
-  return Error(ExitCode::usage, message);
-}
-
 // Takes this program's switches out of `args`; the rest are cback's.
 void take_own_switches(std::vector<std::string>& args, Invocation& invocation) {
   std::vector<std::string> rest;
   auto& request = invocation.request;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "-v" || arg == "--verifyOnly") {
+    if (auto endpoint = long_value(args, i, "endpoint-url")) {
+      invocation.endpoint_url = std::move(endpoint);
+    } else if (arg == "-v" || arg == "--verifyOnly") {
       request.verify_only = true;
     } else if (arg == "-u" || arg == "--uploadOnly") {
       request.upload_only = true;
@@ -75,13 +74,6 @@ void take_own_switches(std::vector<std::string>& args, Invocation& invocation) {
       request.ignore_encoding = true;
     } else if (arg == "--dry-run") {
       request.dry_run = true;
-    } else if (arg.starts_with("--endpoint-url=")) {
-      invocation.endpoint_url = arg.substr(15);
-    } else if (arg == "--endpoint-url") {
-      if (i + 1 == args.size()) {
-        throw usage_error("Option --endpoint-url needs a value.");
-      }
-      invocation.endpoint_url = args[++i];
     } else {
       rest.push_back(arg);
     }
@@ -89,91 +81,47 @@ void take_own_switches(std::vector<std::string>& args, Invocation& invocation) {
   args = std::move(rest);
 }
 
-std::optional<int> parse(int argc, char** argv, Invocation& invocation) {
-  try {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    take_own_switches(args, invocation);
-    invocation.options = parse_options(args);
-    const auto& words = invocation.options.actions;
-    if (!invocation.options.help && !invocation.options.version &&
-        !invocation.options.diagnostics && words.size() != 2) {
-      throw usage_error("Source directory and S3 bucket URL are both required.");
-    }
-  } catch (const Error& error) {
-    std::cerr << k_usage << " *** Error: " << error.what() << "\n";
-    return static_cast<int>(ExitCode::usage);
+const std::string k_version_block = fmt::format(
+    "\n Cedar Backup Amazon S3 sync tool.\n Included with cback version {}.\n\n", k_version);
+const ProgramText k_text{k_usage, k_version_block, "Cedar Backup Amazon S3 sync", "executing sync",
+                         "Sync interrupted."};
+
+// Two words: the source directory and s3://BUCKET[/PATH].
+void check_words(const Options& options) {
+  if (!options.help && !options.version && !options.diagnostics && options.actions.size() != 2) {
+    throw usage_error("Source directory and S3 bucket URL are both required.");
   }
-  if (invocation.options.help) {
-    std::cerr << k_usage;
-    return 0;
-  }
-  if (invocation.options.version) {
-    std::cout << fmt::format(
-        "\n Cedar Backup Amazon S3 sync tool.\n Included with cback version {}.\n\n", k_version);
-    return 0;
-  }
-  if (invocation.options.diagnostics) {
-    std::cout << diagnostics_block(diagnostic_values());
-    return 0;
-  }
-  return std::nullopt;
 }
 
-int finish(core::Logger& log, int code) {
-  log.info("Cedar Backup Amazon S3 sync run completed with status {}.", code);
-  return code;
-}
-
-int run(core::Logger& log, Invocation& invocation) {
-  log.info("Cedar Backup Amazon S3 sync run started.");
-  log.info("Options were [{}]", argument_string(invocation.options));
-  core::StopFlag stop;
-  core::install_stop_handlers(stop);
-  try {
-    auto& request = invocation.request;
-    request.source = invocation.options.actions[0];
-    request.target = s3::parse_location(invocation.options.actions[1]);
-    s3::SettingsRequest settings;
-    settings.endpoint_url = invocation.endpoint_url;
-    const char* home = std::getenv("HOME");
-    settings.home = home != nullptr ? home : "/";
-    s3::ClientOptions options;
-    options.settings = s3::resolve_settings(settings, s3::process_environment());
-    s3::Client client(std::move(options), log, &stop);
-    s3::sync(client, request, log, std::cout);
-    std::cout.flush();
-    return finish(log, 0);
-  } catch (const Error& error) {
-    std::cout.flush();
-    log.error("Error executing sync: {}", error.what());
-    if (invocation.options.stack) {
-      report_stack(log, error);
-    }
-    return finish(log, static_cast<int>(error.code()));
-  } catch (const std::exception& error) {
-    log.error("Error executing sync: {}", error.what());
-    return finish(log, static_cast<int>(ExitCode::action));
-  }
+int run(core::Logger& log, Invocation& invocation, core::StopFlag& stop) {
+  auto& request = invocation.request;
+  request.source = invocation.options.actions[0];
+  request.target = s3::parse_location(invocation.options.actions[1]);
+  s3::SettingsRequest settings;
+  settings.endpoint_url = invocation.endpoint_url;
+  const char* home = std::getenv("HOME");
+  settings.home = home != nullptr ? home : "/";
+  s3::ClientOptions options;
+  options.settings = s3::resolve_settings(settings, s3::process_environment());
+  s3::Client client(std::move(options), log, &stop);
+  s3::sync(client, request, log, std::cout);
+  return 0;
 }
 
 } // namespace
 
 int amazons3_sync_main(int argc, char** argv) {
-  std::setlocale(LC_CTYPE, "");
   Invocation invocation;
-  if (const auto done = parse(argc, argv, invocation)) {
+  const auto take_own = [&](std::vector<std::string>& args) {
+    take_own_switches(args, invocation);
+  };
+  if (const auto done =
+          parse_program(argc, argv, k_text, invocation.options, take_own, check_words)) {
     return *done;
   }
-  core::Logger log;
-  try {
-    log.configure(log_settings(invocation.options));
-  } catch (const Error& error) {
-    std::cerr << error.what() << "\n";
-    return static_cast<int>(ExitCode::logging);
-  }
-  const int code = run(log, invocation);
-  core::remove_stop_handlers();
-  return code;
+  return run_program(invocation.options, k_text, [&](core::Logger& log, core::StopFlag& stop) {
+    return run(log, invocation, stop);
+  });
 }
 
 } // namespace cback::cli

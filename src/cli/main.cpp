@@ -4,6 +4,7 @@
 #include <cback/cli/diagnostics.hpp>
 #include <cback/cli/execute.hpp>
 #include <cback/cli/options.hpp>
+#include <cback/cli/program.hpp>
 #include <cback/config/load.hpp>
 #include <cback/config/outputs.hpp>
 #include <cback/context.hpp>
@@ -30,32 +31,14 @@ int code_of(ExitCode code) {
   return static_cast<int>(code);
 }
 
-/// Switches; -h, -V and -D are answered here, before any logging.
-std::optional<int> handle_switches(int argc, char** argv, Options& options) {
-  try {
-    options = parse_options(std::vector<std::string>(argv + 1, argv + argc));
-  } catch (const Error& error) {
-    std::cerr << usage_text() << " *** Error: " << error.what() << "\n";
-    return code_of(ExitCode::usage);
-  }
-  if (options.help) {
-    std::cerr << usage_text(); // stderr, as the original
-    return code_of(ExitCode::ok);
-  }
-  if (options.version) {
-    std::cout << version_text();
-    return code_of(ExitCode::ok);
-  }
-  if (options.diagnostics) {
-    std::cout << diagnostics_block(diagnostic_values());
-    return code_of(ExitCode::ok);
-  }
-  return std::nullopt;
+// What cback says of itself.
+ProgramText program_text() {
+  static const std::string usage = usage_text();
+  static const std::string version = version_text();
+  return ProgramText{usage, version, "Cedar Backup", "executing backup", "Backup interrupted."};
 }
 
 void log_start(core::Logger& log, const Options& options) {
-  log.info("Cedar Backup run started.");
-  log.info("Options were [{}]", argument_string(options));
   log.info("Logfile is [{}]", options.logfile);
   for (const auto& line : diagnostic_lines(diagnostic_values())) {
     log.info("{}", line);
@@ -80,18 +63,8 @@ std::optional<int> load_and_plan(core::Logger& log, const Options& options, conf
     plan = plan_actions(options, config);
     log_plan(log, plan);
     return std::nullopt;
-  } catch (const config::InvalidConfig& error) {
-    const auto& problems = error.problems();
-    if (problems.size() == 1) {
-      log.error("Error reading or handling configuration: {}", problems.front().str());
-    } else {
-      log.error("Error reading or handling configuration: {} problems:", problems.size());
-      for (const auto& problem : problems) {
-        log.error("{}", problem.str());
-      }
-    }
   } catch (const std::exception& error) {
-    log.error("Error reading or handling configuration: {}", error.what());
+    log_configuration_error(log, error);
   }
   return code_of(ExitCode::config);
 }
@@ -106,28 +79,10 @@ core::PathResolver path_resolver(const config::Config& config) {
   return core::PathResolver(std::move(overrides));
 }
 
-int report(core::Logger& log, const Options& options, const Error& error) {
-  switch (error.code()) {
-  case ExitCode::interrupted:
-    log.error("Backup interrupted.");
-    break;
-  case ExitCode::config:
-    log.error("Error reading or handling configuration: {}", error.what());
-    break;
-  default:
-    log.error("Error executing backup: {}", error.what());
-  }
-  if (options.stack) {
-    report_stack(log, error);
-  }
-  return code_of(error.code());
-}
-
 /// Stage 3: the actions, under the run lock (validate only reads, so it
 /// takes none and may run beside a backup).
 int run_actions(core::Logger& log, const Options& options, const config::Config& config,
                 const ActionPlan& plan, core::StopFlag& stop) {
-  core::install_stop_handlers(stop);
   core::CommandRunner runner(log, stop, path_resolver(config));
   core::PerfRecorder perf;
   const core::RunFlags flags = run_flags(options);
@@ -152,7 +107,7 @@ int run_actions(core::Logger& log, const Options& options, const config::Config&
     return code_of(ExitCode::ok);
   } catch (const Error& error) {
     print_perf();
-    return report(log, options, error);
+    return report_error(log, options, program_text(), error);
   } catch (const std::exception& error) {
     print_perf();
     log.error("Error executing backup: {}", error.what());
@@ -191,28 +146,16 @@ io::BackendOptions io_options(const config::Config& config) {
 }
 
 int main(int argc, char** argv) {
-  std::setlocale(LC_CTYPE, ""); // UTF-8 names in archives and logs (stack notes)
   Options options;
-  if (const auto done = handle_switches(argc, argv, options)) {
+  const auto no_own_switches = [](std::vector<std::string>&) {};
+  const auto anything = [](Options&) {};
+  if (const auto done =
+          parse_program(argc, argv, program_text(), options, no_own_switches, anything)) {
     return *done;
   }
-  core::Logger log;
-  try {
-    log.configure(log_settings(options));
-  } catch (const std::exception& error) {
-    // The logger's own messages may already say what failed.
-    const std::string_view message = error.what();
-    constexpr std::string_view k_prefix = "Error setting up logging: ";
-    std::cerr << (message.starts_with(k_prefix) ? "" : k_prefix) << message << "\n";
-    return code_of(ExitCode::logging);
-  }
-  // The flag outlives everything that may see a signal: the handlers keep
-  // pointing at it until the process ends.
-  core::StopFlag stop;
-  const int status = run(log, options, stop);
-  log.info("Cedar Backup run completed with status {}.", status);
-  log.flush();
-  return status;
+  return run_program(options, program_text(), [&](core::Logger& log, core::StopFlag& stop) {
+    return run(log, options, stop);
+  });
 }
 
 } // namespace cback::cli

@@ -1,5 +1,7 @@
 #include <cback/cli/options.hpp>
 
+#include <cback/cli/program.hpp>
+
 #include <cback/core/error.hpp>
 #include <cback/version.hpp>
 
@@ -18,10 +20,6 @@ namespace {
 // One small function per switch; `value` is empty for switches without one.
 
 using Apply = void (*)(Options& options, const std::string& value);
-
-Error usage_error(const std::string& message) {
-  return Error(ExitCode::usage, message);
-}
 
 void set_config(Options& options, const std::string& value) {
   if (value.empty()) {

@@ -6,6 +6,7 @@
 #include <cback/cli/diagnostics.hpp>
 #include <cback/cli/main.hpp>
 #include <cback/cli/options.hpp>
+#include <cback/cli/program.hpp>
 #include <cback/config/load.hpp>
 #include <cback/config/values.hpp>
 #include <cback/core/error.hpp>
@@ -62,14 +63,6 @@ constexpr std::string_view k_usage = R"(
    --dry-run             Show the plan and write nothing
 
 )";
-
-int code_of(ExitCode code) {
-  return static_cast<int>(code);
-}
-
-Error usage_error(const std::string& message) {
-  return Error(ExitCode::usage, message);
-}
 
 void apply_value(span::SpanSettings& settings, std::string_view name, const std::string& value) {
   if (name == "algorithm") {
@@ -129,107 +122,41 @@ struct Invocation {
   span::SpanSettings settings;
 };
 
-// The switches; -h, -V and -D are answered here. Positional words are
-// accepted and ignored, as the original.
-std::optional<int> parse(int argc, char** argv, Invocation& invocation) {
-  try {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    invocation.settings = take_span_switches(args);
-    args.emplace_back("span"); // cback's parser wants an action
-    invocation.options = parse_options(args);
-    invocation.options.actions.clear();
-    invocation.options.quiet = false; // accepted and ignored, as the original
-  } catch (const Error& error) {
-    std::cerr << k_usage << " *** Error: " << error.what() << "\n";
-    return code_of(ExitCode::usage);
-  }
-  const auto& options = invocation.options;
-  if (options.help) {
-    std::cerr << k_usage;
-    return 0;
-  }
-  if (options.version) {
-    std::cout << fmt::format("\n Cedar Backup 'span' tool.\n Included with cback version {}.\n\n",
-                             k_version);
-    return 0;
-  }
-  if (options.diagnostics) {
-    std::cout << diagnostics_block(diagnostic_values());
-    return 0;
-  }
-  return std::nullopt;
-}
+const std::string k_version_block =
+    fmt::format("\n Cedar Backup 'span' tool.\n Included with cback version {}.\n\n", k_version);
+const ProgramText k_text{k_usage, k_version_block, "Cedar Backup 'span' utility",
+                         "executing backup", "Backup interrupted."};
 
-std::optional<config::Config> load(core::Logger& log, const std::string& path) {
-  log.info("Configuration path is [{}]", path);
-  try {
-    return config::load(path);
-  } catch (const config::InvalidConfig& error) {
-    for (const auto& problem : error.problems()) {
-      log.error("Error reading or handling configuration: {}", problem.str());
-    }
-  } catch (const std::exception& error) {
-    log.error("Error reading or handling configuration: {}", error.what());
-  }
-  return std::nullopt;
-}
-
-int finish(core::Logger& log, int code) {
-  log.info("Cedar Backup 'span' utility run completed with status {}.", code);
-  return code;
-}
-
-int run(core::Logger& log, const Invocation& invocation) {
-  log.info("Cedar Backup 'span' utility run started.");
-  log.info("Options were [{}]", argument_string(invocation.options));
+int run(core::Logger& log, const Invocation& invocation, core::StopFlag& stop) {
   log.info("Logfile is [{}]", invocation.options.logfile);
-  const auto config = load(log, invocation.options.config);
+  const auto config = load_configuration(log, invocation.options.config);
   if (!config) {
-    return finish(log, code_of(ExitCode::config));
+    return static_cast<int>(ExitCode::config);
   }
-  core::StopFlag stop;
-  core::install_stop_handlers(stop);
-  try {
-    io::RunBackend io(io_options(*config), log);
-    span::run_span(*config, invocation.settings, std::cin, std::cout, log, io, &stop);
-    std::cout.flush();
-    return finish(log, 0);
-  } catch (const Error& error) {
-    std::cout.flush();
-    if (error.code() == ExitCode::interrupted) {
-      log.error("Backup interrupted.");
-    } else {
-      log.error("Error executing backup: {}", error.what());
-    }
-    if (invocation.options.stack) {
-      report_stack(log, error);
-    }
-    return finish(log, code_of(error.code()));
-  } catch (const std::exception& error) {
-    std::cout.flush();
-    log.error("Error executing backup: {}", error.what());
-    return finish(log, code_of(ExitCode::action));
-  }
+  io::RunBackend io(io_options(*config), log);
+  span::run_span(*config, invocation.settings, std::cin, std::cout, log, io, &stop);
+  return 0;
 }
 
 } // namespace
 
 int span_main(int argc, char** argv) {
-  std::setlocale(LC_CTYPE, "");
   Invocation invocation;
-  if (const auto done = parse(argc, argv, invocation)) {
+  // Positional words are accepted and ignored, as the original.
+  const auto take_own = [&](std::vector<std::string>& args) {
+    invocation.settings = take_span_switches(args);
+    args.emplace_back("span"); // cback's parser wants an action
+  };
+  const auto check = [](Options& options) {
+    options.actions.clear();
+    options.quiet = false; // accepted and ignored, as the original
+  };
+  if (const auto done = parse_program(argc, argv, k_text, invocation.options, take_own, check)) {
     return *done;
   }
-  core::Logger log;
-  try {
-    log.configure(log_settings(invocation.options));
-  } catch (const Error& error) {
-    std::cerr << error.what() << "\n";
-    return code_of(ExitCode::logging);
-  }
-  const int code = run(log, invocation);
-  core::remove_stop_handlers();
-  return code;
+  return run_program(invocation.options, k_text, [&](core::Logger& log, core::StopFlag& stop) {
+    return run(log, invocation, stop);
+  });
 }
 
 } // namespace cback::cli

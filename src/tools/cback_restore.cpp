@@ -6,6 +6,7 @@
 
 #include <cback/cli/diagnostics.hpp>
 #include <cback/cli/options.hpp>
+#include <cback/cli/program.hpp>
 #include <cback/config/load.hpp>
 #include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
@@ -77,13 +78,7 @@ constexpr std::string_view k_usage = R"(
 
 )";
 
-int code_of(ExitCode code) {
-  return static_cast<int>(code);
-}
-
-Error usage_error(const std::string& message) {
-  return Error(ExitCode::usage, message);
-}
+using cback::cli::usage_error;
 
 /// The switches of cback-restore alone.
 struct RestoreSwitches {
@@ -140,42 +135,22 @@ RestoreSwitches take_restore_switches(std::vector<std::string>& args) {
   return switches;
 }
 
-std::optional<int> parse(int argc, char** argv, Invocation& invocation) {
-  try {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    invocation.switches = take_restore_switches(args);
-    bool asks_only = false;
-    for (const auto& arg : args) {
-      asks_only = asks_only || arg == "-h" || arg == "--help" || arg == "-V" ||
-                  arg == "--version" || arg == "-D" || arg == "--diagnostics";
-    }
-    invocation.options = cback::cli::parse_options(args);
-    auto& words = invocation.options.actions;
-    if (!words.empty()) {
-      invocation.command = words.front();
-      invocation.arguments.assign(words.begin() + 1, words.end());
-    } else if (!asks_only) {
+const std::string k_version_block =
+    fmt::format("\n cback-restore, included with cback version {}.\n\n", cback::k_version);
+const cback::cli::ProgramText k_text{k_usage, k_version_block, "cback-restore", "restoring",
+                                     "Restore interrupted."};
+
+// The first word is the command, the others its arguments.
+void take_command(cback::cli::Options& options, Invocation& invocation) {
+  auto& words = options.actions;
+  if (words.empty()) {
+    if (!options.help && !options.version && !options.diagnostics) {
       throw usage_error("No command given.");
     }
-  } catch (const Error& error) {
-    std::cerr << k_usage << " *** Error: " << error.what() << "\n";
-    return code_of(ExitCode::usage);
+    return;
   }
-  const auto& options = invocation.options;
-  if (options.help) {
-    std::cout << k_usage;
-    return 0;
-  }
-  if (options.version) {
-    std::cout << fmt::format("\n cback-restore, included with cback version {}.\n\n",
-                             cback::k_version);
-    return 0;
-  }
-  if (options.diagnostics) {
-    std::cout << cback::cli::diagnostics_block(cback::cli::diagnostic_values());
-    return 0;
-  }
-  return std::nullopt;
+  invocation.command = words.front();
+  invocation.arguments.assign(words.begin() + 1, words.end());
 }
 
 restore::Day date_switch(const std::optional<std::string>& text, std::string_view name) {
@@ -334,17 +309,7 @@ std::optional<cback::config::Config> load(cback::core::Logger& log, const Invoca
     log.info("No configuration at [{}]; reading the source alone.", path);
     return cback::config::Config{};
   }
-  log.info("Configuration path is [{}]", path);
-  try {
-    return cback::config::load(path);
-  } catch (const cback::config::InvalidConfig& invalid) {
-    for (const auto& problem : invalid.problems()) {
-      log.error("Error reading or handling configuration: {}", problem.str());
-    }
-  } catch (const std::exception& failure) {
-    log.error("Error reading or handling configuration: {}", failure.what());
-  }
-  return std::nullopt;
+  return cback::cli::load_configuration(log, path);
 }
 
 int dispatch(const Run& run) {
@@ -357,56 +322,29 @@ int dispatch(const Run& run) {
       fmt::format("Unknown command \"{}\" (days, find, extract, verify).", run.invocation.command));
 }
 
-int run_command(cback::core::Logger& log, const Invocation& invocation) {
-  log.info("cback-restore run started.");
-  log.info("Options were [{}]", cback::cli::argument_string(invocation.options));
+int run_command(cback::core::Logger& log, const Invocation& invocation,
+                cback::core::StopFlag& stop) {
   const auto config = load(log, invocation);
   if (!config) {
-    return code_of(ExitCode::config);
+    return static_cast<int>(ExitCode::config);
   }
-  cback::core::StopFlag stop;
-  cback::core::install_stop_handlers(stop);
-  try {
-    const int code = dispatch(Run{invocation, *config, log, stop});
-    std::cout.flush();
-    return code;
-  } catch (const Error& error) {
-    std::cout.flush();
-    if (error.code() == ExitCode::usage) {
-      std::cerr << k_usage << " *** Error: " << error.what() << "\n";
-    } else if (error.code() == ExitCode::interrupted) {
-      log.error("Restore interrupted.");
-    } else {
-      log.error("Error restoring: {}", error.what());
-    }
-    if (invocation.options.stack) {
-      cback::cli::report_stack(log, error);
-    }
-    return code_of(error.code());
-  } catch (const std::exception& error) {
-    std::cout.flush();
-    log.error("Error restoring: {}", error.what());
-    return code_of(ExitCode::action);
-  }
+  return dispatch(Run{invocation, *config, log, stop});
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  std::setlocale(LC_CTYPE, "");
   Invocation invocation;
-  if (const auto done = parse(argc, argv, invocation)) {
+  const auto take_own = [&](std::vector<std::string>& args) {
+    invocation.switches = take_restore_switches(args);
+  };
+  const auto check = [&](cback::cli::Options& options) { take_command(options, invocation); };
+  if (const auto done =
+          cback::cli::parse_program(argc, argv, k_text, invocation.options, take_own, check)) {
     return *done;
   }
-  cback::core::Logger log;
-  try {
-    log.configure(cback::cli::log_settings(invocation.options));
-  } catch (const Error& error) {
-    std::cerr << error.what() << "\n";
-    return code_of(ExitCode::logging);
-  }
-  const int code = run_command(log, invocation);
-  log.info("cback-restore run completed with status {}.", code);
-  cback::core::remove_stop_handlers();
-  return code;
+  return cback::cli::run_program(invocation.options, k_text,
+                                 [&](cback::core::Logger& log, cback::core::StopFlag& stop) {
+                                   return run_command(log, invocation, stop);
+                                 });
 }

@@ -48,7 +48,7 @@ struct Options {
 };
 
 /// For the programs with long switches of their own (cback-span,
-/// cback-restore), taken out of the arguments before parse_options: the
+/// cback-restore, cback-amazons3-sync), taken out of the arguments before parse_options: the
 /// value of `--name VALUE` or `--name=VALUE` at args[i] (advancing i past
 /// a separate value), nothing when args[i] is another word. Throws
 /// cback::Error(ExitCode::usage) when the value is missing.
