@@ -71,26 +71,6 @@ build() {
   build_release "$build_dir" "$logs/build.log" all "$cback" "$corpus_tool"
 }
 
-# corpus NAME ARGS...: generates bench/corpus/NAME once; a stamp holding the
-# generator's source digest and its summary marks a complete tree.
-corpus() {
-  local name=$1; shift
-  local dir=$root/bench/corpus/$name stamp=$root/bench/corpus/$name.summary
-  local source_digest
-  source_digest=$(sha256sum src/tools/cback_corpus.cpp | cut -c1-16)
-  if [ -f "$stamp" ] && head -n 1 "$stamp" | grep -qx "source $source_digest"; then
-    say "$name: reused ($(grep -E '^(files|bytes) ' "$stamp" | tr '\n' ' '))" >&2
-  else
-    rm -rf "$dir" "$stamp"
-    say "$name: generating..." >&2
-    { echo "source $source_digest" && "$corpus_tool" --seed "$seed" --out "$dir" "$@"; } >"$stamp.partial"
-    mv "$stamp.partial" "$stamp"
-    sed 1,2d "$stamp" | tr '\n' ' ' >&2
-    echo >&2
-  fi
-  awk '$1 == "bytes" { print $2 }' "$stamp"
-}
-
 # ---------------------------------------------------------------- rows
 # Each row has an id; its figures are kept in these arrays, by id.
 declare -A r_label r_wall r_cpu r_rss r_out r_bytes r_note
