@@ -282,8 +282,44 @@ TEST_CASE("The first mid-week run after Cedar Backup goes on from its digest fil
   const auto next = pool.collect("CBACK_TODAY=2026-12-02");
   INFO(next.out << next.err);
   REQUIRE(next.exit_code == 0);
-  CHECK(tar_list(archive) == std::vector<std::string>{prefix + "/a"});
-  CHECK(read_file(pool.dir / "cback.log").find("Cedar Backup", log.size()) == std::string::npos);
+  CHECK(tar_list(archive) == std::vector<std::string>{prefix, prefix + "/a"});
+  CHECK(read_file(pool.dir / "cback.log").find("Cedar Backup file", log.size()) ==
+        std::string::npos);
+}
+
+TEST_CASE("A digest file written by the original cback3 collect is the base of the first run",
+          "[integration][collect][incr][cback3]") {
+  if (!program_available("cback3")) {
+    CBACK_REQUIRE_PART("cback3");
+    return;
+  }
+  CollectPool pool;
+  pool.configure_items(dir_item(pool.src(), "incr", "tar"));
+  pool.dir.write("src/a", "a");
+  pool.dir.write("src/sub/b", "b");
+  fs::create_directories(pool.dir / "collect3");
+  const auto config = pool.dir.write(
+      "cback3.conf",
+      "<?xml version=\"1.0\"?>\n<cb_config>\n" + options_element(pool.dir / "work") +
+          fmt::format("  <collect>\n    <collect_dir>{}</collect_dir>\n    "
+                      "<collect_mode>incr</collect_mode>\n    <archive_mode>tar</archive_mode>\n"
+                      "    <ignore_file>.cbignore</ignore_file>\n    <dir><abs_path>{}</abs_path>"
+                      "</dir>\n  </collect>\n</cb_config>\n",
+                      (pool.dir / "collect3").string(), pool.src().string()));
+  const auto original =
+      run(cback_command(config, pool.dir / "cback3.log", {"collect"}, "/usr/bin/cback3"));
+  INFO(original.out << original.err);
+  REQUIRE(original.exit_code == 0);
+  REQUIRE(fs::exists(pool.dir / "work" /
+                     cback::collect::legacy_digest_file_name(pool.src().string())));
+
+  pool.dir.write("src/sub/b", "b, changed");
+  const auto result = pool.collect(k_tuesday);
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto prefix = pool.src().relative_path().string();
+  CHECK(tar_list(pool.archive(pool.src(), cback::config::ArchiveMode::tar)) ==
+        std::vector<std::string>{prefix, prefix + "/sub", prefix + "/sub/b"});
 }
 
 TEST_CASE("A first mid-week run without a state or a Cedar Backup digest file warns it is full",
