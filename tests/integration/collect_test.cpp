@@ -299,13 +299,8 @@ TEST_CASE("A digest file written by the original cback3 collect is the base of t
   pool.dir.write("src/sub/b", "b");
   fs::create_directories(pool.dir / "collect3");
   const auto config = pool.dir.write(
-      "cback3.conf",
-      "<?xml version=\"1.0\"?>\n<cb_config>\n" + options_element(pool.dir / "work") +
-          fmt::format("  <collect>\n    <collect_dir>{}</collect_dir>\n    "
-                      "<collect_mode>incr</collect_mode>\n    <archive_mode>tar</archive_mode>\n"
-                      "    <ignore_file>.cbignore</ignore_file>\n    <dir><abs_path>{}</abs_path>"
-                      "</dir>\n  </collect>\n</cb_config>\n",
-                      (pool.dir / "collect3").string(), pool.src().string()));
+      "cback3.conf", cback3_collect_config(pool.dir / "work", pool.dir / "collect3", "incr", "tar",
+                                           pool.src()));
   const auto original =
       run(cback_command(config, pool.dir / "cback3.log", {"collect"}, "/usr/bin/cback3"));
   INFO(original.out << original.err);
