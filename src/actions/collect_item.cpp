@@ -1,6 +1,7 @@
 #include "collect_item.hpp"
 
 #include <cback/collect/content_index.hpp>
+#include <cback/collect/legacy_digest.hpp>
 #include <cback/collect/naming.hpp>
 #include <cback/collect/schedule.hpp>
 #include <cback/collect/state.hpp>
@@ -190,11 +191,45 @@ bool at_or_below(std::string_view path, std::string_view base) {
          (path.size() == base.size() || path[base.size()] == '/' || base.ends_with('/'));
 }
 
+/// The first incremental run after a move from Cedar Backup: its digest
+/// file stands in for the missing state. Regular files are judged by their
+/// SHA-1 against the recorded one; directories are archived only as the
+/// parents of a changed entry (the original records no directories), and
+/// anything else is archived.
+struct LegacyBase {
+  collect::LegacyDigestMap unseen; ///< recorded files not met yet by the walk
+
+  /// Whether `item` changed since the original's last run; problems are
+  /// logged and added to `outcome`.
+  bool changed(const Entry& item, const ItemServices& services, ItemOutcome& outcome) {
+    if (item.kind == EntryKind::directory) {
+      return false;
+    }
+    if (item.kind != EntryKind::file) {
+      return true;
+    }
+    const auto found = unseen.find(item.path);
+    if (found == unseen.end()) {
+      return true;
+    }
+    const auto recorded = std::move(found->second);
+    unseen.erase(found);
+    const auto digest = collect::legacy_file_digest(item.path);
+    if (!digest) {
+      services.log.warning("Could not hash [{}]: {}", item.path, digest.error());
+      outcome.problems.push_back(collect::Problem{item.path, digest.error()});
+      return true;
+    }
+    return *digest != recorded;
+  }
+};
+
 /// The incremental part of an item: the merge with the base state and the
 /// next state being written.
 struct Incremental {
   collect::ChangeDetector& detector;
   collect::StateWriter* next; ///< null when the state is kept (cumulative week)
+  LegacyBase* legacy;         ///< set when the Cedar Backup digests are the base
 };
 
 /// Receives the walk of one item: entries go to the archiver, through the
@@ -264,7 +299,10 @@ private:
 
 void ItemVisitor::judge(Entry item) {
   std::vector<collect::Problem> problems;
-  const auto verdict = m_incremental->detector.check(item, problems);
+  auto verdict = m_incremental->detector.check(item, problems);
+  if (m_incremental->legacy != nullptr) {
+    verdict.changed = m_incremental->legacy->changed(item, m_services, m_outcome);
+  }
   for (auto& problem : problems) {
     m_services.log.warning("Could not hash [{}]: {}", problem.path, problem.message);
     m_outcome.problems.push_back(std::move(problem));
@@ -324,6 +362,33 @@ collect::LoadedState load_previous(const std::string& path, collect::Incremental
   return loaded;
 }
 
+// On a run that would be incremental but finds no state of its own, the
+// digest file Cedar Backup left in the working directory stands in for it.
+// Without one the run archives everything, and says so.
+std::optional<LegacyBase> legacy_base(const CollectItem& item, const ItemServices& services,
+                                      const std::filesystem::path& state) {
+  auto& log = services.log;
+  const auto path = services.plan.working_dir / collect::legacy_digest_file_name(item.abs_path);
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    log.warning("Item [{}] has no state [{}] and there is no Cedar Backup digest file [{}]: this "
+                "run is a full one.",
+                item.abs_path, state.string(), path.string());
+    return std::nullopt;
+  }
+  auto loaded = collect::load_legacy_digest(path.string());
+  if (!loaded) {
+    log.warning("Item [{}] has no state [{}] and the Cedar Backup digest file cannot be used "
+                "({}): this run is a full one.",
+                item.abs_path, state.string(), loaded.error());
+    return std::nullopt;
+  }
+  log.info("Item [{}] has no state [{}]: the {} digests of the Cedar Backup file [{}] decide what "
+           "changed, which reads every file of the item once on this run.",
+           item.abs_path, state.string(), loaded->size(), path.string());
+  return LegacyBase{std::move(*loaded)};
+}
+
 // Feeds the item's walk (or its single file) to the visitor.
 void walk_item(const CollectItem& item, collect::WalkVisitor& visitor) {
   if (item.type == ItemType::file) {
@@ -352,6 +417,12 @@ void collect_incremental(const CollectItem& item, const ItemServices& services,
   const auto state_name = current.string();
   auto policy = policy_for(services.plan);
   const auto previous = load_previous(state_name, policy, outcome, log);
+  std::optional<LegacyBase> legacy;
+  std::error_code missing;
+  if (policy.reset == collect::Reset::no && previous.state.empty() &&
+      !std::filesystem::exists(current, missing)) {
+    legacy = legacy_base(item, services, current);
+  }
   const bool keep_previous =
       policy.cumulative == collect::Cumulative::yes && policy.reset == collect::Reset::no;
   std::optional<collect::StateWriter> next;
@@ -364,12 +435,17 @@ void collect_incremental(const CollectItem& item, const ItemServices& services,
                                : ArchiveKind{collect::ArchiveKind::incremental,
                                              policy.cumulative == collect::Cumulative::yes};
   UnitArchiver archiver(item, kind, services, outcome);
-  ItemVisitor visitor(item, archiver, Incremental{detector, next ? &*next : nullptr}, services,
+  ItemVisitor visitor(item, archiver, Incremental{detector, next ? &*next : nullptr, legacy ? &*legacy : nullptr}, services,
                       outcome);
   walk_item(item, visitor);
   log.debug("Removed {} unchanged entries based on state [{}].",
             detector.checked() - detector.changed(), state_name);
   outcome.deleted = detector.deleted();
+  if (legacy) {
+    std::transform(legacy->unseen.begin(), legacy->unseen.end(),
+                   std::back_inserter(outcome.deleted),
+                   [](const auto& recorded) { return recorded.first; });
+  }
   std::erase_if(outcome.deleted, [&](const std::string& path) {
     return std::any_of(visitor.listing_problems().begin(), visitor.listing_problems().end(),
                        [&](const std::string& bad) { return at_or_below(path, bad); });

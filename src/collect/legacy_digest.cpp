@@ -1,7 +1,17 @@
 #include <cback/collect/legacy_digest.hpp>
 
 #include <cback/core/read_file.hpp>
+#include <cback/core/unique_fd.hpp>
 
+#include <openssl/evp.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include <array>
 #include <charconv>
 #include <memory>
 #include <optional>
@@ -267,6 +277,44 @@ tl::expected<LegacyDigestMap, std::string> load_legacy_digest(const std::string&
     return tl::unexpected(fmt::format("[{}]: {}", path, parsed.error()));
   }
   return parsed;
+}
+
+tl::expected<std::string, std::string> legacy_file_digest(const std::string& path) {
+  const auto failure = [&](std::string_view what) {
+    return tl::unexpected(fmt::format("cannot {} [{}]: {}", what, path,
+                                      std::error_code(errno, std::generic_category()).message()));
+  };
+  const core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) {
+    return failure("open");
+  }
+  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                        &EVP_MD_CTX_free);
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha1(), nullptr) != 1) {
+    return tl::unexpected(fmt::format("cannot start a SHA-1 digest for [{}]", path));
+  }
+  std::vector<char> buffer(std::size_t{1} << 20U);
+  for (;;) {
+    const auto count = ::read(fd.get(), buffer.data(), buffer.size());
+    if (count < 0 && errno == EINTR) {
+      continue;
+    }
+    if (count < 0) {
+      return failure("read");
+    }
+    if (count == 0) {
+      break;
+    }
+    EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(count));
+  }
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(context.get(), digest.data(), &size);
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) {
+    hex += fmt::format("{:02x}", digest[i]);
+  }
+  return hex;
 }
 
 } // namespace cback::collect

@@ -4,6 +4,7 @@
 // that did not complete still reaches the disc (collect, stage, store).
 
 #include <cback/collect/manifest.hpp>
+#include <cback/collect/naming.hpp>
 
 #include "support/collect_pool.hpp"
 #include "support/iso_tools.hpp"
@@ -227,6 +228,118 @@ TEST_CASE("A state in the old text format stays until a run completes, then is m
   CHECK(tar_list(pool.archive(pool.src(), cback::config::ArchiveMode::tar)) ==
         std::vector<std::string>{prefix, prefix + "/sub", prefix + "/sub/b"});
   CHECK(read_file(state).substr(0, 8) == std::string("CBSTATE\0", 8));
+}
+
+namespace {
+
+/// A digest file as Cedar Backup writes it: a pickled dict path -> SHA-1 hex.
+std::string cedar_digest_file(const std::vector<std::pair<fs::path, std::string>>& digests) {
+  std::string pickle = "(dp0\n";
+  int memo = 1;
+  for (const auto& [path, digest] : digests) {
+    pickle += fmt::format("S'{}'\np{}\nS'{}'\np{}\ns", path.string(), memo, digest, memo + 1);
+    memo += 2;
+  }
+  return pickle + ".";
+}
+
+constexpr const char* k_sha1_a = "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8"; // "a"
+
+} // namespace
+
+TEST_CASE("The first mid-week run after Cedar Backup goes on from its digest file",
+          "[integration][collect][incr]") {
+  CollectPool pool;
+  pool.configure_items(dir_item(pool.src(), "incr", "tar"));
+  pool.dir.write("src/a", "a");            // recorded, unchanged
+  pool.dir.write("src/sub/b", "b");        // recorded with another digest
+  pool.dir.write("src/sub/new", "n");      // not recorded
+  const auto gone = pool.src() / "gone";   // recorded, no longer there
+  std::ofstream(pool.dir / "work" / cback::collect::legacy_digest_file_name(pool.src().string()))
+      << cedar_digest_file({{pool.src() / "a", k_sha1_a},
+                            {pool.src() / "sub/b", "0000000000000000000000000000000000000000"},
+                            {gone, k_sha1_a}});
+  const auto archive = pool.archive(pool.src(), cback::config::ArchiveMode::tar);
+
+  const auto result = pool.collect(k_tuesday);
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto prefix = pool.src().relative_path().string();
+  CHECK(tar_list(archive) ==
+        std::vector<std::string>{prefix, prefix + "/sub", prefix + "/sub/b", prefix + "/sub/new"});
+  const auto log = read_file(pool.dir / "cback.log");
+  CHECK(log.find("the 3 digests of the Cedar Backup file") != std::string::npos);
+  CHECK(log.find("this run is a full one") == std::string::npos);
+  const auto manifest = cback::collect::load_manifest(pool.dir / "collect/cback.manifest");
+  REQUIRE(manifest.has_value());
+  CHECK(manifest->deleted ==
+        std::vector<cback::collect::ManifestDeletion>{{pool.src().string(), gone.string()}});
+  REQUIRE(fs::exists(pool.state(pool.src())));
+
+  // Wednesday: cback's own state is the base; only the changed file goes.
+  fs::remove(archive);
+  pool.dir.write("src/a", "a, changed");
+  const auto next = pool.collect("CBACK_TODAY=2026-12-02");
+  INFO(next.out << next.err);
+  REQUIRE(next.exit_code == 0);
+  CHECK(tar_list(archive) == std::vector<std::string>{prefix, prefix + "/a"});
+  CHECK(read_file(pool.dir / "cback.log").find("Cedar Backup file", log.size()) ==
+        std::string::npos);
+}
+
+TEST_CASE("A digest file written by the original cback3 collect is the base of the first run",
+          "[integration][collect][incr][cback3]") {
+  if (!program_available("cback3")) {
+    CBACK_REQUIRE_PART("cback3");
+    return;
+  }
+  CollectPool pool;
+  pool.configure_items(dir_item(pool.src(), "incr", "tar"));
+  pool.dir.write("src/a", "a");
+  pool.dir.write("src/sub/b", "b");
+  fs::create_directories(pool.dir / "collect3");
+  const auto config = pool.dir.write(
+      "cback3.conf", cback3_collect_config(pool.dir / "work", pool.dir / "collect3", "incr", "tar",
+                                           pool.src()));
+  const auto original =
+      run(cback_command(config, pool.dir / "cback3.log", {"collect"}, "/usr/bin/cback3"));
+  INFO(original.out << original.err);
+  REQUIRE(original.exit_code == 0);
+  REQUIRE(fs::exists(pool.dir / "work" /
+                     cback::collect::legacy_digest_file_name(pool.src().string())));
+
+  pool.dir.write("src/sub/b", "b, changed");
+  const auto result = pool.collect(k_tuesday);
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto prefix = pool.src().relative_path().string();
+  CHECK(tar_list(pool.archive(pool.src(), cback::config::ArchiveMode::tar)) ==
+        std::vector<std::string>{prefix, prefix + "/sub", prefix + "/sub/b"});
+}
+
+TEST_CASE("A first mid-week run without a state or a Cedar Backup digest file warns it is full",
+          "[integration][collect][incr]") {
+  CollectPool pool;
+  pool.configure_items(dir_item(pool.src(), "incr", "tar"));
+  pool.dir.write("src/a", "a");
+  pool.dir.write("src/sub/b", "b");
+  const auto sha = pool.dir / "work" / cback::collect::legacy_digest_file_name(pool.src().string());
+  const bool unreadable = GENERATE(false, true);
+  if (unreadable) {
+    std::ofstream(sha) << "not a pickle";
+  }
+
+  const auto result = pool.collect(k_tuesday);
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(tar_list(pool.archive(pool.src(), cback::config::ArchiveMode::tar)).size() == 4);
+  const auto log = read_file(pool.dir / "cback.log");
+  const auto warning = log.find("WARNING");
+  REQUIRE(warning != std::string::npos);
+  const auto line = log.substr(warning, log.find('\n', warning) - warning);
+  CHECK(line.find(pool.src().string()) != std::string::npos);
+  CHECK(line.find(sha.string()) != std::string::npos);
+  CHECK(line.find("this run is a full one") != std::string::npos);
 }
 
 TEST_CASE("A corrupt or truncated state file is reported by name and the item backed up in full",

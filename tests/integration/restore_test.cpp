@@ -517,13 +517,8 @@ TEST_CASE("A day collected by the original cback3 and staged by cback restores",
   change_tree(pool.src(), 0);
   fs::create_directories(pool.dir / "work3");
   const auto config = pool.dir.write(
-      "cback3.conf",
-      "<?xml version=\"1.0\"?>\n<cb_config>\n" + options_element(pool.dir / "work3") +
-          fmt::format("  <collect>\n    <collect_dir>{}</collect_dir>\n    "
-                      "<collect_mode>daily</collect_mode>\n    <archive_mode>targz</archive_mode>\n"
-                      "    <ignore_file>.cbignore</ignore_file>\n    <dir><abs_path>{}</abs_path>"
-                      "</dir>\n  </collect>\n</cb_config>\n",
-                      (pool.dir / "collect").string(), pool.src().string()));
+      "cback3.conf", cback3_collect_config(pool.dir / "work3", pool.dir / "collect", "daily",
+                                           "targz", pool.src()));
   const auto collected =
       run(cback_command(config, pool.dir / "cback3.log", {"collect"}, "/usr/bin/cback3"));
   INFO(collected.out << collected.err);

@@ -115,19 +115,9 @@ TEST_CASE("A collect dir written by the original cback3 collect is staged", "[st
   pool.dir.write("src/a.txt", "hello");
   pool.dir.write("src/b c.txt", random_bytes(10'000, 3));
   fs::create_directories(pool.dir / "work3");
-  const auto config = pool.dir.write("cback3.conf", "<?xml version=\"1.0\"?>\n<cb_config>\n" +
-                                                        options_element(pool.dir / "work3") +
-                                                        fmt::format(R"(  <collect>
-    <collect_dir>{}</collect_dir>
-    <collect_mode>daily</collect_mode>
-    <archive_mode>targz</archive_mode>
-    <ignore_file>.cbignore</ignore_file>
-    <dir><abs_path>{}</abs_path></dir>
-  </collect>
-</cb_config>
-)",
-                                                                    pool.collect("old").string(),
-                                                                    (pool.dir / "src").string()));
+  const auto config = pool.dir.write(
+      "cback3.conf", cback3_collect_config(pool.dir / "work3", pool.collect("old"), "daily",
+                                           "targz", pool.dir / "src"));
   fs::create_directories(pool.collect("old"));
   const auto collected =
       run(cback_command(config, pool.dir / "cback3.log", {"collect"}, "/usr/bin/cback3"));

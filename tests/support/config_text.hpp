@@ -48,6 +48,27 @@ inline std::string options_element(const std::filesystem::path& working_dir,
                      working_dir.string(), rcp_command);
 }
 
+/// A whole Cedar Backup 3 configuration of one collect directory item, for
+/// runs of the original: options_element(working_dir) and a <collect>
+/// section writing into `collect_dir`.
+inline std::string cback3_collect_config(const std::filesystem::path& working_dir,
+                                         const std::filesystem::path& collect_dir,
+                                         std::string_view collect_mode,
+                                         std::string_view archive_mode,
+                                         const std::filesystem::path& item) {
+  return "<?xml version=\"1.0\"?>\n<cb_config>\n" + options_element(working_dir) +
+         fmt::format(R"(  <collect>
+    <collect_dir>{}</collect_dir>
+    <collect_mode>{}</collect_mode>
+    <archive_mode>{}</archive_mode>
+    <ignore_file>.cbignore</ignore_file>
+    <dir><abs_path>{}</abs_path></dir>
+  </collect>
+</cb_config>
+)",
+                     collect_dir.string(), collect_mode, archive_mode, item.string());
+}
+
 /// An [extensions] table of one action; `extra` (whole lines) is added to
 /// its entry (`command = '...'`). Ends with a blank line.
 inline std::string extensions_table(std::string_view name, int index, std::string_view extra = "") {

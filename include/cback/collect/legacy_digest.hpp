@@ -23,4 +23,8 @@ tl::expected<LegacyDigestMap, std::string> parse_legacy_digest(std::string_view 
 /// Reads and parses a file; the error names the path.
 tl::expected<LegacyDigestMap, std::string> load_legacy_digest(const std::string& path);
 
+/// SHA-1 hex (lowercase, as the original writes it) of a file's content,
+/// read without following a final symlink. The error names the path.
+tl::expected<std::string, std::string> legacy_file_digest(const std::string& path);
+
 } // namespace cback::collect

@@ -72,5 +72,14 @@ TEST_CASE("A digest file is read from disk", "[collect][legacy]") {
   CHECK_THAT(load_legacy_digest((tmp / "none.sha").string()).error(), Catch::Contains("none.sha"));
 }
 
+TEST_CASE("A file's SHA-1 is computed as the original records it", "[collect][legacy]") {
+  test::TempDir tmp;
+  const auto path = tmp.write("a", "a");
+  CHECK(legacy_file_digest(path.string()).value() == "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8");
+  CHECK(legacy_file_digest(tmp.write("empty", "").string()).value() ==
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+  CHECK_THAT(legacy_file_digest((tmp / "none").string()).error(), Catch::Contains("none"));
+}
+
 } // namespace
 } // namespace cback::collect
