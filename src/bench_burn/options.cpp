@@ -2,6 +2,7 @@
 
 #include <cback/bench_burn/units.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/progress.hpp>
 
 #include <fmt/format.h>
 
@@ -137,8 +138,7 @@ std::string default_title(const BurnOptions& options, std::int64_t fifo_size) {
   if (options.stall) {
     title += fmt::format(", source stalls {}", options.stall_text);
   }
-  return title +
-         fmt::format(", {:.0f} MiB FIFO", static_cast<double>(fifo_size) / (1024.0 * 1024.0));
+  return title + fmt::format(", {} FIFO", core::display_bytes(static_cast<double>(fifo_size)));
 }
 
 } // namespace cback::bench_burn
