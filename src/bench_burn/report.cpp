@@ -264,9 +264,9 @@ FifoSummary summarize(const std::vector<ThrottledSample>& samples,
       static_cast<std::int64_t>(std::ceil(nominal_rate * summary.longest_underrun.count()));
   const std::int64_t deficit = summary.deepest_drain + shortfall;
   summary.needed_fifo = round_up(std::max<std::int64_t>(deficit + deficit / 4, k_round));
-  summary.recommended_fifo =
-      summary.judged ? summary.needed_fifo
-                     : std::max({summary.needed_fifo, summary.fifo_size, default_fifo});
+  summary.recommended_fifo = summary.judged
+                                 ? summary.needed_fifo
+                                 : std::max({summary.needed_fifo, summary.fifo_size, default_fifo});
   return summary;
 }
 
@@ -357,9 +357,10 @@ std::string fifo_svg(const std::vector<ThrottledSample>& samples, const FifoSumm
       k_width, k_height, k_width / 2, xml_escaped(title));
   svg += underrun_bands(samples, underruns, scale);
   svg += axes(scale);
-  svg += level(scale, static_cast<double>(summary.fifo_size) / k_mib, "6 4",
-               fmt::format("FIFO size {}", core::display_bytes(static_cast<double>(summary.fifo_size))),
-               LabelAt::above_right);
+  svg += level(
+      scale, static_cast<double>(summary.fifo_size) / k_mib, "6 4",
+      fmt::format("FIFO size {}", core::display_bytes(static_cast<double>(summary.fifo_size))),
+      LabelAt::above_right);
   if (summary.min_fill) {
     svg += level(scale, static_cast<double>(*summary.min_fill) / k_mib, "2 3",
                  fmt::format("minimum fill {}, {} underrun(s)",

@@ -85,8 +85,8 @@ void SourceGate::wait_to_read(std::int64_t bytes) {
 
 void SourceGate::arm() {
   std::int64_t unarmed = -1;
-  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() -
-                                                                        m_first_origin);
+  const auto now =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - m_first_origin);
   m_armed_ns.compare_exchange_strong(unarmed, now.count());
 }
 

@@ -49,7 +49,8 @@ int burn(const std::vector<std::string_view>& args) {
   // the summary says when it is too small to judge.
   if (auto* tree = std::get_if<bench_burn::SyntheticTree>(&spec.source);
       tree != nullptr && tree->bytes < 3 * spec.fifo_size) {
-    fmt::print(stderr, "cback-bench: the generated tree grows from {} to {}, three times the FIFO\n",
+    fmt::print(stderr,
+               "cback-bench: the generated tree grows from {} to {}, three times the FIFO\n",
                core::display_bytes(static_cast<double>(tree->bytes)),
                core::display_bytes(static_cast<double>(3 * spec.fifo_size)));
     tree->bytes = 3 * spec.fifo_size;

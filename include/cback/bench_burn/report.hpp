@@ -70,7 +70,8 @@ std::string summary_text(const FifoSummary& summary);
 
 /// The FIFO fill (MiB) over time (s) as a standalone SVG document: the fill
 /// as a polyline, the FIFO size dashed, the minimum fill dotted, underruns
-/// as red bands, axes with ticks and labels, `title` on top.
+/// as red bands and drive stalls as orange ones, axes with ticks and
+/// labels, a legend naming every kind of mark below, `title` on top.
 std::string fifo_svg(const std::vector<ThrottledSample>& samples, const FifoSummary& summary,
                      const std::vector<Underrun>& underruns, const std::string& title);
 

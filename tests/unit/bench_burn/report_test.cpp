@@ -121,9 +121,9 @@ TEST_CASE("the plot is an SVG with the fill, the levels and the underruns",
   CHECK(svg.find("FIFO fill (MiB)") != std::string::npos);
   CHECK(svg.find("FIFO size " + cback::core::display_bytes(8.0 * k_mib)) != std::string::npos);
   // Every kind of mark is named in the legend, the red bands too.
-  for (const char* entry : {"FIFO fill</text>", "FIFO size</text>", "minimum fill</text>",
-                            "underrun: drive and FIFO empty</text>",
-                            "drive stall: drive empty, FIFO not</text>"}) {
+  for (const char* entry :
+       {"FIFO fill</text>", "FIFO size</text>", "minimum fill</text>",
+        "underrun: drive and FIFO empty</text>", "drive stall: drive empty, FIFO not</text>"}) {
     CHECK(svg.find(entry) != std::string::npos);
   }
   CHECK(svg.find("class=\"legend\"") != std::string::npos);
