@@ -2,6 +2,7 @@
 
 #include <cback/bench_burn/units.hpp>
 #include <cback/core/error.hpp>
+#include <cback/core/progress.hpp>
 
 #include <fmt/format.h>
 
@@ -23,14 +24,16 @@ const std::string_view k_burn_usage =
     "\n"
     "SOURCE (default: a generated tree of 64 MiB in 64 files, seed 1):\n"
     "  --dir DIR             a real staging directory\n"
-    "  --size SIZE           generated tree: total size (64M, 1G, bytes)\n"
+    "  --size SIZE           generated tree: total size (64M, 1G, bytes); grown to\n"
+    "                        three times the FIFO when smaller\n"
     "  --files N             generated tree: number of files\n"
     "  --seed N              generated tree: content seed\n"
     "\n"
     "  --speed SPEED         nominal drive speed: dvd:16, cd:48, bd:4 or bytes/s\n"
     "                        (20M = 20 MiB/s); default dvd:16\n"
     "  --fifo SIZE           FIFO size (default: about 10 s at SPEED, as store)\n"
-    "  --stall PAUSE/PERIOD  the source stalls PAUSE every PERIOD (200ms/1s)\n"
+    "  --stall PAUSE/PERIOD  the source stalls PAUSE every PERIOD (200ms/1s), from\n"
+    "                        when the FIFO has filled\n"
     "  --source-rate SPEED   the source gives at most SPEED\n"
     "  --drive-buffer SIZE   the drive's buffer (default 1M; at most\n"
     "                        /proc/sys/fs/pipe-max-size unless root)\n"
@@ -39,7 +42,9 @@ const std::string_view k_burn_usage =
     "  --svg FILE            the FIFO fill over time as an SVG plot\n"
     "  --title TEXT          the plot's title\n"
     "\n"
-    "Prints a summary (key: value). Exit codes: 0 done, 2 usage error, 6 failure.\n";
+    "Prints a summary (key: value); a real day under three times the FIFO is too\n"
+    "small to judge it, and the summary says so.\n"
+    "Exit codes: 0 done, 2 usage error, 6 failure.\n";
 
 namespace {
 
@@ -137,8 +142,7 @@ std::string default_title(const BurnOptions& options, std::int64_t fifo_size) {
   if (options.stall) {
     title += fmt::format(", source stalls {}", options.stall_text);
   }
-  return title +
-         fmt::format(", {:.0f} MiB FIFO", static_cast<double>(fifo_size) / (1024.0 * 1024.0));
+  return title + fmt::format(", {} FIFO", core::display_bytes(static_cast<double>(fifo_size)));
 }
 
 } // namespace cback::bench_burn

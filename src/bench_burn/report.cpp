@@ -1,8 +1,11 @@
 #include <cback/bench_burn/report.hpp>
 
+#include <cback/core/progress.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -16,14 +19,20 @@ constexpr std::int64_t k_round = 64 * 1024;
 // 64 KiB writes); how far around an underrun the samples are looked at.
 constexpr std::int64_t k_dry = 256 * 1024;
 constexpr Seconds k_margin{0.05};
+// A run judges a FIFO only when its image is at least this many times the
+// FIFO: a smaller image passes into the FIFO whole and never tests it.
+constexpr std::int64_t k_judge_factor = 3;
+constexpr const char* k_underrun_colour = "#d62728";
+constexpr const char* k_drive_stall_colour = "#ff7f0e";
+constexpr const char* k_fill_colour = "#1f77b4";
 
 // The plot's frame, in SVG user units.
 constexpr double k_width = 800.0;
-constexpr double k_height = 420.0;
+constexpr double k_height = 470.0;
 constexpr double k_left = 70.0;
 constexpr double k_right = 20.0;
 constexpr double k_top = 40.0;
-constexpr double k_bottom = 60.0;
+constexpr double k_bottom = 110.0;
 
 std::string xml_escaped(std::string_view text) {
   std::string out;
@@ -87,7 +96,7 @@ std::string axes(const Scale& scale) {
                        x0, scale.y(m), scale.x(scale.seconds), x0 - 6, scale.y(m) + 4, m);
   }
   svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">time (s)</text>\n",
-                     (k_left + k_width - k_right) / 2, k_height - 20);
+                     (k_left + k_width - k_right) / 2, k_height - k_bottom + 38);
   svg += fmt::format("<text transform=\"translate(18 {:.1f}) rotate(-90)\" "
                      "text-anchor=\"middle\">FIFO fill (MiB)</text>\n</g>\n",
                      (k_top + k_height - k_bottom) / 2);
@@ -100,9 +109,9 @@ std::string fill_line(const std::vector<ThrottledSample>& samples, const Scale& 
     points += fmt::format("{:.1f},{:.1f} ", scale.x(sample.elapsed.count()),
                           scale.y(static_cast<double>(sample.fifo_fill) / k_mib));
   }
-  return fmt::format("<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" "
+  return fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" "
                      "points=\"{}\"/>\n",
-                     points);
+                     k_fill_colour, points);
 }
 
 // A horizontal level with its label: above the line at the right end, or
@@ -150,16 +159,58 @@ std::string underrun_bands(const std::vector<ThrottledSample>& samples,
     svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
                        "fill=\"{}\" fill-opacity=\"0.5\"/>\n",
                        x, scale.y(scale.mib), width, scale.y(0) - scale.y(scale.mib),
-                       fifo_was_dry(samples, underrun) ? "#d62728" : "#ff7f0e");
+                       fifo_was_dry(samples, underrun) ? k_underrun_colour : k_drive_stall_colour);
   }
   return svg;
+}
+
+// One legend entry per kind of mark, in a row under the time axis.
+std::string legend() {
+  struct Entry {
+    std::string mark;
+    std::string_view text;
+  };
+  const std::array<Entry, 5> entries{{
+      {fmt::format("<line x1=\"0\" y1=\"0\" x2=\"24\" y2=\"0\" stroke=\"{}\" "
+                   "stroke-width=\"1.5\"/>",
+                   k_fill_colour),
+       "FIFO fill"},
+      {"<line x1=\"0\" y1=\"0\" x2=\"24\" y2=\"0\" stroke=\"#555\" "
+       "stroke-dasharray=\"6 4\"/>",
+       "FIFO size"},
+      {"<line x1=\"0\" y1=\"0\" x2=\"24\" y2=\"0\" stroke=\"#555\" "
+       "stroke-dasharray=\"2 3\"/>",
+       "minimum fill"},
+      {fmt::format("<rect x=\"0\" y=\"-6\" width=\"24\" height=\"12\" fill=\"{}\" "
+                   "fill-opacity=\"0.5\"/>",
+                   k_underrun_colour),
+       "underrun: drive and FIFO empty"},
+      {fmt::format("<rect x=\"0\" y=\"-6\" width=\"24\" height=\"12\" fill=\"{}\" "
+                   "fill-opacity=\"0.5\"/>",
+                   k_drive_stall_colour),
+       "drive stall: drive empty, FIFO not"},
+  }};
+  std::string svg = "<g class=\"legend\" font-family=\"sans-serif\" font-size=\"11\" "
+                    "fill=\"#333\">\n";
+  const double y = k_height - 40;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const double x = k_left + static_cast<double>(i % 3) * 240.0;
+    const double row = y + static_cast<double>(i / 3) * 18.0;
+    svg += fmt::format("<g transform=\"translate({:.1f} {:.1f})\">{}<text x=\"30\" "
+                       "y=\"4\">{}</text></g>\n",
+                       x, row, entries[i].mark, entries[i].text);
+  }
+  return svg + "</g>\n";
 }
 
 } // namespace
 
 FifoSummary summarize(const std::vector<ThrottledSample>& samples,
-                      const ThrottledWriteResult& result, double nominal_rate) {
+                      const ThrottledWriteResult& result, double nominal_rate,
+                      std::int64_t default_fifo) {
   FifoSummary summary;
+  summary.default_fifo = default_fifo;
+  summary.judged = result.image_bytes >= k_judge_factor * result.fifo_size;
   summary.image_bytes = result.image_bytes;
   summary.fifo_size = result.fifo_size;
   summary.buffer_size = result.buffer_size;
@@ -211,9 +262,34 @@ FifoSummary summarize(const std::vector<ThrottledSample>& samples,
   }
   const auto shortfall =
       static_cast<std::int64_t>(std::ceil(nominal_rate * summary.longest_underrun.count()));
-  summary.needed_fifo =
-      round_up(std::max<std::int64_t>(summary.deepest_drain + shortfall, k_round));
+  const std::int64_t deficit = summary.deepest_drain + shortfall;
+  summary.needed_fifo = round_up(std::max<std::int64_t>(deficit + deficit / 4, k_round));
+  summary.recommended_fifo = summary.judged
+                                 ? summary.needed_fifo
+                                 : std::max({summary.needed_fifo, summary.fifo_size, default_fifo});
   return summary;
+}
+
+std::string verdict(const FifoSummary& summary) {
+  const auto shown = [](std::int64_t bytes) {
+    return core::display_bytes(static_cast<double>(bytes));
+  };
+  if (!summary.judged) {
+    return fmt::format("The image ({}) is smaller than {} times the FIFO ({}): it passed into "
+                       "the FIFO almost whole, so this run is too small to judge the FIFO. Keep "
+                       "at least {}; judge with a larger day or a generated tree.",
+                       shown(summary.image_bytes), k_judge_factor, shown(summary.fifo_size),
+                       shown(summary.recommended_fifo));
+  }
+  if (summary.recommended_fifo < summary.default_fifo) {
+    return fmt::format("A FIFO of {} (the deficit measured here plus a quarter) would have been "
+                       "enough for this run; that is below the default of {}, which is safer "
+                       "for sources slower than this one.",
+                       shown(summary.recommended_fifo), shown(summary.default_fifo));
+  }
+  return fmt::format("A FIFO of {} (the deficit measured here plus a quarter) would have been "
+                     "enough for this run.",
+                     shown(summary.recommended_fifo));
 }
 
 std::string samples_csv(const std::vector<ThrottledSample>& samples) {
@@ -243,6 +319,10 @@ std::string summary_text(const FifoSummary& summary) {
   text += fmt::format("longest_underrun_seconds: {:.3f}\n", summary.longest_underrun.count());
   text += fmt::format("underrun_seconds: {:.3f}\n", summary.underrun_time.count());
   text += fmt::format("needed_fifo_bytes: {}\n", summary.needed_fifo);
+  text += fmt::format("judged: {}\n", summary.judged ? "yes" : "no");
+  text += fmt::format("default_fifo_bytes: {}\n", summary.default_fifo);
+  text += fmt::format("recommended_fifo_bytes: {}\n", summary.recommended_fifo);
+  text += fmt::format("verdict: {}\n", verdict(summary));
   text += fmt::format("source_waited_seconds: {:.3f}\n", summary.source_waited.count());
   text += fmt::format("seconds: {:.3f}\n", summary.duration.count());
   return text;
@@ -277,16 +357,19 @@ std::string fifo_svg(const std::vector<ThrottledSample>& samples, const FifoSumm
       k_width, k_height, k_width / 2, xml_escaped(title));
   svg += underrun_bands(samples, underruns, scale);
   svg += axes(scale);
-  svg += level(scale, static_cast<double>(summary.fifo_size) / k_mib, "6 4",
-               fmt::format("FIFO size {:.1f} MiB", static_cast<double>(summary.fifo_size) / k_mib),
-               LabelAt::above_right);
+  svg += level(
+      scale, static_cast<double>(summary.fifo_size) / k_mib, "6 4",
+      fmt::format("FIFO size {}", core::display_bytes(static_cast<double>(summary.fifo_size))),
+      LabelAt::above_right);
   if (summary.min_fill) {
     svg += level(scale, static_cast<double>(*summary.min_fill) / k_mib, "2 3",
-                 fmt::format("minimum fill {:.1f} MiB, {} underrun(s)",
-                             static_cast<double>(*summary.min_fill) / k_mib, summary.underruns),
+                 fmt::format("minimum fill {}, {} underrun(s)",
+                             core::display_bytes(static_cast<double>(*summary.min_fill)),
+                             summary.underruns),
                  LabelAt::below_middle);
   }
   svg += fill_line(samples, scale);
+  svg += legend();
   svg += "</svg>\n";
   return svg;
 }

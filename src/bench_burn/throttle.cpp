@@ -43,6 +43,17 @@ Seconds stall_remaining(const Stall& stall, Seconds elapsed) {
   return phase >= period - pause ? Seconds(period - phase) : Seconds(0);
 }
 
+Seconds stall_wait(const Stall& stall, std::optional<Seconds> armed_at, Seconds elapsed) {
+  if (!armed_at || elapsed < *armed_at) {
+    return Seconds(0);
+  }
+  return stall_remaining(stall, elapsed - *armed_at);
+}
+
+bool fifo_filled(std::int64_t fill, std::int64_t size) {
+  return size > 0 && fill >= size / 4 * 3;
+}
+
 SourceGate::SourceGate(SteadyTime origin, std::optional<Stall> stall,
                        std::optional<double> bytes_per_second)
     : m_first_origin(origin), m_stall(stall) {
@@ -59,14 +70,24 @@ void SourceGate::wait_to_read(std::int64_t bytes) {
     m_pacer->count(bytes);
   }
   if (m_stall) {
-    // The stall windows follow the wall clock from the first origin, not
-    // the rate's restarted one.
-    wait = std::max(wait, stall_remaining(*m_stall, Clock::now() - m_first_origin));
+    // The stall windows follow the wall clock from when the FIFO filled,
+    // not the rate's restarted origin.
+    const std::int64_t armed = m_armed_ns.load();
+    const std::optional<Seconds> armed_at =
+        armed < 0 ? std::nullopt : std::optional<Seconds>(std::chrono::nanoseconds(armed));
+    wait = std::max(wait, stall_wait(*m_stall, armed_at, Clock::now() - m_first_origin));
   }
   if (wait > Seconds(0)) {
     std::this_thread::sleep_for(wait);
     m_waited_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
   }
+}
+
+void SourceGate::arm() {
+  std::int64_t unarmed = -1;
+  const auto now =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - m_first_origin);
+  m_armed_ns.compare_exchange_strong(unarmed, now.count());
 }
 
 Seconds SourceGate::waited() const {

@@ -79,6 +79,9 @@ ThrottledWriteResult write_throttled(const ThrottledWriteSpec& spec, io::Backend
     const media::WriteReport report =
         media::write_session(drive, session_of(spec, dir, gate, io), log, nullptr,
                              [&](const media::WriteSample& written) {
+                               if (fifo_filled(written.fifo_fill, written.fifo_size)) {
+                                 gate.arm();
+                               }
                                if (observer) {
                                  observer(sample_of(written, sink, origin));
                                }

@@ -1,6 +1,6 @@
 // cback-bench burn end to end: the image it writes, read back by xorriso;
-// its CSV and SVG; underruns with a stalling source and a tiny FIFO, none
-// with a FIFO larger than the whole image.
+// its CSV and SVG; underruns with a stalling source and a tiny FIFO; a real
+// day too small to judge the FIFO; a generated tree grown to judge it.
 
 #include "support/iso_tools.hpp"
 #include "support/parts.hpp"
@@ -99,13 +99,32 @@ TEST_CASE("bench burn reports underruns when the source stalls longer than a tin
   CHECK(std::stoll(summary.at("needed_fifo_bytes")) > 64 * 1024);
 }
 
-TEST_CASE("bench burn reports no underrun when the FIFO holds the whole image",
+TEST_CASE("bench burn on a real day smaller than three FIFOs says it cannot judge",
           "[bench][bench_burn]") {
-  const auto result = bench(
-      {"--size", "2M", "--files", "4", "--speed", "512K", "--stall", "500ms/1s", "--fifo", "8M"});
+  // The whole day fits in the FIFO: the stall never drains it, so the run
+  // says nothing about the FIFO and recommends none smaller than its own.
+  TempDir dir;
+  dir.write("staging/host1/etc.tar", std::string(1536 * 1024, 'e'));
+  dir.write("staging/host1/home.tar", std::string(512 * 1024, 'h'));
+  const auto result = bench({"--dir", (dir / "staging").string(), "--speed", "512K", "--stall",
+                             "500ms/1s", "--fifo", "8M", "--svg", (dir / "f.svg").string()});
   const auto summary = summary_of(result.out);
   CHECK(summary.at("underruns") == "0");
-  CHECK(std::stoll(summary.at("image_bytes")) > 2 * 1024 * 1024);
+  CHECK(summary.at("judged") == "no");
+  CHECK(std::stoll(summary.at("recommended_fifo_bytes")) >= 8 * 1024 * 1024);
+  CHECK(summary.at("verdict").find("too small to judge") != std::string::npos);
+  const std::string svg = cback::test::read_file(dir / "f.svg");
+  CHECK(svg.find("underrun: drive and FIFO empty") != std::string::npos);
+  CHECK(svg.find(" MiB FIFO</text>") == std::string::npos);
+}
+
+TEST_CASE("bench burn grows a generated tree to three times the FIFO", "[bench][bench_burn]") {
+  const auto result = bench({"--size", "100K", "--files", "2", "--speed", "2M", "--fifo", "256K",
+                             "--drive-buffer", "64K"});
+  const auto summary = summary_of(result.out);
+  CHECK(std::stoll(summary.at("image_bytes")) >= 3 * 256 * 1024);
+  CHECK(summary.at("judged") == "yes");
+  CHECK(result.err.find("three times the FIFO") != std::string::npos);
 }
 
 TEST_CASE("bench burn refuses a stall that is not shorter than its period", "[bench][bench_burn]") {

@@ -37,16 +37,29 @@ struct FifoSummary {
   int drive_stalls = 0;
   Seconds longest_underrun{}; ///< of the underruns (not the drive stalls)
   Seconds underrun_time{};
-  /// An estimate of the smallest FIFO with no underrun: the deepest drain
-  /// plus what the drive missed in the longest underrun (nominal rate ×
-  /// its length), rounded up to 64 KiB. Rerun with it to confirm.
+  /// An estimate of the smallest FIFO with no underrun: the measured
+  /// deficit (the deepest drain plus what the drive missed in the longest
+  /// underrun, nominal rate × its length) plus a quarter for margin,
+  /// rounded up to 64 KiB. Rerun with it to confirm.
   std::int64_t needed_fifo = 0;
+  /// Whether the image was at least 3 times the FIFO: a smaller one passes
+  /// into the FIFO whole and never tests it.
+  bool judged = false;
+  std::int64_t default_fifo = 0; ///< the store's default for this speed
+  /// needed_fifo when judged; otherwise never below the FIFO of the run
+  /// nor the default. verdict() says when it is below the default.
+  std::int64_t recommended_fifo = 0;
   Seconds duration{};
   Seconds source_waited{};
 };
 
+/// `default_fifo` is the FIFO the store would use at this speed.
 FifoSummary summarize(const std::vector<ThrottledSample>& samples,
-                      const ThrottledWriteResult& result, double nominal_rate);
+                      const ThrottledWriteResult& result, double nominal_rate,
+                      std::int64_t default_fifo);
+
+/// One sentence for people: the FIFO to use, or why this run cannot judge.
+std::string verdict(const FifoSummary& summary);
 
 /// "seconds,written_bytes,fifo_fill_bytes,fifo_size_bytes,fifo_input_open,drive_buffer_bytes"
 /// and one line per sample.
@@ -57,7 +70,8 @@ std::string summary_text(const FifoSummary& summary);
 
 /// The FIFO fill (MiB) over time (s) as a standalone SVG document: the fill
 /// as a polyline, the FIFO size dashed, the minimum fill dotted, underruns
-/// as red bands, axes with ticks and labels, `title` on top.
+/// as red bands and drive stalls as orange ones, axes with ticks and
+/// labels, a legend naming every kind of mark below, `title` on top.
 std::string fifo_svg(const std::vector<ThrottledSample>& samples, const FifoSummary& summary,
                      const std::vector<Underrun>& underruns, const std::string& title);
 

@@ -43,6 +43,15 @@ struct Stall {
 /// `elapsed` (zero outside a stall window).
 Seconds stall_remaining(const Stall& stall, Seconds elapsed);
 
+/// How long the source must wait at `elapsed` when its stalls start at
+/// `armed_at` (the FIFO filled then): nothing before that, so that a stall
+/// tests a full FIFO rather than one still filling.
+Seconds stall_wait(const Stall& stall, std::optional<Seconds> armed_at, Seconds elapsed);
+
+/// Whether a FIFO holding `fill` of `size` bytes counts as filled (three
+/// quarters, as a burner's buffer before it starts).
+bool fifo_filled(std::int64_t fill, std::int64_t size);
+
 /// The pace of the image source. wait_to_read() is called by the source
 /// before each read (from libisofs's writer thread).
 class SourceGate {
@@ -51,11 +60,16 @@ public:
   /// Blocks while the source stalls, or until `bytes` more keep the source
   /// within its rate.
   void wait_to_read(std::int64_t bytes);
+  /// The stalls start from now on (the FIFO has filled); later calls
+  /// change nothing.
+  void arm();
   /// Total time spent stalled or held back.
   [[nodiscard]] Seconds waited() const;
 
 private:
-  SteadyTime m_first_origin; ///< where the stall windows count from
+  SteadyTime m_first_origin;
+  /// Since m_first_origin, when the stall windows start (-1: not yet).
+  std::atomic<std::int64_t> m_armed_ns{-1};
   std::optional<Stall> m_stall;
   std::optional<core::Pacer> m_pacer; ///< the rate, restarted when far behind
   std::mutex m_mutex;

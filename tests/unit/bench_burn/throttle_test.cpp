@@ -109,3 +109,22 @@ TEST_CASE("the sink counts an underrun when data stops and comes again", "[bench
   REQUIRE(report.underruns.size() == 1);
   CHECK(report.underruns[0].length.count() > 0.0);
 }
+
+TEST_CASE("the stalls start only once the FIFO has filled", "[bench_burn][throttle]") {
+  const Stall stall{std::chrono::milliseconds(200), std::chrono::milliseconds(1000)};
+  // Not armed: the FIFO is still filling, the source never waits, even
+  // where a stall window would be.
+  CHECK(stall_wait(stall, std::nullopt, Seconds(0.9)).count() == Approx(0.0));
+  // Armed at 2.5 s: the windows count from there, so 3.4 s (0.9 s into
+  // the first period) waits 0.1 s and 3.2 s (0.7 s in) does not wait.
+  CHECK(stall_wait(stall, Seconds(2.5), Seconds(3.4)).count() == Approx(0.1));
+  CHECK(stall_wait(stall, Seconds(2.5), Seconds(3.2)).count() == Approx(0.0));
+  CHECK(stall_wait(stall, Seconds(2.5), Seconds(1.0)).count() == Approx(0.0));
+}
+
+TEST_CASE("a FIFO counts as filled at three quarters", "[bench_burn][throttle]") {
+  CHECK_FALSE(fifo_filled(0, 4096 * 4));
+  CHECK_FALSE(fifo_filled(4096 * 3 - 1, 4096 * 4));
+  CHECK(fifo_filled(4096 * 3, 4096 * 4));
+  CHECK_FALSE(fifo_filled(0, 0));
+}
