@@ -9,8 +9,7 @@
 #   one file   one small file out of a 1 GB tarzst archive on a disc image:
 #              cback-restore extract --from stdio:IMG, against xorriso
 #              extracting the archive from the image and tar -x of the file;
-#              also what each read from the disk (cold cache: /usr/bin/time's
-#              file system inputs, 512-byte blocks)
+#              also what each read through read calls (bench/read_bytes.py)
 #   whole tree the whole 1 GB tree from staging: cback-restore extract
 #              against tar -x of the same archive
 #   find       one name over a week of a 100 000-file incremental item
@@ -20,7 +19,7 @@
 #   BENCH_SIZE_MB=1024       size of the mixed tree (MB = 2^20 bytes)
 #   BENCH_INCR_FILES=100000  files of the week's incremental item
 #   BENCH_SEED=1             corpus seed (same seed, same trees)
-#   BENCH_SKIP_BUILD=1       use build/bench as it is
+#   BENCH_SKIP_BUILD=1       use build/bench (or BENCH_BUILD_DIR) as it is
 #
 # Exits non-zero only when something failed to run, never because of a ratio.
 set -euo pipefail
@@ -32,7 +31,7 @@ source bench/lib.sh
 size_mb=${BENCH_SIZE_MB:-1024}
 incr_files=${BENCH_INCR_FILES:-100000}
 seed=${BENCH_SEED:-1}
-build_dir=$root/build/bench
+build_dir=${BENCH_BUILD_DIR:-$root/build/bench}
 cback=$build_dir/cback
 restore=$build_dir/cback-restore
 corpus_tool=$build_dir/cback-corpus
@@ -77,6 +76,7 @@ collect_dir = "$1/collect"
 collect_dir = "$1/collect"
 collect_mode = "$3"
 archive_mode = "tarzst"
+ignore_file = ".cbignore"
 
 [[collect.dir]]
 abs_path = "$2"
@@ -87,7 +87,7 @@ staging_dir = "$1/staging"
 [store]
 source_dir = "$1/staging"
 media_type = "bd-r"
-device_type = "dvdwriter"
+device_type = "bdwriter"
 target_device = "stdio:$1/disc.iso"
 no_eject = true
 EOF
@@ -104,17 +104,19 @@ run_day() {
 }
 
 cold() { sync && echo 3 >/proc/sys/vm/drop_caches; }
-# Bytes read from the disk by the last measure_row (cold cache).
+# measure ID CMD...: wall seconds and the bytes CMD read through read calls
+# (rchar: the image, archives and files, not the program's own pages).
 declare -A r_wall r_read
 measure() {
-  local id=$1 times
+  local id=$1 times reads
   shift
-  times=$(mktemp)
-  /usr/bin/time -o "$times" -f '%e %I' -- "$@" >"$logs/restore-$id.log" 2>&1 ||
+  times=$(mktemp) reads=$(mktemp)
+  /usr/bin/time -o "$times" -f '%e' -- python3 bench/read_bytes.py "$reads" "$@" \
+    >"$logs/restore-$id.log" 2>&1 ||
     { say "$id failed; see $logs/restore-$id.log"; tail -n 5 "$logs/restore-$id.log"; exit 1; }
-  read -r r_wall[$id] blocks < <(tail -n 1 "$times")
-  r_read[$id]=$((blocks * 512))
-  rm -f "$times"
+  r_wall[$id]=$(tail -n 1 "$times")
+  r_read[$id]=$(cat "$reads")
+  rm -f "$times" "$reads"
   printf '%-34s %7s s wall %9s MB read\n' "$id" "${r_wall[$id]}" "$(mb "${r_read[$id]}")"
 }
 
@@ -171,7 +173,7 @@ done
 name=$(basename "$(find "$tree" -type f | sort | sed -n '777p')")
 "$restore" -c "$week/cback.toml" -l "$week/restore.log" find "**/$name" >/dev/null # warm
 measure "find (week, warm)" "$restore" -c "$week/cback.toml" -l "$week/restore.log" find "**/$name"
-grep -c "" "$logs/restore-find (week, warm).log" | xargs -I{} say "  {} lines of versions"
+say "  $(grep -c "" "$logs/restore-find (week, warm).log") lines of versions"
 
 step "summary"
 say "one file: cback-restore $(ratio "${r_wall[one file: xorriso + tar]}" "${r_wall[one file: cback-restore]}")x faster than xorriso + tar;" \
