@@ -435,8 +435,9 @@ void collect_incremental(const CollectItem& item, const ItemServices& services,
                                : ArchiveKind{collect::ArchiveKind::incremental,
                                              policy.cumulative == collect::Cumulative::yes};
   UnitArchiver archiver(item, kind, services, outcome);
-  ItemVisitor visitor(item, archiver, Incremental{detector, next ? &*next : nullptr, legacy ? &*legacy : nullptr}, services,
-                      outcome);
+  ItemVisitor visitor(item, archiver,
+                      Incremental{detector, next ? &*next : nullptr, legacy ? &*legacy : nullptr},
+                      services, outcome);
   walk_item(item, visitor);
   log.debug("Removed {} unchanged entries based on state [{}].",
             detector.checked() - detector.changed(), state_name);

@@ -251,10 +251,10 @@ TEST_CASE("The first mid-week run after Cedar Backup goes on from its digest fil
           "[integration][collect][incr]") {
   CollectPool pool;
   pool.configure_items(dir_item(pool.src(), "incr", "tar"));
-  pool.dir.write("src/a", "a");            // recorded, unchanged
-  pool.dir.write("src/sub/b", "b");        // recorded with another digest
-  pool.dir.write("src/sub/new", "n");      // not recorded
-  const auto gone = pool.src() / "gone";   // recorded, no longer there
+  pool.dir.write("src/a", "a");          // recorded, unchanged
+  pool.dir.write("src/sub/b", "b");      // recorded with another digest
+  pool.dir.write("src/sub/new", "n");    // not recorded
+  const auto gone = pool.src() / "gone"; // recorded, no longer there
   std::ofstream(pool.dir / "work" / cback::collect::legacy_digest_file_name(pool.src().string()))
       << cedar_digest_file({{pool.src() / "a", k_sha1_a},
                             {pool.src() / "sub/b", "0000000000000000000000000000000000000000"},
@@ -298,15 +298,15 @@ TEST_CASE("A digest file written by the original cback3 collect is the base of t
   pool.dir.write("src/a", "a");
   pool.dir.write("src/sub/b", "b");
   fs::create_directories(pool.dir / "collect3");
-  const auto config = pool.dir.write(
-      "cback3.conf", cback3_collect_config(pool.dir / "work", pool.dir / "collect3", "incr", "tar",
-                                           pool.src()));
+  const auto config =
+      pool.dir.write("cback3.conf", cback3_collect_config(pool.dir / "work", pool.dir / "collect3",
+                                                          "incr", "tar", pool.src()));
   const auto original =
       run(cback_command(config, pool.dir / "cback3.log", {"collect"}, "/usr/bin/cback3"));
   INFO(original.out << original.err);
   REQUIRE(original.exit_code == 0);
-  REQUIRE(fs::exists(pool.dir / "work" /
-                     cback::collect::legacy_digest_file_name(pool.src().string())));
+  REQUIRE(
+      fs::exists(pool.dir / "work" / cback::collect::legacy_digest_file_name(pool.src().string())));
 
   pool.dir.write("src/sub/b", "b, changed");
   const auto result = pool.collect(k_tuesday);

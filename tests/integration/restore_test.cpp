@@ -516,9 +516,9 @@ TEST_CASE("A day collected by the original cback3 and staged by cback restores",
   WeekPool pool("targz");
   change_tree(pool.src(), 0);
   fs::create_directories(pool.dir / "work3");
-  const auto config = pool.dir.write(
-      "cback3.conf", cback3_collect_config(pool.dir / "work3", pool.dir / "collect", "daily",
-                                           "targz", pool.src()));
+  const auto config =
+      pool.dir.write("cback3.conf", cback3_collect_config(pool.dir / "work3", pool.dir / "collect",
+                                                          "daily", "targz", pool.src()));
   const auto collected =
       run(cback_command(config, pool.dir / "cback3.log", {"collect"}, "/usr/bin/cback3"));
   INFO(collected.out << collected.err);

@@ -115,9 +115,9 @@ TEST_CASE("A collect dir written by the original cback3 collect is staged", "[st
   pool.dir.write("src/a.txt", "hello");
   pool.dir.write("src/b c.txt", random_bytes(10'000, 3));
   fs::create_directories(pool.dir / "work3");
-  const auto config = pool.dir.write(
-      "cback3.conf", cback3_collect_config(pool.dir / "work3", pool.collect("old"), "daily",
-                                           "targz", pool.dir / "src"));
+  const auto config =
+      pool.dir.write("cback3.conf", cback3_collect_config(pool.dir / "work3", pool.collect("old"),
+                                                          "daily", "targz", pool.dir / "src"));
   fs::create_directories(pool.collect("old"));
   const auto collected =
       run(cback_command(config, pool.dir / "cback3.log", {"collect"}, "/usr/bin/cback3"));

@@ -32,12 +32,13 @@ enum class IndexEntryType { file, directory, symlink, hardlink, other };
 struct IndexEntry {
   std::string path; ///< the member name as stored in the tar ("etc/hosts", no leading '/')
   IndexEntryType type = IndexEntryType::file;
-  std::uint64_t size = 0;   ///< data bytes (0 for all but files)
-  std::uint32_t mode = 0;   ///< permission bits (07777)
+  std::uint64_t size = 0; ///< data bytes (0 for all but files)
+  std::uint32_t mode = 0; ///< permission bits (07777)
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
-  std::int64_t mtime = 0;   ///< seconds since the epoch
-  std::uint64_t offset = 0; ///< uncompressed offset of the entry's first header (a pax header if any)
+  std::int64_t mtime = 0; ///< seconds since the epoch
+  std::uint64_t offset =
+      0; ///< uncompressed offset of the entry's first header (a pax header if any)
   bool operator==(const IndexEntry&) const = default;
 };
 
