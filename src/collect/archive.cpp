@@ -126,27 +126,11 @@ std::string member_name(const std::string& path) {
 /// `offset`: its member name as the tar stores it (libarchive ends a
 /// directory's with '/').
 IndexEntry index_entry(const Entry& entry, archive_entry* archive, std::uint64_t offset) {
-  IndexEntry indexed;
-  indexed.path = member_name(entry.path);
-  if (archive_entry_hardlink(archive) != nullptr) {
-    indexed.type = IndexEntryType::hardlink;
-  } else if (entry.kind == EntryKind::directory) {
-    indexed.type = IndexEntryType::directory;
-    if (!indexed.path.ends_with('/')) {
-      indexed.path += '/';
-    }
-  } else if (entry.kind == EntryKind::symlink) {
-    indexed.type = IndexEntryType::symlink;
+  std::string path = member_name(entry.path);
+  if (entry.kind == EntryKind::directory && !path.ends_with('/')) {
+    path += '/';
   }
-  if (indexed.type == IndexEntryType::file) {
-    indexed.size = static_cast<std::uint64_t>(archive_entry_size(archive));
-  }
-  indexed.mode = static_cast<std::uint32_t>(archive_entry_perm(archive)) & 07777U;
-  indexed.uid = static_cast<std::uint32_t>(archive_entry_uid(archive));
-  indexed.gid = static_cast<std::uint32_t>(archive_entry_gid(archive));
-  indexed.mtime = archive_entry_mtime(archive);
-  indexed.offset = offset;
-  return indexed;
+  return index_entry_of(archive, std::move(path), offset);
 }
 
 struct SizeChange {

@@ -4,6 +4,8 @@
 
 #include <cback/core/field_escape.hpp>
 
+#include <archive_entry.h>
+
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -257,6 +259,37 @@ tl::expected<ContentIndex, std::string> decode_content_index(std::string_view te
 tl::expected<ContentIndex, std::string> load_content_index(const std::filesystem::path& path) {
   return detail::load_record_file(path, "content index",
                                   [](std::string_view text) { return decode_content_index(text); });
+}
+
+IndexEntry index_entry_of(archive_entry* entry, std::string path, std::uint64_t offset) {
+  IndexEntry indexed;
+  indexed.path = std::move(path);
+  if (archive_entry_hardlink(entry) != nullptr) {
+    indexed.type = IndexEntryType::hardlink;
+  } else {
+    switch (archive_entry_filetype(entry)) {
+    case AE_IFREG:
+      indexed.type = IndexEntryType::file;
+      break;
+    case AE_IFDIR:
+      indexed.type = IndexEntryType::directory;
+      break;
+    case AE_IFLNK:
+      indexed.type = IndexEntryType::symlink;
+      break;
+    default:
+      indexed.type = IndexEntryType::other;
+    }
+  }
+  if (indexed.type == IndexEntryType::file) {
+    indexed.size = static_cast<std::uint64_t>(archive_entry_size(entry));
+  }
+  indexed.mode = static_cast<std::uint32_t>(archive_entry_perm(entry)) & 07777U;
+  indexed.uid = static_cast<std::uint32_t>(archive_entry_uid(entry));
+  indexed.gid = static_cast<std::uint32_t>(archive_entry_gid(entry));
+  indexed.mtime = archive_entry_mtime(entry);
+  indexed.offset = offset;
+  return indexed;
 }
 
 } // namespace cback::collect

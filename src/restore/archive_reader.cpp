@@ -27,22 +27,6 @@ private:
   std::uint64_t m_offset;
 };
 
-collect::IndexEntryType type_of(archive_entry* entry) {
-  if (archive_entry_hardlink(entry) != nullptr) {
-    return collect::IndexEntryType::hardlink;
-  }
-  switch (archive_entry_filetype(entry)) {
-  case AE_IFREG:
-    return collect::IndexEntryType::file;
-  case AE_IFDIR:
-    return collect::IndexEntryType::directory;
-  case AE_IFLNK:
-    return collect::IndexEntryType::symlink;
-  default:
-    return collect::IndexEntryType::other;
-  }
-}
-
 } // namespace
 
 std::unique_ptr<ByteStream> file_stream(SourceFile& file, std::uint64_t offset) {
@@ -132,22 +116,11 @@ std::vector<collect::IndexEntry> ArchiveReader::list() {
 }
 
 collect::IndexEntry index_entry_of(archive_entry* entry, std::uint64_t offset) {
-  collect::IndexEntry index;
   std::string path = archive_entry_pathname(entry) != nullptr ? archive_entry_pathname(entry) : "";
   while (path.size() > 1 && path.ends_with('/')) {
     path.pop_back();
   }
-  index.path = std::move(path);
-  index.type = type_of(entry);
-  index.size = index.type == collect::IndexEntryType::file
-                   ? static_cast<std::uint64_t>(archive_entry_size(entry))
-                   : 0;
-  index.mode = static_cast<std::uint32_t>(archive_entry_perm(entry)) & 07777U;
-  index.uid = static_cast<std::uint32_t>(archive_entry_uid(entry));
-  index.gid = static_cast<std::uint32_t>(archive_entry_gid(entry));
-  index.mtime = archive_entry_mtime(entry);
-  index.offset = offset;
-  return index;
+  return collect::index_entry_of(entry, std::move(path), offset);
 }
 
 } // namespace cback::restore

@@ -20,6 +20,8 @@
 
 #include <tl/expected.hpp>
 
+struct archive_entry;
+
 namespace cback::collect {
 
 /// The suffix added to an archive's file name: "etc.tar.zst.index".
@@ -69,5 +71,11 @@ std::string encode_content_index(const ContentIndex& index);
 tl::expected<ContentIndex, std::string> decode_content_index(std::string_view text);
 /// Reads and parses an index file; the error names the path.
 tl::expected<ContentIndex, std::string> load_content_index(const std::filesystem::path& path);
+
+/// The record of a tar entry (written by collect or read back by a restore)
+/// whose first header is at `offset`, under the member name `path`: its
+/// type (a hard link before its file type), size (files only), permission
+/// bits, owner and mtime, as the entry holds them.
+IndexEntry index_entry_of(archive_entry* entry, std::string path, std::uint64_t offset);
 
 } // namespace cback::collect
