@@ -2,6 +2,7 @@
 
 #include "stage_run.hpp"
 
+#include <cback/actions/stage_order.hpp>
 #include <cback/context.hpp>
 #include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
@@ -52,7 +53,9 @@ detail::StagePlan plan_stage(const Context& context, std::chrono::year_month_day
   detail::StagePlan plan;
   plan.date = date_text(today);
   plan.daily_dir = daily_dir(config.stage->staging_dir, today);
-  plan.peers = stage_peers(config);
+  // The slowest remote peers first (actions/stage_order.hpp), whatever
+  // loop then takes the peers in plan order.
+  plan.peers = order_peers(stage_peers(config), expected_times(config.stage->staging_dir, today));
   plan.full_or_start_of_week =
       context.flags.full == core::Full::yes ||
       core::is_start_of_week(
@@ -86,6 +89,14 @@ std::string failure_summary(const std::vector<peer::PeerStatus>& failed,
     text += fmt::format("{}{}", text.empty() ? "" : "; ", error);
   }
   return text;
+}
+
+void log_order(const detail::StagePlan& plan, core::Logger& log) {
+  std::string names;
+  for (const auto& peer : plan.peers) {
+    names += fmt::format("{}[{}]", names.empty() ? "" : ", ", peer.name);
+  }
+  log.debug("Peers will be staged in this order: {}.", names);
 }
 
 // Written even when peers failed or the status record could not be
@@ -137,10 +148,16 @@ void run_stage(Context& context) {
   log.debug("Daily staging directory is [{}].", plan.daily_dir.string());
   create_staging_dirs(plan, log);
   plan.backend = &context.io.get();
+  log_order(plan, log);
+  PeerStarts starts;
+  plan.make_source = starts.wrap(std::move(plan.make_source));
   const core::Stopwatch watch;
   const auto outcome = detail::stage_all(context, plan);
   context.perf.add_stage_wall("stage", watch.elapsed());
   context.stop.check();
+  if (const auto bounding = bounding_peer(outcome.statuses, starts.started_ms())) {
+    log.info("{}", bounding_text(*bounding));
+  }
   std::vector<std::string> unwritten;
   if (!outcome.record_error.empty()) {
     unwritten.push_back(

@@ -41,7 +41,7 @@ struct PeerStatus {
 
 struct StageStatus {
   std::string date;              ///< the staging day, YYYY-MM-DD
-  std::vector<PeerStatus> peers; ///< configuration order (local peers first)
+  std::vector<PeerStatus> peers; ///< the order stage took them (actions/stage_order.hpp)
   bool operator==(const StageStatus&) const = default;
 };
 
