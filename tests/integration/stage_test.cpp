@@ -232,6 +232,41 @@ TEST_CASE("Several remote peers are staged at once over SFTP and a re-run sends 
   }
 }
 
+TEST_CASE("Remote peers are taken slowest first by the day before's record, and the log names "
+          "the peer that bounded the day",
+          "[stage][ssh]") {
+  const auto sshd = test_sshd();
+  CBACK_REQUIRE_PART(sshd);
+  StagePool pool;
+  pool.stage_keys = "max_concurrent_peers = 1\n";
+  pool.local_peer("here");
+  pool.ready("here", {{"here.tar", "h"}});
+  for (const auto* name : {"quick", "slow", "fresh"}) {
+    pool.remote_peer(*sshd, name);
+    pool.ready(name, {{"data.tar", random_bytes(200'000, 7)}});
+  }
+  fs::create_directories(pool.daily(k_monday));
+  cback::peer::write_status(pool.daily(k_monday) / "cback.peers",
+                            {k_monday,
+                             {{"quick", PeerState::staged, 2, 1000, 1000, 800, ""},
+                              {"slow", PeerState::staged, 2, 1000, 1000, 60000, ""}}});
+  const auto result = pool.stage();
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  // The record lists the peers in the order they were taken: the local
+  // peer, the one without history, then the slowest.
+  const auto record = cback::peer::load_status(pool.daily() / "cback.peers");
+  REQUIRE(record);
+  std::vector<std::string> order;
+  for (const auto& status : record->peers) {
+    order.push_back(status.peer);
+  }
+  CHECK(order == std::vector<std::string>{"here", "fresh", "slow", "quick"});
+  // One at a time, the last one taken finished last.
+  CHECK(read_file(pool.dir / "cback.log").find("Peer [quick] bounded the day: it finished last") !=
+        std::string::npos);
+}
+
 TEST_CASE("Remote file names with spaces and odd bytes are staged unchanged (SSH compression on)",
           "[stage][ssh]") {
   const auto sshd = test_sshd();
