@@ -34,29 +34,6 @@ constexpr double k_right = 20.0;
 constexpr double k_top = 40.0;
 constexpr double k_bottom = 110.0;
 
-std::string xml_escaped(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '&':
-      out += "&amp;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::int64_t round_up(std::int64_t bytes) {
   return (bytes + k_round - 1) / k_round * k_round;
 }
@@ -204,6 +181,29 @@ std::string legend() {
 }
 
 } // namespace
+
+std::string xml_escaped(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '&':
+      out += "&amp;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
 
 FifoSummary summarize(const std::vector<ThrottledSample>& samples,
                       const ThrottledWriteResult& result, double nominal_rate,
