@@ -3,11 +3,14 @@
 // pseudo-drive that takes data at a medium's nominal speed, with a source
 // that may stall, and reports the FIFO fill over time (CSV, SVG plot), its
 // minimum, the underruns and the FIFO size that would have avoided them.
+// `cback-bench stage` reads a remote peer's file over SFTP with several
+// settings and recommends the SFTP pipeline for the link (bench_stage/).
 // docs/tuning.md explains how to read the results.
 
 #include <cback/bench_burn/options.hpp>
 #include <cback/bench_burn/report.hpp>
 #include <cback/bench_burn/throttled_write.hpp>
+#include <cback/bench_stage/command.hpp>
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
@@ -25,7 +28,8 @@
 namespace {
 
 constexpr std::string_view k_usage =
-    "Usage: cback-bench burn [OPTIONS]   (cback-bench burn --help)\n";
+    "Usage: cback-bench burn [OPTIONS]   (cback-bench burn --help)\n"
+    "       cback-bench stage --peer NAME [OPTIONS]   (cback-bench stage --help)\n";
 
 void write_output(const std::filesystem::path& path, std::string_view text) {
   cback::core::AtomicFile file(path, 0644);
@@ -88,6 +92,9 @@ int main(int argc, char** argv) {
     if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
       fmt::print("{}", k_usage);
       return 0;
+    }
+    if (!args.empty() && args[0] == "stage") {
+      return cback::bench_stage::run_stage_bench({args.begin() + 1, args.end()});
     }
     if (args.empty() || args[0] != "burn") {
       fmt::print(stderr, "{}", k_usage);
