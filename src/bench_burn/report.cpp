@@ -205,6 +205,16 @@ std::string xml_escaped(std::string_view text) {
   return out;
 }
 
+std::string svg_head(double width, double height, const std::string& title) {
+  return fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+      "width=\"{0:g}\" height=\"{1:g}\" viewBox=\"0 0 {0:g} {1:g}\">\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"{2:g}\" y=\"24\" font-family=\"sans-serif\" font-size=\"15\" "
+      "text-anchor=\"middle\">{3}</text>\n",
+      width, height, width / 2, xml_escaped(title));
+}
+
 FifoSummary summarize(const std::vector<ThrottledSample>& samples,
                       const ThrottledWriteResult& result, double nominal_rate,
                       std::int64_t default_fifo) {
@@ -348,13 +358,7 @@ std::string fifo_svg(const std::vector<ThrottledSample>& samples, const FifoSumm
   const double last = samples.empty() ? 0.0 : samples.back().elapsed.count();
   scale.seconds = std::max(last, 0.1);
   scale.mib = std::max(static_cast<double>(summary.fifo_size) / k_mib * 1.1, 0.1);
-  std::string svg = fmt::format(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
-      "width=\"{0:g}\" height=\"{1:g}\" viewBox=\"0 0 {0:g} {1:g}\">\n"
-      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      "<text x=\"{2:g}\" y=\"24\" font-family=\"sans-serif\" font-size=\"15\" "
-      "text-anchor=\"middle\">{3}</text>\n",
-      k_width, k_height, k_width / 2, xml_escaped(title));
+  std::string svg = svg_head(k_width, k_height, title);
   svg += underrun_bands(samples, underruns, scale);
   svg += axes(scale);
   svg += level(

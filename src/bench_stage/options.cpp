@@ -1,5 +1,6 @@
 #include <cback/bench_stage/options.hpp>
 
+#include <cback/bench/option_table.hpp>
 #include <cback/bench_burn/units.hpp>
 #include <cback/config/load.hpp>
 #include <cback/core/error.hpp>
@@ -47,10 +48,7 @@ constexpr unsigned k_max_in_flight = 1024;
 constexpr std::int64_t k_min_request = 1024;
 constexpr std::int64_t k_max_request = 65536;
 
-struct OptionEntry {
-  std::string_view name;
-  std::function<void(StageBenchOptions&, std::string_view)> apply;
-};
+using OptionEntry = bench::OptionEntry<StageBenchOptions>;
 
 std::vector<std::string_view> split_list(std::string_view name, std::string_view text) {
   std::vector<std::string_view> items;
@@ -137,22 +135,7 @@ const std::array<OptionEntry, 12>& option_table() {
 StageBenchOptions parse_stage_options(const std::vector<std::string_view>& args) {
   StageBenchOptions options;
   options.config = config::k_default_config_path;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--help" || args[i] == "-h") {
-      options.help = true;
-      continue;
-    }
-    const auto& table = option_table();
-    const auto* entry = std::find_if(table.begin(), table.end(),
-                                     [&](const OptionEntry& e) { return e.name == args[i]; });
-    if (entry == table.end()) {
-      throw Error(ExitCode::usage, fmt::format("Unknown option [{}] for stage.", args[i]));
-    }
-    if (i + 1 == args.size()) {
-      throw Error(ExitCode::usage, fmt::format("{} needs a value.", args[i]));
-    }
-    entry->apply(options, args[++i]);
-  }
+  bench::apply_options(args, option_table(), "stage", options);
   if (options.peer.empty() && !options.help) {
     throw Error(ExitCode::usage, "stage needs --peer NAME.");
   }

@@ -230,13 +230,7 @@ std::string summary_text(const BenchResult& bench, const Recommendation& recomme
 std::string rate_svg(const BenchResult& bench, const Recommendation& recommendation,
                      const std::string& title) {
   const auto scale = scale_of(bench, recommendation);
-  std::string svg = fmt::format(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
-      "width=\"{0:g}\" height=\"{1:g}\" viewBox=\"0 0 {0:g} {1:g}\">\n"
-      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      "<text x=\"{2:g}\" y=\"24\" font-family=\"sans-serif\" font-size=\"15\" "
-      "text-anchor=\"middle\">{3}</text>\n",
-      k_width, k_height, k_width / 2, bench_burn::xml_escaped(title));
+  std::string svg = bench_burn::svg_head(k_width, k_height, title);
   svg += axes(bench, scale);
   std::string legend;
   svg += rate_lines(bench, scale, legend);

@@ -6,6 +6,7 @@
 #include "support/parts.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -20,20 +21,6 @@ namespace iso = cback::test::iso;
 namespace cback::test {
 
 namespace {
-
-// The "key: value" lines of the summary.
-std::map<std::string, std::string> summary_of(const std::string& out) {
-  std::map<std::string, std::string> values;
-  std::istringstream lines(out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    const auto colon = line.find(": ");
-    if (colon != std::string::npos) {
-      values[line.substr(0, colon)] = line.substr(colon + 2);
-    }
-  }
-  return values;
-}
 
 cback::test::RunResult bench(const std::vector<std::string>& args) {
   std::vector<std::string> argv{cback::test::tool_binary("cback-bench"), "burn"};

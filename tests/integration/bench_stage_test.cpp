@@ -5,6 +5,7 @@
 
 #include "support/random_bytes.hpp"
 #include "support/stage_pool.hpp"
+#include "support/text.hpp"
 
 #include <set>
 #include <sstream>
@@ -12,20 +13,6 @@
 namespace cback::test {
 
 namespace {
-
-// The "key: value" lines of the summary.
-std::map<std::string, std::string> summary_of(const std::string& out) {
-  std::map<std::string, std::string> values;
-  std::istringstream lines(out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    const auto colon = line.find(": ");
-    if (colon != std::string::npos) {
-      values[line.substr(0, colon)] = line.substr(colon + 2);
-    }
-  }
-  return values;
-}
 
 RunResult bench(const StagePool& pool, std::vector<std::string> args) {
   std::vector<std::string> argv{tool_binary("cback-bench"), "stage", "-c", pool.config.string()};

@@ -2,6 +2,7 @@
 
 // Looking into what a program or a logger wrote.
 
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -20,6 +21,18 @@ inline std::vector<std::string> lines_of(const std::string& text) {
     lines.push_back(line);
   }
   return lines;
+}
+
+/// The "key: value" lines of `text` (a cback-bench summary), by key.
+inline std::map<std::string, std::string> summary_of(const std::string& text) {
+  std::map<std::string, std::string> values;
+  for (const auto& line : lines_of(text)) {
+    const auto colon = line.find(": ");
+    if (colon != std::string::npos) {
+      values[line.substr(0, colon)] = line.substr(colon + 2);
+    }
+  }
+  return values;
 }
 
 } // namespace cback::test
