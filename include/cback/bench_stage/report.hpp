@@ -10,8 +10,9 @@
 
 namespace cback::bench_stage {
 
-/// Within this share of the best rate, a setting counts as fast as the best.
-inline constexpr double k_close_to_best = 0.95;
+/// Within this share of the best rate, a setting counts as fast as the best:
+/// rounds on a shared host or link differ by more than a few per cent.
+inline constexpr double k_close_to_best = 0.9;
 
 struct Recommendation {
   SftpPoint point;        ///< the settings to use
