@@ -1,7 +1,7 @@
 #include <cback/bench_burn/options.hpp>
 
-#include <cback/bench/option_table.hpp>
 #include <cback/bench_burn/units.hpp>
+#include <cback/bench_common/option_table.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/progress.hpp>
 
@@ -49,7 +49,7 @@ const std::string_view k_burn_usage =
 
 namespace {
 
-using OptionEntry = bench::OptionEntry<BurnOptions>;
+using OptionEntry = bench_common::OptionEntry<BurnOptions>;
 
 SyntheticTree& synthetic(BurnOptions& options, std::string_view name) {
   auto* tree = std::get_if<SyntheticTree>(&options.source);
@@ -109,7 +109,7 @@ const std::array<OptionEntry, 13>& option_table() {
 BurnOptions parse_burn_options(const std::vector<std::string_view>& args) {
   BurnOptions options;
   options.speed = parse_speed(options.speed_text);
-  bench::apply_options(args, option_table(), "burn", options);
+  bench_common::apply_options(args, option_table(), "burn", options);
   return options;
 }
 

@@ -1,7 +1,7 @@
 #include <cback/bench_stage/options.hpp>
 
-#include <cback/bench/option_table.hpp>
 #include <cback/bench_burn/units.hpp>
+#include <cback/bench_common/option_table.hpp>
 #include <cback/config/load.hpp>
 #include <cback/core/error.hpp>
 
@@ -48,7 +48,7 @@ constexpr unsigned k_max_in_flight = 1024;
 constexpr std::int64_t k_min_request = 1024;
 constexpr std::int64_t k_max_request = 65536;
 
-using OptionEntry = bench::OptionEntry<StageBenchOptions>;
+using OptionEntry = bench_common::OptionEntry<StageBenchOptions>;
 
 std::vector<std::string_view> split_list(std::string_view name, std::string_view text) {
   std::vector<std::string_view> items;
@@ -135,7 +135,7 @@ const std::array<OptionEntry, 12>& option_table() {
 StageBenchOptions parse_stage_options(const std::vector<std::string_view>& args) {
   StageBenchOptions options;
   options.config = config::k_default_config_path;
-  bench::apply_options(args, option_table(), "stage", options);
+  bench_common::apply_options(args, option_table(), "stage", options);
   if (options.peer.empty() && !options.help) {
     throw Error(ExitCode::usage, "stage needs --peer NAME.");
   }

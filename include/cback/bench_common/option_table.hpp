@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-namespace cback::bench {
+namespace cback::bench_common {
 
 template <typename Options>
 struct OptionEntry {
@@ -46,4 +46,4 @@ void apply_options(const std::vector<std::string_view>& args,
   }
 }
 
-} // namespace cback::bench
+} // namespace cback::bench_common
