@@ -196,6 +196,11 @@ check_fresh_root() {
     fail "the sample configuration does not check in the fresh root"
 }
 
+# Every check reads both packages. Looked for here, in this shell: deb_of's
+# exit 4 inside a command substitution would end only the subshell.
+deb_of cback >/dev/null
+deb_of cback-tools >/dev/null
+
 case $check in
 units) check_units ;;
 logrotate) check_logrotate ;;
