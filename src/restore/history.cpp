@@ -39,7 +39,18 @@ std::string member_of(std::string_view abs_path) {
   return member;
 }
 
+bool at_or_below(std::string_view member, std::string_view wanted) {
+  return wanted.empty() || member == wanted ||
+         (member.size() > wanted.size() && member.starts_with(wanted) &&
+          member[wanted.size()] == '/');
+}
+
 namespace {
+
+bool wanted_member(std::string_view member, const std::vector<std::string>& wanted) {
+  return std::any_of(wanted.begin(), wanted.end(),
+                     [&](const std::string& one) { return at_or_below(member, one); });
+}
 
 // An index lists every entry in a line of its own: a few hundred bytes
 // each, so this is tens of millions of entries.
@@ -116,9 +127,10 @@ History::Listing& History::listing(const CatalogArchive& archive) {
   }
   Listing listing;
   if (archive.index_path) {
+    // The index's own entries, their directories' names trimmed in place:
+    // a copy of a 100 000-entry index costs as much as reading it.
     listing.index = load_index(archive);
-    listing.entries = listing.index->entries;
-    for (auto& entry : listing.entries) {
+    for (auto& entry : listing.index->entries) {
       while (entry.path.size() > 1 && entry.path.ends_with('/')) {
         entry.path.pop_back();
       }
@@ -152,7 +164,8 @@ History::Listing& History::listing(const CatalogArchive& archive) {
 }
 
 const std::vector<collect::IndexEntry>& History::entries(const CatalogArchive& archive) {
-  return listing(archive).entries;
+  const Listing& found = listing(archive);
+  return found.index ? found.index->entries : found.entries;
 }
 
 std::unique_ptr<collect::ContentIndex> History::load_index(const CatalogArchive& archive) {
@@ -205,7 +218,7 @@ void History::check(const CatalogArchive& archive) {
 }
 
 void History::replay(const std::string& key, const std::vector<const PeerDay*>& days, Day date,
-                     Tree& tree) {
+                     const std::vector<std::string>& wanted, Tree& tree) {
   ItemHistory history;
   std::map<Day, std::pair<const PeerDay*, const CatalogArchive*>> archives;
   for (const auto* day : days) {
@@ -247,7 +260,9 @@ void History::replay(const std::string& key, const std::vector<const PeerDay*>& 
       const auto [peer_day, archive] = archives.at(step.day);
       const auto& entries = this->entries(*archive);
       for (std::size_t i = 0; i < entries.size(); ++i) {
-        item[entries[i].path] = Pick{peer_day, archive, i};
+        if (wanted_member(entries[i].path, wanted)) {
+          item[entries[i].path] = Pick{peer_day, archive, i};
+        }
       }
     }
   }
@@ -256,7 +271,7 @@ void History::replay(const std::string& key, const std::vector<const PeerDay*>& 
   }
 }
 
-Tree History::tree_at(Day date, const std::string& peer) {
+Tree History::tree_at(Day date, const std::string& peer, const std::vector<std::string>& wanted) {
   std::vector<const PeerDay*> days;
   std::set<std::string> keys;
   for (const auto& day : m_days) {
@@ -270,12 +285,15 @@ Tree History::tree_at(Day date, const std::string& peer) {
   }
   Tree tree;
   for (const auto& key : keys) {
-    replay(key, days, date, tree);
+    replay(key, days, date, wanted, tree);
   }
   // An extension writes its outputs afresh on each run: the last day's
   // copy of each name is the version of the day.
   for (const auto* day : days) {
     for (const auto& output : day->outputs) {
+      if (!wanted_member(output.name, wanted)) {
+        continue;
+      }
       const auto [at, added] = tree.try_emplace(output.name, Pick{day, nullptr, 0, &output});
       if (!added && at->second.output != nullptr) {
         at->second = Pick{day, nullptr, 0, &output};

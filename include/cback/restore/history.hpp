@@ -48,8 +48,11 @@ public:
   const collect::ContentIndex* index(const CatalogArchive& archive);
   VersionKind kind_of(const PeerDay& day, const CatalogArchive& archive);
 
-  /// The tree of `peer` at the end of `date`.
-  Tree tree_at(Day date, const std::string& peer);
+  /// The tree of `peer` at the end of `date`: the members at or below one
+  /// of `wanted` (member names, "" for the whole tree). Only these are put
+  /// in the map, so that one file of a 100 000-entry archive costs a scan of
+  /// the entries and not a tree of them.
+  Tree tree_at(Day date, const std::string& peer, const std::vector<std::string>& wanted = {""});
 
   /// Checks the archive (and its index) against the manifest's size and
   /// SHA-256 once; a mismatch is cback::Error naming it. An archive no
@@ -60,14 +63,16 @@ public:
   void check_size(const CatalogArchive& archive) const;
 
 private:
+  /// An archive's entries: its index's (directory names without their
+  /// final '/'), or, without an index, as read from the archive.
   struct Listing {
-    std::vector<collect::IndexEntry> entries;
+    std::vector<collect::IndexEntry> entries; ///< without an index only
     std::unique_ptr<collect::ContentIndex> index;
   };
   Listing& listing(const CatalogArchive& archive);
   std::unique_ptr<collect::ContentIndex> load_index(const CatalogArchive& archive);
   void replay(const std::string& key, const std::vector<const PeerDay*>& days, Day date,
-              Tree& tree);
+              const std::vector<std::string>& wanted, Tree& tree);
 
   const Source& m_source;
   const config::Config& m_config;
@@ -79,6 +84,9 @@ private:
 /// The member name of an absolute path: "/etc/hosts" gives "etc/hosts",
 /// "/" gives "".
 std::string member_of(std::string_view abs_path);
+
+/// Whether `member` is `wanted` or below it ("" is the whole tree).
+bool at_or_below(std::string_view member, std::string_view wanted);
 
 /// Checks a file of the source against a size and SHA-256, reading it to
 /// its end. Throws cback::Error naming it on a mismatch.
