@@ -161,6 +161,7 @@ void change_tree(const fs::path& src, std::size_t day) {
     fs::create_hard_link(at("h1"), at("h2"));
     write(at("x.txt"), "with an attribute");
     ::setxattr(at("x.txt").c_str(), "user.note", "hello", 5, 0);
+    ::setxattr(at("dir").c_str(), "user.note", "a directory's", 13, 0);
     if (::geteuid() == 0) {
       write(at("owned"), "owned by 4321");
       REQUIRE(::chown(at("owned").c_str(), 4321, 4322) == 0);
@@ -275,6 +276,8 @@ TEST_CASE("Hard links, owners and attributes come back", "[restore][week]") {
   CHECK(fs::is_symlink(restored / "absolute-link"));
   CHECK(fs::read_symlink(restored / "absolute-link") == "/etc/passwd");
   CHECK(xattr_of(restored / "x.txt") == xattr_of(pool.src() / "x.txt"));
+  CHECK(xattr_of(restored / "x.txt") == "hello");
+  CHECK(xattr_of(restored / "dir") == "a directory's");
   CHECK(fs::is_directory(restored / "empty"));
   if (::geteuid() == 0) {
     struct ::stat owned {};
