@@ -4,11 +4,13 @@
 #include <cback/core/digest.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/field_escape.hpp>
+#include <cback/media/md5.hpp>
 #include <cback/restore/archive_reader.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 namespace cback::restore {
@@ -61,10 +63,17 @@ constexpr std::uint64_t k_index_limit = 4ULL << 30;
 // its end when the reader gave up on a damaged archive.
 class HashedFile {
 public:
-  explicit HashedFile(SourceFile& file) : m_file(file) {}
+  explicit HashedFile(SourceFile& file, DiscMd5 md5 = DiscMd5::ignore) : m_file(file) {
+    if (md5 == DiscMd5::check) {
+      m_md5.emplace();
+    }
+  }
   std::size_t read(std::span<std::byte> out) {
     const std::size_t got = m_file.read_at(m_offset, out);
     m_hash.update(out.data(), got);
+    if (m_md5) {
+      m_md5->add(out.data(), got);
+    }
     m_offset += got;
     return got;
   }
@@ -84,11 +93,14 @@ public:
     }
     return m_hash.finish();
   }
+  /// The MD5 of the whole file, after finish(), when it was asked for.
+  std::optional<media::Md5> md5() { return m_md5 ? std::optional(m_md5->finish()) : std::nullopt; }
 
 private:
   SourceFile& m_file;
   std::uint64_t m_offset = 0;
   core::Sha256 m_hash;
+  std::optional<media::Md5Context> m_md5;
 };
 
 void check_file_size(const std::string& path, std::uint64_t size,
@@ -108,11 +120,23 @@ void check_file_size(const std::string& path, std::uint64_t size,
 } // namespace
 
 void check_file(const Source& source, const std::string& path,
-                const collect::ManifestArchive& expected) {
+                const collect::ManifestArchive* expected, DiscMd5 disc) {
+  const auto recorded = disc == DiscMd5::check ? source.recorded_md5(path) : std::nullopt;
+  if (expected == nullptr && !recorded) {
+    return;
+  }
   const auto file = source.open(path);
-  check_file_size(path, file->size(), expected);
-  HashedFile hashed(*file);
-  if (hashed.finish() != expected.sha256) {
+  if (expected != nullptr) {
+    check_file_size(path, file->size(), *expected);
+  }
+  HashedFile hashed(*file, recorded ? DiscMd5::check : DiscMd5::ignore);
+  const core::Digest sha256 = hashed.finish();
+  if (recorded && hashed.md5() != recorded) {
+    throw Error(ExitCode::action,
+                fmt::format("[{}] is damaged: its MD5 is not the one the {} recorded for it.", path,
+                            source.describe()));
+  }
+  if (expected != nullptr && sha256 != expected->sha256) {
     digest_mismatch(path);
   }
 }
@@ -204,15 +228,14 @@ VersionKind History::kind_of(const PeerDay& day, const CatalogArchive& archive) 
   return knowledge.known && knowledge.always_full ? VersionKind::full : VersionKind::unknown;
 }
 
-void History::check(const CatalogArchive& archive) {
-  if (m_checked.contains(archive.path)) {
+void History::check(const CatalogArchive& archive, DiscMd5 disc) {
+  if (m_checked.contains(archive.path) && disc == DiscMd5::ignore) {
     return;
   }
-  if (archive.listed) {
-    check_file(m_source, archive.path, *archive.listed);
-  }
-  if (archive.index_path && archive.index_listed) {
-    check_file(m_source, *archive.index_path, *archive.index_listed);
+  const auto listed = [](const auto& manifest) { return manifest ? &*manifest : nullptr; };
+  check_file(m_source, archive.path, listed(archive.listed), disc);
+  if (archive.index_path) {
+    check_file(m_source, *archive.index_path, listed(archive.index_listed), disc);
   }
   m_checked[archive.path] = true;
 }
