@@ -106,18 +106,22 @@ run_day() {
 cold() { sync && echo 3 >/proc/sys/vm/drop_caches; }
 # measure ID CMD...: wall seconds and the bytes CMD read through read calls
 # (rchar: the image, archives and files, not the program's own pages).
-declare -A r_wall r_read
+# Also the CPU seconds (user + system) of CMD and its children: on a loaded
+# machine the wall time is mostly waiting for a core, the CPU time is not.
+declare -A r_wall r_read r_cpu
 measure() {
   local id=$1 times reads
   shift
   times=$(mktemp) reads=$(mktemp)
-  /usr/bin/time -o "$times" -f '%e' -- python3 bench/read_bytes.py "$reads" "$@" \
+  /usr/bin/time -o "$times" -f '%e %U %S' -- python3 bench/read_bytes.py "$reads" "$@" \
     >"$logs/restore-$id.log" 2>&1 ||
     { say "$id failed; see $logs/restore-$id.log"; tail -n 5 "$logs/restore-$id.log"; exit 1; }
-  r_wall[$id]=$(tail -n 1 "$times")
+  read -r "r_wall[$id]" user system < <(tail -n 1 "$times")
+  r_cpu[$id]=$(awk -v u="$user" -v s="$system" 'BEGIN { printf "%.2f", u + s }')
   r_read[$id]=$(cat "$reads")
   rm -f "$times" "$reads"
-  printf '%-34s %7s s wall %9s MB read\n' "$id" "${r_wall[$id]}" "$(mb "${r_read[$id]}")"
+  printf '%-34s %7s s wall %7s s cpu %9s MB read\n' "$id" "${r_wall[$id]}" "${r_cpu[$id]}" \
+    "$(mb "${r_read[$id]}")"
 }
 
 step "a day of the 1 GB tree on a disc image"
@@ -179,4 +183,5 @@ step "summary"
 say "one file: cback-restore $(ratio "${r_wall[one file: xorriso + tar]}" "${r_wall[one file: cback-restore]}")x faster than xorriso + tar;" \
   "read $(mb "${r_read[one file: cback-restore]}") MB (target <= 16 MB) against $(mb "${r_read[one file: xorriso + tar]}") MB"
 say "whole tree: cback-restore at $(ratio "${r_wall[whole tree: tar -x]}" "${r_wall[whole tree: cback-restore]}")x the rate of tar -x (target >= 0.8)"
-say "find over a week: ${r_wall[find (week, warm)]} s (target < 1 s)"
+say "find over a week: ${r_wall[find (week, warm)]} s (target < 1 s), ${r_cpu[find (week, warm)]} s cpu"
+say "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace cback::core {
@@ -26,9 +27,15 @@ std::optional<std::string> unescape_field(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\') {
-      out += text[i];
-    } else if (i + 1 < text.size() && text[i + 1] == '\\') {
+    // The bytes up to the next escape in one append: most names have none,
+    // and an index holds hundreds of thousands of them.
+    const std::size_t escape = std::min(text.find('\\', i), text.size());
+    out.append(text.data() + i, escape - i);
+    i = escape;
+    if (i == text.size()) {
+      break;
+    }
+    if (i + 1 < text.size() && text[i + 1] == '\\') {
       out += '\\';
       ++i;
     } else if (i + 3 < text.size() && text[i + 1] == 'x') {

@@ -195,4 +195,15 @@ TreeFile ImageTree::file(const std::string& path) const {
   return result;
 }
 
+std::optional<Md5> ImageTree::recorded_md5(const std::string& path) const {
+  const std::lock_guard lock(m_impl->mutex);
+  IsoNode* node = m_impl->node_at(path);
+  Md5 md5{};
+  if (node == nullptr || iso_node_get_type(node) != LIBISO_FILE ||
+      iso_file_get_md5(m_impl->image.get(), reinterpret_cast<IsoFile*>(node), md5.data(), 0) != 1) {
+    return std::nullopt;
+  }
+  return md5;
+}
+
 } // namespace cback::media

@@ -5,6 +5,7 @@
 #include <cback/core/unique_fd.hpp>
 #include <cback/media/iso_image.hpp>
 #include <cback/media/library.hpp>
+#include <cback/media/md5.hpp>
 
 #include <fmt/format.h>
 
@@ -19,35 +20,7 @@ namespace cback::media {
 namespace {
 
 namespace fs = std::filesystem;
-using Md5 = std::array<char, 16>;
 constexpr std::size_t k_chunk = 256 * 1024;
-
-/// An MD5 in progress (libisofs's implementation, the one that recorded
-/// the checksums being compared).
-class Md5Context {
-public:
-  Md5Context() { iso_md5_start(&m_context); }
-  ~Md5Context() {
-    if (m_context != nullptr) {
-      Md5 ignored{};
-      iso_md5_end(&m_context, ignored.data());
-    }
-  }
-  Md5Context(const Md5Context&) = delete;
-  Md5Context& operator=(const Md5Context&) = delete;
-  void add(char* data, std::size_t size) {
-    iso_md5_compute(m_context, data, static_cast<int>(size));
-  }
-  Md5 finish() {
-    Md5 result{};
-    iso_md5_end(&m_context, result.data());
-    m_context = nullptr;
-    return result;
-  }
-
-private:
-  void* m_context = nullptr;
-};
 
 std::optional<Md5> md5_of_local(const fs::path& path) {
   core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));

@@ -26,12 +26,6 @@ struct ArchiveWork {
 
 using WorkKey = std::tuple<Day, std::string, std::string>; ///< day, peer, archive name
 
-bool below(const std::string& member, const std::string& wanted) {
-  return wanted.empty() || member == wanted ||
-         (member.size() > wanted.size() && member.starts_with(wanted) &&
-          member[wanted.size()] == '/');
-}
-
 std::vector<std::string> peers_of(const History& history, const ExtractRequest& request) {
   std::set<std::string> peers;
   for (const auto& day : history.days()) {
@@ -45,31 +39,27 @@ std::vector<std::string> peers_of(const History& history, const ExtractRequest& 
 // The entries below the requested paths in the trees of the day, one peer
 // per member: two peers holding the same path need --peer.
 Tree selection(History& history, const ExtractRequest& request) {
+  std::vector<std::string> wanted;
+  for (const auto& path : request.paths) {
+    wanted.push_back(member_of(path));
+  }
   Tree selected;
   std::map<std::string, std::string> owner;
   for (const auto& peer : peers_of(history, request)) {
-    const Tree tree = history.tree_at(request.date, peer);
-    for (const auto& path : request.paths) {
-      const std::string wanted = member_of(path);
-      for (auto it = tree.lower_bound(wanted); it != tree.end() && it->first.starts_with(wanted);
-           ++it) {
-        if (!below(it->first, wanted)) {
-          continue;
-        }
-        const auto [existing, added] = owner.try_emplace(it->first, peer);
-        if (!added && existing->second != peer) {
-          throw Error(ExitCode::usage,
-                      fmt::format("[/{}] is in the backups of {} and of {}: name one with --peer.",
-                                  core::escape_field(it->first), existing->second, peer));
-        }
-        selected[it->first] = it->second;
+    for (const auto& [member, pick] : history.tree_at(request.date, peer, wanted)) {
+      const auto [existing, added] = owner.try_emplace(member, peer);
+      if (!added && existing->second != peer) {
+        throw Error(ExitCode::usage,
+                    fmt::format("[/{}] is in the backups of {} and of {}: name one with --peer.",
+                                core::escape_field(member), existing->second, peer));
       }
+      selected[member] = pick;
     }
   }
   for (const auto& path : request.paths) {
-    const std::string wanted = member_of(path);
-    const auto found = selected.lower_bound(wanted);
-    if (found == selected.end() || !below(found->first, wanted)) {
+    const std::string member = member_of(path);
+    const auto found = selected.lower_bound(member);
+    if (found == selected.end() || !at_or_below(found->first, member)) {
       throw Error(ExitCode::action, fmt::format("[{}] is in no backup of {} or before.",
                                                 core::escape_field(path), day_text(request.date)));
     }

@@ -82,8 +82,9 @@ FindResult find_versions(History& history, const FindRequest& request, std::ostr
         result.damaged.emplace_back(error.what());
         continue;
       }
+      std::string path; // one buffer for every entry's absolute path
       for (const auto& entry : *entries) {
-        const std::string path = "/" + entry.path;
+        path.assign("/").append(entry.path);
         if (!matches(request, path)) {
           continue;
         }

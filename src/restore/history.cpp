@@ -4,11 +4,13 @@
 #include <cback/core/digest.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/field_escape.hpp>
+#include <cback/media/md5.hpp>
 #include <cback/restore/archive_reader.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 namespace cback::restore {
@@ -39,7 +41,18 @@ std::string member_of(std::string_view abs_path) {
   return member;
 }
 
+bool at_or_below(std::string_view member, std::string_view wanted) {
+  return wanted.empty() || member == wanted ||
+         (member.size() > wanted.size() && member.starts_with(wanted) &&
+          member[wanted.size()] == '/');
+}
+
 namespace {
+
+bool wanted_member(std::string_view member, const std::vector<std::string>& wanted) {
+  return std::any_of(wanted.begin(), wanted.end(),
+                     [&](const std::string& one) { return at_or_below(member, one); });
+}
 
 // An index lists every entry in a line of its own: a few hundred bytes
 // each, so this is tens of millions of entries.
@@ -50,10 +63,17 @@ constexpr std::uint64_t k_index_limit = 4ULL << 30;
 // its end when the reader gave up on a damaged archive.
 class HashedFile {
 public:
-  explicit HashedFile(SourceFile& file) : m_file(file) {}
+  explicit HashedFile(SourceFile& file, DiscMd5 md5 = DiscMd5::ignore) : m_file(file) {
+    if (md5 == DiscMd5::check) {
+      m_md5.emplace();
+    }
+  }
   std::size_t read(std::span<std::byte> out) {
     const std::size_t got = m_file.read_at(m_offset, out);
     m_hash.update(out.data(), got);
+    if (m_md5) {
+      m_md5->add(out.data(), got);
+    }
     m_offset += got;
     return got;
   }
@@ -73,11 +93,14 @@ public:
     }
     return m_hash.finish();
   }
+  /// The MD5 of the whole file, after finish(), when it was asked for.
+  std::optional<media::Md5> md5() { return m_md5 ? std::optional(m_md5->finish()) : std::nullopt; }
 
 private:
   SourceFile& m_file;
   std::uint64_t m_offset = 0;
   core::Sha256 m_hash;
+  std::optional<media::Md5Context> m_md5;
 };
 
 void check_file_size(const std::string& path, std::uint64_t size,
@@ -97,11 +120,23 @@ void check_file_size(const std::string& path, std::uint64_t size,
 } // namespace
 
 void check_file(const Source& source, const std::string& path,
-                const collect::ManifestArchive& expected) {
+                const collect::ManifestArchive* expected, DiscMd5 disc) {
+  const auto recorded = disc == DiscMd5::check ? source.recorded_md5(path) : std::nullopt;
+  if (expected == nullptr && !recorded) {
+    return;
+  }
   const auto file = source.open(path);
-  check_file_size(path, file->size(), expected);
-  HashedFile hashed(*file);
-  if (hashed.finish() != expected.sha256) {
+  if (expected != nullptr) {
+    check_file_size(path, file->size(), *expected);
+  }
+  HashedFile hashed(*file, recorded ? DiscMd5::check : DiscMd5::ignore);
+  const core::Digest sha256 = hashed.finish();
+  if (recorded && hashed.md5() != recorded) {
+    throw Error(ExitCode::action,
+                fmt::format("[{}] is damaged: its MD5 is not the one the {} recorded for it.", path,
+                            source.describe()));
+  }
+  if (expected != nullptr && sha256 != expected->sha256) {
     digest_mismatch(path);
   }
 }
@@ -116,9 +151,10 @@ History::Listing& History::listing(const CatalogArchive& archive) {
   }
   Listing listing;
   if (archive.index_path) {
+    // The index's own entries, their directories' names trimmed in place:
+    // a copy of a 100 000-entry index costs as much as reading it.
     listing.index = load_index(archive);
-    listing.entries = listing.index->entries;
-    for (auto& entry : listing.entries) {
+    for (auto& entry : listing.index->entries) {
       while (entry.path.size() > 1 && entry.path.ends_with('/')) {
         entry.path.pop_back();
       }
@@ -152,7 +188,8 @@ History::Listing& History::listing(const CatalogArchive& archive) {
 }
 
 const std::vector<collect::IndexEntry>& History::entries(const CatalogArchive& archive) {
-  return listing(archive).entries;
+  const Listing& found = listing(archive);
+  return found.index ? found.index->entries : found.entries;
 }
 
 std::unique_ptr<collect::ContentIndex> History::load_index(const CatalogArchive& archive) {
@@ -191,21 +228,20 @@ VersionKind History::kind_of(const PeerDay& day, const CatalogArchive& archive) 
   return knowledge.known && knowledge.always_full ? VersionKind::full : VersionKind::unknown;
 }
 
-void History::check(const CatalogArchive& archive) {
-  if (m_checked.contains(archive.path)) {
+void History::check(const CatalogArchive& archive, DiscMd5 disc) {
+  if (m_checked.contains(archive.path) && disc == DiscMd5::ignore) {
     return;
   }
-  if (archive.listed) {
-    check_file(m_source, archive.path, *archive.listed);
-  }
-  if (archive.index_path && archive.index_listed) {
-    check_file(m_source, *archive.index_path, *archive.index_listed);
+  const auto listed = [](const auto& manifest) { return manifest ? &*manifest : nullptr; };
+  check_file(m_source, archive.path, listed(archive.listed), disc);
+  if (archive.index_path) {
+    check_file(m_source, *archive.index_path, listed(archive.index_listed), disc);
   }
   m_checked[archive.path] = true;
 }
 
 void History::replay(const std::string& key, const std::vector<const PeerDay*>& days, Day date,
-                     Tree& tree) {
+                     const std::vector<std::string>& wanted, Tree& tree) {
   ItemHistory history;
   std::map<Day, std::pair<const PeerDay*, const CatalogArchive*>> archives;
   for (const auto* day : days) {
@@ -247,7 +283,9 @@ void History::replay(const std::string& key, const std::vector<const PeerDay*>& 
       const auto [peer_day, archive] = archives.at(step.day);
       const auto& entries = this->entries(*archive);
       for (std::size_t i = 0; i < entries.size(); ++i) {
-        item[entries[i].path] = Pick{peer_day, archive, i};
+        if (wanted_member(entries[i].path, wanted)) {
+          item[entries[i].path] = Pick{peer_day, archive, i};
+        }
       }
     }
   }
@@ -256,7 +294,7 @@ void History::replay(const std::string& key, const std::vector<const PeerDay*>& 
   }
 }
 
-Tree History::tree_at(Day date, const std::string& peer) {
+Tree History::tree_at(Day date, const std::string& peer, const std::vector<std::string>& wanted) {
   std::vector<const PeerDay*> days;
   std::set<std::string> keys;
   for (const auto& day : m_days) {
@@ -270,12 +308,15 @@ Tree History::tree_at(Day date, const std::string& peer) {
   }
   Tree tree;
   for (const auto& key : keys) {
-    replay(key, days, date, tree);
+    replay(key, days, date, wanted, tree);
   }
   // An extension writes its outputs afresh on each run: the last day's
   // copy of each name is the version of the day.
   for (const auto* day : days) {
     for (const auto& output : day->outputs) {
+      if (!wanted_member(output.name, wanted)) {
+        continue;
+      }
       const auto [at, added] = tree.try_emplace(output.name, Pick{day, nullptr, 0, &output});
       if (!added && at->second.output != nullptr) {
         at->second = Pick{day, nullptr, 0, &output};

@@ -99,6 +99,10 @@ public:
 
   std::uint64_t bytes_read() const override { return m_image->bytes_read.load(); }
 
+  std::optional<media::Md5> recorded_md5(std::string_view path) const override {
+    return m_image->tree->recorded_md5(std::string(path));
+  }
+
 private:
   std::shared_ptr<Image> m_image;
 };

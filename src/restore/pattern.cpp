@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace cback::restore {
 namespace {
 
@@ -66,6 +68,17 @@ PathPattern::PathPattern(std::string_view text) : m_text(text) {
     }
     m_tokens.push_back(std::move(token));
   }
+  const auto literal = [](const Token& token) { return token.kind == Kind::byte; };
+  const auto first_wild = std::find_if_not(m_tokens.begin(), m_tokens.end(), literal);
+  for (auto it = m_tokens.begin(); it != first_wild; ++it) {
+    m_prefix += it->byte;
+  }
+  if (first_wild != m_tokens.end()) {
+    const auto last_wild = std::find_if_not(m_tokens.rbegin(), m_tokens.rend(), literal).base();
+    for (auto it = last_wild; it != m_tokens.end(); ++it) {
+      m_suffix += it->byte;
+    }
+  }
 }
 
 bool PathPattern::in_set(const Token& token, unsigned char byte) {
@@ -80,11 +93,15 @@ bool PathPattern::in_set(const Token& token, unsigned char byte) {
 // (one flag per position): linear in tokens × path length, whatever the
 // stars, so no pattern makes it backtrack exponentially.
 bool PathPattern::matches(std::string_view path) const {
+  if (!path.starts_with(m_prefix) || !path.ends_with(m_suffix)) {
+    return false;
+  }
   const std::size_t n = path.size();
   std::vector<char> reach(n + 1, 0);
+  std::vector<char> next(n + 1, 0);
   reach[0] = 1;
   for (const auto& token : m_tokens) {
-    std::vector<char> next(n + 1, 0);
+    std::fill(next.begin(), next.end(), 0);
     bool open = false; // a star run that reaches the current position
     for (std::size_t i = 0; i <= n; ++i) {
       const bool here = reach[i] != 0;
@@ -119,7 +136,7 @@ bool PathPattern::matches(std::string_view path) const {
         break;
       }
     }
-    reach = std::move(next);
+    std::swap(reach, next);
   }
   return reach[n] != 0;
 }

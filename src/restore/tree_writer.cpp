@@ -60,13 +60,23 @@ void write_all(int fd, std::span<const std::byte> data, const std::string& membe
 // Extended attributes as archived; one this system or user may not set
 // (a trusted.* attribute without root, a filesystem without xattrs) is
 // left out, as GNU tar does with a warning of its own.
-void set_xattrs(int fd, archive_entry* entry) {
+using Xattrs = std::vector<std::pair<std::string, std::string>>;
+
+Xattrs xattrs_of(archive_entry* entry) {
+  Xattrs xattrs;
   archive_entry_xattr_reset(entry);
   const char* name = nullptr;
   const void* value = nullptr;
   std::size_t size = 0;
   while (archive_entry_xattr_next(entry, &name, &value, &size) == ARCHIVE_OK) {
-    (void)::fsetxattr(fd, name, value, size, 0);
+    xattrs.emplace_back(name, std::string(static_cast<const char*>(value), size));
+  }
+  return xattrs;
+}
+
+void set_xattrs(int fd, const Xattrs& xattrs) {
+  for (const auto& [name, value] : xattrs) {
+    (void)::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0);
   }
 }
 
@@ -260,7 +270,7 @@ void TreeWriter::write_file(ArchiveReader& reader, archive_entry* entry, int par
       fail(member, fmt::format("cannot set its owner: {}", std::strerror(errno)));
     }
     ::fchmod(fd.get(), metadata.mode);
-    set_xattrs(fd.get(), entry);
+    set_xattrs(fd.get(), xattrs_of(entry));
     const struct timespec times[2] = {{0, UTIME_OMIT}, metadata.mtime};
     ::futimens(fd.get(), times);
     if (fd.close() != 0) {
@@ -319,7 +329,9 @@ void TreeWriter::write_directory(archive_entry* entry, int parent, const std::st
   if (::mkdirat(parent, name.c_str(), 0700) != 0 && errno != EEXIST) {
     fail(member, fmt::format("cannot make it: {}", std::strerror(errno)));
   }
-  m_directories[member] = metadata_of(entry);
+  Metadata metadata = metadata_of(entry);
+  metadata.xattrs = xattrs_of(entry);
+  m_directories[member] = std::move(metadata);
 }
 
 void TreeWriter::write_symlink(archive_entry* entry, int parent, const std::string& name,
@@ -377,6 +389,9 @@ void TreeWriter::finish() {
     if (m_root) {
       ::fchown(fd.get(), metadata.uid, metadata.gid);
     }
+    // Before the mode: a directory archived without write permission
+    // still takes its attributes.
+    set_xattrs(fd.get(), metadata.xattrs);
     ::fchmod(fd.get(), metadata.mode);
     const struct timespec times[2] = {{0, UTIME_OMIT}, metadata.mtime};
     ::futimens(fd.get(), times);

@@ -35,7 +35,7 @@ std::vector<std::string> missing_files(const Source& source, const PeerDay& day)
 // The archive against the manifest, then read to its end.
 std::optional<std::string> damage_of(History& history, const CatalogArchive& archive) {
   try {
-    history.check(archive);
+    history.check(archive, DiscMd5::check);
     const auto file = history.source().open(archive.path);
     ArchiveReader reader(file_stream(*file), archive.path);
     reader.list();
@@ -70,8 +70,10 @@ VerifyReport verify(History& history, std::optional<Day> date, const core::StopF
         out << fmt::format("DAMAGED  {}: {}\n", archive.path, *damage);
         report.damaged.push_back(std::move(*damage));
       } else {
-        out << fmt::format("ok       {}{}\n", archive.path,
-                           archive.listed ? "" : " (no manifest lists it: read to its end only)");
+        const bool md5 = history.source().recorded_md5(archive.path).has_value();
+        out << fmt::format("ok       {}{}{}\n", archive.path,
+                           archive.listed ? "" : " (no manifest lists it: read to its end only)",
+                           md5 ? " (and its MD5 on the disc)" : "");
       }
     }
   }

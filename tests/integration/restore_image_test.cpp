@@ -9,6 +9,8 @@
 
 #include <cback/core/digest.hpp>
 #include <cback/core/error.hpp>
+#include <cback/media/md5.hpp>
+#include <cback/restore/history.hpp>
 #include <cback/restore/source.hpp>
 
 #include <catch2/catch.hpp>
@@ -298,6 +300,53 @@ TEST_CASE("A truncated, garbage or empty image is refused naming it, and left as
   CHECK(message.find(shrunk.string()) != std::string::npos);
   CHECK(message.find(path) != std::string::npos);
   CHECK(message.find("truncated") != std::string::npos);
+}
+
+} // namespace cback::test
+
+namespace cback::test {
+namespace {
+
+media::Md5 md5_of(const std::string& data) {
+  media::Md5Context md5;
+  md5.add(data.data(), data.size());
+  return md5.finish();
+}
+
+} // namespace
+
+TEST_CASE("Verify checks each file of an image against the MD5 the store recorded, and a "
+          "flipped byte is found even with no manifest to compare",
+          "[integration][restore][image][verify]") {
+  CBACK_REQUIRE_PART(iso::readers_available());
+  const StoredDays days;
+  const StorePool& pool = days.pool;
+  const std::string path = "2026/11/25/peer1/etc.tar";
+  const std::string expected = iso::contents(pool.day_dir("2026-11-25") / "peer1/etc.tar");
+
+  const auto source = restore::open_image_source("stdio:" + pool.image.string());
+  CHECK(source->recorded_md5(path) == md5_of(expected));
+  CHECK_FALSE(source->recorded_md5("2026/11/25/peer1"));
+  CHECK_FALSE(source->recorded_md5("2026/11/25/peer1/none.tar"));
+  CHECK_NOTHROW(restore::check_file(*source, path, nullptr, restore::DiscMd5::check));
+  // A directory keeps no MD5s.
+  CHECK_FALSE(restore::open_directory_source(pool.staging())->recorded_md5(path));
+
+  // One byte of the file's data changed in a copy of the image.
+  const fs::path damaged = pool.dir / "damaged.iso";
+  std::string image = iso::contents(pool.image);
+  const auto at = image.find(expected.substr(1'000'000, 64));
+  REQUIRE(at != std::string::npos);
+  image[at] = static_cast<char>(image[at] ^ 0x01);
+  std::ofstream(damaged, std::ios::binary) << image;
+  const auto bad = restore::open_image_source("stdio:" + damaged.string());
+  CHECK_NOTHROW(restore::check_file(*bad, path, nullptr, restore::DiscMd5::ignore));
+  const std::string error =
+      error_of([&] { restore::check_file(*bad, path, nullptr, restore::DiscMd5::check); });
+  CHECK(error.find(path) != std::string::npos);
+  CHECK(error.find("MD5") != std::string::npos);
+  CHECK(error.find(damaged.string()) != std::string::npos);
+  CHECK(days.unchanged());
 }
 
 } // namespace cback::test

@@ -161,6 +161,7 @@ void change_tree(const fs::path& src, std::size_t day) {
     fs::create_hard_link(at("h1"), at("h2"));
     write(at("x.txt"), "with an attribute");
     ::setxattr(at("x.txt").c_str(), "user.note", "hello", 5, 0);
+    ::setxattr(at("dir").c_str(), "user.note", "a directory's", 13, 0);
     if (::geteuid() == 0) {
       write(at("owned"), "owned by 4321");
       REQUIRE(::chown(at("owned").c_str(), 4321, 4322) == 0);
@@ -275,6 +276,8 @@ TEST_CASE("Hard links, owners and attributes come back", "[restore][week]") {
   CHECK(fs::is_symlink(restored / "absolute-link"));
   CHECK(fs::read_symlink(restored / "absolute-link") == "/etc/passwd");
   CHECK(xattr_of(restored / "x.txt") == xattr_of(pool.src() / "x.txt"));
+  CHECK(xattr_of(restored / "x.txt") == "hello");
+  CHECK(xattr_of(restored / "dir") == "a directory's");
   CHECK(fs::is_directory(restored / "empty"));
   if (::geteuid() == 0) {
     struct ::stat owned {};
@@ -294,6 +297,49 @@ TEST_CASE("One file is restored alone, where tar would put it", "[restore]") {
   REQUIRE(result.exit_code == 0);
   CHECK(read_file(to / pool.src().relative_path() / "a.txt") == "tuesday a, longer");
   CHECK_FALSE(fs::exists(to / pool.src().relative_path() / "dir"));
+}
+
+// The command as one shell word per argument, for script(1).
+std::string shell_line(const Args& argv) {
+  std::string line;
+  for (const auto& arg : argv) {
+    std::string quoted = "'";
+    for (const char c : arg) {
+      quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    line += (line.empty() ? "" : " ") + quoted + "'";
+  }
+  return line;
+}
+
+TEST_CASE("On a terminal extract shows its progress, and not when its output is piped",
+          "[restore][progress]") {
+  WeekPool pool("tarzst");
+  pool.run_days(1);
+  const Args extract = {"extract", "--date", k_week[0], "--to", "", pool.src().string()};
+  Args piped = extract;
+  piped[4] = (pool.dir / "piped").string();
+  const auto quiet = pool.restore(piped);
+  INFO(quiet.out << quiet.err);
+  REQUIRE(quiet.exit_code == 0);
+  CHECK(quiet.out.find("Restored ") != std::string::npos);
+  CHECK(quiet.out.find(" of ") == std::string::npos);
+
+  // script(1) runs the command with a terminal as its output.
+  Args on_terminal = extract;
+  on_terminal[4] = (pool.dir / "terminal").string();
+  const auto shown = run({"/usr/bin/script", "-qec",
+                          shell_line(cback_command(pool.config, pool.log_file(), on_terminal,
+                                                   tool_binary("cback-restore"))),
+                          "/dev/null"});
+  INFO(shown.out << shown.err);
+  REQUIRE(shown.exit_code == 0);
+  // "Restored N entries (...)": the count the progress line ends at.
+  const std::size_t entries = std::stoul(quiet.out.substr(quiet.out.find("Restored ") + 9));
+  CHECK(entries > 10);
+  CHECK(shown.out.find(fmt::format("Restored {} of {} entries", entries, entries)) !=
+        std::string::npos);
+  check_same(snapshot(pool.dir / "terminal"), snapshot(pool.dir / "piped"));
 }
 
 TEST_CASE("An existing file is replaced only with --overwrite", "[restore]") {

@@ -11,6 +11,7 @@
 // fd() with pread, so that reading part of one file reads only that part.
 // Its entries are a restore source's (src/restore/image_source.cpp).
 
+#include <cback/media/md5.hpp>
 #include <cback/restore/source.hpp>
 
 #include <cstdint>
@@ -63,6 +64,11 @@ public:
   /// the path when it is missing, not a regular file, or not stored as
   /// plain extents of the image.
   [[nodiscard]] TreeFile file(const std::string& path) const;
+
+  /// The MD5 the store recorded for the regular file at `path` when it
+  /// wrote it (session.cpp: one per file); nullopt for a file without one
+  /// (an image written by another program) or that is not there.
+  [[nodiscard]] std::optional<Md5> recorded_md5(const std::string& path) const;
 
 private:
   struct Impl;

@@ -29,6 +29,9 @@ struct Pick {
 /// A tree as member names ("etc/hosts") and where each comes from.
 using Tree = std::map<std::string, Pick>;
 
+/// Whether a check also compares a file with the MD5 its disc recorded.
+enum class DiscMd5 { ignore, check };
+
 class History {
 public:
   /// Reads the source's catalog. The configuration tells which items are
@@ -48,26 +51,33 @@ public:
   const collect::ContentIndex* index(const CatalogArchive& archive);
   VersionKind kind_of(const PeerDay& day, const CatalogArchive& archive);
 
-  /// The tree of `peer` at the end of `date`.
-  Tree tree_at(Day date, const std::string& peer);
+  /// The tree of `peer` at the end of `date`: the members at or below one
+  /// of `wanted` (member names, "" for the whole tree). Only these are put
+  /// in the map, so that one file of a 100 000-entry archive costs a scan of
+  /// the entries and not a tree of them.
+  Tree tree_at(Day date, const std::string& peer, const std::vector<std::string>& wanted = {""});
 
   /// Checks the archive (and its index) against the manifest's size and
   /// SHA-256 once; a mismatch is cback::Error naming it. An archive no
-  /// manifest lists has nothing to be checked against.
-  void check(const CatalogArchive& archive);
+  /// manifest lists has nothing to be checked against. With DiscMd5::check
+  /// each is also checked, in the same read, against the MD5 the source
+  /// recorded for it (a disc the store wrote), when it has one.
+  void check(const CatalogArchive& archive, DiscMd5 disc = DiscMd5::ignore);
   /// Checks only the archive's size against the manifest: for reading a few
   /// frames of it, whose zstd checksums prove what is read.
   void check_size(const CatalogArchive& archive) const;
 
 private:
+  /// An archive's entries: its index's (directory names without their
+  /// final '/'), or, without an index, as read from the archive.
   struct Listing {
-    std::vector<collect::IndexEntry> entries;
+    std::vector<collect::IndexEntry> entries; ///< without an index only
     std::unique_ptr<collect::ContentIndex> index;
   };
   Listing& listing(const CatalogArchive& archive);
   std::unique_ptr<collect::ContentIndex> load_index(const CatalogArchive& archive);
   void replay(const std::string& key, const std::vector<const PeerDay*>& days, Day date,
-              Tree& tree);
+              const std::vector<std::string>& wanted, Tree& tree);
 
   const Source& m_source;
   const config::Config& m_config;
@@ -80,9 +90,14 @@ private:
 /// "/" gives "".
 std::string member_of(std::string_view abs_path);
 
-/// Checks a file of the source against a size and SHA-256, reading it to
-/// its end. Throws cback::Error naming it on a mismatch.
+/// Whether `member` is `wanted` or below it ("" is the whole tree).
+bool at_or_below(std::string_view member, std::string_view wanted);
+
+/// Checks a file of the source against a size and SHA-256 (when
+/// `expected` is given) and against the MD5 the source recorded for it
+/// (with DiscMd5::check, when there is one), reading it once to its end.
+/// Throws cback::Error naming it on a mismatch.
 void check_file(const Source& source, const std::string& path,
-                const collect::ManifestArchive& expected);
+                const collect::ManifestArchive* expected, DiscMd5 disc = DiscMd5::ignore);
 
 } // namespace cback::restore

@@ -35,6 +35,11 @@ private:
 
   std::string m_text;
   std::vector<Token> m_tokens;
+  // The bytes every match starts and ends with (the tokens before the
+  // first wildcard, after the last): most paths of an index are turned
+  // away by these two comparisons, before the walk over the tokens.
+  std::string m_prefix;
+  std::string m_suffix;
 
   [[nodiscard]] static bool in_set(const Token& token, unsigned char byte);
 };

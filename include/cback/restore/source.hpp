@@ -6,10 +6,13 @@
 // a disc in a drive or an image file is read through libisofs without
 // mounting. A source is read-only: nothing here writes to it.
 
+#include <cback/media/md5.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,6 +52,12 @@ public:
   virtual std::unique_ptr<SourceFile> open(std::string_view path) const = 0;
   /// Bytes read from the underlying file or device so far, all files together.
   virtual std::uint64_t bytes_read() const = 0;
+  /// The MD5 recorded for a file when it was written: a disc or image the
+  /// store wrote holds one per file. nullopt when the source keeps none
+  /// (a directory) or has none for this file.
+  virtual std::optional<media::Md5> recorded_md5(std::string_view /*path*/) const {
+    return std::nullopt;
+  }
 };
 
 /// A directory laid out as the staging directory (or a mounted disc). Never

@@ -22,6 +22,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <sys/types.h>
@@ -73,6 +74,9 @@ private:
     uid_t uid = 0;
     gid_t gid = 0;
     struct timespec mtime {};
+    /// A directory's extended attributes as archived (name, value), set
+    /// with its mode and times when the restore finishes.
+    std::vector<std::pair<std::string, std::string>> xattrs;
   };
 
   core::UniqueFd parent_of(std::string_view member, bool make);

@@ -37,6 +37,18 @@ TEST_CASE("A double star crosses directories", "[restore][pattern]") {
   CHECK(match("/srv/**.sql.gz", "/srv/db/dump/main.sql.gz"));
 }
 
+TEST_CASE("A pattern's fixed start and end are not enough for a match", "[restore][pattern]") {
+  // The start and end bytes overlap in the path: the star has no room.
+  CHECK_FALSE(match("/ab*ba", "/aba"));
+  CHECK(match("/ab*ba", "/abba"));
+  CHECK(match("/ab*ba", "/ab-x-ba"));
+  CHECK_FALSE(match("/ab*ba", "/ab/ba"));
+  CHECK_FALSE(match("/home/**/x.txt", "/home/x.txt/y"));
+  CHECK_FALSE(match("/home/**/x.txt", "/homex.txt"));
+  CHECK(match("**/x.txt", "/x.txt"));
+  CHECK_FALSE(match("**/x.txt", "x.txt/"));
+}
+
 TEST_CASE("A pattern that does not start with a slash is looked for at any depth",
           "[restore][pattern]") {
   CHECK(match("hosts", "/etc/hosts"));
