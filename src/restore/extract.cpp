@@ -85,7 +85,7 @@ class Extraction {
 public:
   Extraction(History& history, const ExtractRequest& request, core::Logger& log,
              const core::StopFlag& stop, std::size_t total)
-      : m_history(history), m_request(request), m_log(log), m_stop(stop),
+      : m_history(history), m_log(log), m_stop(stop),
         m_writer(request.to, request.overwrite), m_progress(request.progress), m_total(total) {}
 
   /// Throws when, without --overwrite, a path to restore is taken.
@@ -107,7 +107,6 @@ private:
   void show_progress(bool last);
 
   History& m_history;
-  const ExtractRequest& m_request;
   core::Logger& m_log;
   const core::StopFlag& m_stop;
   TreeWriter m_writer;
