@@ -433,4 +433,77 @@ TEST_CASE("cback-amazons3-sync uploads, deletes what is gone, and verifies", "[a
   CHECK(read_file(pool.store.dir / "sync.log").find(gw->secret_key) == std::string::npos);
 }
 
+TEST_CASE("cback-amazons3-sync finds its keys where the extension does", "[amazons3][sync]") {
+  const auto gw = gateway();
+  CBACK_REQUIRE_PART(gw);
+  S3Pool pool(*gw);
+  pool.make_bucket();
+  auto& dir = pool.store.dir;
+  const auto source = dir.path() / "source";
+  dir.write("source/a.txt", "alpha\n");
+  const auto keys = fmt::format("aws_access_key_id = {}\naws_secret_access_key = {}\n",
+                                gw->access_key, gw->secret_key);
+  const auto home = dir.path() / "home";
+  dir.write("home/.aws/credentials", "[default]\n" + keys);
+  const auto empty_home = dir.path() / "empty-home";
+  fs::create_directories(empty_home);
+  const auto shared = dir.write("shared-credentials", "[night]\n" + keys);
+  // No keys in the environment: each case names where they are.
+  const auto sync = [&](const std::string& prefix, std::vector<std::string> env, Args switches) {
+    RunOptions options;
+    options.env = std::move(env); // first: they win over the defaults below
+    options.env.insert(options.env.end(),
+                       {"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=",
+                        "AWS_SHARED_CREDENTIALS_FILE=", "AWS_CONFIG_FILE=/nonexistent",
+                        "AWS_PROFILE=", "HOME=" + empty_home.string()});
+    Args argv{tool_binary("cback-amazons3-sync"), "-l", (dir / "sync.log").string()};
+    argv.insert(argv.end(), switches.begin(), switches.end());
+    argv.push_back(source.string());
+    argv.push_back("s3://" + pool.bucket + "/" + prefix);
+    return run(argv, options);
+  };
+  const Args endpoint{"--endpoint-url", gw->endpoint};
+
+  SECTION("the running user's ~/.aws") {
+    const auto result = sync("home", {"HOME=" + home.string()}, endpoint);
+    INFO(result.err << read_file(dir / "sync.log"));
+    CHECK(result.exit_code == 0);
+    CHECK(pool.keys().find("home/a.txt") != std::string::npos);
+  }
+  SECTION("AWS_SHARED_CREDENTIALS_FILE and AWS_PROFILE") {
+    const auto result = sync(
+        "named", {"AWS_SHARED_CREDENTIALS_FILE=" + shared.string(), "AWS_PROFILE=night"}, endpoint);
+    INFO(result.err << read_file(dir / "sync.log"));
+    CHECK(result.exit_code == 0);
+    CHECK(pool.keys().find("named/a.txt") != std::string::npos);
+  }
+  SECTION("-c: the configuration's profile and endpoint_url") {
+    const auto config = [&](const std::string& profile) {
+      return dir.write("sync.toml", toml_head(dir / "work") +
+                                        local_stage_table(dir / "staging", "peer1", dir / "collect") +
+                                        fmt::format("[amazons3]\ns3_bucket = \"{}\"\n"
+                                                    "endpoint_url = \"{}\"\nprofile = \"{}\"\n",
+                                                    pool.bucket, gw->endpoint, profile));
+    };
+    // The configured profile wins over AWS_PROFILE, as in the extension.
+    const std::vector<std::string> env{"AWS_SHARED_CREDENTIALS_FILE=" + shared.string(),
+                                       "AWS_PROFILE=default"};
+    const auto result = sync("configured", env, {"-c", config("night").string()});
+    INFO(result.err << read_file(dir / "sync.log"));
+    CHECK(result.exit_code == 0);
+    CHECK(pool.keys().find("configured/a.txt") != std::string::npos);
+
+    const auto missing = sync("missing", env, {"-c", config("absent").string()});
+    CHECK(missing.exit_code == 6);
+    CHECK(read_file(dir / "sync.log").find("No S3 credentials for profile [absent]") !=
+          std::string::npos);
+  }
+  SECTION("no keys anywhere") {
+    const auto result = sync("none", {}, endpoint);
+    CHECK(result.exit_code == 6);
+    CHECK(read_file(dir / "sync.log").find("No S3 credentials for profile [default]") !=
+          std::string::npos);
+  }
+}
+
 } // namespace cback::test
