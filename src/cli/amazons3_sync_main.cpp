@@ -100,6 +100,7 @@ int run(core::Logger& log, Invocation& invocation, core::StopFlag& stop) {
   auto& request = invocation.request;
   request.source = invocation.options.actions[0];
   request.target = s3::parse_location(invocation.options.actions[1]);
+  request.progress = run_flags(invocation.options).progress;
   s3::SettingsRequest settings;
   if (invocation.options.given.config) {
     const auto config = load_configuration(log, invocation.options.config);

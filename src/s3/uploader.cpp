@@ -166,6 +166,9 @@ void Uploader::post_single(const std::shared_ptr<Object>& object, core::Buffer b
                               object->name, object->key, etag, expected));
     }
     m_bytes_sent += body.size();
+    if (m_on_sent) {
+      m_on_sent(body.size());
+    }
     buffer->release();
     // The answer's ETag is the MD5 the server computed of what it stored,
     // which is what was sent: a HEAD would tell no more. Without one, ask.
@@ -199,6 +202,9 @@ void Uploader::post_part(const std::shared_ptr<Object>& object, int number, core
                         number, object->name, etag, expected));
       }
       m_bytes_sent += body.size();
+    }
+    if (m_on_sent) {
+      m_on_sent(body.size());
     }
     buffer->release();
     {
