@@ -54,21 +54,10 @@ trap cleanup EXIT
 
 check_tools() {
   step "tools"
-  local missing=() program
-  for program in ceph-mon ceph-osd radosgw radosgw-admin python3 cmake ninja; do
-    command -v "$program" >/dev/null || missing+=("$program")
-  done
-  [ -x "$aws" ] || missing+=("$aws (Debian package awscli)")
-  [ -x /usr/bin/time ] || missing+=("/usr/bin/time (Debian package time)")
-  if [ ${#missing[@]} -gt 0 ]; then
-    say "missing: ${missing[*]}; run: sudo bash tools/install-deps.sh"
-    exit 1
-  fi
-  have_cback3=1
-  if ! command -v cback3 >/dev/null || [ "${BENCH_SKIP_CBACK3:-0}" = 1 ]; then
-    have_cback3=0
-    say "cback3 row left out"
-  fi
+  require_tools ceph-mon ceph-osd radosgw radosgw-admin python3 cmake ninja \
+    "$aws (Debian package awscli)"
+  have_cback3=0
+  cback3_wanted && have_cback3=1
   say "$($aws --version 2>&1); cores: $(nproc)"
 }
 
@@ -173,13 +162,8 @@ check_bucket() { # bucket prefix row
 write_cback_config() {
   local peer
   {
+    options_toml "$work/cback-work"
     cat <<EOF
-[options]
-starting_day = "monday"
-working_dir = '$work/cback-work'
-backup_user = "root"
-backup_group = "root"
-rcp_command = "/usr/bin/scp -B"
 
 [extensions]
 [[extensions.action]]
