@@ -34,8 +34,8 @@ constexpr std::size_t k_default_part_size = std::size_t{8} << 20;
 s3::ClientOptions client_options(const Context& context) {
   const auto& s3_config = *context.config.amazons3;
   s3::ClientOptions options;
-  options.settings = s3::resolve_settings(amazons3_settings_request(context.config),
-                                          s3::process_environment());
+  options.settings =
+      s3::resolve_settings(amazons3_settings_request(context.config), s3::process_environment());
   if (s3_config.bandwidth_limit) {
     options.bandwidth_limit = s3_config.bandwidth_limit->bytes;
   }

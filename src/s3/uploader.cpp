@@ -158,8 +158,7 @@ void Uploader::post_single(const std::shared_ptr<Object>& object, core::Buffer b
     const auto body = buffer->bytes();
     const Md5Digest digest = md5(body);
     const std::string expected = single_etag(digest);
-    const std::string etag =
-        m_client.put_object(m_bucket, object->key, body, digest, object->put);
+    const std::string etag = m_client.put_object(m_bucket, object->key, body, digest, object->put);
     if (!etag.empty() && etag != expected) {
       throw Error(ExitCode::action,
                   fmt::format("S3 stored [{}] as {} with ETag {}, but what was sent has MD5 {}.",

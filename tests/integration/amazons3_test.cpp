@@ -496,11 +496,12 @@ TEST_CASE("cback-amazons3-sync finds its keys where the extension does", "[amazo
   }
   SECTION("-c: the configuration's profile and endpoint_url") {
     const auto config = [&](const std::string& profile) {
-      return dir.write("sync.toml", toml_head(dir / "work") +
-                                        local_stage_table(dir / "staging", "peer1", dir / "collect") +
-                                        fmt::format("[amazons3]\ns3_bucket = \"{}\"\n"
-                                                    "endpoint_url = \"{}\"\nprofile = \"{}\"\n",
-                                                    pool.bucket, gw->endpoint, profile));
+      return dir.write("sync.toml",
+                       toml_head(dir / "work") +
+                           local_stage_table(dir / "staging", "peer1", dir / "collect") +
+                           fmt::format("[amazons3]\ns3_bucket = \"{}\"\n"
+                                       "endpoint_url = \"{}\"\nprofile = \"{}\"\n",
+                                       pool.bucket, gw->endpoint, profile));
     };
     // The configured profile wins over AWS_PROFILE, as in the extension.
     const std::vector<std::string> env{"AWS_SHARED_CREDENTIALS_FILE=" + shared.string(),
@@ -533,9 +534,10 @@ TEST_CASE("cback-amazons3-sync prints the bytes sent on a terminal", "[amazons3]
   pool.store.dir.write("source/big.bin", pattern(12 * 1024 * 1024, 'p'));
   pool.store.dir.write("source/small.txt", "small\n");
   // script(1) gives the program a terminal as its stdout.
-  const std::string command = fmt::format(
-      "'{}' -l '{}' --endpoint-url '{}' '{}' 's3://{}/terminal'", tool_binary("cback-amazons3-sync"),
-      (pool.store.dir / "sync.log").string(), gw->endpoint, source.string(), pool.bucket);
+  const std::string command =
+      fmt::format("'{}' -l '{}' --endpoint-url '{}' '{}' 's3://{}/terminal'",
+                  tool_binary("cback-amazons3-sync"), (pool.store.dir / "sync.log").string(),
+                  gw->endpoint, source.string(), pool.bucket);
   const auto result = run({"/usr/bin/script", "-qec", command, "/dev/null"}, pool.aws_options());
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 0);
@@ -543,10 +545,10 @@ TEST_CASE("cback-amazons3-sync prints the bytes sent on a terminal", "[amazons3]
   CHECK(result.out.find("sent 12.00 MB of 12.00 MB, ") != std::string::npos);
 
   // Without a terminal, no such line.
-  const auto piped = run({tool_binary("cback-amazons3-sync"), "-l",
-                          (pool.store.dir / "sync.log").string(), "--endpoint-url", gw->endpoint,
-                          source.string(), "s3://" + pool.bucket + "/piped"},
-                         pool.aws_options());
+  const auto piped =
+      run({tool_binary("cback-amazons3-sync"), "-l", (pool.store.dir / "sync.log").string(),
+           "--endpoint-url", gw->endpoint, source.string(), "s3://" + pool.bucket + "/piped"},
+          pool.aws_options());
   CHECK(piped.exit_code == 0);
   CHECK(piped.out.find("upload: big.bin") != std::string::npos);
   CHECK(piped.out.find("sent ") == std::string::npos);

@@ -100,8 +100,8 @@ public:
   /// UploadPart with Content-MD5 (`body_md5`, the MD5 of `body`); returns
   /// the part's ETag.
   std::string upload_part(const std::string& bucket, const std::string& key,
-                          const std::string& upload_id, int number,
-                          std::span<const std::byte> body, const Md5Digest& body_md5);
+                          const std::string& upload_id, int number, std::span<const std::byte> body,
+                          const Md5Digest& body_md5);
   /// CompleteMultipartUpload of parts 1..N with these ETags. (Some servers
   /// answer with an empty ETag: verify the object with head_object.)
   void complete_upload(const std::string& bucket, const std::string& key,
