@@ -14,6 +14,39 @@ row_rc=0
 say() { printf '%s\n' "$*"; }
 step() { printf '\n==== %s\n' "$*"; }
 
+# require_tools TOOL...: exits naming every TOOL (a command, or an absolute
+# path "PATH (what provides it)") that is missing, and GNU time.
+require_tools() {
+  local missing=() tool
+  for tool in "$@" "/usr/bin/time (Debian package time)"; do
+    case $tool in
+    /*) [ -x "${tool%% *}" ] || missing+=("$tool") ;;
+    *) command -v "$tool" >/dev/null || missing+=("$tool") ;;
+    esac
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "missing: ${missing[*]}; run: sudo bash tools/install-deps.sh"
+    exit 1
+  fi
+}
+
+# cback3_wanted: true when the original's cback3 is installed and
+# BENCH_SKIP_CBACK3 is not 1; says so when its rows are left out.
+cback3_wanted() {
+  if command -v cback3 >/dev/null && [ "${BENCH_SKIP_CBACK3:-0}" != 1 ]; then
+    return 0
+  fi
+  say "cback3 row left out"
+  return 1
+}
+
+# options_toml WORKING_DIR: the [options] table of a benchmark's cback
+# configuration (run as root, starting on Monday).
+options_toml() {
+  printf '[options]\nstarting_day = "monday"\nworking_dir = '"'"'%s'"'"'\n' "$1"
+  printf 'backup_user = "root"\nbackup_group = "root"\nrcp_command = "/usr/bin/scp -B"\n'
+}
+
 # cache_mode: "cold" when the page cache can be dropped before each row,
 # "warm" otherwise (or when BENCH_CACHE=warm). Decided once, for every row.
 cache_mode() {

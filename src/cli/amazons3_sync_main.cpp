@@ -9,13 +9,13 @@
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
 #include <cback/core/stop.hpp>
+#include <cback/extend/amazons3.hpp>
 #include <cback/s3/sync.hpp>
 #include <cback/version.hpp>
 
 #include <fmt/format.h>
 
 #include <clocale>
-#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -31,7 +31,9 @@ constexpr std::string_view k_usage = R"(
 
  This utility makes an S3 bucket path (s3://BUCKET/PATH) hold the files of
  a local directory, then verifies that every file is there with its size.
- Keys come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws.
+ Keys come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws; with -c,
+ as the amazons3 extension finds them (its profile, region, endpoint_url,
+ and the backup user's ~/.aws when run as root).
 
    -h, --help            Display this usage/help listing
    -V, --version         Display version information
@@ -44,6 +46,7 @@ constexpr std::string_view k_usage = R"(
    -d, --debug           Write debugging information to the log (implies --output)
    -s, --stack           Dump a stack trace instead of swallowing exceptions
    -D, --diagnostics     Print runtime diagnostics to the screen and exit
+   -c, --config          A cback config whose [amazons3] and backup user apply
    -v, --verifyOnly      Only verify the S3 bucket contents, do not make changes
    -u, --uploadOnly      Only upload new data, do not remove files in the S3 bucket
    -w, --ignoreWarnings  Ignore warnings about problematic filename encodings
@@ -97,10 +100,20 @@ int run(core::Logger& log, Invocation& invocation, core::StopFlag& stop) {
   auto& request = invocation.request;
   request.source = invocation.options.actions[0];
   request.target = s3::parse_location(invocation.options.actions[1]);
+  request.progress = run_flags(invocation.options).progress;
   s3::SettingsRequest settings;
-  settings.endpoint_url = invocation.endpoint_url;
-  const char* home = std::getenv("HOME");
-  settings.home = home != nullptr ? home : "/";
+  if (invocation.options.given.config) {
+    const auto config = load_configuration(log, invocation.options.config);
+    if (!config) {
+      return static_cast<int>(ExitCode::config);
+    }
+    settings = extend::amazons3_settings_request(*config);
+  } else {
+    settings.home = s3::aws_home(std::nullopt, s3::process_environment());
+  }
+  if (invocation.endpoint_url) {
+    settings.endpoint_url = invocation.endpoint_url;
+  }
   s3::ClientOptions options;
   options.settings = s3::resolve_settings(settings, s3::process_environment());
   s3::Client client(std::move(options), log, &stop);

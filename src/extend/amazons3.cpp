@@ -17,9 +17,7 @@
 
 #include <algorithm>
 #include <map>
-#include <pwd.h>
 #include <set>
-#include <unistd.h>
 
 namespace cback::extend {
 namespace {
@@ -33,28 +31,11 @@ constexpr std::string_view k_indicator = "cback.amazons3";
 constexpr std::string_view k_source_metadata = "cback-source";
 constexpr std::size_t k_default_part_size = std::size_t{8} << 20;
 
-// The home whose ~/.aws applies: the backup user's when cback runs as root
-// (the original ran `aws` through su as that user), else $HOME.
-fs::path aws_home(const config::Options& options) {
-  if (::geteuid() == 0 && options.backup_user) {
-    if (const passwd* user = ::getpwnam(options.backup_user->c_str());
-        user != nullptr && user->pw_dir != nullptr) {
-      return user->pw_dir;
-    }
-  }
-  const char* home = std::getenv("HOME");
-  return home != nullptr ? fs::path(home) : fs::path("/");
-}
-
 s3::ClientOptions client_options(const Context& context) {
   const auto& s3_config = *context.config.amazons3;
-  s3::SettingsRequest request;
-  request.profile = s3_config.profile;
-  request.region = s3_config.region;
-  request.endpoint_url = s3_config.endpoint_url;
-  request.home = aws_home(*context.config.options);
   s3::ClientOptions options;
-  options.settings = s3::resolve_settings(request, s3::process_environment());
+  options.settings =
+      s3::resolve_settings(amazons3_settings_request(context.config), s3::process_environment());
   if (s3_config.bandwidth_limit) {
     options.bandwidth_limit = s3_config.bandwidth_limit->bytes;
   }
@@ -270,6 +251,18 @@ void require_sections(const Context& context) {
 }
 
 } // namespace
+
+s3::SettingsRequest amazons3_settings_request(const config::Config& config) {
+  s3::SettingsRequest request;
+  if (config.amazons3) {
+    request.profile = config.amazons3->profile;
+    request.region = config.amazons3->region;
+    request.endpoint_url = config.amazons3->endpoint_url;
+  }
+  request.home = s3::aws_home(config.options ? config.options->backup_user : std::nullopt,
+                              s3::process_environment());
+  return request;
+}
 
 void run_amazons3(Context& context) {
   require_sections(context);

@@ -448,10 +448,10 @@ std::optional<ObjectHead> Client::head_object(const std::string& bucket, const s
 }
 
 std::string Client::put_object(const std::string& bucket, const std::string& key,
-                               std::span<const std::byte> body, const PutOptions& options) {
+                               std::span<const std::byte> body, const Md5Digest& body_md5,
+                               const PutOptions& options) {
   Request request("PUT", "PUT", bucket, key);
-  const Md5Digest digest = md5(body);
-  request.headers.push_back("Content-MD5: " + base64(digest));
+  request.headers.push_back("Content-MD5: " + base64(body_md5));
   add_put_headers(options, request.headers);
   request.body = body;
   const Response response = m_impl->require(request);
@@ -468,10 +468,10 @@ std::string Client::create_upload(const std::string& bucket, const std::string& 
 
 std::string Client::upload_part(const std::string& bucket, const std::string& key,
                                 const std::string& upload_id, int number,
-                                std::span<const std::byte> body) {
+                                std::span<const std::byte> body, const Md5Digest& body_md5) {
   Request request(fmt::format("UploadPart {} of", number), "PUT", bucket, key,
                   {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}});
-  request.headers.push_back("Content-MD5: " + base64(md5(body)));
+  request.headers.push_back("Content-MD5: " + base64(body_md5));
   request.body = body;
   const Response response = m_impl->require(request);
   const auto etag = response.headers.find("etag");

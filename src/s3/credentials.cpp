@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <pwd.h>
+#include <unistd.h>
 
 namespace cback::s3 {
 namespace {
@@ -92,6 +94,22 @@ Environment process_environment() {
     const char* found = std::getenv(std::string(name).c_str());
     return found == nullptr ? std::nullopt : std::optional<std::string>(found);
   };
+}
+
+fs::path aws_home(const std::optional<std::string>& backup_user, const Environment& environment) {
+  if (::geteuid() == 0 && backup_user) {
+    if (const passwd* user = ::getpwnam(backup_user->c_str());
+        user != nullptr && user->pw_dir != nullptr) {
+      return user->pw_dir;
+    }
+  }
+  if (auto home = environment("HOME"); home && !home->empty()) {
+    return *home;
+  }
+  if (const passwd* user = ::getpwuid(::geteuid()); user != nullptr && user->pw_dir != nullptr) {
+    return user->pw_dir;
+  }
+  return "/";
 }
 
 IniFile parse_ini(std::string_view text, const std::string& origin) {

@@ -2,6 +2,7 @@
 
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/core/unique_fd.hpp>
 #include <cback/s3/checksums.hpp>
 
@@ -13,6 +14,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <unistd.h>
 
 namespace cback::s3 {
@@ -81,6 +84,41 @@ void verify(Client& client, const SyncRequest& request, const std::vector<std::s
     throw Error(ExitCode::action, fmt::format("The bucket does not match [{}]: {}.",
                                               request.source.string(), fmt::join(wrong, "; ")));
   }
+}
+
+// The progress lines of an upload: the bytes every sending thread has
+// sent, against the total planned.
+class SentProgress {
+public:
+  explicit SentProgress(std::uint64_t total) : m_printer(true), m_total(total) {}
+
+  void add(std::uint64_t bytes) {
+    const std::lock_guard lock(m_mutex);
+    m_sent += bytes;
+    if (m_clock.due(m_sent >= m_total)) {
+      m_printer.print(fmt::format("sent {} of {}, {}/s", text(m_sent), text(m_total),
+                                  text(m_clock.rate(m_sent))));
+    }
+  }
+
+private:
+  static std::string text(std::uint64_t bytes) {
+    return core::display_bytes(static_cast<double>(bytes));
+  }
+
+  core::ProgressPrinter m_printer;
+  std::mutex m_mutex;
+  core::ProgressClock m_clock;
+  std::uint64_t m_total;
+  std::uint64_t m_sent = 0;
+};
+
+std::uint64_t total_size(const SyncRequest& request, const std::vector<std::string>& files) {
+  std::uint64_t total = 0;
+  for (const auto& file : files) {
+    total += fs::file_size(request.source / file);
+  }
+  return total;
 }
 
 } // namespace
@@ -154,7 +192,13 @@ SyncPlan sync(Client& client, const SyncRequest& request, core::Logger& log, std
     if (request.dry_run) {
       return plan;
     }
+    // Before the uploader: its sending threads may call it until they stop.
+    std::optional<SentProgress> progress;
     Uploader uploader(client, request.target.bucket, request.tuning, log);
+    if (request.progress && !plan.upload.empty()) {
+      progress.emplace(total_size(request, plan.upload));
+      uploader.on_sent([&progress](std::uint64_t bytes) { progress->add(bytes); });
+    }
     for (const auto& file : plan.upload) {
       const auto fd = open_file(request.source / file);
       ObjectSource source;

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -160,10 +161,26 @@ TEST_CASE("A staged day is uploaded to the bucket and reads back byte for byte",
   pool.stage_file(day, "peer2/Grüße über.txt", "non-ASCII name\n");
   pool.stage_file(day, "peer2/empty", "");
 
-  const auto result = pool.upload(k_tuesday, {"-d"});
+  const auto result = pool.upload(k_tuesday, {"-d", "--perf"});
   INFO(result.err << pool.store.log());
   REQUIRE(result.exit_code == 0);
   CHECK(fs::exists(day / "cback.amazons3"));
+  // --perf: the day's row, with every staged byte read and sent, and a rate.
+  std::uint64_t staged = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(day)) {
+    if (entry.is_regular_file() && !entry.path().filename().string().starts_with("cback.")) {
+      staged += entry.file_size();
+    }
+  }
+  CHECK(result.out.find("Performance of amazons3:") != std::string::npos);
+  const auto row = result.out.find(day.string() + " ");
+  REQUIRE(row != std::string::npos);
+  std::istringstream columns(result.out.substr(row, result.out.find('\n', row) - row));
+  std::string name, walk, write, bytes_in, bytes_out, rate;
+  columns >> name >> walk >> write >> bytes_in >> bytes_out >> rate;
+  CHECK(bytes_in == std::to_string(staged));
+  CHECK(bytes_out == std::to_string(staged));
+  CHECK(std::stod(rate) > 0);
 
   const std::string prefix = "pool/2026/11/24/";
   const fs::path read_back = pool.download_all(prefix);
@@ -431,6 +448,110 @@ TEST_CASE("cback-amazons3-sync uploads, deletes what is gone, and verifies", "[a
   REQUIRE(sync({}).exit_code == 0);
   CHECK(pool.keys().find("mirror/sub dir/b.bin") == std::string::npos);
   CHECK(read_file(pool.store.dir / "sync.log").find(gw->secret_key) == std::string::npos);
+}
+
+TEST_CASE("cback-amazons3-sync finds its keys where the extension does", "[amazons3][sync]") {
+  const auto gw = gateway();
+  CBACK_REQUIRE_PART(gw);
+  S3Pool pool(*gw);
+  pool.make_bucket();
+  auto& dir = pool.store.dir;
+  const auto source = dir.path() / "source";
+  dir.write("source/a.txt", "alpha\n");
+  const auto keys = fmt::format("aws_access_key_id = {}\naws_secret_access_key = {}\n",
+                                gw->access_key, gw->secret_key);
+  const auto home = dir.path() / "home";
+  dir.write("home/.aws/credentials", "[default]\n" + keys);
+  const auto empty_home = dir.path() / "empty-home";
+  fs::create_directories(empty_home);
+  const auto shared = dir.write("shared-credentials", "[night]\n" + keys);
+  // No keys in the environment: each case names where they are.
+  const auto sync = [&](const std::string& prefix, std::vector<std::string> env, Args switches) {
+    RunOptions options;
+    options.env = std::move(env); // first: they win over the defaults below
+    options.env.insert(options.env.end(),
+                       {"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=",
+                        "AWS_SHARED_CREDENTIALS_FILE=", "AWS_CONFIG_FILE=/nonexistent",
+                        "AWS_PROFILE=", "HOME=" + empty_home.string()});
+    Args argv{tool_binary("cback-amazons3-sync"), "-l", (dir / "sync.log").string()};
+    argv.insert(argv.end(), switches.begin(), switches.end());
+    argv.push_back(source.string());
+    argv.push_back("s3://" + pool.bucket + "/" + prefix);
+    return run(argv, options);
+  };
+  const Args endpoint{"--endpoint-url", gw->endpoint};
+
+  SECTION("the running user's ~/.aws") {
+    const auto result = sync("home", {"HOME=" + home.string()}, endpoint);
+    INFO(result.err << read_file(dir / "sync.log"));
+    CHECK(result.exit_code == 0);
+    CHECK(pool.keys().find("home/a.txt") != std::string::npos);
+  }
+  SECTION("AWS_SHARED_CREDENTIALS_FILE and AWS_PROFILE") {
+    const auto result = sync(
+        "named", {"AWS_SHARED_CREDENTIALS_FILE=" + shared.string(), "AWS_PROFILE=night"}, endpoint);
+    INFO(result.err << read_file(dir / "sync.log"));
+    CHECK(result.exit_code == 0);
+    CHECK(pool.keys().find("named/a.txt") != std::string::npos);
+  }
+  SECTION("-c: the configuration's profile and endpoint_url") {
+    const auto config = [&](const std::string& profile) {
+      return dir.write("sync.toml",
+                       toml_head(dir / "work") +
+                           local_stage_table(dir / "staging", "peer1", dir / "collect") +
+                           fmt::format("[amazons3]\ns3_bucket = \"{}\"\n"
+                                       "endpoint_url = \"{}\"\nprofile = \"{}\"\n",
+                                       pool.bucket, gw->endpoint, profile));
+    };
+    // The configured profile wins over AWS_PROFILE, as in the extension.
+    const std::vector<std::string> env{"AWS_SHARED_CREDENTIALS_FILE=" + shared.string(),
+                                       "AWS_PROFILE=default"};
+    const auto result = sync("configured", env, {"-c", config("night").string()});
+    INFO(result.err << read_file(dir / "sync.log"));
+    CHECK(result.exit_code == 0);
+    CHECK(pool.keys().find("configured/a.txt") != std::string::npos);
+
+    const auto missing = sync("missing", env, {"-c", config("absent").string()});
+    CHECK(missing.exit_code == 6);
+    CHECK(read_file(dir / "sync.log").find("No S3 credentials for profile [absent]") !=
+          std::string::npos);
+  }
+  SECTION("no keys anywhere") {
+    const auto result = sync("none", {}, endpoint);
+    CHECK(result.exit_code == 6);
+    CHECK(read_file(dir / "sync.log").find("No S3 credentials for profile [default]") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("cback-amazons3-sync prints the bytes sent on a terminal", "[amazons3][sync]") {
+  const auto gw = gateway();
+  CBACK_REQUIRE_PART(gw);
+  CBACK_REQUIRE_PART(program_available("script"));
+  S3Pool pool(*gw);
+  pool.make_bucket();
+  const auto source = pool.store.dir.path() / "source";
+  pool.store.dir.write("source/big.bin", pattern(12 * 1024 * 1024, 'p'));
+  pool.store.dir.write("source/small.txt", "small\n");
+  // script(1) gives the program a terminal as its stdout.
+  const std::string command =
+      fmt::format("'{}' -l '{}' --endpoint-url '{}' '{}' 's3://{}/terminal'",
+                  tool_binary("cback-amazons3-sync"), (pool.store.dir / "sync.log").string(),
+                  gw->endpoint, source.string(), pool.bucket);
+  const auto result = run({"/usr/bin/script", "-qec", command, "/dev/null"}, pool.aws_options());
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  // The last line counts every byte: 12 MiB and 6 bytes.
+  CHECK(result.out.find("sent 12.00 MB of 12.00 MB, ") != std::string::npos);
+
+  // Without a terminal, no such line.
+  const auto piped =
+      run({tool_binary("cback-amazons3-sync"), "-l", (pool.store.dir / "sync.log").string(),
+           "--endpoint-url", gw->endpoint, source.string(), "s3://" + pool.bucket + "/piped"},
+          pool.aws_options());
+  CHECK(piped.exit_code == 0);
+  CHECK(piped.out.find("upload: big.bin") != std::string::npos);
+  CHECK(piped.out.find("sent ") == std::string::npos);
 }
 
 } // namespace cback::test

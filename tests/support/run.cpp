@@ -63,11 +63,12 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
   }
-  std::vector<std::string> env;
+  // The given entries first: a program's getenv takes the first of a name,
+  // so they win over the inherited ones (as in spawn_quiet).
+  std::vector<std::string> env = options.env;
   for (char** e = environ; *e != nullptr; ++e) {
     env.emplace_back(*e);
   }
-  env.insert(env.end(), options.env.begin(), options.env.end());
   std::vector<std::string> arguments = argv;
   auto args = c_strings(arguments);
   auto envp = c_strings(env);

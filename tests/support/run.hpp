@@ -20,7 +20,7 @@ struct RunResult {
 
 struct RunOptions {
   std::optional<std::filesystem::path> cwd;
-  std::vector<std::string> env; ///< extra NAME=VALUE entries
+  std::vector<std::string> env; ///< NAME=VALUE entries, over the inherited ones (first wins)
   /// Send this signal after `signal_after` (0 = never).
   int signal = 0;
   std::chrono::milliseconds signal_after{0};

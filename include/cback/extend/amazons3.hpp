@@ -5,8 +5,13 @@
 // once and streamed (through the encrypt command when one is configured)
 // by the native S3 client (cback::s3), then marked with cback.amazons3.
 
+#include <cback/s3/credentials.hpp>
+
 namespace cback {
 struct Context;
+}
+namespace cback::config {
+struct Config;
 }
 
 namespace cback::extend {
@@ -22,5 +27,11 @@ namespace cback::extend {
 /// [options], [stage] and [amazons3] sections. Throws Error(action) naming
 /// the day, the file or the object (with the server's answer) on failure.
 void run_amazons3(Context& context);
+
+/// Where the keys, region and endpoint of `config` come from: [amazons3]
+/// profile, region and endpoint_url, and the ~/.aws of [options]
+/// backup_user when running as root (s3::aws_home). Shared by the
+/// extension and cback-amazons3-sync -c.
+s3::SettingsRequest amazons3_settings_request(const config::Config& config);
 
 } // namespace cback::extend

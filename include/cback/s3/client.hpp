@@ -16,6 +16,7 @@
 // libcurl handle (kept with its connection for the next request).
 
 #include <cback/s3/answers.hpp>
+#include <cback/s3/checksums.hpp>
 #include <cback/s3/credentials.hpp>
 
 #include <chrono>
@@ -87,17 +88,20 @@ public:
   void check_bucket(const std::string& bucket);
   /// std::nullopt when there is no such object.
   std::optional<ObjectHead> head_object(const std::string& bucket, const std::string& key);
-  /// A single PUT with Content-MD5; returns the ETag the server gave.
+  /// A single PUT with Content-MD5 (`body_md5`, the MD5 of `body`, which
+  /// the caller needs for the ETag anyway); returns the ETag the server gave.
   std::string put_object(const std::string& bucket, const std::string& key,
-                         std::span<const std::byte> body, const PutOptions& options);
+                         std::span<const std::byte> body, const Md5Digest& body_md5,
+                         const PutOptions& options);
 
   /// CreateMultipartUpload; returns the upload id.
   std::string create_upload(const std::string& bucket, const std::string& key,
                             const PutOptions& options);
-  /// UploadPart with Content-MD5; returns the part's ETag.
+  /// UploadPart with Content-MD5 (`body_md5`, the MD5 of `body`); returns
+  /// the part's ETag.
   std::string upload_part(const std::string& bucket, const std::string& key,
-                          const std::string& upload_id, int number,
-                          std::span<const std::byte> body);
+                          const std::string& upload_id, int number, std::span<const std::byte> body,
+                          const Md5Digest& body_md5);
   /// CompleteMultipartUpload of parts 1..N with these ETags. (Some servers
   /// answer with an empty ETag: verify the object with head_object.)
   void complete_upload(const std::string& bucket, const std::string& key,

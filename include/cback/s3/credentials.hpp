@@ -53,6 +53,13 @@ using Environment = std::function<std::optional<std::string>(std::string_view)>;
 /// The process environment.
 Environment process_environment();
 
+/// The home whose .aws files apply: the backup user's when the program
+/// runs as root and one is named (the original ran `aws` through su as that
+/// user), else $HOME, else the effective user's home in the password file,
+/// else "/".
+std::filesystem::path aws_home(const std::optional<std::string>& backup_user,
+                               const Environment& environment);
+
 /// One INI file of the AWS CLI: section → key → value. A key whose value is
 /// empty opens a nested block (`s3 =` then indented `key = value` lines),
 /// kept as "s3.key". Comments (`#`, `;`) and blank lines are skipped.

@@ -77,6 +77,13 @@ public:
   /// first error (cback::Error naming the object).
   UploadTotals finish();
 
+  /// Called with the size of each body once the server has it (a single
+  /// PUT or a part; a part a resumed upload already held counts too), from
+  /// the sending threads, possibly at once: for progress lines. Set before
+  /// the first upload().
+  using SentCallback = std::function<void(std::uint64_t bytes)>;
+  void on_sent(SentCallback callback) { m_on_sent = std::move(callback); }
+
 private:
   struct Object;
   bool fill(core::Buffer& buffer, const ObjectSource& source);
@@ -93,6 +100,7 @@ private:
   UploadTuning m_tuning;
   core::Logger& m_log;
   core::BufferPool m_buffers;
+  SentCallback m_on_sent;
   std::atomic<bool> m_failed{false};
   std::atomic<std::uint64_t> m_objects{0};
   std::atomic<std::uint64_t> m_bytes_read{0};

@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <pwd.h>
+#include <unistd.h>
 
 namespace cback::s3 {
 namespace {
@@ -127,6 +129,25 @@ TEST_CASE("Missing keys and broken files are errors that never quote a secret",
     CHECK(message.find("/home/backup/.aws/credentials:2") != std::string::npos);
     CHECK(message.find("VERYSECRET") == std::string::npos);
     CHECK(error.code() == ExitCode::action);
+  }
+}
+
+TEST_CASE("The .aws home is the backup user's for root, else $HOME, else the password file's",
+          "[s3][credentials]") {
+  CHECK(aws_home(std::nullopt, environment({{"HOME", "/home/given"}})) == "/home/given");
+  // An unknown backup user changes nothing.
+  CHECK(aws_home("no-such-user-cback", environment({{"HOME", "/home/given"}})) == "/home/given");
+  const passwd* self = ::getpwuid(::geteuid());
+  REQUIRE(self != nullptr);
+  CHECK(aws_home(std::nullopt, environment({})) == self->pw_dir);
+  if (::geteuid() == 0) {
+    // Root reads the backup user's files, as the original's `su USER -c aws` did.
+    const passwd* daemon = ::getpwnam("daemon");
+    REQUIRE(daemon != nullptr);
+    CHECK(aws_home("daemon", environment({{"HOME", "/root"}})) == daemon->pw_dir);
+  } else {
+    // Anyone else reads their own, whatever the configuration names.
+    CHECK(aws_home(self->pw_name, environment({{"HOME", "/home/given"}})) == "/home/given");
   }
 }
 
