@@ -1,6 +1,9 @@
 #include <cback/config/load.hpp>
+#include <cback/extend/python_bridge.hpp>
 
 #include "support/config_problems.hpp"
+#include "support/scoped_env.hpp"
+#include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -300,7 +303,24 @@ TEST_CASE("A loaded action that is no built-in is reported at the action",
   </dir>
 </purge>
 )");
+  // A site module is run by Cedar Backup 3's library: here, a host without it.
+  cback::test::TempDir no_library;
+  cback::test::ScopedEnv env(cback::extend::k_cedar_library_env, no_library.path().c_str());
   require_one(x, "custom.xml", line_of(x, "<action>"), "module [site.backup.tape]");
+
+  const std::string module_in_toml = toml(R"(
+[[extensions.action]]
+name = "tape"
+module = "site.backup.tape"
+function = "executeAction"
+index = 350
+
+[[purge.dir]]
+abs_path = "/var/backups/cback/stage"
+retain_days = 7
+)");
+  require_one(module_in_toml, "custom.toml", line_of(module_in_toml, "[[extensions.action]]"),
+              "from an XML configuration only");
 
   const std::string t = toml(R"(
 [extensions]
