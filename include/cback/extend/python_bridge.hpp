@@ -16,18 +16,13 @@
 // original's own Config read from CONFIG_PATH and an Options carrying
 // cback's switches. See docs/configuration.md, "Extensions".
 
+#include <cback/config/model.hpp>
+#include <cback/context.hpp>
+
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
-
-namespace cback {
-struct Context;
-}
-
-namespace cback::config {
-struct ExtendedAction;
-}
 
 namespace cback::extend {
 
