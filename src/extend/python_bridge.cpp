@@ -161,18 +161,12 @@ std::optional<fs::path> bridge_script() {
 
 std::vector<std::string> bridge_argv(const Context& context, const config::ExtendedAction& action,
                                      const fs::path& script, BridgeMode mode) {
-  std::vector<std::string> argv{k_bridge_python,
-                                script.string(),
-                                "--library",
-                                cedar_library_dir().string(),
-                                "--config",
-                                context.config.path,
-                                "--action",
-                                action.name,
-                                "--module",
-                                action.module.value_or(""),
-                                "--function",
-                                action.function.value_or("")};
+  std::vector<std::string> argv{k_bridge_python, script.string(),
+                                "--library",     cedar_library_dir().string(),
+                                "--config",      context.config.path,
+                                "--action",      action.name,
+                                "--module",      action.module.value_or(""),
+                                "--function",    action.function.value_or("")};
   const std::array<std::pair<bool, const char*>, 6> switches{{
       {mode == BridgeMode::check, "--check"},
       {context.flags.full == core::Full::yes, "--full"},

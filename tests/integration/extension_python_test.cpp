@@ -54,8 +54,9 @@ def fail(configPath, options, config):
 bool cedar_backup3_available() {
   return (::access(extend::k_bridge_python, X_OK) == 0 &&
           fs::exists(fs::path(extend::k_cedar_library_dir) / "CedarBackup3" / "config.py")) ||
-         report_missing_part("cedar-backup3",
-                             "Debian's python3 with CedarBackup3; tools/install-deps.sh installs it");
+         report_missing_part(
+             "cedar-backup3",
+             "Debian's python3 with CedarBackup3; tools/install-deps.sh installs it");
 }
 
 struct Site : Pool {
