@@ -69,6 +69,11 @@ install(FILES
   DESTINATION lib/systemd/system COMPONENT cback)
 install(PROGRAMS ${CBACK_PACKAGING_DIR}/failure-mail
   DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/cback COMPONENT cback)
+# A site's own Python extension runs through this script and Cedar Backup
+# 3's library (cedar-backup3, suggested below); cback finds it at
+# ../libexec/cback from its own directory.
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/src/extend/python_bridge.py RENAME python-bridge
+  DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/cback COMPONENT cback)
 install(FILES ${CBACK_PACKAGING_DIR}/cron/cback
   DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/cron.d COMPONENT cback)
 install(FILES ${CBACK_PACKAGING_DIR}/logrotate/cback
@@ -109,7 +114,7 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_CBACK_PACKAGE_NAME cback)
 set(CPACK_DEBIAN_CBACK_PACKAGE_RECOMMENDS "openssh-client")
 set(CPACK_DEBIAN_CBACK_PACKAGE_SUGGESTS
-  "gnupg, default-mta | mail-transport-agent, default-mysql-client | mariadb-client, postgresql-client, subversion, grepmail, bzip2, zstd")
+  "gnupg, default-mta | mail-transport-agent, default-mysql-client | mariadb-client, postgresql-client, subversion, grepmail, bzip2, zstd, cedar-backup3")
 # CPack indents the lines after the summary and writes an empty one as " .".
 set(CPACK_COMPONENT_CBACK_DESCRIPTION
   "local and remote backups to CD, DVD and BD discs

@@ -12,7 +12,7 @@ build_packages=(
 )
 test_packages=(
   clang libclang-rt-14-dev       # libFuzzer for the config fuzz targets
-  cedar-backup3                  # the original, for its sample config and benchmarks
+  cedar-backup3                  # the original: its sample config, benchmarks, the Python bridge
   xorriso genisoimage            # independent readers of written images (xorriso, isoinfo)
   openssh-server openssh-client  # the loopback sshd peers are staged from
   iproute2                       # tc netem for the slow-link stage benchmark

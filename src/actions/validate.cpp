@@ -5,6 +5,7 @@
 #include <cback/core/error.hpp>
 #include <cback/core/process.hpp>
 #include <cback/extend/encrypt.hpp>
+#include <cback/extend/python_bridge.hpp>
 #include <cback/extend/registry.hpp>
 #include <cback/peer/ssh_session.hpp>
 
@@ -242,6 +243,23 @@ std::vector<peer::SshEndpoint> ssh_endpoints(const config::Config& config) {
 // reachable, its host key known and unchanged and our key accepted (the
 // stage's own connection, so the same messages); gpg knows the encrypt
 // recipient.
+// A site's own Python module: the original reads the configuration and the
+// function exists (the bridge imports the module; it calls nothing).
+void check_site_modules(Context& context, Problems& problems) {
+  if (!context.config.extensions) {
+    return;
+  }
+  for (const auto& action : context.config.extensions->actions) {
+    if (!extend::is_site_module(action)) {
+      continue;
+    }
+    context.log.debug("Validating the Python module of extended action [{}].", action.name);
+    if (auto problem = extend::check_site_module(context, action)) {
+      problems.push_back(std::move(*problem));
+    }
+  }
+}
+
 void check_online(Context& context, Problems& problems) {
   const config::Config& config = context.config;
   for (const auto& endpoint : ssh_endpoints(config)) {
@@ -259,6 +277,7 @@ void check_online(Context& context, Problems& problems) {
       problems.emplace_back(error.what());
     }
   }
+  check_site_modules(context, problems);
 }
 
 } // namespace
@@ -303,7 +322,8 @@ void run_validate(Context& context) {
   const auto level = context.flags.quiet ? core::LogLevel::info : core::LogLevel::error;
   auto problems = validation_problems(context.config);
   if (context.flags.offline) {
-    context.log.info("Peers and the gpg keyring were not checked (--offline).");
+    context.log.info(
+        "Peers, the gpg keyring and site Python modules were not checked (--offline).");
   } else {
     check_online(context, problems);
   }

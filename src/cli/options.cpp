@@ -353,6 +353,7 @@ core::RunFlags run_flags(const Options& options) {
   core::RunFlags flags;
   flags.full = options.full ? core::Full::yes : core::Full::no;
   flags.quiet = options.quiet;
+  flags.verbose = options.verbose;
   flags.progress = !options.quiet && ::isatty(STDOUT_FILENO) == 1;
   flags.offline = options.offline;
   return flags;

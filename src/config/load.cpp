@@ -65,14 +65,15 @@ Config parse(std::string_view content, const std::string& name) {
   if (!check_text(content, name, problems)) {
     throw InvalidConfig(std::move(problems));
   }
-  const std::optional<Node> tree = detect_format(content) == Format::xml
-                                       ? read_xml(content, name, problems)
-                                       : read_toml(content, name, problems);
+  const Format format = detect_format(content);
+  const std::optional<Node> tree = format == Format::xml ? read_xml(content, name, problems)
+                                                         : read_toml(content, name, problems);
   if (!tree) {
     throw InvalidConfig(std::move(problems));
   }
   Config config = schema::bind_config(*tree, problems);
   config.path = name;
+  config.format = format;
   check_rules(config, problems);
   if (!problems.empty()) {
     // Binding goes key by key; users read files top to bottom.

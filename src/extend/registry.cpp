@@ -8,6 +8,7 @@
 #include <cback/extend/mbox.hpp>
 #include <cback/extend/mysql.hpp>
 #include <cback/extend/postgresql.hpp>
+#include <cback/extend/python_bridge.hpp>
 #include <cback/extend/split.hpp>
 #include <cback/extend/subversion.hpp>
 #include <cback/extend/sysinfo.hpp>
@@ -43,6 +44,10 @@ constexpr std::array k_extensions{
 // by name.
 constexpr BuiltinExtension k_command{"command", 99, &run_command};
 
+// Nor this one: a site's own Python module, run through Cedar Backup 3's
+// library (python_bridge.hpp) when its module is no module of the original.
+constexpr BuiltinExtension k_python_bridge{"python-bridge", 99, &run_python_bridge};
+
 const BuiltinExtension* find(std::string_view name) {
   for (const auto& extension : k_extensions) {
     if (extension.name == name) {
@@ -61,6 +66,9 @@ std::span<const BuiltinExtension> builtin_extensions() {
 const BuiltinExtension* resolve(const config::ExtendedAction& action) {
   if (action.command) {
     return &k_command;
+  }
+  if (is_site_module(action)) {
+    return &k_python_bridge;
   }
   if (!action.module) {
     return find(action.name);

@@ -107,7 +107,8 @@ check_contents() {
       ./usr/share/doc/cback/manual.md ./usr/share/doc/cback/configuration.md \
       ./usr/share/doc/cback/copyright ./usr/share/doc/cback/examples/cback.toml \
       ./usr/share/doc/cback/examples/cback.xml ./usr/lib/systemd/system/cback@.service \
-      ./usr/lib/systemd/system/cback-all.timer ./etc/cron.d/cback ./etc/logrotate.d/cback; do
+      ./usr/lib/systemd/system/cback-all.timer ./etc/cron.d/cback ./etc/logrotate.d/cback \
+      ./usr/libexec/cback/python-bridge; do
     grep -qxF "$expected" <<<"$listing" || fail "$expected is not in $cback"
   done
   # Every program of the product is packaged: one per src/tools/*.cpp

@@ -39,9 +39,11 @@ std::vector<std::string> validation_problems(const config::Config& config,
 
 /// The action: validation_problems, then (unless --offline) what the
 /// night's connections show: every remote peer over SSH (reachable, host
-/// key known and unchanged, key accepted) and the encrypt recipient in
-/// gpg's keyring. Logs each problem (ERROR, or INFO with -q), then
-/// "Configuration is valid." or "Configuration is not valid.". An invalid
+/// key known and unchanged, key accepted), the encrypt recipient in
+/// gpg's keyring and each site Python module (the original reads the
+/// configuration, the function exists: extend/python_bridge.hpp). Logs
+/// each problem (ERROR, or INFO with -q), then "Configuration is valid."
+/// or "Configuration is not valid.". An invalid
 /// configuration throws cback::Error(ExitCode::config), so the run exits 4
 /// (the original exited 0: a deliberate difference, so scripts can tell).
 void run_validate(Context& context);

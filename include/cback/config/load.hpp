@@ -12,8 +12,6 @@ namespace cback::config {
 
 inline constexpr const char* k_default_config_path = "/etc/cback.conf";
 
-enum class Format { toml, xml };
-
 /// Decides by content, not by name: a document whose first non-blank,
 /// non-comment text starts with '<' is the legacy XML; anything else TOML.
 Format detect_format(std::string_view content);

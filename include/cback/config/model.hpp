@@ -384,8 +384,12 @@ struct AmazonS3Config {
 };
 
 // ------------------------------------------------------------- the document
+/// The syntax of a configuration file: cback's TOML or the original's XML.
+enum class Format { toml, xml };
+
 struct Config {
-  std::string path; ///< the file it was read from
+  std::string path;             ///< the file it was read from
+  Format format = Format::toml; ///< the syntax it was read in (a site's Python module needs XML)
   std::optional<Reference> reference;
   std::optional<Extensions> extensions;
   std::optional<Options> options;
@@ -403,7 +407,7 @@ struct Config {
   std::optional<CapacityConfig> capacity;
   std::optional<AmazonS3Config> amazons3;
 
-  /// Compares every section; ignores `path` and source locations.
+  /// Compares every section; ignores `path`, `format` and source locations.
   bool operator==(const Config& other) const;
 
   /// True when a section holds a password (mysql's): a file written from

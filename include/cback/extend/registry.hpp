@@ -24,6 +24,9 @@ std::span<const BuiltinExtension> builtin_extensions();
 /// module "CedarBackup3.extend.X" / "CedarBackup2.extend.X" with function
 /// "executeAction" maps to X; with no module (TOML), the action's name.
 /// An action with a `command` is the command extension, whatever its module.
+/// Any other module (the site's own) is the Python bridge
+/// (python_bridge.hpp), which the load-time rules accept only in an XML
+/// configuration and when Cedar Backup 3's library is installed.
 /// nullptr when nothing matches (a configuration error, exit 4).
 const BuiltinExtension* resolve(const config::ExtendedAction& action);
 

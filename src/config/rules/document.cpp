@@ -1,5 +1,6 @@
 #include "checks.hpp"
 
+#include <cback/extend/python_bridge.hpp>
 #include <cback/extend/registry.hpp>
 
 #include <array>
@@ -84,6 +85,30 @@ void report_unresolved(const ExtendedAction& action, Problems& problems) {
                      action.name, *action.module, action.function.value_or(""), builtin_names()));
 }
 
+// A site's own Python module runs through Cedar Backup 3's library
+// (extend/python_bridge.hpp), which reads the XML configuration itself:
+// from TOML, or without that library, the action cannot run, so the file
+// is refused now rather than at night.
+void check_site_module(const Config& config, const ExtendedAction& action, Problems& problems) {
+  const auto way_forward = "or run the site's code through the command extension (see "
+                           "docs/configuration.md, \"Extensions\")";
+  if (config.format != Format::xml) {
+    report(problems, action.where,
+           fmt::format("Extended action [{}]: module [{}] is a Python module, which cback runs "
+                       "through Cedar Backup 3 from an XML configuration only: keep this "
+                       "configuration in XML, {}.",
+                       action.name, *action.module, way_forward));
+    return;
+  }
+  if (const auto unavailable = extend::bridge_unavailable()) {
+    report(problems, action.where,
+           fmt::format("Extended action [{}]: module [{}] is not a built-in extension; cback "
+                       "runs it through Cedar Backup 3's Python library (Debian package "
+                       "cedar-backup3), which is not installed here ({}): install it, {}.",
+                       action.name, *action.module, *unavailable, way_forward));
+  }
+}
+
 void check_needs(const Config& config, const ExtendedAction& action,
                  const extend::BuiltinExtension& builtin, Problems& problems) {
   const ExtensionNeeds* needs = needs_of(builtin.name);
@@ -141,6 +166,10 @@ void check_extensions(const Config& config, Problems& problems) {
              fmt::format("Duplicate extension names exist: [{}].", action.name));
     }
     check_order_fields(config.extensions->order_mode, action, problems);
+    if (extend::is_site_module(action)) {
+      check_site_module(config, action, problems);
+      continue;
+    }
     const extend::BuiltinExtension* builtin = extend::resolve(action);
     if (builtin == nullptr) {
       report_unresolved(action, problems);

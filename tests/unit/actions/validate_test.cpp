@@ -208,20 +208,27 @@ TEST_CASE("Purge directories must be writable", "[actions][validate]") {
         Problems{"Purge directory [" + purge + "] is not writable."});
 }
 
-TEST_CASE("Every extension must be a built-in extension", "[actions][validate]") {
+TEST_CASE("Every extension must be a built-in extension or a site module", "[actions][validate]") {
   TempDir dir;
   auto config = valid_config(dir);
   config::ExtendedAction known;
   known.name = "sysinfo";
   config::ExtendedAction legacy;
   legacy.name = "mine";
-  legacy.module = "my.module";
-  legacy.function = "run";
+  legacy.module = "CedarBackup3.extend.mine";
+  legacy.function = "executeAction";
   config::ExtendedAction unknown;
   unknown.name = "other";
-  config.extensions = config::Extensions{config::OrderMode::index, {known, legacy, unknown}, {}};
+  // A site's own module is looked up by the online checks (the Python
+  // bridge), not here.
+  config::ExtendedAction site;
+  site.name = "ledger";
+  site.module = "my.module";
+  site.function = "run";
+  config.extensions =
+      config::Extensions{config::OrderMode::index, {known, legacy, unknown, site}, {}};
   CHECK(validation_problems(config) ==
-        Problems{"Unable to find function [my.module.run].",
+        Problems{"Unable to find function [CedarBackup3.extend.mine.executeAction].",
                  "Extended action [other] is not a built-in extension of cback."});
 }
 

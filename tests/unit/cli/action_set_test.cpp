@@ -195,11 +195,20 @@ TEST_CASE("Non-combinable actions must stand alone", "[cli][actions]") {
 
 TEST_CASE("An extension that is not built into cback is a configuration error", "[cli][actions]") {
   auto action = extension("custom", 50);
-  action.module = "my.module";
+  action.module = "CedarBackup3.extend.custom";
   const auto config = with_extensions(config::OrderMode::index, {action});
   CHECK(config_error(options_for({"collect"}), config) ==
-        "Extended action [custom]: function [my.module.executeAction] is not a built-in "
-        "extension of cback.");
+        "Extended action [custom]: function [CedarBackup3.extend.custom.executeAction] is not a "
+        "built-in extension of cback.");
+}
+
+TEST_CASE("A site's own Python module is planned like any extension", "[cli][actions]") {
+  auto action = extension("ledger", 150);
+  action.module = "mysite.backup";
+  action.function = "run";
+  const auto config = with_extensions(config::OrderMode::index, {action});
+  const auto plan = plan_actions(options_for({"ledger", "collect"}), config);
+  CHECK(items_of(plan) == Names{"collect", "ledger"});
 }
 
 TEST_CASE("An extension named like a built-in replaces it, with a warning", "[cli][actions]") {

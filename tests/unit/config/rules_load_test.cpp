@@ -1,6 +1,9 @@
 #include <cback/config/load.hpp>
+#include <cback/extend/python_bridge.hpp>
 
 #include "support/config_problems.hpp"
+#include "support/scoped_env.hpp"
+#include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -300,19 +303,25 @@ TEST_CASE("A loaded action that is no built-in is reported at the action",
   </dir>
 </purge>
 )");
+  // A site module is run by Cedar Backup 3's library: here, a host without it.
+  cback::test::TempDir no_library;
+  cback::test::ScopedEnv env(cback::extend::k_cedar_library_env, no_library.path().c_str());
   require_one(x, "custom.xml", line_of(x, "<action>"), "module [site.backup.tape]");
 
-  const std::string t = toml(R"(
-[extensions]
-
-[[extensions.action]]
-name = "tape"
-index = 350
-
+  // The TOML action `tape` with `keys` (whole lines) added.
+  const auto tape_in_toml = [](const std::string& keys) {
+    return toml("[[extensions.action]]\nname = \"tape\"\nindex = 350\n" + keys + R"(
 [[purge.dir]]
 abs_path = "/var/backups/cback/stage"
 retain_days = 7
 )");
+  };
+  const std::string module_in_toml =
+      tape_in_toml("module = \"site.backup.tape\"\nfunction = \"executeAction\"\n");
+  require_one(module_in_toml, "custom.toml", line_of(module_in_toml, "[[extensions.action]]"),
+              "from an XML configuration only");
+
+  const std::string t = tape_in_toml("");
   require_one(t, "custom.toml", line_of(t, "[[extensions.action]]"),
               "Extended action [tape] is not a built-in extension");
 }

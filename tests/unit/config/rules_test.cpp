@@ -1,6 +1,11 @@
 #include <cback/config/rules.hpp>
+#include <cback/extend/python_bridge.hpp>
+
+#include "support/scoped_env.hpp"
+#include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <functional>
@@ -243,13 +248,44 @@ TEST_CASE("In dependency mode every extended action needs depends, which may be 
   require_one(c, 11, "Each extended action must set dependency information, based on order mode");
 }
 
+TEST_CASE("A site's own Python module needs an XML configuration and Cedar Backup 3's library",
+          "[config][rules][extensions]") {
+  cfg::Config c = valid_config();
+  auto& a = action_named(c, "sysinfo");
+  a.module = "mysite.backup";
+  a.function = "run";
+  cback::test::TempDir library;
+  cback::test::ScopedEnv env(cback::extend::k_cedar_library_env, library.path().c_str());
+  SECTION("without the library the action is refused, pointing to the command extension") {
+    c.format = cfg::Format::xml;
+    require_one(c, 6, "module [mysite.backup] is not a built-in extension");
+    CHECK_THAT(all_of(check(c)), Contains("Debian package cedar-backup3") &&
+                                     Contains("command extension (see docs/configuration.md"));
+  }
+  SECTION("from TOML the action is refused, whatever is installed") {
+    library.write("CedarBackup3/config.py", "");
+    library.write("CedarBackup3/cli.py", "");
+    require_one(c, 6, "from an XML configuration only");
+    CHECK_THAT(all_of(check(c)), Contains("command extension"));
+  }
+  SECTION("from XML with the library installed the action is accepted") {
+    if (::access(cback::extend::k_bridge_python, X_OK) != 0) {
+      return; // the bridge's own test reports the missing interpreter
+    }
+    library.write("CedarBackup3/config.py", "");
+    library.write("CedarBackup3/cli.py", "");
+    c.format = cfg::Format::xml;
+    CHECK(check(c).empty());
+  }
+}
+
 TEST_CASE("An extended action must map to a built-in extension", "[config][rules][extensions]") {
   cfg::Config c = valid_config();
-  SECTION("a foreign legacy module names the module and the function") {
+  SECTION("an unknown module of the original's package names the module and the function") {
     auto& a = action_named(c, "mysql");
-    a.module = "example.backup";
+    a.module = "CedarBackup3.extend.tape";
     a.function = "runIt";
-    require_one(c, 7, "module [example.backup] with function [runIt]");
+    require_one(c, 7, "module [CedarBackup3.extend.tape] with function [runIt]");
   }
   SECTION("a legacy module with another function") {
     action_named(c, "mysql").function = "run";
