@@ -57,14 +57,17 @@ Error failure(const SshEndpoint& endpoint, std::string_view what) {
 class Handshake {
 public:
   Handshake(ssh_session session, const SshEndpoint& endpoint, const core::StopFlag* stop)
-      : m_session(session), m_endpoint(endpoint), m_stop(stop),
-        m_deadline(std::chrono::steady_clock::now() + endpoint.connect_timeout) {}
+      : m_session(session), m_endpoint(endpoint), m_stop(stop) {}
 
   /// Calls `step` until it returns something other than `again`; returns
   /// that. Throws cback::Error(interrupted) on a stop request and
-  /// cback::Error(action), "`doing`: timed out", past connect_timeout.
+  /// cback::Error(action), "`doing`: timed out", once the step has taken
+  /// connect_timeout. Each step (connecting, authenticating) has the whole
+  /// timeout, as each blocking libssh call had: with hundreds of peers
+  /// starting at once, a loaded server may take most of it for each.
   template <typename Step>
   int run(int again, std::string_view doing, const Step& step) {
+    const auto deadline = std::chrono::steady_clock::now() + m_endpoint.connect_timeout;
     for (;;) {
       const int result = step();
       if (result != again) {
@@ -73,7 +76,7 @@ public:
       if (m_stop != nullptr) {
         m_stop->check();
       }
-      if (std::chrono::steady_clock::now() >= m_deadline) {
+      if (std::chrono::steady_clock::now() >= deadline) {
         throw failure(m_endpoint, fmt::format("{}: timed out after {} s (connect_timeout).", doing,
                                               m_endpoint.connect_timeout.count()));
       }
@@ -99,7 +102,6 @@ private:
   ssh_session m_session;
   const SshEndpoint& m_endpoint;
   const core::StopFlag* m_stop;
-  std::chrono::steady_clock::time_point m_deadline;
 };
 
 // Options come in this order so that precedence is: the endpoint's explicit
