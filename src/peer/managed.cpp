@@ -16,7 +16,7 @@ std::string run_on_client(Context& context, const config::Peer& peer, const std:
     context.log.info("Managed client [{}]: {}", peer.name, line);
   };
   try {
-    auto session = SshSession::connect(endpoint_for(context.config, peer));
+    auto session = SshSession::connect(endpoint_for(context.config, peer), &context.stop);
     const int status = session.exec(command, sink, context.stop);
     if (status == 0) {
       return {};

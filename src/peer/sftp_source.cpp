@@ -156,7 +156,7 @@ void SftpSource::fail(const std::string& what, const std::string& path) const {
 }
 
 void SftpSource::open() {
-  m_session.emplace(SshSession::connect(m_endpoint));
+  m_session.emplace(SshSession::connect(m_endpoint, m_settings.stop));
   // Read requests are small packets sent while answers stream in: with
   // Nagle's algorithm each waits for the peer's delayed ACK (up to 40 ms),
   // which stalls the pipeline. OpenSSH's sftp and scp set TCP_NODELAY too.

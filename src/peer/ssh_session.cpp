@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <libssh/libssh.h>
 
+#include <poll.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -47,6 +48,62 @@ Error failure(const SshEndpoint& endpoint, std::string_view what) {
   return Error(ExitCode::action, fmt::format("Peer [{}]: {}", endpoint.peer_name, what));
 }
 
+// The handshake (connect, key exchange, authentication) runs in libssh's
+// non-blocking mode: each step is called again whenever the socket is ready
+// in the direction libssh waits for, and at least every 100 ms, so that a
+// stop request and connect_timeout end an attempt at once whatever the
+// server does. In blocking mode libssh waits in its own poll() for the
+// whole timeout, where a stop request cannot reach it.
+class Handshake {
+public:
+  Handshake(ssh_session session, const SshEndpoint& endpoint, const core::StopFlag* stop)
+      : m_session(session), m_endpoint(endpoint), m_stop(stop) {}
+
+  /// Calls `step` until it returns something other than `again`; returns
+  /// that. Throws cback::Error(interrupted) on a stop request and
+  /// cback::Error(action), "`doing`: timed out", once the step has taken
+  /// connect_timeout. Each step (connecting, authenticating) has the whole
+  /// timeout, as each blocking libssh call had: with hundreds of peers
+  /// starting at once, a loaded server may take most of it for each.
+  template <typename Step>
+  int run(int again, std::string_view doing, const Step& step) {
+    const auto deadline = std::chrono::steady_clock::now() + m_endpoint.connect_timeout;
+    for (;;) {
+      const int result = step();
+      if (result != again) {
+        return result;
+      }
+      if (m_stop != nullptr) {
+        m_stop->check();
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        throw failure(m_endpoint, fmt::format("{}: timed out after {} s (connect_timeout).", doing,
+                                              m_endpoint.connect_timeout.count()));
+      }
+      wait();
+    }
+  }
+
+private:
+  // Before the socket exists (name lookup) there is nothing to wait on.
+  void wait() const {
+    constexpr int k_slice_ms = 100;
+    pollfd entry{ssh_get_fd(m_session), POLLIN, 0};
+    if ((ssh_get_poll_flags(m_session) & SSH_WRITE_PENDING) != 0) {
+      entry.events |= POLLOUT;
+    }
+    if (entry.fd < 0) {
+      ::poll(nullptr, 0, k_slice_ms);
+      return;
+    }
+    ::poll(&entry, 1, k_slice_ms);
+  }
+
+  ssh_session m_session;
+  const SshEndpoint& m_endpoint;
+  const core::StopFlag* m_stop;
+};
+
 // Options come in this order so that precedence is: the endpoint's explicit
 // values, then ~/.ssh/config (and /etc/ssh/ssh_config), then libssh's
 // defaults. libssh applies the config files once, at the first
@@ -81,8 +138,6 @@ void configure(ssh_session session, const SshEndpoint& endpoint) {
   if (endpoint.compression) {
     set(SSH_OPTIONS_COMPRESSION, "yes", "compression");
   }
-  const long timeout = static_cast<long>(endpoint.connect_timeout.count());
-  set(SSH_OPTIONS_TIMEOUT, &timeout, "timeout");
 }
 
 /// "SHA256:..." of the server's host key, as ssh-keygen -l prints it.
@@ -159,7 +214,7 @@ void verify_host_key(ssh_session session, const SshEndpoint& endpoint) {
 // Key authentication only: the configured identity file alone, or else
 // libssh's automatic choice (agent, then the default keys and any
 // IdentityFile of ~/.ssh/config). Passwords are never tried.
-void authenticate(ssh_session session, const SshEndpoint& endpoint) {
+void authenticate(ssh_session session, const SshEndpoint& endpoint, Handshake& handshake) {
   int result = SSH_AUTH_DENIED;
   std::string keys;
   if (endpoint.identity_file) {
@@ -171,11 +226,13 @@ void authenticate(ssh_session session, const SshEndpoint& endpoint) {
                                           *endpoint.identity_file));
     }
     const KeyPtr key(raw);
-    result = ssh_userauth_publickey(session, nullptr, key.get());
     keys = "the key " + *endpoint.identity_file;
+    result = handshake.run(SSH_AUTH_AGAIN, "authenticating with " + keys,
+                           [&] { return ssh_userauth_publickey(session, nullptr, key.get()); });
   } else {
-    result = ssh_userauth_publickey_auto(session, nullptr, nullptr);
     keys = "the default keys (agent, ~/.ssh/id_*)";
+    result = handshake.run(SSH_AUTH_AGAIN, "authenticating with " + keys,
+                           [&] { return ssh_userauth_publickey_auto(session, nullptr, nullptr); });
   }
   if (result == SSH_AUTH_SUCCESS) {
     return;
@@ -300,18 +357,21 @@ SshSession::SshSession(SshSession&&) noexcept = default;
 SshSession& SshSession::operator=(SshSession&&) noexcept = default;
 SshSession::~SshSession() = default;
 
-SshSession SshSession::connect(const SshEndpoint& endpoint) {
+SshSession SshSession::connect(const SshEndpoint& endpoint, const core::StopFlag* stop) {
   SessionPtr session(ssh_new());
   if (!session) {
     throw failure(endpoint, "cannot create an SSH session (out of memory).");
   }
   configure(session.get(), endpoint);
-  if (ssh_connect(session.get()) != SSH_OK) {
-    throw failure(endpoint, fmt::format("cannot connect to {}: {}", address(endpoint),
-                                        ssh_get_error(session.get())));
+  ssh_set_blocking(session.get(), 0);
+  Handshake handshake(session.get(), endpoint, stop);
+  const auto connecting = fmt::format("cannot connect to {}", address(endpoint));
+  if (handshake.run(SSH_AGAIN, connecting, [&] { return ssh_connect(session.get()); }) != SSH_OK) {
+    throw failure(endpoint, fmt::format("{}: {}", connecting, ssh_get_error(session.get())));
   }
   verify_host_key(session.get(), endpoint);
-  authenticate(session.get(), endpoint);
+  authenticate(session.get(), endpoint, handshake);
+  ssh_set_blocking(session.get(), 1);
   // From now on a blocking libssh call that sees no progress for this long
   // fails (channel opening, SFTP requests).
   const long io_timeout = static_cast<long>(endpoint.io_timeout.count());

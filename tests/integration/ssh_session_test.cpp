@@ -3,6 +3,7 @@
 // verdict, refused keys, and connections that fail (refused, silent).
 
 #include <cback/core/error.hpp>
+#include <cback/core/stop.hpp>
 #include <cback/peer/ssh_session.hpp>
 
 #include "support/local_socket.hpp"
@@ -19,6 +20,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -230,17 +232,42 @@ TEST_CASE("A closed port fails at once with connection refused", "[ssh]") {
   }
 }
 
-TEST_CASE("A server that never speaks SSH fails after the connect timeout", "[ssh]") {
-  const LocalSocket silent(Listening::yes); // the kernel accepts; nobody ever answers
+/// The endpoint of a socket that the kernel accepts and nobody ever answers.
+SshEndpoint silent_endpoint(const LocalSocket& silent, std::chrono::seconds connect_timeout) {
   SshEndpoint endpoint;
   endpoint.peer_name = "silent";
   endpoint.host = "127.0.0.1";
   endpoint.port = silent.port();
-  endpoint.connect_timeout = std::chrono::seconds(1);
+  endpoint.connect_timeout = connect_timeout;
+  return endpoint;
+}
+
+TEST_CASE("A server that never speaks SSH fails after the connect timeout", "[ssh]") {
+  const LocalSocket silent(Listening::yes);
+  const auto endpoint = silent_endpoint(silent, std::chrono::seconds(1));
   const auto message = connect_error(endpoint);
   CHECK_THAT(message, Catch::Contains("Peer [silent]: cannot connect to 127.0.0.1:" +
                                       std::to_string(endpoint.port)));
   CHECK_THAT(message, Catch::Contains("imeout") || Catch::Contains("timed out"));
+}
+
+TEST_CASE("A stop request ends a connection attempt that would wait for the connect timeout",
+          "[ssh]") {
+  const LocalSocket silent(Listening::yes);
+  // Far beyond the test's own time limit: only the stop can end the attempt.
+  const auto endpoint = silent_endpoint(silent, std::chrono::seconds(86400));
+  core::StopFlag stop;
+  std::jthread stopper([&stop] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop.request();
+  });
+  try {
+    SshSession::connect(endpoint, &stop);
+    FAIL("connecting to a silent server succeeded");
+  } catch (const cback::Error& error) {
+    CHECK(error.code() == cback::ExitCode::interrupted);
+  }
+  CHECK(stop.requested());
 }
 
 } // namespace cback::test

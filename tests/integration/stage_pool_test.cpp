@@ -206,6 +206,47 @@ TEST_CASE("SIGTERM during a sixty-four-peer stage stops every transfer, leaving 
   CHECK(pool.logged().find("Resuming [big.tar]") != std::string::npos);
 }
 
+TEST_CASE("SIGTERM ends a stage at once while a peer is still connecting", "[stage][ssh][pool]") {
+  const auto sshd = test_sshd();
+  CBACK_REQUIRE_PART(sshd);
+  StagePool pool;
+  // The silent peer's connection is accepted by the kernel and never
+  // answered: only the stop can end its attempt before connect_timeout.
+  const LocalSocket silent(Listening::yes);
+  pool.stage_keys = "max_concurrent_peers = 2\nconnect_timeout = 86400\n"
+                    "bandwidth_limit = \"256 KB\"\nsftp_requests_in_flight = 4\n";
+  const auto& connecting = pool_peer(0);
+  const auto& sending = pool_peer(1);
+  pool.remote_peer(*sshd, connecting, "", std::to_string(silent.port()));
+  pool.remote_peer(*sshd, sending);
+  pool.ready(connecting, {{"big.tar", random_bytes(1000, 400)}});
+  pool.ready(sending, {{"big.tar", random_bytes(2'500'000, 401)}});
+  pool.write_config();
+  const pid_t pid = spawn_quiet(pool.command({"stage"}), {std::string("CBACK_TODAY=") + k_tuesday});
+  // Once the other peer has written its first buffer, the silent peer is
+  // long past the start of its connection attempt.
+  const auto sent_a_buffer = [&] {
+    std::error_code missing;
+    const auto size = fs::file_size(pool.daily() / sending / "big.tar.partial", missing);
+    return !missing && size >= 1024 * 1024;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (!sent_a_buffer() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(sent_a_buffer());
+  ::kill(pid, SIGTERM);
+  const auto [status, ended] = wait_at_most(pid, std::chrono::seconds(20));
+  REQUIRE(ended);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 5);
+  CHECK_FALSE(fs::exists(pool.daily() / connecting / "big.tar"));
+  CHECK_FALSE(fs::exists(pool.daily() / sending / "big.tar"));
+  if (const auto record = cback::peer::load_status(pool.daily() / "cback.peers"); record) {
+    CHECK(record->peers.empty());
+  }
+}
+
 TEST_CASE("total_bandwidth_limit holds all peers of a run to one rate, shared evenly",
           "[stage][local][pool]") {
   StagePool pool;

@@ -49,8 +49,10 @@ public:
   /// Connects, verifies the host key and authenticates with the key.
   /// Throws cback::Error (ExitCode::action) naming the peer and the cause:
   /// unreachable host, timeout, unknown host key, CHANGED host key,
-  /// key refused.
-  static SshSession connect(const SshEndpoint& endpoint);
+  /// key refused. Connecting and authenticating are each bounded by
+  /// connect_timeout; once `stop` (may be null) is requested, either ends
+  /// within 100 ms with cback::Error(ExitCode::interrupted).
+  static SshSession connect(const SshEndpoint& endpoint, const core::StopFlag* stop = nullptr);
 
   SshSession(SshSession&&) noexcept;
   SshSession& operator=(SshSession&&) noexcept;
