@@ -75,7 +75,4 @@ std::string summary_text(const FifoSummary& summary);
 std::string fifo_svg(const std::vector<ThrottledSample>& samples, const FifoSummary& summary,
                      const std::vector<Underrun>& underruns, const std::string& title);
 
-/// A tick step of 1, 2 or 5 × 10^n giving at most `max_ticks` ticks over `span`.
-double tick_step(double span, int max_ticks);
-
 } // namespace cback::bench_burn
