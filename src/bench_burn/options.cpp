@@ -1,6 +1,7 @@
 #include <cback/bench_burn/options.hpp>
 
 #include <cback/bench_burn/units.hpp>
+#include <cback/bench_common/options.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/progress.hpp>
 
@@ -48,10 +49,7 @@ const std::string_view k_burn_usage =
 
 namespace {
 
-struct OptionEntry {
-  std::string_view name;
-  std::function<void(BurnOptions&, std::string_view)> apply;
-};
+using OptionEntry = bench_common::OptionEntry<BurnOptions>;
 
 SyntheticTree& synthetic(BurnOptions& options, std::string_view name) {
   auto* tree = std::get_if<SyntheticTree>(&options.source);
@@ -111,22 +109,7 @@ const std::array<OptionEntry, 13>& option_table() {
 BurnOptions parse_burn_options(const std::vector<std::string_view>& args) {
   BurnOptions options;
   options.speed = parse_speed(options.speed_text);
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--help" || args[i] == "-h") {
-      options.help = true;
-      continue;
-    }
-    const auto& table = option_table();
-    const auto* entry = std::find_if(table.begin(), table.end(),
-                                     [&](const OptionEntry& e) { return e.name == args[i]; });
-    if (entry == table.end()) {
-      throw Error(ExitCode::usage, fmt::format("Unknown option [{}] for burn.", args[i]));
-    }
-    if (i + 1 == args.size()) {
-      throw Error(ExitCode::usage, fmt::format("{} needs a value.", args[i]));
-    }
-    entry->apply(options, args[++i]);
-  }
+  bench_common::apply_options(args, std::span<const OptionEntry>(option_table()), "burn", options);
   return options;
 }
 
