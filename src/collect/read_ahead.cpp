@@ -15,7 +15,7 @@ namespace {
 /// Directories each pool thread may have read ahead of the walk: enough
 /// that the threads never wait for the walk to take one, few enough that
 /// the open fds and listings stay a small, fixed number.
-constexpr std::size_t k_window_per_thread = 16;
+constexpr std::size_t k_window_per_thread = 8;
 
 } // namespace
 

@@ -363,13 +363,15 @@ std::vector<std::string> immediate_subdirs(const std::string& path,
   return subdirs;
 }
 
-/// Threads reading directories ahead of a walk: one per core unless the
-/// options say otherwise.
+/// Threads reading directories ahead of a walk: one per core, up to four.
+/// More only add fds and contention: items are walked side by side, each
+/// with its own reader, and the archive writers keep files open too.
 unsigned walk_threads(const WalkOptions& options) {
+  constexpr unsigned k_most = 4;
   if (options.threads != 0) {
     return options.threads;
   }
-  return std::max(1U, std::thread::hardware_concurrency());
+  return std::clamp(std::thread::hardware_concurrency(), 1U, k_most);
 }
 
 // The original's _collectDirectory: each subdirectory gets its own units at

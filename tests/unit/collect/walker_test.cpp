@@ -646,7 +646,7 @@ TEST_CASE("Recursion levels deliver one unit after the other, sub-items first",
 
 TEST_CASE("A walk streams: entries arrive while the tree is still being read",
           "[collect][walk][order]") {
-  // Nothing of the tree is held beyond the directories read ahead (16 per
+  // Nothing of the tree is held beyond the directories read ahead (8 per
   // reading thread): a file made after the first entry arrived, in a
   // directory further on than that, is in the same walk.
   test::TempDir tmp;
