@@ -321,6 +321,8 @@ report() {
   say "- cback unchanged incremental run, CPU: $incr_cpu (target < 1 s for 100 000 files);" \
     "cback3 / cback: $(speed_vs cback_incr_same cback3_incr_same) wall (target ≥ 50)," \
     "$(cpu_vs cback_incr_same cback3_incr_same) CPU"
+  say "- cback unchanged incremental run / find -printf %s (the stat floor):" \
+    "$(speed_vs find_stat cback_incr_same) wall (target ≤ 1.2), $(cpu_vs find_stat cback_incr_same) CPU"
 }
 
 main() {

@@ -1,5 +1,6 @@
 #include <cback/bench_burn/report.hpp>
 
+#include <cback/bench_common/svg.hpp>
 #include <cback/core/progress.hpp>
 
 #include <fmt/format.h>
@@ -26,59 +27,11 @@ constexpr const char* k_underrun_colour = "#d62728";
 constexpr const char* k_drive_stall_colour = "#ff7f0e";
 constexpr const char* k_fill_colour = "#1f77b4";
 
-// The plot's frame, in SVG user units.
-constexpr double k_width = 800.0;
-constexpr double k_height = 470.0;
-constexpr double k_left = 70.0;
-constexpr double k_right = 20.0;
-constexpr double k_top = 40.0;
-constexpr double k_bottom = 110.0;
-
 std::int64_t round_up(std::int64_t bytes) {
   return (bytes + k_round - 1) / k_round * k_round;
 }
 
-// Maps seconds and MiB into the frame.
-struct Scale {
-  double seconds = 1.0;
-  double mib = 1.0;
-  [[nodiscard]] double x(double s) const {
-    return k_left + s / seconds * (k_width - k_left - k_right);
-  }
-  [[nodiscard]] double y(double m) const {
-    return k_height - k_bottom - m / mib * (k_height - k_top - k_bottom);
-  }
-};
-
-std::string axes(const Scale& scale) {
-  const double x0 = scale.x(0);
-  const double y0 = scale.y(0);
-  std::string svg = fmt::format(
-      "<g stroke=\"#333\" stroke-width=\"1\"><line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" "
-      "y2=\"{1:.1f}\"/><line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{3:.1f}\"/></g>\n",
-      x0, y0, scale.x(scale.seconds), scale.y(scale.mib));
-  svg += "<g font-family=\"sans-serif\" font-size=\"12\" fill=\"#333\">\n";
-  const double x_step = tick_step(scale.seconds, 10);
-  for (double s = 0.0; s <= scale.seconds + 1e-9; s += x_step) {
-    svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" "
-                       "stroke=\"#333\"/><text x=\"{0:.1f}\" y=\"{3:.1f}\" "
-                       "text-anchor=\"middle\">{4:g}</text>\n",
-                       scale.x(s), y0, y0 + 5, y0 + 20, s);
-  }
-  const double y_step = tick_step(scale.mib, 8);
-  for (double m = 0.0; m <= scale.mib + 1e-9; m += y_step) {
-    svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" "
-                       "stroke=\"#ddd\"/><text x=\"{3:.1f}\" y=\"{4:.1f}\" "
-                       "text-anchor=\"end\">{5:g}</text>\n",
-                       x0, scale.y(m), scale.x(scale.seconds), x0 - 6, scale.y(m) + 4, m);
-  }
-  svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">time (s)</text>\n",
-                     (k_left + k_width - k_right) / 2, k_height - k_bottom + 38);
-  svg += fmt::format("<text transform=\"translate(18 {:.1f}) rotate(-90)\" "
-                     "text-anchor=\"middle\">FIFO fill (MiB)</text>\n</g>\n",
-                     (k_top + k_height - k_bottom) / 2);
-  return svg;
-}
+using bench_common::Scale;
 
 std::string fill_line(const std::vector<ThrottledSample>& samples, const Scale& scale) {
   std::string points;
@@ -99,13 +52,13 @@ std::string level(const Scale& scale, double mib, std::string_view dash, std::st
                   LabelAt at) {
   // A level near zero has no room below it, above the axis labels.
   const bool above = at == LabelAt::above_right || scale.y(mib) + 16 > scale.y(0);
-  const double label_x = at == LabelAt::above_right ? scale.x(scale.seconds)
-                                                    : (scale.x(0) + scale.x(scale.seconds)) / 2;
+  const double label_x =
+      at == LabelAt::above_right ? scale.x(scale.x_span) : (scale.x(0) + scale.x(scale.x_span)) / 2;
   return fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" "
                      "stroke=\"#555\" stroke-dasharray=\"{3}\"/><text x=\"{4:.1f}\" "
                      "y=\"{5:.1f}\" font-family=\"sans-serif\" font-size=\"11\" fill=\"#555\" "
                      "text-anchor=\"{6}\">{7}</text>\n",
-                     scale.x(0), scale.y(mib), scale.x(scale.seconds), dash, label_x,
+                     scale.x(0), scale.y(mib), scale.x(scale.x_span), dash, label_x,
                      above ? scale.y(mib) - 4 : scale.y(mib) + 14,
                      at == LabelAt::above_right ? "end" : "middle", label);
 }
@@ -135,7 +88,7 @@ std::string underrun_bands(const std::vector<ThrottledSample>& samples,
     const double width = std::max(2.0, scale.x((underrun.at + underrun.length).count()) - x);
     svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
                        "fill=\"{}\" fill-opacity=\"0.5\"/>\n",
-                       x, scale.y(scale.mib), width, scale.y(0) - scale.y(scale.mib),
+                       x, scale.y(scale.y_span), width, scale.y(0) - scale.y(scale.y_span),
                        fifo_was_dry(samples, underrun) ? k_underrun_colour : k_drive_stall_colour);
   }
   return svg;
@@ -169,9 +122,10 @@ std::string legend() {
   }};
   std::string svg = "<g class=\"legend\" font-family=\"sans-serif\" font-size=\"11\" "
                     "fill=\"#333\">\n";
-  const double y = k_height - 40;
+  const bench_common::Frame frame;
+  const double y = frame.height - 40;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    const double x = k_left + static_cast<double>(i % 3) * 240.0;
+    const double x = frame.left + static_cast<double>(i % 3) * 240.0;
     const double row = y + static_cast<double>(i / 3) * 18.0;
     svg += fmt::format("<g transform=\"translate({:.1f} {:.1f})\">{}<text x=\"30\" "
                        "y=\"4\">{}</text></g>\n",
@@ -181,39 +135,6 @@ std::string legend() {
 }
 
 } // namespace
-
-std::string xml_escaped(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '&':
-      out += "&amp;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string svg_head(double width, double height, const std::string& title) {
-  return fmt::format(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
-      "width=\"{0:g}\" height=\"{1:g}\" viewBox=\"0 0 {0:g} {1:g}\">\n"
-      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      "<text x=\"{2:g}\" y=\"24\" font-family=\"sans-serif\" font-size=\"15\" "
-      "text-anchor=\"middle\">{3}</text>\n",
-      width, height, width / 2, xml_escaped(title));
-}
 
 FifoSummary summarize(const std::vector<ThrottledSample>& samples,
                       const ThrottledWriteResult& result, double nominal_rate,
@@ -338,29 +259,15 @@ std::string summary_text(const FifoSummary& summary) {
   return text;
 }
 
-double tick_step(double span, int max_ticks) {
-  if (!(span > 0.0) || max_ticks < 1) {
-    return 1.0;
-  }
-  const double raw = span / max_ticks;
-  const double power = std::pow(10.0, std::floor(std::log10(raw)));
-  for (const double factor : {1.0, 2.0, 5.0, 10.0}) {
-    if (factor * power >= raw) {
-      return factor * power;
-    }
-  }
-  return 10.0 * power;
-}
-
 std::string fifo_svg(const std::vector<ThrottledSample>& samples, const FifoSummary& summary,
                      const std::vector<Underrun>& underruns, const std::string& title) {
   Scale scale;
   const double last = samples.empty() ? 0.0 : samples.back().elapsed.count();
-  scale.seconds = std::max(last, 0.1);
-  scale.mib = std::max(static_cast<double>(summary.fifo_size) / k_mib * 1.1, 0.1);
-  std::string svg = svg_head(k_width, k_height, title);
+  scale.x_span = std::max(last, 0.1);
+  scale.y_span = std::max(static_cast<double>(summary.fifo_size) / k_mib * 1.1, 0.1);
+  std::string svg = bench_common::svg_begin(scale.frame, title);
   svg += underrun_bands(samples, underruns, scale);
-  svg += axes(scale);
+  svg += bench_common::axes(scale, "time (s)", "FIFO fill (MiB)");
   svg += level(
       scale, static_cast<double>(summary.fifo_size) / k_mib, "6 4",
       fmt::format("FIFO size {}", core::display_bytes(static_cast<double>(summary.fifo_size))),

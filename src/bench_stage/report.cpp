@@ -1,6 +1,6 @@
 #include <cback/bench_stage/report.hpp>
 
-#include <cback/bench_burn/report.hpp>
+#include <cback/bench_common/svg.hpp>
 #include <cback/core/progress.hpp>
 
 #include <fmt/format.h>
@@ -82,7 +82,7 @@ std::string axes(const BenchResult& bench, const Scale& scale) {
                        "text-anchor=\"middle\">{4}</text>\n",
                        scale.x(in_flight), y0, y0 + 5, y0 + 20, in_flight);
   }
-  const double step = bench_burn::tick_step(scale.mib, 8);
+  const double step = bench_common::tick_step(scale.mib, 8);
   for (double m = 0.0; m <= scale.mib + 1e-9; m += step) {
     svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" "
                        "stroke=\"#ddd\"/><text x=\"{3:.1f}\" y=\"{4:.1f}\" "
@@ -230,7 +230,7 @@ std::string summary_text(const BenchResult& bench, const Recommendation& recomme
 std::string rate_svg(const BenchResult& bench, const Recommendation& recommendation,
                      const std::string& title) {
   const auto scale = scale_of(bench, recommendation);
-  std::string svg = bench_burn::svg_head(k_width, k_height, title);
+  std::string svg = bench_common::svg_begin(bench_common::Frame{k_width, k_height, k_left, k_right, k_top, k_bottom}, title);
   svg += axes(bench, scale);
   std::string legend;
   svg += rate_lines(bench, scale, legend);

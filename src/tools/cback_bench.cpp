@@ -5,11 +5,14 @@
 // minimum, the underruns and the FIFO size that would have avoided them.
 // `cback-bench stage` reads a remote peer's file over SFTP with several
 // settings and recommends the SFTP pipeline for the link (bench_stage/).
+// `cback-bench collect` archives one tree in every archive mode and on
+// every I/O backend and recommends a mode and a backend.
 // docs/tuning.md explains how to read the results.
 
 #include <cback/bench_burn/options.hpp>
 #include <cback/bench_burn/report.hpp>
 #include <cback/bench_burn/throttled_write.hpp>
+#include <cback/bench_collect/collect_bench.hpp>
 #include <cback/bench_stage/command.hpp>
 #include <cback/core/atomic_file.hpp>
 #include <cback/core/error.hpp>
@@ -28,8 +31,9 @@
 namespace {
 
 constexpr std::string_view k_usage =
-    "Usage: cback-bench burn [OPTIONS]   (cback-bench burn --help)\n"
-    "       cback-bench stage --peer NAME [OPTIONS]   (cback-bench stage --help)\n";
+    "Usage: cback-bench burn [OPTIONS]      (cback-bench burn --help)\n"
+    "       cback-bench stage --peer NAME [OPTIONS]   (cback-bench stage --help)\n"
+    "       cback-bench collect [OPTIONS]   (cback-bench collect --help)\n";
 
 void write_output(const std::filesystem::path& path, std::string_view text) {
   cback::core::AtomicFile file(path, 0644);
@@ -82,6 +86,34 @@ int burn(const std::vector<std::string_view>& args) {
   return 0;
 }
 
+int collect(const std::vector<std::string_view>& args) {
+  using namespace cback;
+  const auto options = bench_collect::parse_collect_options(args);
+  if (options.help) {
+    fmt::print("{}", bench_collect::k_collect_usage);
+    return 0;
+  }
+  const auto tree = bench_collect::tree_of(options);
+  fmt::print(stderr, "cback-bench: {} entries in [{}]\n", tree.entries.size(), tree.path);
+  const auto rows = bench_collect::measure_all(
+      tree, options.zstd_levels, options.work.value_or(std::filesystem::temp_directory_path()),
+      [](const bench_collect::Measured& row) {
+        fmt::print(stderr, "cback-bench: {} on {}: {:.2f} s\n", bench_collect::case_name(row.what),
+                   bench_collect::backend_name(row.what.backend), row.seconds);
+      });
+  const auto best = bench_collect::recommend(rows);
+  if (options.csv) {
+    write_output(*options.csv, bench_collect::results_csv(rows, best));
+  }
+  if (options.svg) {
+    write_output(*options.svg,
+                 bench_collect::results_svg(
+                     rows, best, options.title.value_or("Archive modes on " + tree.path)));
+  }
+  fmt::print("{}", bench_collect::results_text(rows, best));
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -95,6 +127,9 @@ int main(int argc, char** argv) {
     }
     if (!args.empty() && args[0] == "stage") {
       return cback::bench_stage::run_stage_bench({args.begin() + 1, args.end()});
+    }
+    if (!args.empty() && args[0] == "collect") {
+      return collect({args.begin() + 1, args.end()});
     }
     if (args.empty() || args[0] != "burn") {
       fmt::print(stderr, "{}", k_usage);

@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace cback::bench_burn {
@@ -75,17 +74,5 @@ std::string summary_text(const FifoSummary& summary);
 /// labels, a legend naming every kind of mark below, `title` on top.
 std::string fifo_svg(const std::vector<ThrottledSample>& samples, const FifoSummary& summary,
                      const std::vector<Underrun>& underruns, const std::string& title);
-
-/// The start of a standalone SVG document of `width` × `height` user
-/// units: a white background and `title` (escaped) centred on top. The
-/// caller adds the plot and "</svg>\n". cback-bench stage's plot uses it too.
-std::string svg_head(double width, double height, const std::string& title);
-
-/// `text` with the characters XML gives a meaning (< > & ") escaped, for
-/// SVG text and attributes.
-std::string xml_escaped(std::string_view text);
-
-/// A tick step of 1, 2 or 5 × 10^n giving at most `max_ticks` ticks over `span`.
-double tick_step(double span, int max_ticks);
 
 } // namespace cback::bench_burn

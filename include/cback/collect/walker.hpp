@@ -125,6 +125,10 @@ struct WalkOptions {
   int link_depth = 0;       ///< tree depth down to which symlinks are followed
   bool dereference = false; ///< followed links: walk the target, add the link too
   int recursion_level = 0;  ///< >0: one archive per subdir level; <0: one per dir
+  /// Threads reading directories ahead of the walk: 0 is one per core,
+  /// up to four.
+  /// The listing is the same whatever the number.
+  unsigned threads = 0;
 };
 
 struct WalkResult {

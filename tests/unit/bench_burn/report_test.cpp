@@ -130,14 +130,6 @@ TEST_CASE("the plot is an SVG with the fill, the levels and the underruns",
   CHECK(svg.substr(svg.size() - 7) == "</svg>\n");
 }
 
-TEST_CASE("tick steps are 1, 2 or 5 times a power of ten", "[bench_burn][report]") {
-  CHECK(tick_step(10.0, 10) == Approx(1.0));
-  CHECK(tick_step(6.1, 10) == Approx(1.0));
-  CHECK(tick_step(17.6, 8) == Approx(5.0));
-  CHECK(tick_step(0.3, 10) == Approx(0.05));
-  CHECK(tick_step(0.0, 10) == Approx(1.0));
-}
-
 TEST_CASE("an image under three times the FIFO is too small to judge", "[bench_burn][report]") {
   // The whole image fits in the FIFO: it never drains, so the measured
   // deficit is nothing; the recommendation keeps the FIFO of the run.

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -644,10 +646,14 @@ TEST_CASE("Recursion levels deliver one unit after the other, sub-items first",
 
 TEST_CASE("A walk streams: entries arrive while the tree is still being read",
           "[collect][walk][order]") {
-  // Nothing of the tree is held: a file made after the first entry arrived,
-  // in a directory the walk has not reached yet, is in the same walk.
+  // Nothing of the tree is held beyond the directories read ahead (8 per
+  // reading thread): a file made after the first entry arrived, in a
+  // directory further on than that, is in the same walk.
   test::TempDir tmp;
   tmp.write("src/a/first", "1");
+  for (int i = 0; i < 64; ++i) {
+    make_dir(tmp / fmt::format("src/m{:02}", i));
+  }
   make_dir(tmp / "src/z");
   class LateWriter : public Recorder {
   public:
@@ -663,8 +669,109 @@ TEST_CASE("A walk streams: entries arrive while the tree is still being read",
     const test::TempDir& m_dir;
   };
   LateWriter recorder(tmp);
-  Walker(ExclusionMatcher{}).walk_dir((tmp / "src").string(), {}, recorder);
-  CHECK(recorder.events == Strings{"[.", ".", "a", "a/first", "z", "z/late", "]", "end"});
+  WalkOptions options;
+  options.threads = 2;
+  Walker(ExclusionMatcher{}).walk_dir((tmp / "src").string(), options, recorder);
+  const Strings tail(recorder.events.end() - 4, recorder.events.end());
+  CHECK(tail == Strings{"z", "z/late", "]", "end"});
+  CHECK(recorder.events.size() == 1 + 3 + 64 + 4);
+}
+
+/// A tree with everything the walk decides about: links to files and
+/// directories (followed and not), dangling links, ignore files, excluded
+/// paths and names, deep and wide directories.
+void make_rich_tree(const test::TempDir& tmp) {
+  for (int d = 0; d < 12; ++d) {
+    const auto dir = fmt::format("src/d{:02}", d);
+    for (int f = 0; f < 5; ++f) {
+      tmp.write(fmt::format("{}/f{}", dir, f), "x");
+      tmp.write(fmt::format("{}/s{}/deep/er/file{}", dir, f, f), "y");
+    }
+    make_link("../d00", tmp / (dir + "/up"));
+    make_link("f0", tmp / (dir + "/to-file"));
+    make_link("missing", tmp / (dir + "/dangling"));
+  }
+  tmp.write("src/d03/.cbignore", "");
+  tmp.write("src/d05/s1/.cbignore", "");
+  tmp.write("src/d07/skip.tmp/inside", "z");
+  make_dir(tmp / "src/d08/empty");
+  make_link(tmp.path().string() + "/outside", tmp / "src/d09/out");
+  tmp.write("outside/o", "o");
+}
+
+TEST_CASE("The listing is the same however many threads read ahead", "[collect][walk][order]") {
+  test::TempDir tmp;
+  make_rich_tree(tmp);
+  ExclusionRules rules;
+  rules.ignore_file = ".cbignore";
+  rules.basename_patterns = {".*\\.tmp"};
+  rules.abs_paths = {(tmp / "src/d10/s2").string()};
+  for (const int link_depth : {0, 2}) {
+    for (const bool dereference : {false, true}) {
+      for (const int level : {0, 1, -1}) {
+        WalkOptions options{link_depth, dereference, level, 1};
+        const auto one = Walker(ExclusionMatcher(rules)).list_dir((tmp / "src").string(), options);
+        for (const unsigned threads : {2U, 7U}) {
+          INFO("depth " << link_depth << ", dereference " << dereference << ", level " << level
+                        << ", threads " << threads);
+          options.threads = threads;
+          const auto many =
+              Walker(ExclusionMatcher(rules)).list_dir((tmp / "src").string(), options);
+          REQUIRE(many.units.size() == one.units.size());
+          for (std::size_t u = 0; u < one.units.size(); ++u) {
+            CHECK(many.units[u].item_path == one.units[u].item_path);
+            CHECK(shown(many.units[u].entries, tmp.path()) ==
+                  shown(one.units[u].entries, tmp.path()));
+          }
+          CHECK(many.left_out == one.left_out);
+          CHECK(many.problems.size() == one.problems.size());
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("A directory swapped for a link while the walk reads ahead is never followed",
+          "[collect][walk][links]") {
+  // The directories are read beneath their parent's fd with O_NOFOLLOW, by
+  // a thread, a while after their name was lstat'ed as a directory. One
+  // swapped for a link meanwhile is read as it was or refused, never read
+  // through the link.
+  test::TempDir tmp;
+  tmp.write("secret/key", "k");
+  for (int round = 0; round < 20; ++round) {
+    const auto src = tmp / fmt::format("src{}", round);
+    for (int d = 0; d < 40; ++d) {
+      tmp.write(fmt::format("src{}/d{:02}/f", round, d), "f");
+    }
+    class Swapper : public Recorder {
+    public:
+      Swapper(std::filesystem::path base, std::filesystem::path secret)
+          : Recorder(std::move(base)), m_secret(std::move(secret)) {}
+      void entry(Entry item) override {
+        if (entries.empty()) { // the item itself: its children are queued now
+          const auto base = std::filesystem::path(item.path);
+          for (int d = 0; d < 40; ++d) {
+            const auto dir = base / fmt::format("d{:02}", d);
+            std::filesystem::remove_all(dir);
+            REQUIRE(::symlink(m_secret.c_str(), dir.c_str()) == 0);
+          }
+        }
+        Recorder::entry(std::move(item));
+      }
+
+    private:
+      std::filesystem::path m_secret;
+    };
+    Swapper swapper(src, tmp / "secret");
+    WalkOptions options;
+    options.threads = 3;
+    Walker(ExclusionMatcher{}).walk_dir(src.string(), options, swapper);
+    for (const auto& entry : swapper.entries) {
+      INFO(entry.path);
+      CHECK_FALSE(entry.path.ends_with("/key"));
+    }
+  }
 }
 
 } // namespace
