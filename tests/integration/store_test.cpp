@@ -3,8 +3,11 @@
 
 #include "support/iso_tools.hpp"
 #include "support/parts.hpp"
+#include "support/run.hpp"
+#include "support/screen.hpp"
 #include "support/small_tmpfs.hpp"
 #include "support/store_pool.hpp"
+#include "support/text.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -202,8 +205,9 @@ TEST_CASE("An image that does not fit is refused before writing and the medium i
   pool.stage_day("2026-11-25", "TOO-BIG", 3'000'000);
   const RunResult result = pool.run({"store"}, "2026-11-25");
   CHECK(result.exit_code == 6);
-  CHECK_THAT(result.out + result.err,
-             Catch::Contains("not contain enough capacity") && Catch::Contains("bytes available"));
+  CHECK_THAT(result.out + result.err, Catch::Contains("not contain enough capacity") &&
+                                          Catch::Contains("iB available (") &&
+                                          Catch::Contains("iB short)."));
   CHECK(iso::contents(pool.image) == before);
   CHECK_FALSE(fs::exists(pool.day_dir("2026-11-25") / "cback.store"));
 }
@@ -419,6 +423,57 @@ TEST_CASE("Rebuild writes a day with a failed peer, with a warning", "[integrati
   REQUIRE(result.exit_code == 0);
   CHECK(pool.log().find("although its stage failed for peer(s) peer1") != std::string::npos);
   CHECK(fs::exists(day / "cback.store"));
+}
+
+TEST_CASE("On a terminal store shows the image being written, then the run in one line",
+          "[integration][store][progress]") {
+  StorePool pool;
+  pool.stage_day("2026-11-24", "TUESDAY", 3'000'000);
+  RunOptions options;
+  options.env.push_back("CBACK_TODAY=2026-11-24");
+  const RunResult result =
+      run_on_terminal(cback_command(pool.config(), pool.dir / "cback.log", {"store"}), options);
+  INFO(result.out << pool.log());
+  REQUIRE(result.exit_code == 0);
+  // The write's line, redrawn in place: the image bytes of the whole, and
+  // the FIFO's fill (a stdio: drive reports no buffer of its own).
+  const std::string job = "store [stdio:" + pool.image.string() + "]: ";
+  CHECK(contains(result.out, job));
+  CHECK(contains(result.out, " MiB ("));
+  CHECK(contains(result.out, "%), "));
+  CHECK(contains(result.out, ", FIFO "));
+  CHECK(contains(result.out, "\x1b[K"));
+  // Once done, the line is gone and the summary is the last thing shown.
+  const auto screen = screen_of(result.out);
+  REQUIRE_FALSE(screen.empty());
+  CHECK_THAT(screen.back(),
+             Catch::Matches(R"(Run succeeded in 0:\d\d: store 2\.86 MiB in 5 files)"));
+  for (const auto& line : screen) {
+    CHECK_FALSE(line.starts_with(job));
+  }
+  // The log holds no terminal control and no progress lines of a short write.
+  CHECK_FALSE(contains(pool.log(), "\x1b"));
+  CHECK_FALSE(contains(pool.log(), job));
+}
+
+TEST_CASE("--perf gives the store's row the bytes and files of the day it wrote",
+          "[integration][store][perf]") {
+  StorePool pool;
+  pool.stage_day("2026-11-24", "TUESDAY", 3'000'000);
+  const RunResult result = pool.run({"--perf", "store"}, "2026-11-24");
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto lines = lines_of(result.out);
+  const auto row = std::find_if(lines.begin(), lines.end(), [&](const std::string& line) {
+    return line.starts_with(pool.day_dir("2026-11-24").string());
+  });
+  REQUIRE(row != lines.end());
+  // Content read and image written, in MiB; five files (the day's records
+  // and the peers' archives).
+  CHECK_THAT(*row, Catch::Matches(R"(.* 2\.86 MiB +[0-9.]+ MiB +[0-9.-]+ +5 +0)"));
+  // Not a terminal: no summary line, no control characters.
+  CHECK_FALSE(contains(result.out, "Run succeeded"));
+  CHECK_FALSE(contains(result.out, "\x1b"));
 }
 
 } // namespace cback::test
