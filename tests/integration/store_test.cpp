@@ -476,4 +476,36 @@ TEST_CASE("--perf gives the store's row the bytes and files of the day it wrote"
   CHECK_FALSE(contains(result.out, "\x1b"));
 }
 
+TEST_CASE("validate fails naming the staged day that a blank medium cannot take",
+          "[integration][store][validate]") {
+  StorePool pool;
+  pool.media_type = "cdr-74";
+  fs::create_directories(pool.dir / "collect");
+  const fs::path day = pool.stage_day("2026-11-24", "TUESDAY");
+  // A sparse file: 700 MiB to the image, nothing to the disk.
+  fs::resize_file(
+      pool.dir.write(day.lexically_relative(pool.dir.path()).string() + "/peer1/big.tar", ""),
+      700ULL * 1024 * 1024);
+  const RunResult result = pool.run({"--offline", "validate"}, "2026-11-24");
+  INFO(result.out << result.err << pool.log());
+  CHECK(result.exit_code == 4);
+  CHECK(contains(result.out, "The staged day [" + day.string() +
+                                 "] needs at least 700.06 MiB, more than the 627.73 MiB a blank "
+                                 "cdr-74 takes: store cannot write it."));
+  CHECK(contains(result.out, "Configuration is not valid."));
+}
+
+TEST_CASE("validate says when there is no staged day to check the medium's capacity against",
+          "[integration][store][validate]") {
+  StorePool pool;
+  fs::create_directories(pool.dir / "collect");
+  fs::create_directories(pool.staging());
+  const RunResult result = pool.run({"--offline", "validate"}, "2026-11-24");
+  INFO(result.out << result.err << pool.log());
+  CHECK(result.exit_code == 0);
+  CHECK(contains(pool.log(), "No staged day to store (Unable to find unused staging directory"));
+  CHECK(contains(pool.log(), "the medium's capacity was not checked."));
+  CHECK(contains(result.out, "Configuration is valid."));
+}
+
 } // namespace cback::test
