@@ -83,7 +83,7 @@ void run_rebuild(Context& context) {
   request.new_disc = {media::NewDisc::Rule::yes, 0.0};
   request.verify = context.config.store->check_data;
   const auto options = burner_options_of(context);
-  request.observer = image_progress(context.progress, fmt::format("rebuild [{}]", options.device));
+  request.observer = image_progress(context.progress, "rebuild");
   const auto result =
       media::write_to_medium(options, request, context.io.get(), log, &context.stop);
   request.observer = {}; // ends the write's progress line

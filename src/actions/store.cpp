@@ -61,7 +61,7 @@ void run_store(Context& context) {
   request.new_disc = new_disc_rule(full, today_is_start, config.store->blank_behavior);
   request.verify = config.store->check_data;
   const auto options = burner_options_of(context);
-  request.observer = image_progress(context.progress, fmt::format("store [{}]", options.device));
+  request.observer = image_progress(context.progress, "store");
   const auto result =
       media::write_to_medium(options, request, context.io.get(), log, &context.stop);
   request.observer = {}; // ends the write's progress line
