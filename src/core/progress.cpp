@@ -142,11 +142,14 @@ void ProgressBoard::update(std::uint64_t id, std::uint64_t done, std::string_vie
   {
     const std::lock_guard lock(m_mutex);
     Job& job = m_jobs.at(id);
+    // A job's first detail is shown at once: the line drawn at its start
+    // has none, and a short job may end before the next redraw.
+    const bool first_detail = job.detail.empty() && !detail.empty();
     job.done = done;
     job.detail = detail;
     const auto now = m_clock.now();
     if (live()) {
-      if (now - m_last_draw >= m_settings.redraw) {
+      if (first_detail || now - m_last_draw >= m_settings.redraw) {
         draw_locked(now, std::nullopt);
       }
     } else if (now - job.last_logged >= m_settings.log_every) {

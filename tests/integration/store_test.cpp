@@ -480,6 +480,7 @@ TEST_CASE("validate fails naming the staged day that a blank medium cannot take"
           "[integration][store][validate]") {
   StorePool pool;
   pool.media_type = "cdr-74";
+  pool.device_type = "cdwriter";
   fs::create_directories(pool.dir / "collect");
   const fs::path day = pool.stage_day("2026-11-24", "TUESDAY");
   // A sparse file: 700 MiB to the image, nothing to the disk.
@@ -490,7 +491,7 @@ TEST_CASE("validate fails naming the staged day that a blank medium cannot take"
   INFO(result.out << result.err << pool.log());
   CHECK(result.exit_code == 4);
   CHECK(contains(result.out, "The staged day [" + day.string() +
-                                 "] needs at least 700.06 MiB, more than the 627.73 MiB a blank "
+                                 "] needs at least 700.05 MiB, more than the 627.73 MiB a blank "
                                  "cdr-74 takes: store cannot write it."));
   CHECK(contains(result.out, "Configuration is not valid."));
 }
