@@ -5,6 +5,7 @@
 #include <cback/core/outputs.hpp>
 #include <cback/core/perf.hpp>
 #include <cback/core/process.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/core/run_flags.hpp>
 #include <cback/core/stop.hpp>
 #include <cback/io/run_backend.hpp>
@@ -23,6 +24,7 @@ struct Context {
   core::PerfRecorder& perf;         ///< timings for --perf (always filled, printed on request)
   const core::LazyOutputs& outputs; ///< gives outputs to the backup user (config::lazy_outputs_of)
   io::RunBackend& io;               ///< the run's file I/O backend, made when first used
+  core::ProgressBoard& progress;    ///< the jobs' progress lines (live on a terminal)
   std::string_view action{};        ///< the action being run (set by cli::execute before each one)
 };
 

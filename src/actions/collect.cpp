@@ -196,7 +196,6 @@ CollectPlan plan_collect(const Context& context, std::chrono::year_month_day tod
   plan.cumulative = config.collect->cumulative ? collect::Cumulative::yes : collect::Cumulative::no;
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   plan.threads = static_cast<unsigned>(std::min<std::size_t>(cores, plan.items.size()));
-  plan.progress = context.flags.progress;
   return plan;
 }
 
@@ -210,11 +209,10 @@ void run_collect(Context& context) {
   remove_old_marks(plan);
   remove_stale_pending(plan, log);
   const core::Outputs& outputs = context.outputs.get();
-  core::ProgressPrinter progress(plan.progress);
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   const detail::ItemServices services{
-      plan,    backend,  log,          context.stop,
-      outputs, progress, context.perf, std::max(1U, cores / plan.threads)};
+      plan,    backend,          log,          context.stop,
+      outputs, context.progress, context.perf, std::max(1U, cores / plan.threads)};
   const core::Stopwatch watch;
   auto outcomes = collect_all(plan, services);
   PendingStates pending(outcomes);

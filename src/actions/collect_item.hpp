@@ -27,10 +27,9 @@ class StopFlag;
 
 namespace cback::actions::detail {
 
-/// A progress callback for the archive `name`: a line now and then through
-/// `printer` with the bytes read, the rate and the entries so far. Empty
-/// when progress is off.
-collect::ProgressCallback archive_progress(core::ProgressPrinter& printer, std::string name);
+/// A progress callback for the archive `name`: its job on `board` with the
+/// bytes read, the rate and the entries so far. Empty when progress is off.
+collect::ProgressCallback archive_progress(core::ProgressBoard& board, std::string name);
 
 /// What the collect of one item needs besides the item.
 struct ItemServices {
@@ -39,7 +38,7 @@ struct ItemServices {
   core::Logger& log;
   const core::StopFlag& stop;
   const core::Outputs& outputs;
-  core::ProgressPrinter& progress;
+  core::ProgressBoard& progress;
   core::PerfRecorder& perf;
   unsigned compression_threads = 1;
 };

@@ -2,36 +2,23 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+
 namespace cback::actions::detail {
 
-namespace {
-
-std::string bytes_text(std::uint64_t bytes) {
-  return core::display_bytes(static_cast<double>(bytes));
-}
-
 // Archives are written while the tree is walked: there is no total to
-// give a share of or a time left from.
-std::string progress_line(const std::string& name, const collect::ArchiveProgress& progress,
-                          double seconds) {
-  const double rate = seconds > 0 ? static_cast<double>(progress.input_bytes) / seconds : 0.0;
-  return fmt::format("{}: {}, {}/s, {} entries", name, bytes_text(progress.input_bytes),
-                     bytes_text(static_cast<std::uint64_t>(rate)), progress.entries_done);
-}
-
-} // namespace
-
-collect::ProgressCallback archive_progress(core::ProgressPrinter& printer, std::string name) {
-  if (!printer.enabled()) {
+// give a share of or a time left from. The line stays when the archive is
+// done, as the record of it on the terminal.
+collect::ProgressCallback archive_progress(core::ProgressBoard& board, std::string name) {
+  if (board.display() == core::ProgressDisplay::off) {
     return {};
   }
-  // The callback is called from the thread writing this archive only; its
-  // clock needs no lock, the printing does.
-  auto clock = std::make_shared<core::ProgressClock>();
-  return [&printer, name = std::move(name), clock](const collect::ArchiveProgress& progress) {
-    const bool done = progress.entries_total > 0 && progress.entries_done >= progress.entries_total;
-    if (clock->due(done)) {
-      printer.print(progress_line(name, progress, clock->elapsed_seconds()));
+  // Called from the thread writing this archive only; the board locks.
+  auto job = std::make_shared<core::ProgressJob>(board.start(std::move(name)));
+  return [job](const collect::ArchiveProgress& progress) {
+    job->update(progress.input_bytes, fmt::format("{} entries", progress.entries_done));
+    if (progress.entries_total > 0 && progress.entries_done >= progress.entries_total) {
+      job->finish(core::FinalLine::keep);
     }
   };
 }

@@ -82,9 +82,14 @@ void run_rebuild(Context& context) {
   request.label = media::volume_label(today);
   request.new_disc = {media::NewDisc::Rule::yes, 0.0};
   request.verify = context.config.store->check_data;
-  media::write_to_medium(burner_options_of(context), request, context.io.get(), log, &context.stop);
+  const auto options = burner_options_of(context);
+  request.observer = image_progress(context.progress, "rebuild");
+  const auto result =
+      media::write_to_medium(options, request, context.io.get(), log, &context.stop);
+  request.observer = {}; // ends the write's progress line
   context.stop.check();
   mark_stored(context.outputs.get(), dirs, context.log);
+  record_write(context, "rebuild", options.device, result);
   context.perf.add_stage_wall("rebuild", watch.elapsed());
   log.info("Executed the 'rebuild' action successfully.");
 }

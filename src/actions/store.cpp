@@ -60,14 +60,14 @@ void run_store(Context& context) {
   request.label = media::volume_label(today);
   request.new_disc = new_disc_rule(full, today_is_start, config.store->blank_behavior);
   request.verify = config.store->check_data;
-  const auto result = media::write_to_medium(burner_options_of(context), request, context.io.get(),
-                                             log, &context.stop);
+  const auto options = burner_options_of(context);
+  request.observer = image_progress(context.progress, "store");
+  const auto result =
+      media::write_to_medium(options, request, context.io.get(), log, &context.stop);
+  request.observer = {}; // ends the write's progress line
   context.stop.check();
   mark_stored(context.outputs.get(), {selected.dir}, context.log);
-  core::PerfSample sample;
-  sample.write = std::chrono::duration_cast<std::chrono::nanoseconds>(result.write.duration);
-  sample.bytes_out = static_cast<std::uint64_t>(result.write.image_bytes);
-  context.perf.add("store", selected.dir.string(), sample);
+  record_write(context, "store", selected.dir.string(), result);
   context.perf.add_stage_wall("store", watch.elapsed());
   log.info("Executed the 'store' action successfully.");
 }

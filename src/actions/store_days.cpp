@@ -11,12 +11,14 @@
 #include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/field_escape.hpp>
+#include <cback/core/perf.hpp>
 #include <cback/peer/status.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <memory>
 
 namespace cback::actions {
 namespace {
@@ -191,6 +193,66 @@ media::BurnerOptions burner_options_of(const Context& context) {
   options.device = config::target_device_for(context.config, core::today());
   options.starting_day = config::week_starts_on(context.config);
   return options;
+}
+
+namespace {
+
+std::int64_t percent(std::int64_t part, std::int64_t whole) {
+  return whole > 0 ? std::clamp<std::int64_t>(part * 100 / whole, 0, 100) : 0;
+}
+
+std::string write_detail(const media::WriteSample& sample) {
+  std::string detail = fmt::format("FIFO {}%", percent(sample.fifo_fill, sample.fifo_size));
+  if (sample.buffer_capacity > 0) {
+    detail +=
+        fmt::format(", drive buffer {}%", percent(sample.buffer_fill, sample.buffer_capacity));
+  }
+  return detail;
+}
+
+} // namespace
+
+std::int64_t least_image_bytes(const fs::path& dir) {
+  std::int64_t bytes = 0;
+  std::error_code error;
+  for (fs::recursive_directory_iterator it(dir, fs::directory_options::none, error), end;
+       !error && it != end; it.increment(error)) {
+    if (fs::is_regular_file(it->symlink_status(error))) {
+      const auto size = static_cast<std::int64_t>(it->file_size(error));
+      bytes += (size + media::k_sector - 1) / media::k_sector * media::k_sector;
+    }
+  }
+  if (error) {
+    throw Error(ExitCode::action, fmt::format("Cannot read staging directory [{}]: {}",
+                                              dir.string(), error.message()));
+  }
+  return bytes;
+}
+
+media::WriteObserver image_progress(core::ProgressBoard& board, std::string name) {
+  if (board.display() == core::ProgressDisplay::off) {
+    return {};
+  }
+  // The job starts with the first sample, when the write has begun. The
+  // request holds the observer; the job ends when it is destroyed.
+  auto job = std::make_shared<std::optional<core::ProgressJob>>();
+  return [&board, name = std::move(name), job](const media::WriteSample& sample) {
+    if (!*job) {
+      job->emplace(board.start(name, static_cast<std::uint64_t>(sample.image_bytes)));
+    }
+    (*job)->update(static_cast<std::uint64_t>(std::max<std::int64_t>(sample.written, 0)),
+                   write_detail(sample));
+  };
+}
+
+void record_write(Context& context, std::string_view stage, const std::string& name,
+                  const media::BurnResult& result) {
+  core::PerfSample sample;
+  sample.write = std::chrono::duration_cast<std::chrono::nanoseconds>(result.write.duration);
+  sample.bytes_in = result.write.content_bytes;
+  sample.bytes_out = static_cast<std::uint64_t>(result.write.image_bytes);
+  sample.files = result.write.files;
+  context.perf.add(stage, name, sample);
 }
 
 void require_store_sections(const Context& context, std::string_view action) {

@@ -1,9 +1,12 @@
 #include <cback/actions/validate.hpp>
 
 #include <cback/actions/stage.hpp>
+#include <cback/actions/store.hpp>
 #include <cback/context.hpp>
+#include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/process.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/extend/encrypt.hpp>
 #include <cback/extend/python_bridge.hpp>
 #include <cback/extend/registry.hpp>
@@ -280,6 +283,38 @@ void check_online(Context& context, Problems& problems) {
   check_site_modules(context, problems);
 }
 
+// The day store would write tonight against a blank medium of the
+// configured type: a day larger than that can never be stored, whatever
+// the disc in the drive. The drive itself is not opened (validate may run
+// beside a store that is writing to it).
+void check_capacity(Context& context, Problems& problems) {
+  const config::Config& config = context.config;
+  if (!config.store || !config.stage) {
+    return;
+  }
+  std::optional<StagingDay> day;
+  try {
+    day = select_staging_day(config.stage->staging_dir, core::today(), context.flags.full);
+  } catch (const Error& error) {
+    context.log.info("No staged day to store ({}); the medium's capacity was not checked.",
+                     error.what());
+    return;
+  }
+  const std::int64_t needs = least_image_bytes(day->dir);
+  const media::MediaTraits& media = media::traits(config.store->media_type);
+  const std::int64_t capacity = media::blank_capacity(media);
+  if (needs > capacity) {
+    problems.push_back(fmt::format(
+        "The staged day [{}] needs at least {}, more than the {} a blank {} takes: store "
+        "cannot write it.",
+        day->dir.string(), core::display_bytes(needs), core::display_bytes(capacity), media.name));
+  } else {
+    context.log.info("The staged day [{}] needs at least {} of the {} a blank {} takes.",
+                     day->dir.string(), core::display_bytes(needs), core::display_bytes(capacity),
+                     media.name);
+  }
+}
+
 } // namespace
 
 bool SystemProbe::exists(const std::string& path) const {
@@ -321,6 +356,7 @@ void run_validate(Context& context) {
   // ERROR so that the result reaches the screen; INFO (the log only) with -q.
   const auto level = context.flags.quiet ? core::LogLevel::info : core::LogLevel::error;
   auto problems = validation_problems(context.config);
+  check_capacity(context, problems);
   if (context.flags.offline) {
     context.log.info(
         "Peers, the gpg keyring and site Python modules were not checked (--offline).");

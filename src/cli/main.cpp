@@ -11,14 +11,20 @@
 #include <cback/core/error.hpp>
 #include <cback/core/lock.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/perf.hpp>
 #include <cback/core/process.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/core/python_format.hpp>
 #include <cback/core/stop.hpp>
 #include <cback/io/run_backend.hpp>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <clocale>
 #include <iostream>
 #include <optional>
+#include <unistd.h>
 
 // The program reads as its stages: switches, logging, configuration and
 // plan, then the actions. Each stage reports its own failures and yields
@@ -79,6 +85,41 @@ core::PathResolver path_resolver(const config::Config& config) {
   return core::PathResolver(std::move(overrides));
 }
 
+// Live lines on a terminal; elsewhere a job's line goes to the log now and
+// then (docs/manual.md, "On a terminal").
+core::ProgressSettings progress_settings(const core::RunFlags& flags) {
+  core::ProgressSettings settings;
+  settings.display =
+      flags.progress ? core::ProgressDisplay::live : core::ProgressDisplay::log_lines;
+  settings.columns = core::terminal_columns(STDOUT_FILENO, settings.columns);
+  return settings;
+}
+
+// The actions the run got to: all of them, or those up to the one that
+// failed.
+std::vector<std::string> actions_run(const ActionPlan& plan, std::string_view failed) {
+  std::vector<std::string> names;
+  for (const auto& item : plan.items) {
+    if (std::find(names.begin(), names.end(), item.name) == names.end()) {
+      names.push_back(item.name);
+    }
+    if (item.name == failed) {
+      break;
+    }
+  }
+  return names;
+}
+
+std::string result_text(int code) {
+  if (code == code_of(ExitCode::ok)) {
+    return "succeeded";
+  }
+  if (code == code_of(ExitCode::interrupted)) {
+    return "interrupted";
+  }
+  return fmt::format("failed (exit {})", code);
+}
+
 /// Stage 3: the actions, under the run lock (validate only reads, so it
 /// takes none and may run beside a backup).
 int run_actions(core::Logger& log, const Options& options, const config::Config& config,
@@ -88,13 +129,25 @@ int run_actions(core::Logger& log, const Options& options, const config::Config&
   const core::RunFlags flags = run_flags(options);
   const core::LazyOutputs outputs = config::lazy_outputs_of(config);
   io::RunBackend io(io_options(config), log);
-  Context context{flags, config, log, runner, stop, perf, outputs, io};
+  core::ProgressBoard progress(std::cout, progress_settings(flags),
+                               [&log](const std::string& line) { log.info("{}", line); });
+  std::optional<core::SharedScreen> shared;
+  if (progress.live()) {
+    shared.emplace(log, progress);
+  }
+  Context context{flags, config, log, runner, stop, perf, outputs, io, progress};
+  const core::Stopwatch watch;
   // The table comes at the end, also after a failed action: what was
-  // measured up to the failure is still worth seeing.
-  const auto print_perf = [&] {
+  // measured up to the failure is still worth seeing. Then, on a terminal,
+  // the run in one line.
+  const auto finish = [&](int code) {
     if (options.perf && !perf.empty()) {
       std::cout << perf.format_table() << std::flush;
     }
+    const bool ok = code == code_of(ExitCode::ok);
+    progress.print(perf.summary(result_text(code), watch.elapsed(),
+                                actions_run(plan, ok ? std::string_view() : context.action)));
+    return code;
   };
   try {
     std::optional<core::RunLock> lock;
@@ -103,15 +156,12 @@ int run_actions(core::Logger& log, const Options& options, const config::Config&
       lock.emplace(*config.options->working_dir);
     }
     execute(plan, context);
-    print_perf();
-    return code_of(ExitCode::ok);
+    return finish(code_of(ExitCode::ok));
   } catch (const Error& error) {
-    print_perf();
-    return report_error(log, options, program_text(), error);
+    return finish(report_error(log, options, program_text(), error));
   } catch (const std::exception& error) {
-    print_perf();
     log.error("Error executing backup: {}", error.what());
-    return code_of(ExitCode::action);
+    return finish(code_of(ExitCode::action));
   }
 }
 

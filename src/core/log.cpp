@@ -2,21 +2,24 @@
 
 #include <cback/core/error.hpp>
 #include <cback/core/ownership.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/core/unique_fd.hpp>
 
 #include <spdlog/logger.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -184,16 +187,37 @@ UniqueFd open_logfile(const LogSettings& settings, std::optional<std::string>& o
   return fd;
 }
 
-std::shared_ptr<spdlog::sinks::sink> make_screen_sink(std::ostream* screen) {
-  std::shared_ptr<spdlog::sinks::sink> sink;
-  if (screen != nullptr) {
-    sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(*screen, true);
-  } else {
-    sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+// The screen: a test's stream or stdout, or, while a progress board shares
+// the screen, the board (which clears its lines, prints, and redraws).
+class ScreenSink final : public spdlog::sinks::base_sink<std::mutex> {
+public:
+  explicit ScreenSink(std::ostream* stream) : m_stream(stream) {}
+  void share(ProgressBoard* board) noexcept { m_board.store(board); }
+
+protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    std::string_view text(line.data(), line.size());
+    if (ProgressBoard* board = m_board.load(); board != nullptr) {
+      while (!text.empty() && text.back() == '\n') {
+        text.remove_suffix(1);
+      }
+      board->print(text);
+    } else if (m_stream != nullptr) {
+      m_stream->write(text.data(), static_cast<std::streamsize>(text.size()));
+      m_stream->flush();
+    } else {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fflush(stdout);
+    }
   }
-  sink->set_pattern("%v");
-  return sink;
-}
+  void flush_() override {}
+
+private:
+  std::ostream* m_stream;
+  std::atomic<ProgressBoard*> m_board{nullptr};
+};
 
 } // namespace
 
@@ -214,6 +238,7 @@ LogLevels levels_for(const LogSettings& settings) noexcept {
 struct Logger::Impl {
   std::shared_ptr<spdlog::logger> flow;
   std::shared_ptr<spdlog::logger> output; ///< null when the output log is off
+  std::shared_ptr<ScreenSink> screen;     ///< null before configure()
   LogLevel lowest = LogLevel::error;      ///< lowest level that reaches a sink
 };
 
@@ -236,7 +261,9 @@ void Logger::configure(const LogSettings& settings) {
   file->set_formatter(std::make_unique<LogfileFormatter>());
   file->set_level(to_spdlog(levels.file));
 
-  auto screen = make_screen_sink(settings.screen);
+  auto screen = std::make_shared<ScreenSink>(settings.screen);
+  screen->set_pattern("%v");
+  m_impl->screen = screen;
   screen->set_level(levels.screen_off ? spdlog::level::off : to_spdlog(levels.screen));
 
   auto flow = std::make_shared<spdlog::logger>(
@@ -284,6 +311,12 @@ bool Logger::debug_enabled() const noexcept {
 
 bool Logger::enabled(LogLevel level) const noexcept {
   return level >= m_impl->lowest;
+}
+
+void Logger::share_screen(ProgressBoard* board) noexcept {
+  if (m_impl->screen) {
+    m_impl->screen->share(board);
+  }
 }
 
 void Logger::flush() {

@@ -1,5 +1,7 @@
 #include <cback/core/perf.hpp>
 
+#include <cback/core/progress.hpp>
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -8,7 +10,7 @@ namespace cback::core {
 
 namespace {
 
-constexpr double k_mb = 1024.0 * 1024.0;
+constexpr double k_mib = 1024.0 * 1024.0;
 
 double seconds(std::chrono::nanoseconds duration) {
   return std::chrono::duration<double>(duration).count();
@@ -18,7 +20,7 @@ std::string rate(std::uint64_t bytes, std::chrono::nanoseconds duration) {
   if (duration.count() <= 0) {
     return "-";
   }
-  return fmt::format("{:.1f}", static_cast<double>(bytes) / k_mb / seconds(duration));
+  return fmt::format("{:.1f}", static_cast<double>(bytes) / k_mib / seconds(duration));
 }
 
 void add_to(PerfSample& total, const PerfSample& sample) {
@@ -32,9 +34,10 @@ void add_to(PerfSample& total, const PerfSample& sample) {
 
 std::string format_row(std::string_view name, std::size_t width, const PerfSample& sample,
                        std::chrono::nanoseconds rate_time) {
-  return fmt::format("{:<{}}  {:>8.3f}  {:>8.3f}  {:>14}  {:>14}  {:>8}  {:>8}  {:>6}\n", name,
-                     width, seconds(sample.walk), seconds(sample.write), sample.bytes_in,
-                     sample.bytes_out, rate(sample.bytes_in, rate_time), sample.files, sample.dirs);
+  return fmt::format("{:<{}}  {:>8.3f}  {:>8.3f}  {:>12}  {:>12}  {:>8}  {:>8}  {:>6}\n", name,
+                     width, seconds(sample.walk), seconds(sample.write),
+                     display_bytes(sample.bytes_in), display_bytes(sample.bytes_out),
+                     rate(sample.bytes_in, rate_time), sample.files, sample.dirs);
 }
 
 std::string format_stage(std::string_view stage, const std::vector<PerfRow>& rows,
@@ -46,8 +49,8 @@ std::string format_stage(std::string_view stage, const std::vector<PerfRow>& row
     }
   }
   std::string out = fmt::format("Performance of {}:\n", stage);
-  out += fmt::format("{:<{}}  {:>8}  {:>8}  {:>14}  {:>14}  {:>8}  {:>8}  {:>6}\n", "name", width,
-                     "walk s", "write s", "bytes in", "bytes out", "MB/s", "files", "dirs");
+  out += fmt::format("{:<{}}  {:>8}  {:>8}  {:>12}  {:>12}  {:>8}  {:>8}  {:>6}\n", "name", width,
+                     "walk s", "write s", "in", "out", "MiB/s", "files", "dirs");
   PerfSample total;
   for (const auto& row : rows) {
     if (row.stage == stage) {
@@ -113,6 +116,29 @@ std::string PerfRecorder::format_table() const {
                         wall != m_walls.end() ? wall->wall : std::chrono::nanoseconds{0});
   }
   return out;
+}
+
+std::string PerfRecorder::summary(std::string_view result, std::chrono::nanoseconds elapsed,
+                                  const std::vector<std::string>& actions) const {
+  const std::lock_guard lock(m_mutex);
+  std::string line = fmt::format("Run {} in {}", result, display_duration(elapsed));
+  const char* separator = ": ";
+  for (const auto& action : actions) {
+    PerfSample total;
+    bool recorded = false;
+    for (const auto& row : m_rows) {
+      if (row.stage == action) {
+        add_to(total, row.sample);
+        recorded = true;
+      }
+    }
+    line += separator + action;
+    if (recorded) {
+      line += fmt::format(" {} in {} files", display_bytes(total.bytes_in), total.files);
+    }
+    separator = ", ";
+  }
+  return line;
 }
 
 } // namespace cback::core

@@ -61,8 +61,9 @@ void run_capacity(Context& context) {
     media::check_media_label(state, media, options.device);
   }
   const MediaUsage usage = media_usage(media, state);
-  log.debug("Media capacity: used {} bytes, {} bytes available ({:.2f}% utilized).", usage.used,
-            usage.available, usage.utilized());
+  log.debug("Media capacity: used {}, {} available ({:.2f}% utilized).",
+            core::display_bytes(usage.used), core::display_bytes(usage.available),
+            usage.utilized());
   if (const auto problem = capacity_problem(*config.capacity, usage)) {
     throw Error(ExitCode::action, *problem);
   }

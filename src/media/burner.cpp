@@ -3,6 +3,7 @@
 #include <cback/core/calendar.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/media/label.hpp>
 #include <cback/media/replacement_image.hpp>
 
@@ -15,11 +16,12 @@
 namespace cback::media {
 namespace {
 
-constexpr double k_mb = 1000.0 * 1000.0;
+using core::display_bytes;
 
 void log_state(core::Logger& log, const std::string& device, const MediumState& state) {
-  log.info("Medium in [{}]: {} ({}), {} session(s), {} bytes used, {} bytes free{}.", device,
-           state.profile, name_of(state.status), state.sessions, state.used_bytes, state.free_bytes,
+  log.info("Medium in [{}]: {} ({}), {} session(s), {} used, {} free{}.", device, state.profile,
+           name_of(state.status), state.sessions, display_bytes(state.used_bytes),
+           display_bytes(state.free_bytes),
            state.volume_id ? fmt::format(", label [{}]", *state.volume_id) : std::string());
 }
 
@@ -52,14 +54,15 @@ SessionSpec make_spec(const BurnerOptions& options, const BurnRequest& request, 
 void log_write(core::Logger& log, const std::string& device, const WriteReport& report,
                bool burner) {
   const double seconds = std::max(report.duration.count(), 1e-6);
-  log.info("Wrote a session of {} bytes to [{}] at byte {} in {:.1f} s ({:.1f} MB/s).",
-           report.image_bytes, device, report.start_byte, report.duration.count(),
-           static_cast<double>(report.image_bytes) / k_mb / seconds);
-  log.info("FIFO of {} bytes: minimum fill {} bytes while writing.", report.fifo_size,
-           report.fifo_min_fill);
+  log.info("Wrote a session of {} ({} files, {} of content) to [{}] at byte {} in {:.1f} s ({}).",
+           display_bytes(report.image_bytes), report.files, display_bytes(report.content_bytes),
+           device, report.start_byte, report.duration.count(),
+           core::display_rate(static_cast<double>(report.image_bytes) / seconds));
+  log.info("FIFO of {}: minimum fill {} while writing.", display_bytes(report.fifo_size),
+           display_bytes(report.fifo_min_fill));
   if (report.buffer_min_fill) {
-    log.info("Drive buffer of {} bytes: minimum fill {} bytes.", report.buffer_capacity,
-             *report.buffer_min_fill);
+    log.info("Drive buffer of {}: minimum fill {}.", display_bytes(report.buffer_capacity),
+             display_bytes(*report.buffer_min_fill));
   } else {
     log.info("Drive buffer: not reported by [{}].", device);
   }
@@ -81,13 +84,13 @@ void erase_for_new_disc(Drive& drive, const BurnerOptions& options, const Sessio
                         core::Logger& log) {
   const MediaTraits& media = traits(options.media_type);
   const std::int64_t estimate = image_size(drive, spec, log);
-  const std::int64_t capacity =
-      media.capacity - session_overhead_sectors(media.family, true) * k_sector;
+  const std::int64_t capacity = blank_capacity(media);
   if (estimate > capacity) {
     throw Error(ExitCode::action,
                 fmt::format("Media does not contain enough capacity to store image: the image "
-                            "needs {} bytes, a blank {} has {} bytes.",
-                            estimate, media.name, capacity));
+                            "needs {}, a blank {} has {} ({} short).",
+                            display_bytes(estimate), media.name, display_bytes(capacity),
+                            display_bytes(estimate - capacity)));
   }
   log.info("Blanking the medium in [{}].", options.device);
   drive.erase();
@@ -102,8 +105,8 @@ bool choose_new_disc(Drive& drive, const BurnerOptions& options, const BurnReque
   const std::int64_t available = available_bytes(traits(options.media_type), state);
   const std::int64_t estimate = image_size(drive, spec, log);
   const bool result = decide_new_disc(request.new_disc, available, estimate);
-  log.info("Blanking factor {}: {} bytes available, image about {} bytes: {}.",
-           request.new_disc.factor, available, estimate, result ? "new disc" : "append");
+  log.info("Blanking factor {}: {} available, image about {}: {}.", request.new_disc.factor,
+           display_bytes(available), display_bytes(estimate), result ? "new disc" : "append");
   return result;
 }
 
@@ -190,6 +193,10 @@ std::int64_t available_bytes(const MediaTraits& media, const MediumState& state)
   return std::max<std::int64_t>(0, std::min(by_type, state.free_bytes));
 }
 
+std::int64_t blank_capacity(const MediaTraits& media) {
+  return media.capacity - session_overhead_sectors(media.family, true) * k_sector;
+}
+
 std::optional<Family> family_of_profile(int code) {
   if (code >= 0x08 && code <= 0x0a) {
     return Family::cd;
@@ -239,9 +246,9 @@ BurnResult write_to_medium(const BurnerOptions& options, const BurnRequest& requ
   spec.available = result.available = available_bytes(traits(options.media_type), ready);
   spec.write_type = write_type_for(ready);
   const bool first_session = result.new_disc || ready.status == DiscStatus::blank;
-  log.info("Writing {} to [{}] as {} ({} bytes available).",
+  log.info("Writing {} to [{}] as {} ({} available).",
            first_session ? "a new disc" : "an added session", target.drive->name(), request.label,
-           result.available);
+           display_bytes(result.available));
   const bool burner = !target.drive->is_stdio();
   result.write = write_session(*target.drive, spec, log, stop, request.observer);
   log_write(log, target.drive->name(), result.write, burner);
@@ -251,8 +258,9 @@ BurnResult write_to_medium(const BurnerOptions& options, const BurnRequest& requ
   target.drive.reset();
   if (request.verify) {
     result.verify = verify_session(address, request.grafts, log, name);
-    log.info("Verified {} files ({} bytes) on [{}]{}.", result.verify->files, result.verify->bytes,
-             name, result.verify->session_md5 ? " and the session MD5" : "");
+    log.info("Verified {} files ({}) on [{}]{}.", result.verify->files,
+             display_bytes(result.verify->bytes), name,
+             result.verify->session_md5 ? " and the session MD5" : "");
   }
   if (target.replacement) {
     target.replacement->commit();

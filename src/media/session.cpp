@@ -2,6 +2,7 @@
 
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/core/stop.hpp>
 #include <cback/media/iso_image.hpp>
 #include <cback/media/libraries.hpp>
@@ -156,6 +157,7 @@ void watch(Drive& drive, WriteReport& report, const core::StopFlag* stop,
     const int fifo = burn::isoburn_get_fifo_status(handle, &size, &free_bytes, &text);
     WriteSample sample;
     sample.elapsed = std::chrono::steady_clock::now() - started;
+    sample.image_bytes = report.image_bytes;
     sample.written = std::int64_t{progress.sector} * 2048;
     sample.fifo_size = size;
     sample.fifo_fill = size - free_bytes;
@@ -294,20 +296,25 @@ std::int64_t image_size(Drive& drive, const SessionSpec& spec, core::Logger& log
 WriteReport write_session(Drive& drive, const SessionSpec& spec, core::Logger& log,
                           const core::StopFlag* stop, const WriteObserver& observer) {
   const MediumState state = drive.state();
-  log.debug("Writing to [{}]: {} bytes of FIFO, speed {} kB/s.", drive.name(), spec.fifo_size,
-            spec.speed_kbs.value_or(0));
+  log.debug("Writing to [{}]: FIFO of {}, speed {}.", drive.name(),
+            core::display_bytes(spec.fifo_size),
+            spec.speed_kbs ? core::display_rate(*spec.speed_kbs * 1000.0) : "the drive's best");
   burn::burn_drive_set_speed(drive.handle(), 0, spec.speed_kbs.value_or(0));
   Prepared prepared = prepare(drive, spec, false, log);
   WriteReport report;
   report.image_bytes = prepared.bytes;
   report.start_byte = prepared.start_byte;
+  report.files = prepared.tree.files();
+  report.content_bytes = prepared.tree.bytes();
   report.fifo_size = spec.fifo_size;
   if (prepared.bytes > spec.available) {
     cancel(drive, prepared, log);
     throw Error(ExitCode::action,
                 fmt::format("Media does not contain enough capacity to store image: the image "
-                            "needs {} bytes, [{}] has {} bytes available.{}",
-                            prepared.bytes, drive.name(), spec.available,
+                            "needs {}, [{}] has {} available ({} short).{}",
+                            core::display_bytes(prepared.bytes), drive.name(),
+                            core::display_bytes(spec.available),
+                            core::display_bytes(prepared.bytes - spec.available),
                             spec.space_note.empty() ? "" : " " + spec.space_note));
   }
   WriteOpts opts;

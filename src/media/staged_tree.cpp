@@ -228,6 +228,7 @@ void StagedTree::add_file(IsoImage* image, IsoDir* dir, const std::string& name,
     state->ino = info.st_ino;
     inode.state = state.get();
     inode.stream = new_user_stream(&k_staged_stream_class, std::move(state));
+    m_bytes += static_cast<std::uint64_t>(info.st_size);
   } else {
     iso_stream_ref(inode.stream);
   }
@@ -239,6 +240,7 @@ void StagedTree::add_file(IsoImage* image, IsoDir* dir, const std::string& name,
   }
   set_attributes(reinterpret_cast<IsoNode*>(file), info);
   inode.files.push_back(file);
+  ++m_files;
 }
 
 // libisofs writes higher weights first; ties would be in no fixed order.

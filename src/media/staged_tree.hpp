@@ -12,6 +12,7 @@
 
 #include "read_ahead.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -54,6 +55,11 @@ public:
   /// "UNKNOWN SOURCE" and writes zeros in their place.
   std::vector<std::string> read_errors() const;
 
+  /// Regular files added (each name of a hard-linked file counts).
+  [[nodiscard]] std::uint64_t files() const noexcept { return m_files; }
+  /// Their content bytes (a hard-linked file's once, as the image holds it).
+  [[nodiscard]] std::uint64_t bytes() const noexcept { return m_bytes; }
+
 private:
   struct Inode {
     StagedStream* state = nullptr; // owned by the stream
@@ -67,6 +73,8 @@ private:
   std::shared_ptr<ReadAhead> m_read_ahead;
   std::shared_ptr<const ReadGate> m_gate;
   std::map<std::pair<dev_t, ino_t>, Inode> m_inodes;
+  std::uint64_t m_files = 0;
+  std::uint64_t m_bytes = 0;
 };
 
 } // namespace cback::media

@@ -2,6 +2,7 @@
 
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/core/stop.hpp>
 #include <cback/io/run_backend.hpp>
 #include <cback/media/burner.hpp>
@@ -81,8 +82,8 @@ void consistency_check(Prompter& prompt, const DiscJob& job, const DiscTree& tre
     prompt.out() << "Running consistency check...\n";
     try {
       const auto report = media::verify_session(job.device, {{tree.root(), ""}}, log);
-      log.info("Consistency check of [{}] completed: {} files ({} bytes) match.", job.device,
-               report.files, report.bytes);
+      log.info("Consistency check of [{}] completed: {} files ({}) match.", job.device,
+               report.files, core::display_bytes(report.bytes));
       prompt.out() << "Completed consistency check.\n";
       return;
     } catch (const Error& error) {

@@ -33,12 +33,12 @@
 namespace {
 
 constexpr std::string_view k_usage =
-    "Usage: cback-corpus --out DIR [--seed N] [--size MB] [--files N]\n"
+    "Usage: cback-corpus --out DIR [--seed N] [--size MIB] [--files N]\n"
     "                    [--profile mixed|small]\n"
     "\n"
     "  --out DIR      where to write the tree (must not exist or be empty)\n"
     "  --seed N       generator seed (default 1); same seed, same tree\n"
-    "  --size MB      mixed: total bytes of regular files (default 1024)\n"
+    "  --size MIB     mixed: total MiB of regular files (default 1024)\n"
     "  --files N      number of small files (mixed: derived from --size;\n"
     "                 small: 100000)\n"
     "  --profile P    mixed (default) or small (tiny files, for incr runs)\n";

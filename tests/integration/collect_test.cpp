@@ -395,9 +395,10 @@ TEST_CASE("cback --perf collect prints a timing table naming the item and its by
       std::istringstream fields(line.substr(pool.src().string().size()));
       double walk = 0;
       double write = 0;
-      std::uint64_t bytes_in = 0;
-      fields >> walk >> write >> bytes_in;
-      CHECK(bytes_in == 4096);
+      std::string bytes_in;
+      std::string unit;
+      fields >> walk >> write >> bytes_in >> unit;
+      CHECK(bytes_in + " " + unit == "4.00 KiB");
     }
   }
   CHECK(found);

@@ -145,7 +145,7 @@ TEST_CASE("Without questions the span writes one verified image per disc and mar
   REQUIRE(result.exit_code == 0);
   CHECK(result.out.find("Using the \"worst-fit\" algorithm") != std::string::npos);
   CHECK(result.out.find("into 3 discs.") != std::string::npos);
-  CHECK(result.out.find("Disc 1: 7 files, 198.24 kB, 50.75% utilization") != std::string::npos);
+  CHECK(result.out.find("Disc 1: 7 files, 198.24 KiB, 50.75% utilization") != std::string::npos);
   CHECK(result.out.find("Completed consistency check.") != std::string::npos);
   CHECK(result.out.find("Completed writing all discs.") != std::string::npos);
   check_images(pool, 3);
@@ -188,7 +188,7 @@ TEST_CASE("The interactive span asks the original's questions and writes each di
   CHECK(out.find("Continue? [Y/n]: ") != std::string::npos);
   CHECK(out.find("Is this OK? [Y/n]: ") != std::string::npos);
   CHECK(out.find("What cushion percentage? [4.50]: ") != std::string::npos);
-  CHECK(out.find("It will take at least 2 disc(s) to store your 735.35 kB of data.") !=
+  CHECK(out.find("It will take at least 2 disc(s) to store your 735.35 KiB of data.") !=
         std::string::npos);
   CHECK(out.find("Using the \"first-fit\" algorithm") != std::string::npos);
   CHECK(out.find("Choice must be one of ['first', 'best', 'worst', 'alternate']") !=
@@ -258,7 +258,7 @@ TEST_CASE("A single disc goes to the configured target device", "[integration][s
   const RunResult result = pool.run({"--yes"});
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 0);
-  CHECK(result.out.find("Based on configuration, the capacity of your media is 650.00 MB.") !=
+  CHECK(result.out.find("Based on configuration, the capacity of your media is 650.00 MiB.") !=
         std::string::npos);
   const auto sessions = iso::toc(pool.dir / "disc.iso");
   REQUIRE(sessions.size() == 1);

@@ -3,8 +3,11 @@
 
 #include "support/iso_tools.hpp"
 #include "support/parts.hpp"
+#include "support/run.hpp"
+#include "support/screen.hpp"
 #include "support/small_tmpfs.hpp"
 #include "support/store_pool.hpp"
+#include "support/text.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -202,8 +205,9 @@ TEST_CASE("An image that does not fit is refused before writing and the medium i
   pool.stage_day("2026-11-25", "TOO-BIG", 3'000'000);
   const RunResult result = pool.run({"store"}, "2026-11-25");
   CHECK(result.exit_code == 6);
-  CHECK_THAT(result.out + result.err,
-             Catch::Contains("not contain enough capacity") && Catch::Contains("bytes available"));
+  CHECK_THAT(result.out + result.err, Catch::Contains("not contain enough capacity") &&
+                                          Catch::Contains("iB available (") &&
+                                          Catch::Contains("iB short)."));
   CHECK(iso::contents(pool.image) == before);
   CHECK_FALSE(fs::exists(pool.day_dir("2026-11-25") / "cback.store"));
 }
@@ -419,6 +423,90 @@ TEST_CASE("Rebuild writes a day with a failed peer, with a warning", "[integrati
   REQUIRE(result.exit_code == 0);
   CHECK(pool.log().find("although its stage failed for peer(s) peer1") != std::string::npos);
   CHECK(fs::exists(day / "cback.store"));
+}
+
+TEST_CASE("On a terminal store shows the image being written, then the run in one line",
+          "[integration][store][progress]") {
+  StorePool pool;
+  pool.stage_day("2026-11-24", "TUESDAY", 3'000'000);
+  RunOptions options;
+  options.env.push_back("CBACK_TODAY=2026-11-24");
+  const RunResult result =
+      run_on_terminal(cback_command(pool.config(), pool.dir / "cback.log", {"store"}), options);
+  INFO(result.out << pool.log());
+  REQUIRE(result.exit_code == 0);
+  // The write's line, redrawn in place: the image bytes of the whole, and
+  // the FIFO's fill (a stdio: drive reports no buffer of its own).
+  const std::string job = "store: ";
+  CHECK(contains(result.out, job));
+  CHECK(contains(result.out, " MiB ("));
+  CHECK(contains(result.out, "%), "));
+  CHECK(contains(result.out, ", FIFO "));
+  CHECK(contains(result.out, "\x1b[K"));
+  // Once done, the line is gone and the summary is the last thing shown.
+  const auto screen = screen_of(result.out);
+  REQUIRE_FALSE(screen.empty());
+  CHECK_THAT(screen.back(),
+             Catch::Matches(R"(Run succeeded in 0:\d\d: store 2\.86 MiB in 5 files)"));
+  for (const auto& line : screen) {
+    CHECK_FALSE(line.starts_with(job));
+  }
+  // The log holds no terminal control and no progress lines of a short write.
+  CHECK_FALSE(contains(pool.log(), "\x1b"));
+  CHECK_FALSE(contains(pool.log(), "%), FIFO "));
+}
+
+TEST_CASE("--perf gives the store's row the bytes and files of the day it wrote",
+          "[integration][store][perf]") {
+  StorePool pool;
+  pool.stage_day("2026-11-24", "TUESDAY", 3'000'000);
+  const RunResult result = pool.run({"--perf", "store"}, "2026-11-24");
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto lines = lines_of(result.out);
+  const auto row = std::find_if(lines.begin(), lines.end(), [&](const std::string& line) {
+    return line.starts_with(pool.day_dir("2026-11-24").string());
+  });
+  REQUIRE(row != lines.end());
+  // Content read and image written, in MiB; five files (the day's records
+  // and the peers' archives).
+  CHECK_THAT(*row, Catch::Matches(R"(.* 2\.86 MiB +[0-9.]+ MiB +[0-9.-]+ +5 +0)"));
+  // Not a terminal: no summary line, no control characters.
+  CHECK_FALSE(contains(result.out, "Run succeeded"));
+  CHECK_FALSE(contains(result.out, "\x1b"));
+}
+
+TEST_CASE("validate fails naming the staged day that a blank medium cannot take",
+          "[integration][store][validate]") {
+  StorePool pool;
+  pool.media_type = "cdr-74";
+  pool.device_type = "cdwriter";
+  fs::create_directories(pool.dir / "collect");
+  const fs::path day = pool.stage_day("2026-11-24", "TUESDAY");
+  // A sparse file: 700 MiB to the image, nothing to the disk.
+  fs::resize_file(
+      pool.dir.write(day.lexically_relative(pool.dir.path()).string() + "/peer1/big.tar", ""),
+      700ULL * 1024 * 1024);
+  const RunResult result = pool.run({"--offline", "validate"}, "2026-11-24");
+  INFO(result.out << result.err << pool.log());
+  CHECK(result.exit_code == 4);
+  CHECK(contains(result.out, "The staged day [" + day.string() +
+                                 "] needs at least 700.05 MiB, more than the 627.73 MiB a blank "
+                                 "cdr-74 takes: store cannot write it."));
+  CHECK(contains(result.out, "Configuration is not valid."));
+}
+
+TEST_CASE("validate says when there is no staged day to check the medium's capacity against",
+          "[integration][store][validate]") {
+  StorePool pool;
+  fs::create_directories(pool.dir / "collect");
+  fs::create_directories(pool.staging());
+  const RunResult result = pool.run({"--offline", "validate"}, "2026-11-24");
+  INFO(result.out << result.err << pool.log());
+  CHECK(result.exit_code == 0);
+  CHECK(contains(pool.log(), "No staged day to store (Unable to find unused staging directory"));
+  CHECK(contains(pool.log(), "the medium's capacity was not checked."));
+  CHECK(contains(result.out, "Configuration is valid."));
 }
 
 } // namespace cback::test

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <spawn.h>
 #include <stdexcept>
 #include <sys/wait.h>
@@ -36,6 +37,25 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
   return pointers;
 }
 
+/// This process's environment, then `extra` (NAME=VALUE entries).
+// The given entries first: a program's getenv takes the first of a name,
+// so they win over the inherited ones (as in spawn_quiet).
+std::vector<std::string> environment(const std::vector<std::string>& extra) {
+  std::vector<std::string> env = extra;
+  for (char** e = environ; *e != nullptr; ++e) {
+    env.emplace_back(*e);
+  }
+  return env;
+}
+
+/// The exit status of `pid`, or 128+signal when it was killed.
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 } // namespace
 
 pid_t spawn_quiet(std::vector<std::string> argv, std::vector<std::string> env) {
@@ -63,12 +83,7 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
   }
-  // The given entries first: a program's getenv takes the first of a name,
-  // so they win over the inherited ones (as in spawn_quiet).
-  std::vector<std::string> env = options.env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    env.emplace_back(*e);
-  }
+  std::vector<std::string> env = environment(options.env);
   std::vector<std::string> arguments = argv;
   auto args = c_strings(arguments);
   auto envp = c_strings(env);
@@ -125,10 +140,39 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
   }
   ::close(out_pipe[0]);
   ::close(err_pipe[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  result.exit_code = wait_for(pid);
+  return result;
+}
+
+RunResult run_on_terminal(const std::vector<std::string>& argv, const RunOptions& options) {
+  std::vector<std::string> env = environment(options.env);
+  std::vector<std::string> arguments = argv;
+  auto args = c_strings(arguments);
+  auto envp = c_strings(env);
+  winsize size{};
+  size.ws_col = 100;
+  size.ws_row = 40;
+  int terminal = -1;
+  const pid_t pid = ::forkpty(&terminal, nullptr, nullptr, &size);
+  if (pid < 0) {
+    throw std::runtime_error(std::string("forkpty failed: ") + std::strerror(errno));
   }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (pid == 0) {
+    if (options.cwd && ::chdir(options.cwd->c_str()) != 0) {
+      ::_exit(126);
+    }
+    ::execve(args[0], args.data(), envp.data());
+    ::_exit(127);
+  }
+  // Read until the terminal closes (EIO once the program and its children
+  // have closed their side).
+  RunResult result;
+  bool open = true;
+  while (open) {
+    drain(terminal, result.out, open);
+  }
+  ::close(terminal);
+  result.exit_code = wait_for(pid);
   return result;
 }
 

@@ -36,6 +36,11 @@ struct RunOptions {
 /// Runs a program with argv (no shell), capturing stdout and stderr.
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options = {});
 
+/// Runs `argv` as run() does, but on a pseudo-terminal of 100 columns: its
+/// stdout and stderr are the terminal (so `out` holds both, with the
+/// terminal's \r\n line ends); only cwd and env of `options` apply.
+RunResult run_on_terminal(const std::vector<std::string>& argv, const RunOptions& options = {});
+
 /// Starts `argv` (no shell) with `env` (NAME=VALUE entries, which win over
 /// the inherited environment), stdout and stderr to /dev/null, and returns
 /// its pid at once: for tests that stop the program at a moment of their

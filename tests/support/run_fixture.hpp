@@ -11,6 +11,7 @@
 #include <cback/core/log.hpp>
 #include <cback/core/perf.hpp>
 #include <cback/core/process.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/core/stop.hpp>
 
 #include "support/temp_dir.hpp"
@@ -31,7 +32,9 @@ struct RunFixture {
   core::PerfRecorder perf;
   io::RunBackend io{io::BackendOptions{}, log};
   std::ostringstream screen;
-  Context context{flags, config, log, runner, stop, perf, outputs, io};
+  std::ostringstream terminal; ///< progress lines (none: off)
+  core::ProgressBoard progress{terminal, core::ProgressSettings{}};
+  Context context{flags, config, log, runner, stop, perf, outputs, io, progress};
 
   /// `settings` as for the run (debug, output); the logfile and the screen
   /// are the fixture's.

@@ -34,8 +34,7 @@ struct CollectPlan {
   core::Full full = core::Full::no;
   collect::ChangeBasis basis = collect::ChangeBasis::stat;
   collect::Cumulative cumulative = collect::Cumulative::no;
-  unsigned threads = 1;  ///< items collected at once
-  bool progress = false; ///< print a progress line per archive on stdout
+  unsigned threads = 1; ///< items collected at once
 };
 
 /// The plan for `context` on `today`: requires the options and collect

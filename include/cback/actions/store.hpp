@@ -9,6 +9,7 @@
 #include <cback/config/model.hpp>
 #include <cback/core/calendar.hpp>
 #include <cback/core/outputs.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/core/run_flags.hpp>
 #include <cback/media/burner.hpp>
 
@@ -93,6 +94,22 @@ void mark_stored(const core::Outputs& outputs, const std::vector<std::filesystem
 /// The writer's options for this run ([store] section), the {week} of a
 /// target_device pattern replaced by the start of today's week.
 media::BurnerOptions burner_options_of(const Context& context);
+
+/// The least the image of the staged directory `dir` can take: every
+/// regular file's bytes rounded up to whole sectors (the image adds its
+/// directories and tables). Links are not followed. Throws
+/// cback::Error(action) naming the directory when it cannot be read.
+std::int64_t least_image_bytes(const std::filesystem::path& dir);
+
+/// The write of an image as a job on the run's progress board, called
+/// `name`: the image bytes written of the whole, rate, time left, and how
+/// full the FIFO and (when the drive reports it) its buffer are.
+media::WriteObserver image_progress(core::ProgressBoard& board, std::string name);
+
+/// What the write of `result` adds to the --perf table under (`stage`,
+/// `name`): the staged files and bytes read, the image bytes written.
+void record_write(Context& context, std::string_view stage, const std::string& name,
+                  const media::BurnResult& result);
 
 /// Throws cback::Error(action) naming `action` unless the options and store
 /// sections are configured.

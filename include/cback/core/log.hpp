@@ -21,6 +21,8 @@
 
 namespace cback::core {
 
+class ProgressBoard;
+
 enum class LogLevel { debug, info, warning, error, critical };
 
 struct LogSettings {
@@ -73,6 +75,11 @@ public:
   [[nodiscard]] bool enabled(LogLevel level) const noexcept;
   void flush();
 
+  /// Sends the screen's lines through `board` (ProgressBoard::print), so
+  /// that they never land among its progress lines; nullptr ends it. Use
+  /// SharedScreen rather than calling this.
+  void share_screen(ProgressBoard* board) noexcept;
+
   template <class... A>
   void debug(fmt::format_string<A...> f, A&&... a) {
     emit(LogLevel::debug, f, std::forward<A>(a)...);
@@ -106,6 +113,18 @@ private:
 
   struct Impl;
   std::unique_ptr<Impl> m_impl;
+};
+
+/// While it lives, the log's screen lines go through a progress board.
+class SharedScreen {
+public:
+  SharedScreen(Logger& log, ProgressBoard& board) : m_log(log) { m_log.share_screen(&board); }
+  ~SharedScreen() { m_log.share_screen(nullptr); }
+  SharedScreen(const SharedScreen&) = delete;
+  SharedScreen& operator=(const SharedScreen&) = delete;
+
+private:
+  Logger& m_log;
 };
 
 } // namespace cback::core

@@ -42,10 +42,18 @@ public:
   [[nodiscard]] bool empty() const;
 
   /// One table per stage, in first-seen order: a row per name with walk and
-  /// write seconds, bytes in and out, MB/s (MiB in per write second) and
-  /// the counts, then a total row whose write time is the stage's wall time
-  /// and whose MB/s is bytes in over it. Empty when nothing was recorded.
+  /// write seconds, bytes in and out (IEC units), MiB/s (MiB in per write
+  /// second) and the counts, then a total row whose write time is the
+  /// stage's wall time and whose MiB/s is bytes in over it. Empty when
+  /// nothing was recorded.
   [[nodiscard]] std::string format_table() const;
+
+  /// The run in one line: "Run succeeded in 0:12: collect 49.00 MiB in
+  /// 1234 files, stage 49.00 MiB in 3 files, purge" (`result` first, then
+  /// each of `actions` with the bytes read and files handled of its rows,
+  /// when it has any).
+  [[nodiscard]] std::string summary(std::string_view result, std::chrono::nanoseconds elapsed,
+                                    const std::vector<std::string>& actions) const;
 
 private:
   struct StageWall {

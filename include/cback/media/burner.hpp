@@ -70,6 +70,10 @@ struct BurnResult {
 /// reports free.
 std::int64_t available_bytes(const MediaTraits& media, const MediumState& state);
 
+/// Bytes a session may take on a blank medium of the type: its capacity
+/// less the first session's overhead.
+std::int64_t blank_capacity(const MediaTraits& media);
+
 /// The family of a libburn profile code (CD 0x08-0x0a, DVD 0x10-0x2b, BD
 /// 0x40-0x43); nullopt for stdio and others.
 std::optional<Family> family_of_profile(int profile_code);

@@ -71,8 +71,9 @@ std::int64_t effective_fifo_size(std::int64_t requested);
 /// writing while it runs.
 struct WriteSample {
   std::chrono::duration<double> elapsed{};
-  std::int64_t written = 0;   ///< bytes the drive has taken
-  std::int64_t fifo_fill = 0; ///< bytes waiting in the FIFO
+  std::int64_t image_bytes = 0; ///< the whole session
+  std::int64_t written = 0;     ///< bytes the drive has taken
+  std::int64_t fifo_fill = 0;   ///< bytes waiting in the FIFO
   std::int64_t fifo_size = 0;
   bool fifo_input_open = false; ///< libisofs is still feeding the FIFO
   std::int64_t buffer_fill = 0; ///< bytes in the drive's buffer (0 on stdio)
@@ -85,7 +86,9 @@ using WriteObserver = std::function<void(const WriteSample&)>;
 /// from libburn's own count.
 struct WriteReport {
   std::int64_t image_bytes = 0;
-  std::int64_t start_byte = 0; ///< where the session starts on the medium
+  std::int64_t start_byte = 0;     ///< where the session starts on the medium
+  std::uint64_t files = 0;         ///< regular files the new grafts hold
+  std::uint64_t content_bytes = 0; ///< their content bytes, read to write the image
   std::int64_t fifo_size = 0;
   std::int64_t fifo_min_fill = 0;
   int fifo_empty_count = 0; ///< times the FIFO was seen empty while writing

@@ -131,9 +131,9 @@ void check_fifo_size(const Store& store, Problems& problems) {
   constexpr double k_min = 64.0 * 1024;
   constexpr double k_max = 1024.0 * 1024 * 1024;
   if (store.fifo_size && (store.fifo_size->bytes < k_min || store.fifo_size->bytes > k_max)) {
-    report(
-        problems, store.where,
-        fmt::format("fifo_size must be between 64 KB and 1 GB, not [{}].", store.fifo_size->text));
+    report(problems, store.where,
+           fmt::format("fifo_size must be between 64 KiB and 1 GiB, not [{}].",
+                       store.fifo_size->text));
   }
 }
 

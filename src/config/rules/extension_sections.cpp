@@ -122,7 +122,7 @@ void check_amazons3(const AmazonS3Config& s3, Problems& problems) {
   constexpr double k_mib = 1024.0 * 1024.0;
   if (s3.part_size && (s3.part_size->bytes < 5 * k_mib || s3.part_size->bytes > 5 * 1024 * k_mib)) {
     report(problems, s3.where,
-           fmt::format("Part size must be from 5 MB to 5 GB, not [{}].", s3.part_size->text));
+           fmt::format("Part size must be from 5 MiB to 5 GiB, not [{}].", s3.part_size->text));
   }
   if (s3.bandwidth_limit && s3.bandwidth_limit->bytes <= 0.0) {
     report(problems, s3.where, "Bandwidth limit must be greater than zero.");

@@ -86,7 +86,7 @@ bandwidth_limit = "10 MB")"),
   CHECK(xml.amazons3 == toml.amazons3);
 }
 
-TEST_CASE("Parts outside S3's 5 MB to 5 GB, no bandwidth and a non-HTTP endpoint are refused",
+TEST_CASE("Parts outside S3's 5 MiB to 5 GiB, no bandwidth and a non-HTTP endpoint are refused",
           "[config][amazons3]") {
   const auto problems = problems_of(toml_with_amazons3("part_size = \"1 MB\"\n"
                                                        "parallel_parts = 0\n"
@@ -95,7 +95,7 @@ TEST_CASE("Parts outside S3's 5 MB to 5 GB, no bandwidth and a non-HTTP endpoint
                                     "cback.toml");
   INFO(listing(problems));
   CHECK(problems.size() == 4);
-  CHECK(mentions(problems, "Part size must be from 5 MB to 5 GB, not [1 MB]"));
+  CHECK(mentions(problems, "Part size must be from 5 MiB to 5 GiB, not [1 MB]"));
   CHECK(mentions(problems, "between 1 and 64"));
   CHECK(mentions(problems, "Bandwidth limit must be greater than zero"));
   CHECK(mentions(problems, "must start with http:// or https://"));

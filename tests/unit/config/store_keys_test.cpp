@@ -78,13 +78,13 @@ TEST_CASE("A fifo_size that is not a byte quantity is a problem at its line", "[
   CHECK(cback::test::has_problem(problems, "c.toml:13:13", "is not a byte quantity"));
 }
 
-TEST_CASE("fifo_size must lie between 64 KB and 1 GB", "[config][store]") {
+TEST_CASE("fifo_size must lie between 64 KiB and 1 GiB", "[config][store]") {
   for (const char* size : {"1000", "2 GB"}) {
     const auto problems =
         cback::test::problems_of(toml_with(fmt::format("fifo_size = \"{}\"\n", size)), "c.toml");
     INFO(cback::test::listing(problems));
     REQUIRE(problems.size() == 1);
-    CHECK(problems[0].message.find("fifo_size must be between 64 KB and 1 GB") !=
+    CHECK(problems[0].message.find("fifo_size must be between 64 KiB and 1 GiB") !=
           std::string::npos);
   }
   CHECK(cback::test::problems_of(toml_with("fifo_size = \"64 KB\"\n"), "c.toml").empty());

@@ -40,14 +40,14 @@ TEST_CASE("The perf table has a row per name and a total per stage", "[core][per
   const auto lines = lines_of(perf.format_table());
   REQUIRE(lines.size() == 9);
   CHECK(lines[0] == "Performance of collect:");
-  CHECK(lines[1] == "name          walk s   write s        bytes in       bytes out      MB/s     "
+  CHECK(lines[1] == "name          walk s   write s            in           out     MiB/s     "
                     "files    dirs");
-  CHECK(lines[2] == "/etc           1.000     2.000         8388608         2097152       4.0     "
+  CHECK(lines[2] == "/etc           1.000     2.000      8.00 MiB      2.00 MiB       4.0     "
                     "   10       0");
-  CHECK(lines[3] == "/home/anna     0.000     4.000         4194304         1048576       1.0     "
+  CHECK(lines[3] == "/home/anna     0.000     4.000      4.00 MiB      1.00 MiB       1.0     "
                     "    3       0");
   // The total: summed walk, the stage's wall time, 12 MiB over 4 s.
-  CHECK(lines[4] == "total          1.000     4.000        12582912         3145728       3.0     "
+  CHECK(lines[4] == "total          1.000     4.000     12.00 MiB      3.00 MiB       3.0     "
                     "   13       0");
   CHECK(lines[5] == "Performance of purge:");
   CHECK(lines[7].starts_with("/var/backup"));
@@ -68,6 +68,18 @@ TEST_CASE("Samples for the same name add up", "[core][perf]") {
   CHECK(rows[0].sample.bytes_in == 150);
   CHECK(rows[0].sample.bytes_out == 15);
   CHECK(rows[0].sample.files == 3);
+}
+
+TEST_CASE("The run's summary names each action with its bytes and files", "[core][perf]") {
+  PerfRecorder perf;
+  constexpr std::uint64_t k_mib = 1024 * 1024;
+  perf.add("collect", "/etc", measured(seconds{1}, seconds{2}, 8 * k_mib, 2 * k_mib, 10));
+  perf.add("collect", "/home", measured(seconds{1}, seconds{2}, 4 * k_mib, k_mib, 3));
+  perf.add("store", "/staging/2026/11/24", measured(seconds{0}, seconds{3}, 3 * k_mib, 0, 5));
+  CHECK(perf.summary("succeeded", seconds{75}, {"collect", "validate", "store"}) ==
+        "Run succeeded in 1:15: collect 12.00 MiB in 13 files, validate, store 3.00 MiB in 5 "
+        "files");
+  CHECK(perf.summary("failed (exit 6)", seconds{2}, {}) == "Run failed (exit 6) in 0:02");
 }
 
 TEST_CASE("Several threads can record at once without losing a sample", "[core][perf]") {

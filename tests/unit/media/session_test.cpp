@@ -151,7 +151,8 @@ TEST_CASE("An image larger than the space allowed is refused before writing", "[
   } catch (const cback::Error& error) {
     const std::string message = error.what();
     CHECK(message.find("not contain enough capacity") != std::string::npos);
-    CHECK(message.find("200000 bytes available") != std::string::npos);
+    CHECK(message.find("195.31 KiB available") != std::string::npos);
+    CHECK(message.find(" short).") != std::string::npos);
   }
   CHECK(iso::contents(image) == before);
 }

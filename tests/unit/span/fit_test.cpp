@@ -110,7 +110,7 @@ TEST_CASE("Spanning refuses an item larger than the capacity, naming it", "[span
   } catch (const cback::Error& error) {
     CHECK(error.code() == cback::ExitCode::action);
     CHECK(std::string(error.what()) ==
-          "File [/staging/2026/11/24/peer/big.tar] cannot fit in capacity 1.46 kB.");
+          "File [/staging/2026/11/24/peer/big.tar] cannot fit in capacity 1.46 KiB.");
   }
 }
 
