@@ -2,8 +2,8 @@
 # Installs what is missing, builds cback, and runs every test:
 #   1. the Release build with warnings as errors, its Debian packages
 #      (tools/package.sh): unit, integration and package tests (ctest)
-#   2. an ASan+UBSan build: unit tests (ctest)
-#   3. a clang libFuzzer build: each configuration-reader fuzz target, briefly
+#   2. a clang build with ASan+UBSan: the unit tests (ctest), and each
+#      configuration-reader libFuzzer target, briefly
 # Under CI=true a part a test needs that cannot be found or started is a
 # failure, never a silent skip.
 set -euo pipefail
@@ -36,29 +36,28 @@ set +a
 step "tests (Release)"
 (cd build/release && ctest --output-on-failure -j"$jobs")
 
-step "build (ASan+UBSan, unit tests)"
-cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCBACK_WERROR=ON -DCBACK_SANITIZE=ON \
-  -DCBACK_BENCH=OFF >/dev/null
-cmake --build build/asan -j"$jobs" --target cback_unit_tests
+# One clang build serves both: the library instrumented for ASan, UBSan and
+# libFuzzer's coverage, the unit tests and the fuzz targets linked against it.
+step "build (clang: ASan+UBSan unit tests, libFuzzer targets)"
+CC=clang CXX=clang++ cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCBACK_WERROR=ON \
+  -DCBACK_SANITIZE=ON -DCBACK_FUZZ=ON -DCBACK_BENCH=OFF >/dev/null
+cmake --build build/sanitize -j"$jobs" --target cback_unit_tests fuzz_config_xml fuzz_config_toml
 
 step "tests (ASan+UBSan)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-(cd build/asan && ctest --output-on-failure -j"$jobs" -L unit)
+(cd build/sanitize && ctest --output-on-failure -j"$jobs" -L unit)
 
 step "fuzz (libFuzzer, ${fuzz_seconds}s per target)"
-CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCBACK_FUZZ=ON -DCBACK_TESTS=OFF -DCBACK_BENCH=OFF >/dev/null
-cmake --build build/fuzz -j"$jobs"
-for target in build/fuzz/tests/fuzz/fuzz_*; do
+for target in build/sanitize/tests/fuzz/fuzz_*; do
   [ -x "$target" ] || continue
   name=$(basename "$target")
-  corpus=build/fuzz/corpus/$name
+  corpus=build/sanitize/corpus/$name
   mkdir -p "$corpus"
   cp -n tests/fuzz/corpus/"${name#fuzz_config_}"/* "$corpus"/ 2>/dev/null || true
-  "$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$corpus" >"build/fuzz/$name.log" 2>&1 || {
-    tail -50 "build/fuzz/$name.log"; echo "fuzz target $name failed" >&2; exit 1; }
-  grep -E 'stat::number_of_executed_units' "build/fuzz/$name.log" | sed "s/^/$name: /"
+  "$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$corpus" >"build/sanitize/$name.log" 2>&1 || {
+    tail -50 "build/sanitize/$name.log"; echo "fuzz target $name failed" >&2; exit 1; }
+  grep -E 'stat::number_of_executed_units' "build/sanitize/$name.log" | sed "s/^/$name: /"
 done
 
 step "all tests passed"

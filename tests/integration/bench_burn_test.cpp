@@ -102,7 +102,8 @@ TEST_CASE("bench burn on a real day smaller than three FIFOs says it cannot judg
   CHECK(summary.at("verdict").find("too small to judge") != std::string::npos);
   const std::string svg = cback::test::read_file(dir / "f.svg");
   CHECK(svg.find("underrun: drive and FIFO empty") != std::string::npos);
-  CHECK(svg.find(" MiB FIFO</text>") == std::string::npos);
+  // The title names the FIFO the run used (8 MiB), not a rounded-down 0.
+  CHECK(svg.find(", 8.00 MiB FIFO</text>") != std::string::npos);
 }
 
 TEST_CASE("bench burn grows a generated tree to three times the FIFO", "[bench][bench_burn]") {
