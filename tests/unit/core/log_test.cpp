@@ -321,10 +321,11 @@ TEST_CASE("Lines logged from several threads never interleave", "[core][log]") {
   {
     std::vector<std::jthread> threads;
     for (int t = 0; t < k_threads; ++t) {
-      threads.emplace_back([&, t] {
+      // By a named reference: clang 14 cannot capture a structured binding.
+      threads.emplace_back([&logger = log, &payload, t] {
         for (int i = 0; i < k_lines; ++i) {
-          log.info("thread {} line {} {}", t, i, payload);
-          log.output(fmt::format("output {} {} {}", t, i, payload));
+          logger.info("thread {} line {} {}", t, i, payload);
+          logger.output(fmt::format("output {} {} {}", t, i, payload));
         }
       });
     }

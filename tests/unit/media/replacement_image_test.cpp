@@ -145,7 +145,8 @@ TEST_CASE("A replaced image is kept under its week's name, numbered rather than 
   OldImage old;
   auto& [dir, image, log] = old;
   const std::string kept = kept_image_name(image, 2026y / 11 / 23);
-  auto replace_keeping = [&](std::string_view text) {
+  // By named references: clang 14 cannot capture a structured binding.
+  auto replace_keeping = [&, &image = image, &log = log](std::string_view text) {
     ReplacementImage replacement(image, log);
     replacement.keep_previous(kept);
     write_through(replacement, text);
