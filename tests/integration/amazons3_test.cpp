@@ -542,7 +542,7 @@ TEST_CASE("cback-amazons3-sync prints the bytes sent on a terminal", "[amazons3]
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 0);
   // The last line counts every byte: 12 MiB and 6 bytes.
-  CHECK(result.out.find("sent 12.00 MB of 12.00 MB, ") != std::string::npos);
+  CHECK(result.out.find("sent 12.00 MiB of 12.00 MiB, ") != std::string::npos);
 
   // Without a terminal, no such line.
   const auto piped =

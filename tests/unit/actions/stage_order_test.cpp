@@ -191,7 +191,7 @@ TEST_CASE("The peer that finished last bounded the day", "[stage][order]") {
   CHECK(bounding->sent == 4u << 20);
   CHECK(bounding_text(*bounding) ==
         "Peer [late] bounded the day: it finished last, 10.0 s after the stage began, its own "
-        "stage taking 2.0 s (4.00 MB sent, 2.00 MB/s).");
+        "stage taking 2.0 s (4.00 MiB sent, 2.00 MiB/s).");
   // Without start times, the longest stage; on a tie, the later one.
   CHECK(bounding_peer(statuses, {})->peer == "big");
   CHECK(bounding_peer({staged("a", 5), staged("b", 5)}, {})->peer == "b");

@@ -66,7 +66,7 @@ TEST_CASE("The recommended point is the one with the fewest bytes in flight near
   CHECK_FALSE(recommendation.still_rising);
   CHECK(verdict(recommendation)
             .starts_with(
-                "sftp_requests_in_flight = 8 with sftp_request_size = 65536 reached 38.50 MB/s"));
+                "sftp_requests_in_flight = 8 with sftp_request_size = 65536 reached 38.50 MiB/s"));
 }
 
 TEST_CASE("A rate still rising at the most requests tried says to try more", "[bench_stage]") {
@@ -117,7 +117,7 @@ TEST_CASE("The plot has a line per request size, the recommended ring and a lege
   CHECK(svg.find(">recommended<") != std::string::npos);
   CHECK(svg.find("sftp_requests_in_flight</text>") != std::string::npos);
   CHECK(default_title(made.bench) ==
-        "Stage over SFTP: peer web, round trip 20.00 ms, 64.00 MB per setting");
+        "Stage over SFTP: peer web, round trip 20.00 ms, 64.00 MiB per setting");
 }
 
 TEST_CASE("cback-bench stage reads its switches and refuses bad ones", "[bench_stage]") {
