@@ -72,7 +72,7 @@ install(PROGRAMS ${CBACK_PACKAGING_DIR}/failure-mail
 # A site's own Python extension runs through this script and Cedar Backup
 # 3's library (cedar-backup3, suggested below); cback finds it at
 # ../libexec/cback from its own directory.
-install(PROGRAMS ${PROJECT_SOURCE_DIR}/src/extend/python_bridge.py RENAME python-bridge
+install(FILES ${PROJECT_SOURCE_DIR}/src/extend/python_bridge.py RENAME python-bridge
   DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/cback COMPONENT cback)
 install(FILES ${CBACK_PACKAGING_DIR}/cron/cback
   DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/cron.d COMPONENT cback)

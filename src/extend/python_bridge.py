@@ -1,5 +1,6 @@
-#!/usr/bin/python3
-# Runs a site's own Cedar Backup 3 extension function for cback
+# Runs a site's own Cedar Backup 3 extension function for cback, which
+# starts it as `/usr/bin/python3 python-bridge ...` (a data file, not a
+# program: no python3 dependency for sites without such a module)
 # (include/cback/extend/python_bridge.hpp; docs/configuration.md, "Extensions").
 #
 # cback runs this script with Debian's python3 and reads what it prints:

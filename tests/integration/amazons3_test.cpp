@@ -2,6 +2,8 @@
 // (a one-node Ceph RADOS gateway started by tools/servers/ceph.sh), with
 // the AWS CLI as the independent reader of what was uploaded.
 
+#include <cback/core/progress.hpp>
+
 #include "support/parts.hpp"
 #include "support/store_pool.hpp"
 
@@ -176,10 +178,11 @@ TEST_CASE("A staged day is uploaded to the bucket and reads back byte for byte",
   const auto row = result.out.find(day.string() + " ");
   REQUIRE(row != std::string::npos);
   std::istringstream columns(result.out.substr(row, result.out.find('\n', row) - row));
-  std::string name, walk, write, bytes_in, bytes_out, rate;
-  columns >> name >> walk >> write >> bytes_in >> bytes_out >> rate;
-  CHECK(bytes_in == std::to_string(staged));
-  CHECK(bytes_out == std::to_string(staged));
+  std::string name, walk, write, in, in_unit, out, out_unit, rate;
+  columns >> name >> walk >> write >> in >> in_unit >> out >> out_unit >> rate;
+  const std::string shown = cback::core::display_bytes(static_cast<double>(staged));
+  CHECK(in + " " + in_unit == shown);
+  CHECK(out + " " + out_unit == shown);
   CHECK(std::stod(rate) > 0);
 
   const std::string prefix = "pool/2026/11/24/";

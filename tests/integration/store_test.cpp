@@ -456,7 +456,7 @@ TEST_CASE("On a terminal store shows the image being written, then the run in on
   CHECK_FALSE(contains(pool.log(), "%), FIFO "));
 }
 
-TEST_CASE("--perf gives the store's row the bytes and files of the day it wrote",
+TEST_CASE("The store's --perf row gives the bytes and files of the day it wrote",
           "[integration][store][perf]") {
   StorePool pool;
   pool.stage_day("2026-11-24", "TUESDAY", 3'000'000);
