@@ -88,28 +88,29 @@ private:
   std::string m_error;
 };
 
-// One line per peer and second on a terminal (core::ProgressPrinter).
+// A line per peer in flight on the run's progress board: the bytes the
+// peer has sent so far and the file being staged.
 class Progress {
 public:
-  explicit Progress(bool enabled) : m_printer(enabled) {}
+  Progress(core::ProgressBoard& board, bool enabled)
+      : m_board(board), m_enabled(enabled && board.display() != core::ProgressDisplay::off) {}
 
+  /// The peer's callback; its line ends with the callback (the peer done).
   peer::FileProgress for_peer(const std::string& name) {
-    if (!m_printer.enabled()) {
+    if (!m_enabled) {
       return {};
     }
     struct Peer {
-      core::ProgressClock clock;
+      core::ProgressJob job;
       std::uint64_t sent = 0;     ///< bytes of every file so far
       std::uint64_t previous = 0; ///< of the current file
     };
-    auto state = std::make_shared<Peer>();
-    return [this, name, state](const std::string& file, std::uint64_t done, std::uint64_t total) {
+    auto state = std::make_shared<Peer>(Peer{m_board.start(name)});
+    return [state](const std::string& file, std::uint64_t done, std::uint64_t total) {
       state->sent += done >= state->previous ? done - state->previous : done;
       state->previous = done == total ? 0 : done;
-      if (state->clock.due(done == total)) {
-        m_printer.print(fmt::format("{}: {} {} of {}, {}/s", name, file, bytes_text(done),
-                                    bytes_text(total), bytes_text(state->clock.rate(state->sent))));
-      }
+      state->job.update(state->sent,
+                        fmt::format("{} {} of {}", file, bytes_text(done), bytes_text(total)));
     };
   }
 
@@ -118,7 +119,8 @@ private:
     return core::display_bytes(static_cast<double>(bytes));
   }
 
-  core::ProgressPrinter m_printer;
+  core::ProgressBoard& m_board;
+  bool m_enabled;
 };
 
 std::uint64_t milliseconds(Clock::duration duration) {
@@ -205,7 +207,7 @@ void record_perf(Context& context, const peer::PeerStatus& status) {
 // dead peer hold up only its own thread.
 StageOutcome stage_all(Context& context, const StagePlan& plan) {
   StatusBook book(plan, context.log);
-  Progress progress(plan.progress);
+  Progress progress(context.progress, plan.progress);
   std::optional<peer::SharedLimit> shared_limit;
   if (plan.total_bandwidth_limit) {
     shared_limit.emplace(*plan.total_bandwidth_limit);

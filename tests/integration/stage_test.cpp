@@ -9,6 +9,7 @@
 #include "support/known_hosts.hpp"
 #include "support/local_socket.hpp"
 #include "support/random_bytes.hpp"
+#include "support/screen.hpp"
 #include "support/stage_pool.hpp"
 
 #include <sys/wait.h>
@@ -40,6 +41,27 @@ TEST_CASE("Local peers are staged into the daily dir with their indicators", "[s
   CHECK(alpha.state == PeerState::staged);
   CHECK(alpha.files == 4);
   CHECK(alpha.error.empty());
+}
+
+TEST_CASE("On a terminal each peer in flight has one line, redrawn in place", "[stage][local]") {
+  StagePool pool;
+  pool.local_peer("alpha");
+  pool.ready("alpha", {{"etc.tar", random_bytes(3'000'000, 2)}});
+  pool.write_config();
+  RunOptions options;
+  options.env.push_back(std::string("CBACK_TODAY=") + k_tuesday);
+  const auto result = run_on_terminal(pool.command({"stage"}), options);
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  pool.check_staged("alpha");
+  // The peer's line names the file and is cleared in place (erase to end of
+  // line), not printed again as new lines; once the peer is done it is gone.
+  CHECK(result.out.find("alpha: ") != std::string::npos);
+  CHECK(result.out.find("etc.tar ") != std::string::npos);
+  CHECK(result.out.find("\x1b[K") != std::string::npos);
+  for (const auto& line : screen_of(result.out)) {
+    CHECK_FALSE(line.starts_with("alpha: "));
+  }
 }
 
 TEST_CASE("A failed peer makes stage exit 6 naming it, and the others are staged",
