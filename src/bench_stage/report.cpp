@@ -230,7 +230,8 @@ std::string summary_text(const BenchResult& bench, const Recommendation& recomme
 std::string rate_svg(const BenchResult& bench, const Recommendation& recommendation,
                      const std::string& title) {
   const auto scale = scale_of(bench, recommendation);
-  std::string svg = bench_common::svg_begin(bench_common::Frame{k_width, k_height, k_left, k_right, k_top, k_bottom}, title);
+  std::string svg = bench_common::svg_begin(
+      bench_common::Frame{k_width, k_height, k_left, k_right, k_top, k_bottom}, title);
   svg += axes(bench, scale);
   std::string legend;
   svg += rate_lines(bench, scale, legend);

@@ -85,8 +85,8 @@ class Extraction {
 public:
   Extraction(History& history, const ExtractRequest& request, core::Logger& log,
              const core::StopFlag& stop, std::size_t total)
-      : m_history(history), m_log(log), m_stop(stop),
-        m_writer(request.to, request.overwrite), m_progress(request.progress), m_total(total) {}
+      : m_history(history), m_log(log), m_stop(stop), m_writer(request.to, request.overwrite),
+        m_progress(request.progress), m_total(total) {}
 
   /// Throws when, without --overwrite, a path to restore is taken.
   void refuse_taken(const Tree& selected);
