@@ -127,6 +127,12 @@ void convert(const Command& command) {
   const std::string text = command.to == cback::config::Format::xml
                                ? cback::config::to_xml(config)
                                : cback::config::to_toml(config);
+  // What is written must load: a configuration holding what the other
+  // syntax cannot (a site's Python module in TOML) is refused here, with
+  // the load's own message, and nothing is written.
+  cback::config::parse(text,
+                       fmt::format("{} converted to {}", command.file,
+                                   command.to == cback::config::Format::xml ? "XML" : "TOML"));
   if (!command.out) {
     fmt::print("{}", text);
     return;

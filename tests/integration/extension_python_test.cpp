@@ -182,4 +182,19 @@ TEST_CASE("Without Cedar Backup 3's library a site module is refused at load, po
                                                     "extension"));
 }
 
+TEST_CASE("cback-config convert refuses to write a site module's configuration as TOML",
+          "[extension][python]") {
+  CBACK_REQUIRE_PART(cedar_backup3_available());
+  Site site;
+  site.configure_function("run");
+  const fs::path out = site.work / "converted.toml";
+  const auto refused =
+      run({cback_config_binary(), "convert", site.config.string(), "-o", out.string()});
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 4);
+  CHECK_THAT(refused.err, Catch::Contains("from an XML configuration only"));
+  CHECK_FALSE(fs::exists(out));
+  CHECK_FALSE(fs::exists(out.string() + ".partial"));
+}
+
 } // namespace cback::test
