@@ -16,13 +16,9 @@ namespace {
 
 constexpr double k_mib = 1024.0 * 1024.0;
 
-// The plot's frame, in SVG user units.
-constexpr double k_width = 800.0;
-constexpr double k_height = 470.0;
-constexpr double k_left = 70.0;
-constexpr double k_right = 20.0;
-constexpr double k_top = 40.0;
-constexpr double k_bottom = 90.0;
+// The plot's frame, in SVG user units (the x axis is logarithmic, so the
+// axes are drawn here, not by bench_common::axes).
+constexpr bench_common::Frame k_frame{800.0, 470.0, 70.0, 20.0, 40.0, 90.0};
 constexpr std::array<const char*, 6> k_colours{"#1f77b4", "#ff7f0e", "#2ca02c",
                                                "#9467bd", "#8c564b", "#e377c2"};
 constexpr const char* k_ring_colour = "#d62728";
@@ -42,12 +38,14 @@ struct Scale {
   double mib = 1.0;  ///< top of the rate axis
   [[nodiscard]] double x(unsigned in_flight) const {
     const double span = std::max(high - low, 1.0);
-    const double margin = 0.05 * (k_width - k_left - k_right);
-    return k_left + margin +
-           (std::log2(in_flight) - low) / span * (k_width - k_left - k_right - 2 * margin);
+    const double margin = 0.05 * (k_frame.width - k_frame.left - k_frame.right);
+    return k_frame.left + margin +
+           (std::log2(in_flight) - low) / span *
+               (k_frame.width - k_frame.left - k_frame.right - 2 * margin);
   }
   [[nodiscard]] double y(double rate) const {
-    return k_height - k_bottom - rate / k_mib / mib * (k_height - k_top - k_bottom);
+    return k_frame.height - k_frame.bottom -
+           rate / k_mib / mib * (k_frame.height - k_frame.top - k_frame.bottom);
   }
 };
 
@@ -64,11 +62,11 @@ Scale scale_of(const BenchResult& bench, const Recommendation& recommendation) {
 }
 
 std::string axes(const BenchResult& bench, const Scale& scale) {
-  const double y0 = k_height - k_bottom;
+  const double y0 = k_frame.height - k_frame.bottom;
   std::string svg = fmt::format(
       "<g stroke=\"#333\" stroke-width=\"1\"><line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" "
       "y2=\"{1:.1f}\"/><line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{3:.1f}\"/></g>\n",
-      k_left, y0, k_width - k_right, k_top);
+      k_frame.left, y0, k_frame.width - k_frame.right, k_frame.top);
   svg += "<g font-family=\"sans-serif\" font-size=\"12\" fill=\"#333\">\n";
   std::vector<unsigned> ticks;
   for (const auto& result : bench.points) {
@@ -87,15 +85,15 @@ std::string axes(const BenchResult& bench, const Scale& scale) {
     svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" "
                        "stroke=\"#ddd\"/><text x=\"{3:.1f}\" y=\"{4:.1f}\" "
                        "text-anchor=\"end\">{5:g}</text>\n",
-                       k_left, scale.y(m * k_mib), k_width - k_right, k_left - 6,
-                       scale.y(m * k_mib) + 4, m);
+                       k_frame.left, scale.y(m * k_mib), k_frame.width - k_frame.right,
+                       k_frame.left - 6, scale.y(m * k_mib) + 4, m);
   }
   svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">"
                      "sftp_requests_in_flight</text>\n",
-                     (k_left + k_width - k_right) / 2, y0 + 38);
+                     (k_frame.left + k_frame.width - k_frame.right) / 2, y0 + 38);
   svg += fmt::format("<text transform=\"translate(18 {:.1f}) rotate(-90)\" "
                      "text-anchor=\"middle\">rate (MiB/s)</text>\n</g>\n",
-                     (k_top + y0) / 2);
+                     (k_frame.top + y0) / 2);
   return svg;
 }
 
@@ -129,18 +127,19 @@ std::string rate_lines(const BenchResult& bench, const Scale& scale, std::string
     svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" "
                        "points=\"{}\"/>\n",
                        colour, points);
-    legend += fmt::format("<g transform=\"translate({:.1f} {:.1f})\"><line x1=\"0\" y1=\"0\" "
-                          "x2=\"24\" y2=\"0\" stroke=\"{}\" stroke-width=\"1.5\"/><text x=\"30\" "
-                          "y=\"4\">sftp_request_size {}</text></g>\n",
-                          k_left + static_cast<double>(index % 3) * 240.0,
-                          k_height - 30 + static_cast<double>(index / 3) * 18.0, colour, size);
+    legend +=
+        fmt::format("<g transform=\"translate({:.1f} {:.1f})\"><line x1=\"0\" y1=\"0\" "
+                    "x2=\"24\" y2=\"0\" stroke=\"{}\" stroke-width=\"1.5\"/><text x=\"30\" "
+                    "y=\"4\">sftp_request_size {}</text></g>\n",
+                    k_frame.left + static_cast<double>(index % 3) * 240.0,
+                    k_frame.height - 30 + static_cast<double>(index / 3) * 18.0, colour, size);
     ++index;
   }
   legend += fmt::format("<g transform=\"translate({:.1f} {:.1f})\"><circle cx=\"12\" cy=\"0\" "
                         "r=\"7\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/><text x=\"30\" "
                         "y=\"4\">recommended</text></g>\n",
-                        k_left + static_cast<double>(index % 3) * 240.0,
-                        k_height - 30 + static_cast<double>(index / 3) * 18.0, k_ring_colour);
+                        k_frame.left + static_cast<double>(index % 3) * 240.0,
+                        k_frame.height - 30 + static_cast<double>(index / 3) * 18.0, k_ring_colour);
   return svg;
 }
 
@@ -230,8 +229,7 @@ std::string summary_text(const BenchResult& bench, const Recommendation& recomme
 std::string rate_svg(const BenchResult& bench, const Recommendation& recommendation,
                      const std::string& title) {
   const auto scale = scale_of(bench, recommendation);
-  std::string svg = bench_common::svg_begin(
-      bench_common::Frame{k_width, k_height, k_left, k_right, k_top, k_bottom}, title);
+  std::string svg = bench_common::svg_begin(k_frame, title);
   svg += axes(bench, scale);
   std::string legend;
   svg += rate_lines(bench, scale, legend);
