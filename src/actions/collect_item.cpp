@@ -427,7 +427,7 @@ void collect_incremental(const CollectItem& item, const ItemServices& services,
       policy.cumulative == collect::Cumulative::yes && policy.reset == collect::Reset::no;
   std::optional<collect::StateWriter> next;
   if (!keep_previous) {
-    next.emplace(pending_state_path(current));
+    next.emplace(pending_state_path(current), &previous.state);
   }
   collect::ChangeDetector detector(previous.state, policy.basis);
   const ArchiveKind kind = policy.reset == collect::Reset::yes

@@ -561,41 +561,76 @@ LoadedState load_state(const std::string& path) {
   return loaded;
 }
 
-StateWriter::StateWriter(std::filesystem::path path)
-    : m_encoder(std::make_unique<detail::StateEncoder>()), m_file(std::move(path)) {
-  m_file.write(std::string(k_header_size, '\0')); // the header comes last
+StateWriter::StateWriter(std::filesystem::path path, const StateFile* base)
+    : m_path(std::move(path)), m_base(base),
+      m_encoder(std::make_unique<detail::StateEncoder>()) {
+  if (m_base == nullptr) {
+    diverge();
+  }
 }
 
 StateWriter::~StateWriter() = default;
 
 void StateWriter::add(std::string_view path, const Fingerprint& print) {
+  if (!m_file) {
+    if (m_matched < m_base->size()) {
+      const auto record = m_base->record(m_matched);
+      if (record.path == path && record.print == print) {
+        ++m_matched;
+        return;
+      }
+    }
+    diverge();
+  }
   m_encoder->add(path, print);
   if (m_encoder->pending() >= k_write_buffer) {
     flush();
   }
 }
 
+bool StateWriter::same_as_base() const noexcept {
+  return !m_file && m_matched == m_base->size();
+}
+
+// Creates the file and encodes the base records the walk has matched: they
+// are exactly the records added so far.
+void StateWriter::diverge() {
+  m_file.emplace(m_path);
+  m_file->write(std::string(k_header_size, '\0')); // the header comes last
+  for (std::size_t i = 0; i < m_matched; ++i) {
+    const auto record = m_base->record(i);
+    m_encoder->add(record.path, record.print);
+    if (m_encoder->pending() >= k_write_buffer) {
+      flush();
+    }
+  }
+  m_matched = 0;
+}
+
 void StateWriter::flush() {
-  m_file.write(m_encoder->take());
+  m_file->write(m_encoder->take());
 }
 
 void StateWriter::commit() {
+  if (!m_file) {
+    diverge();
+  }
   flush();
   if (!m_encoder->sorted()) {
     // Several units, or dereferenced links: sort the index by the paths of
     // the records written, read back through a mapping of the partial file
     // (its own fd: the name may have been replaced meanwhile).
-    const int fd = m_file.fd();
+    const int fd = m_file->fd();
     struct ::stat st {};
     if (::fstat(fd, &st) != 0) {
       throw Error(ExitCode::action, fmt::format("Cannot read back [{}]: {}",
-                                                m_file.partial_path().string(), errno_text(errno)));
+                                                m_file->partial_path().string(), errno_text(errno)));
     }
     const auto size = static_cast<std::size_t>(st.st_size);
     void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) {
       throw Error(ExitCode::action, fmt::format("Cannot map [{}]: {}",
-                                                m_file.partial_path().string(), errno_text(errno)));
+                                                m_file->partial_path().string(), errno_text(errno)));
     }
     m_encoder->sort({static_cast<const std::byte*>(map), size});
     ::munmap(map, size);
@@ -604,12 +639,12 @@ void StateWriter::commit() {
   flush();
   const auto checksum = m_encoder->checksum();
   std::memcpy(header.data() + 32, checksum.data(), k_digest_size);
-  if (::pwrite(m_file.fd(), header.data(), header.size(), 0) !=
+  if (::pwrite(m_file->fd(), header.data(), header.size(), 0) !=
       static_cast<ssize_t>(header.size())) {
     throw Error(ExitCode::action, fmt::format("Cannot write [{}]: {}",
-                                              m_file.partial_path().string(), errno_text(errno)));
+                                              m_file->partial_path().string(), errno_text(errno)));
   }
-  m_file.commit();
+  m_file->commit();
 }
 
 tl::expected<void, std::string> save_state(const std::string& path,

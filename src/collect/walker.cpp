@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -484,9 +486,24 @@ void Walker::walk_dir(const std::string& abs_path, const WalkOptions& options,
   visitor.end_walk();
 }
 
+// Paths compared here share long prefixes (the item's directory), so the
+// first difference is looked for eight bytes at a time.
 bool path_less(std::string_view a, std::string_view b) noexcept {
   const std::size_t common = std::min(a.size(), b.size());
-  for (std::size_t i = 0; i < common; ++i) {
+  std::size_t i = 0;
+  for (; i + 8 <= common; i += 8) {
+    std::uint64_t x = 0;
+    std::uint64_t y = 0;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) {
+      const auto bit = std::endian::native == std::endian::little ? std::countr_zero(x ^ y)
+                                                                   : std::countl_zero(x ^ y);
+      i += static_cast<std::size_t>(bit) / 8;
+      break;
+    }
+  }
+  for (; i < common; ++i) {
     if (a[i] != b[i]) {
       // '/' ranks below every byte a name can hold (NUL cannot occur).
       const auto rank = [](char c) { return c == '/' ? 0U : static_cast<unsigned char>(c) + 0U; };

@@ -111,25 +111,39 @@ LoadedState load_state(const std::string& path);
 /// Writes a state file: records in any order (a walk delivers them in
 /// path order, and then nothing is sorted), committed atomically. Memory:
 /// a write buffer and 8 bytes per record (the index).
+///
+/// Given the state the walk is compared with (`base`), the writer encodes
+/// nothing while the records added are the base's, in its order: an
+/// unchanged walk then costs no encoding, hashing or writing, and the
+/// caller keeps the base (same_as_base()). At the first record that
+/// differs the base's records matched so far are encoded, and from then on
+/// every record as it comes.
 class StateWriter {
 public:
-  /// Creates PATH.partial; throws Error(action) naming it when it cannot.
-  explicit StateWriter(std::filesystem::path path);
+  /// Creates PATH.partial (without a base, at once; with one, at the first
+  /// difference or commit); throws Error(action) naming it when it cannot.
+  explicit StateWriter(std::filesystem::path path, const StateFile* base = nullptr);
   ~StateWriter();
   StateWriter(const StateWriter&) = delete;
   StateWriter& operator=(const StateWriter&) = delete;
 
   /// Adds one path; a later record of the same path is dropped.
   void add(std::string_view path, const Fingerprint& print);
+  /// True while the records added are exactly the base's, all of them.
+  [[nodiscard]] bool same_as_base() const noexcept;
   /// Sorts the index if needed, writes it and the header, fsyncs, renames
   /// PATH.partial to PATH and fsyncs the directory. Throws Error(action)
   /// naming the file; then no PATH.partial is left and PATH is unchanged.
   void commit();
 
 private:
+  void diverge();
   void flush();
+  std::filesystem::path m_path;
+  const StateFile* m_base;
+  std::size_t m_matched = 0; ///< base records added so far, not yet encoded
   std::unique_ptr<detail::StateEncoder> m_encoder;
-  core::AtomicFile m_file;
+  std::optional<core::AtomicFile> m_file; ///< from the first encoded record
 };
 
 /// Writes the whole state (`records` in any order) to `path` atomically;

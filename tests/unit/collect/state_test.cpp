@@ -278,6 +278,69 @@ TEST_CASE("Saving is atomic and leaves no partial file", "[collect][state]") {
   CHECK_THAT(failed.error(), Catch::Contains("no/such/dir/x.state"));
 }
 
+TEST_CASE("A writer given its base writes nothing while the walk matches it", "[collect][state]") {
+  test::TempDir tmp;
+  std::vector<Entry> entries;
+  for (int i = 0; i < 3000; ++i) { // more than one write buffer of records
+    entries.push_back(entry(fmt::format("/t/{:04}/some/longer/path/name/{:0200}", i, i)));
+  }
+  const auto base_records = records_of(entries);
+  const auto base = open_state(write_state(tmp, base_records, "base.state"));
+  const auto path = (tmp / "next.state").string();
+  const auto partial = path + ".partial";
+
+  SECTION("the same records: no file, and same_as_base") {
+    StateWriter writer(path, &base);
+    for (const auto& [p, print] : base_records) {
+      writer.add(p, print);
+      CHECK_FALSE(std::filesystem::exists(partial));
+    }
+    CHECK(writer.same_as_base());
+  }
+  SECTION("a prefix of them is not the base") {
+    StateWriter writer(path, &base);
+    writer.add(base_records[0].first, base_records[0].second);
+    CHECK_FALSE(writer.same_as_base());
+    CHECK_FALSE(std::filesystem::exists(partial));
+  }
+  SECTION("committed unchanged, the file holds the base") {
+    StateWriter writer(path, &base);
+    for (const auto& [p, print] : base_records) {
+      writer.add(p, print);
+    }
+    writer.commit();
+    CHECK(all_records(open_state(path)) == base_records);
+  }
+  SECTION("a difference late in the walk: the matched records are written before it") {
+    auto changed = base_records;
+    changed[2500].second.size += 1;
+    changed.emplace(changed.begin() + 2800, "/t/2799/new", changed[0].second);
+    StateWriter writer(path, &base);
+    for (std::size_t i = 0; i < changed.size(); ++i) {
+      writer.add(changed[i].first, changed[i].second);
+      CHECK(std::filesystem::exists(partial) == (i >= 2500));
+    }
+    CHECK_FALSE(writer.same_as_base());
+    writer.commit();
+    auto expected = changed;
+    std::sort(expected.begin(), expected.end(),
+              [](const auto& a, const auto& b) { return path_less(a.first, b.first); });
+    CHECK(all_records(open_state(path)) == expected);
+  }
+  SECTION("more records than the base, or records out of its order") {
+    auto reordered = base_records;
+    std::swap(reordered[10], reordered[11]);
+    reordered.emplace_back("/u", reordered[0].second);
+    StateWriter writer(path, &base);
+    for (const auto& [p, print] : reordered) {
+      writer.add(p, print);
+    }
+    CHECK_FALSE(writer.same_as_base());
+    writer.commit();
+    CHECK(all_records(open_state(path)).size() == reordered.size());
+  }
+}
+
 TEST_CASE("Lookups find paths ahead of the walk and behind it", "[collect][state]") {
   test::TempDir tmp;
   std::vector<Entry> entries;

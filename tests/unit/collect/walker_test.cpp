@@ -614,6 +614,24 @@ TEST_CASE("The walk order is byte order with the slash first", "[collect][walk][
   CHECK(path_less("/a/b\x01", "/a/b\xff"));
   CHECK_FALSE(path_less("/a/b", "/a/b"));
   CHECK_FALSE(path_less("/a/b.txt", "/a/b/x"));
+  // Long paths: the first difference anywhere in or after an 8-byte word.
+  const std::string stem = "/srv/backup/some/long/directory/name";
+  CHECK(path_less(stem + "/x", stem + ".x"));
+  CHECK(path_less(stem + "/x", stem + "/x/"));
+  CHECK_FALSE(path_less(stem + "-/x", stem + "/x"));
+  for (std::size_t at = 0; at < stem.size(); ++at) {
+    auto lower = stem;
+    auto higher = stem;
+    lower[at] = '/';
+    higher[at] = '\x01';
+    CHECK(path_less(lower, higher));
+    CHECK_FALSE(path_less(higher, lower));
+    higher[at] = '\xff';
+    lower[at] = 'A';
+    CHECK(path_less(lower, higher));
+    CHECK_FALSE(path_less(higher, lower));
+    CHECK(path_less(stem.substr(0, at), stem));
+  }
 }
 
 TEST_CASE("A walk delivers each unit's entries in walk order", "[collect][walk][order]") {
