@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -747,6 +749,150 @@ TEST_CASE("Keys and members from a bucket never lead out of the restore director
   CHECK(result.exit_code == 6);
   check_hostile_refused(pool.dir.path(), to, outside, pool.logged());
   CHECK_FALSE(fs::exists(pool.dir / "peer"));
+}
+
+} // namespace
+} // namespace cback::test
+
+namespace cback::test {
+namespace {
+
+// An S3 server that lies, for cback-restore --from s3://: its one day
+// holds a manifest of 100 bytes, and then, by its mode, "endless": every
+// listing page says there is another with the same token; "huge-page": a
+// listing page of 32 MiB; "long-range": a ranged GET answered with 64 MiB.
+// It checks no signature. Writes its port to the file it is given.
+constexpr const char* k_lying_s3 = R"(
+import http.server, sys, urllib.parse
+mode, port_file = sys.argv[1], sys.argv[2]
+levels = {"": "2026/", "2026/": "2026/11/", "2026/11/": "2026/11/30/",
+          "2026/11/30/": "2026/11/30/host1/"}
+class Lying(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args):
+        pass
+    def answer(self, code, body, headers={}):
+        self.send_response(code)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_HEAD(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "100")
+        self.send_header("ETag", "\"e\"")
+        self.end_headers()
+    def do_GET(self):
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        if "list-type" not in query:
+            return self.answer(206, b"x" * (64 << 20),
+                               {"Content-Range": "bytes 0-99/100", "ETag": "\"e\""})
+        if query.get("max-keys") == ["0"]:
+            return self.answer(200, b"<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>")
+        if mode == "endless":
+            return self.answer(200, b"<ListBucketResult><IsTruncated>true</IsTruncated>"
+                               b"<NextContinuationToken>again</NextContinuationToken>"
+                               b"<CommonPrefixes><Prefix>2026/</Prefix></CommonPrefixes></ListBucketResult>")
+        if mode == "huge-page":
+            return self.answer(200, b"<ListBucketResult>" + b" " * (32 << 20) + b"</ListBucketResult>")
+        prefix = query.get("prefix", [""])[0]
+        if prefix in levels:
+            inner = "<CommonPrefixes><Prefix>" + levels[prefix] + "</Prefix></CommonPrefixes>"
+        else:
+            inner = ("<Contents><Key>" + prefix + "cback.manifest</Key><Size>100</Size>"
+                     "<ETag>\"e\"</ETag></Contents>")
+        self.answer(200, ("<ListBucketResult><IsTruncated>false</IsTruncated>" + inner +
+                          "</ListBucketResult>").encode())
+server = http.server.HTTPServer(("127.0.0.1", 0), Lying)
+with open(port_file + ".partial", "w") as out:
+    out.write(str(server.server_address[1]))
+import os
+os.rename(port_file + ".partial", port_file)
+server.serve_forever()
+)";
+
+/// The lying server in `mode`, stopped when this goes.
+class LyingS3 {
+public:
+  LyingS3(const fs::path& dir, const std::string& mode) {
+    const fs::path script = dir / "lying_s3.py";
+    write(script, k_lying_s3);
+    const fs::path port_file = dir / ("port-" + mode);
+    m_pid = spawn_quiet({"/usr/bin/python3", script.string(), mode, port_file.string()}, {});
+    for (int i = 0; i < 100 && !fs::exists(port_file); ++i) {
+      ::usleep(100'000);
+    }
+    m_endpoint = "http://127.0.0.1:" + read_file(port_file);
+  }
+  ~LyingS3() {
+    ::kill(m_pid, SIGTERM);
+    ::waitpid(m_pid, nullptr, 0);
+  }
+  LyingS3(const LyingS3&) = delete;
+  LyingS3& operator=(const LyingS3&) = delete;
+  [[nodiscard]] const std::string& endpoint() const { return m_endpoint; }
+
+private:
+  pid_t m_pid = -1;
+  std::string m_endpoint;
+};
+
+TEST_CASE("A lying S3 server cannot make a restore read without end", "[restore][s3][hostile]") {
+  if (!python_available()) {
+    CBACK_REQUIRE_PART("python3");
+    return;
+  }
+  HandStaged pool;
+  const std::pair<std::string, std::string> cases[] = {
+      {"endless", "repeats its continuation token"},
+      {"huge-page", "longer than it can be"},
+      {"long-range", "longer than it can be"},
+  };
+  for (const auto& [mode, message] : cases) {
+    INFO(mode);
+    const LyingS3 server(pool.dir.path(), mode);
+    RunOptions options;
+    options.env = {"AWS_ACCESS_KEY_ID=lying", "AWS_SECRET_ACCESS_KEY=lying",
+                   "AWS_ENDPOINT_URL=" + server.endpoint(), "AWS_CONFIG_FILE=/nonexistent",
+                   "AWS_SHARED_CREDENTIALS_FILE=/nonexistent"};
+    const auto result =
+        run(cback_command(pool.config, pool.log_file(), {"days", "--from", "s3://lying-bucket"},
+                          tool_binary("cback-restore")),
+            options);
+    INFO(result.out << result.err);
+    CHECK(result.exit_code == 6);
+    const std::string log = pool.logged();
+    CHECK(contains(log, message));
+    CHECK(contains(log, "s3://lying-bucket/"));
+  }
+}
+
+TEST_CASE("An object the extension stored encrypted is refused, naming it", "[restore][s3]") {
+  const auto gw = gateway();
+  CBACK_REQUIRE_PART(gw);
+  HandStaged pool;
+  write(pool.day_dir() / "etc-like.tar", "not read");
+  const std::string bucket = new_bucket();
+  REQUIRE(gw->aws({"s3", "mb", "s3://" + bucket}).exit_code == 0);
+  // What amazons3 with `encrypt` records: the staged file's size, which is
+  // not the object's.
+  const std::string key = "s3://" + bucket + "/2026/11/30/host1/etc-like.tar";
+  REQUIRE(gw->aws({"s3", "cp", "--metadata", "cback-source=5000:1",
+                   (pool.day_dir() / "etc-like.tar").string(), key})
+              .exit_code == 0);
+  RunOptions options;
+  options.env = gw->key_env();
+  options.env.push_back("AWS_ENDPOINT_URL=" + gw->endpoint);
+  const auto result = run(cback_command(pool.config, pool.log_file(),
+                                        {"extract", "--from", "s3://" + bucket, "--date",
+                                         "2026-11-30", "--to", (pool.dir / "to").string(), "/"},
+                                        tool_binary("cback-restore")),
+                          options);
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 6);
+  CHECK(contains(pool.logged(), key + " is encrypted"));
+  CHECK_FALSE(fs::exists(pool.dir / "to"));
 }
 
 } // namespace
