@@ -25,10 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view k_indicator = "cback.amazons3";
-// The metadata every object carries: the staged file's size and
-// modification time. An encrypted object cannot be compared with its
-// staged file (each encryption differs), so a re-run recognises it by this.
-constexpr std::string_view k_source_metadata = "cback-source";
 constexpr std::size_t k_default_part_size = std::size_t{8} << 20;
 
 s3::ClientOptions client_options(const Context& context) {

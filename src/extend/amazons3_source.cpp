@@ -1,5 +1,6 @@
 #include "amazons3_source.hpp"
 
+#include <cback/collect/manifest.hpp>
 #include <cback/context.hpp>
 #include <cback/core/beneath.hpp>
 #include <cback/core/error.hpp>
@@ -8,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -37,11 +39,28 @@ std::vector<std::string> shell_argv(const Context& context, const std::string& c
   return {"/bin/sh", "-c", command};
 }
 
+// Every staged file, and each peer's manifest (docs/manifest.md): it is
+// no indicator but what a restore from the bucket checks the archives
+// against (cback-restore --from s3://).
+std::vector<fs::path> files_to_upload(const fs::path& daily_dir) {
+  auto files = staged_files(daily_dir);
+  std::error_code error;
+  for (const auto& peer : fs::directory_iterator(daily_dir, error)) {
+    const fs::path manifest = peer.path() / std::string(collect::k_manifest_file_name);
+    if (peer.is_directory() && !peer.is_symlink() &&
+        fs::is_regular_file(fs::symlink_status(manifest))) {
+      files.push_back(manifest);
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 } // namespace
 
 std::vector<StagedObject> list_staged_objects(const fs::path& daily_dir) {
   std::vector<StagedObject> objects;
-  for (const auto& path : staged_files(daily_dir)) {
+  for (const auto& path : files_to_upload(daily_dir)) {
     struct ::stat st {};
     if (::lstat(path.c_str(), &st) != 0) {
       throw Error(ExitCode::action, fmt::format("Cannot stat staged file [{}]: {}", path.string(),

@@ -26,7 +26,8 @@ struct StagedObject {
 };
 
 /// Every staged file of `daily_dir` (staged_files: regular, no links, no
-/// indicators), with its size and modification time.
+/// indicators) and each peer's manifest (cback.manifest, which a restore
+/// from the bucket needs), with its size and modification time.
 std::vector<StagedObject> list_staged_objects(const std::filesystem::path& daily_dir);
 
 /// Opens `relative` below `daily_dir` one component at a time, never

@@ -70,6 +70,9 @@ ObjectsPage parse_objects_page(std::string_view body) {
   for (const auto& entry : root.children("Contents")) {
     page.objects.push_back({text(entry, "Key"), number(entry, "Size", what), text(entry, "ETag")});
   }
+  for (const auto& common : root.children("CommonPrefixes")) {
+    page.prefixes.push_back(text(common, "Prefix"));
+  }
   if (truncated(root)) {
     page.next_token = text(root, "NextContinuationToken");
     if (page.next_token.empty()) {

@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -21,6 +22,12 @@ namespace cback::s3 {
 namespace {
 
 using Query = std::vector<std::pair<std::string, std::string>>;
+
+// What an answer may hold in memory: its headers, and a body read as text
+// (an XML listing page of 1000 keys is below 2 MB; error documents are
+// small). A ranged GET's bytes go into the caller's buffer instead.
+constexpr std::size_t k_headers_limit = 256 << 10;
+constexpr std::size_t k_text_limit = 16 << 20;
 
 struct CurlDelete {
   void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
@@ -76,12 +83,23 @@ struct Request {
   Query query; ///< written sorted by name (SigV4's canonical order)
   std::vector<std::string> headers;
   std::span<const std::byte> body;
+  std::span<std::byte> into; ///< where a successful answer's body goes; empty: into the text
 };
 
 struct Response {
   long status = 0;
-  std::string body;
+  std::string body;                           ///< the text of the answer
   std::map<std::string, std::string> headers; ///< names in lower case
+  std::size_t header_bytes = 0;
+  std::size_t filled = 0; ///< bytes written into Request::into
+  bool too_long = false;  ///< the server sent more than the answer can hold
+};
+
+// Where libcurl writes an answer's body.
+struct BodySink {
+  CURL* curl = nullptr;
+  Response* response = nullptr;
+  std::span<std::byte> into;
 };
 
 // Where a body being sent stands, for libcurl's read callback.
@@ -115,13 +133,39 @@ std::size_t read_body(char* buffer, std::size_t size, std::size_t count, void* u
   return take;
 }
 
+// A short count makes libcurl fail the transfer: that is how an answer
+// longer than its bound is cut off.
 std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
+  auto& sink = *static_cast<BodySink*>(user);
+  auto& response = *sink.response;
+  const std::size_t length = size * count;
+  long status = 0;
+  curl_easy_getinfo(sink.curl, CURLINFO_RESPONSE_CODE, &status);
+  if (!sink.into.empty() && (status == 200 || status == 206)) {
+    if (length > sink.into.size() - response.filled) {
+      response.too_long = true;
+      return 0;
+    }
+    std::memcpy(sink.into.data() + response.filled, data, length);
+    response.filled += length;
+    return length;
+  }
+  if (length > k_text_limit - response.body.size()) {
+    response.too_long = true;
+    return 0;
+  }
+  response.body.append(data, length);
+  return length;
 }
 
 std::size_t write_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& response = *static_cast<Response*>(user);
   const std::string_view line(data, size * count);
+  response.header_bytes += line.size();
+  if (response.header_bytes > k_headers_limit) {
+    response.too_long = true;
+    return 0;
+  }
   const auto colon = line.find(':');
   if (colon != std::string_view::npos) {
     std::string_view value = line.substr(colon + 1);
@@ -132,8 +176,7 @@ std::size_t write_header(char* data, std::size_t size, std::size_t count, void* 
            (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.remove_suffix(1);
     }
-    (*static_cast<std::map<std::string, std::string>*>(user))[lower(line.substr(0, colon))] =
-        std::string(value);
+    response.headers[lower(line.substr(0, colon))] = std::string(value);
   }
   return size * count;
 }
@@ -157,6 +200,19 @@ void add_put_headers(const PutOptions& options, std::vector<std::string>& header
   for (const auto& [name, value] : options.metadata) {
     headers.push_back("x-amz-meta-" + name + ": " + value);
   }
+}
+
+// A header's decimal number, or Error(action) naming the request.
+std::int64_t header_number(const Request& request, const std::string& text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0) {
+    throw Error(ExitCode::action,
+                fmt::format("S3 {} s3://{}/{}: the server's answer has an "
+                            "invalid number [{}]",
+                            request.operation, request.bucket, request.key, text.substr(0, 40)));
+  }
+  return value;
 }
 
 } // namespace
@@ -291,6 +347,7 @@ struct Client::Impl {
     }
     const HeaderList headers(raw);
     Upload upload{request.body, 0, &pacer_mutex, pacer ? &*pacer : nullptr, stop};
+    BodySink sink{curl, &response, request.into};
 
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
@@ -304,9 +361,9 @@ struct Client::Impl {
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
                      static_cast<long>(options.stall_timeout.count()));
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &write_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &write_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &progress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, stop);
@@ -364,6 +421,14 @@ struct Client::Impl {
       if (code == CURLE_ABORTED_BY_CALLBACK && stop != nullptr) {
         stop->check();
       }
+      if (response.too_long) {
+        // Not retried: the same server would send the same again.
+        throw Error(ExitCode::action,
+                    fmt::format("S3 {}: the server's answer is longer than it can be ({} bytes "
+                                "of body, {} of headers at most); refused",
+                                where, request.into.empty() ? k_text_limit : request.into.size(),
+                                k_headers_limit));
+      }
       std::string failure;
       if (code != CURLE_OK) {
         failure = curl_easy_strerror(code);
@@ -384,6 +449,42 @@ struct Client::Impl {
       pause(wait);
       wait *= 2;
     }
+  }
+
+  // Lists the keys below `prefix` page by page (ListObjectsV2), handing
+  // each page to `take`; `delimiter` empty: every key below, else one level.
+  // A listing past max_listed entries, or a server that repeats its
+  // continuation token, is an error: neither can make it run on for ever.
+  template <typename Take>
+  void list_pages(const std::string& bucket, const std::string& prefix,
+                  const std::string& delimiter, Take take) {
+    std::string token;
+    std::size_t listed = 0;
+    do {
+      Request request("ListObjectsV2", "GET", bucket, "", {{"list-type", "2"}, {"prefix", prefix}});
+      if (!delimiter.empty()) {
+        request.query.emplace_back("delimiter", delimiter);
+      }
+      if (!token.empty()) {
+        request.query.emplace_back("continuation-token", token);
+      }
+      auto page = parse_objects_page(require(request).body);
+      listed += page.objects.size() + page.prefixes.size();
+      if (listed > options.max_listed) {
+        throw Error(ExitCode::action,
+                    fmt::format("S3 ListObjectsV2 of s3://{}/{} lists more than {} entries; "
+                                "refused",
+                                bucket, prefix, options.max_listed));
+      }
+      if (!page.next_token.empty() && page.next_token == token) {
+        throw Error(ExitCode::action,
+                    fmt::format("S3 ListObjectsV2 of s3://{}/{}: the server repeats its "
+                                "continuation token",
+                                bucket, prefix));
+      }
+      token = page.next_token;
+      take(page);
+    } while (!token.empty());
   }
 
   // Throws the error `response` stands for, naming the request.
@@ -435,7 +536,9 @@ std::optional<ObjectHead> Client::head_object(const std::string& bucket, const s
   }
   ObjectHead head;
   const auto length = response.headers.find("content-length");
-  head.size = length == response.headers.end() ? 0 : std::stoll(length->second);
+  if (length != response.headers.end()) {
+    head.size = header_number(request, length->second);
+  }
   const auto etag = response.headers.find("etag");
   head.etag = etag == response.headers.end() ? std::string() : etag->second;
   constexpr std::string_view k_meta = "x-amz-meta-";
@@ -507,17 +610,50 @@ void Client::abort_upload(const std::string& bucket, const std::string& key,
 std::vector<ObjectEntry> Client::list_objects(const std::string& bucket,
                                               const std::string& prefix) {
   std::vector<ObjectEntry> objects;
-  std::string token;
-  do {
-    Request request("ListObjectsV2", "GET", bucket, "", {{"list-type", "2"}, {"prefix", prefix}});
-    if (!token.empty()) {
-      request.query.emplace_back("continuation-token", token);
-    }
-    auto page = parse_objects_page(m_impl->require(request).body);
+  m_impl->list_pages(bucket, prefix, "", [&](ObjectsPage& page) {
     std::move(page.objects.begin(), page.objects.end(), std::back_inserter(objects));
-    token = page.next_token;
-  } while (!token.empty());
+  });
   return objects;
+}
+
+Level Client::list_level(const std::string& bucket, const std::string& prefix) {
+  Level level;
+  m_impl->list_pages(bucket, prefix, "/", [&](ObjectsPage& page) {
+    std::move(page.objects.begin(), page.objects.end(), std::back_inserter(level.objects));
+    std::move(page.prefixes.begin(), page.prefixes.end(), std::back_inserter(level.prefixes));
+  });
+  return level;
+}
+
+RangeRead Client::get_range(const std::string& bucket, const std::string& key, std::uint64_t offset,
+                            std::span<std::byte> out) {
+  if (out.empty()) {
+    return {};
+  }
+  const std::uint64_t last = offset + out.size() - 1;
+  Request request("GET", "GET", bucket, key);
+  request.headers.push_back(fmt::format("Range: bytes={}-{}", offset, last));
+  request.into = out;
+  const Response response = m_impl->send(request);
+  // A server may answer a range that covers the whole object with all of
+  // it (200); the sink has then refused anything past `out`.
+  if (response.status != 206 && !(response.status == 200 && offset == 0)) {
+    Impl::fail(request, response);
+  }
+  const auto header = [&](const char* name) {
+    const auto found = response.headers.find(name);
+    return found == response.headers.end() ? std::string() : found->second;
+  };
+  const std::string range = header("content-range");
+  const bool right_range =
+      response.status == 200 || range.starts_with(fmt::format("bytes {}-{}/", offset, last));
+  if (!right_range || response.filled != out.size()) {
+    throw Error(ExitCode::action,
+                fmt::format("S3 GET s3://{}/{} bytes {}-{}: the server sent {} bytes{}", bucket,
+                            key, offset, last, response.filled,
+                            range.empty() ? std::string() : " of the range " + range));
+  }
+  return {response.filled, header("etag")};
 }
 
 std::vector<UploadEntry> Client::list_uploads(const std::string& bucket,

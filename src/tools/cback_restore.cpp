@@ -3,6 +3,7 @@
 // them as they were at the end of any day (docs/cback-restore.1). The
 // switches -c -b -q -l -o -m -O -d -s are cback's; exit codes as cback's
 // (2 usage, 3 logging, 4 configuration, 5 interrupted, 6 other).
+// s3://BUCKET[/PREFIX] reads what the amazons3 extension uploaded.
 
 #include <cback/cli/diagnostics.hpp>
 #include <cback/cli/options.hpp>
@@ -13,8 +14,10 @@
 #include <cback/core/log.hpp>
 #include <cback/core/progress.hpp>
 #include <cback/core/stop.hpp>
+#include <cback/extend/amazons3.hpp>
 #include <cback/restore/commands.hpp>
 #include <cback/restore/source.hpp>
+#include <cback/s3/client.hpp>
 #include <cback/version.hpp>
 
 #include <fmt/format.h>
@@ -57,7 +60,9 @@ constexpr std::string_view k_usage = R"(
  SOURCE is "staging" (the configured staging directory, the default), a
  directory laid out as it is (a copy, a mounted disc), a disc image file
  (stdio:PATH or PATH) or a disc in a drive (/dev/srN), read without
- mounting. DATE is YYYY-MM-DD.
+ mounting, or s3://BUCKET[/PREFIX], what the amazons3 extension uploaded
+ (keys, region and endpoint as the extension finds them). DATE is
+ YYYY-MM-DD.
 
  Switches, as cback's:
 
@@ -178,8 +183,21 @@ struct Run {
   cback::core::StopFlag& stop;
 };
 
+// The client the amazons3 extension would build from the configuration:
+// its profile, region and endpoint_url, else the AWS CLI's settings.
+std::unique_ptr<cback::s3::Client> s3_client(const Run& run) {
+  namespace s3 = cback::s3;
+  s3::ClientOptions options;
+  options.settings = s3::resolve_settings(cback::extend::amazons3_settings_request(run.config),
+                                          s3::process_environment());
+  return std::make_unique<s3::Client>(std::move(options), run.log, &run.stop);
+}
+
 std::unique_ptr<restore::Source> open_source(const Run& run) {
   const auto& from = run.invocation.switches.from;
+  if (from && from->starts_with("s3://")) {
+    return restore::open_s3_source(s3_client(run), cback::s3::parse_location(*from), run.log);
+  }
   if (!from || *from == "staging") {
     if (!run.config.stage || run.config.stage->staging_dir.empty()) {
       throw Error(ExitCode::config,
@@ -196,6 +214,12 @@ std::unique_ptr<restore::Source> open_source(const Run& run) {
   return restore::open_image_source(*from);
 }
 
+// How much a command read from its source, for the log: what a restore
+// from a bucket or a slow drive cost.
+void log_read(const Run& run, const restore::Source& source) {
+  run.log.info("Read {} bytes from the {}.", source.bytes_read(), source.describe());
+}
+
 int days_command(const Run& run) {
   if (!run.invocation.arguments.empty()) {
     throw usage_error("days takes no arguments.");
@@ -203,6 +227,7 @@ int days_command(const Run& run) {
   const auto source = open_source(run);
   restore::History history(*source, run.config);
   restore::list_days(history, std::cout);
+  log_read(run, *source);
   return 0;
 }
 
@@ -221,6 +246,7 @@ int find_command(const Run& run) {
   const auto source = open_source(run);
   restore::History history(*source, run.config);
   const auto result = restore::find_versions(history, request, std::cout);
+  log_read(run, *source);
   if (!result.damaged.empty()) {
     for (const auto& damage : result.damaged) {
       run.log.error("{}", damage);
@@ -256,6 +282,7 @@ int extract_command(const Run& run) {
   const auto source = open_source(run);
   restore::History history(*source, run.config);
   const auto report = restore::extract(history, request, run.log, run.stop, std::cout);
+  log_read(run, *source);
   if (!report.refused.empty()) {
     throw Error(ExitCode::action, fmt::format("{} entr{} not restored: {}", report.refused.size(),
                                               report.refused.size() == 1 ? "y was" : "ies were",
@@ -280,9 +307,10 @@ int verify_command(const Run& run) {
   const auto source = open_source(run);
   restore::History history(*source, run.config);
   const auto report = restore::verify(history, date, run.stop, std::cout);
+  log_read(run, *source);
   if (!report.damaged.empty()) {
     for (const auto& damage : report.damaged) {
-      run.log.error("{}", damage);
+      run.log.error("{} ({})", damage, source->describe());
     }
     throw Error(ExitCode::action, fmt::format("{} of {} archives damaged or missing.",
                                               report.damaged.size(), report.checked));

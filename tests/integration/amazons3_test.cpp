@@ -5,12 +5,12 @@
 #include <cback/core/progress.hpp>
 
 #include "support/parts.hpp"
+#include "support/s3_gateway.hpp"
 #include "support/store_pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <sstream>
@@ -26,32 +26,6 @@ namespace {
 constexpr const char* k_monday = "2026-11-23";
 constexpr const char* k_tuesday = "2026-11-24";
 constexpr const char* k_recipient = "cback-s3-test@example.org";
-
-struct Gateway {
-  std::string endpoint;
-  std::string access_key;
-  std::string secret_key;
-  std::string control; ///< tools/servers/ceph.sh
-  std::string dir;
-};
-
-std::optional<Gateway> gateway() {
-  const auto endpoint = part_env("CBACK_TEST_S3_ENDPOINT", "ceph");
-  const auto access = part_env("CBACK_TEST_S3_ACCESS_KEY", "ceph");
-  const auto secret = part_env("CBACK_TEST_S3_SECRET_KEY", "ceph");
-  const auto control = part_env("CBACK_TEST_S3_CONTROL", "ceph");
-  const auto dir = part_env("CBACK_TEST_S3_DIR", "ceph");
-  if (!endpoint || !access || !secret || !control || !dir || !program_available("aws")) {
-    return std::nullopt;
-  }
-  return Gateway{*endpoint, *access, *secret, *control, *dir};
-}
-
-// A bucket name of its own for each test (S3 bucket names are global).
-std::string new_bucket() {
-  static std::atomic<int> count{0};
-  return fmt::format("cback-{}-{}", ::getpid(), ++count);
-}
 
 std::string pattern(std::size_t size, char seed) {
   std::string text(size, '\0');
@@ -75,16 +49,11 @@ struct S3Pool {
 
   [[nodiscard]] RunOptions aws_options() const {
     RunOptions options;
-    options.env = {"AWS_ACCESS_KEY_ID=" + gw.access_key, "AWS_SECRET_ACCESS_KEY=" + gw.secret_key,
-                   "AWS_DEFAULT_REGION=us-east-1", "AWS_CONFIG_FILE=/nonexistent",
-                   "AWS_SHARED_CREDENTIALS_FILE=/nonexistent"};
+    options.env = gw.key_env();
     return options;
   }
 
-  RunResult aws(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"/usr/bin/aws", "--endpoint-url", gw.endpoint});
-    return run(args, aws_options());
-  }
+  RunResult aws(std::vector<std::string> args) const { return gw.aws(std::move(args)); }
 
   void make_bucket() const { REQUIRE(aws({"s3", "mb", "s3://" + bucket}).exit_code == 0); }
 

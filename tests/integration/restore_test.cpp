@@ -5,6 +5,8 @@
 #include "support/parts.hpp"
 #include "support/pool.hpp"
 #include "support/python.hpp"
+#include "support/random_bytes.hpp"
+#include "support/s3_gateway.hpp"
 #include "support/text.hpp"
 
 #include <cback/collect/naming.hpp>
@@ -13,6 +15,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -97,9 +101,11 @@ enum class Store { no, image };
 /// A pool that collects src/ as one incremental item and stages it from a
 /// local peer, day after day; with Store::image it also stores each day
 /// into a stdio: disc image (a new disc on Monday, a session a day).
+/// `extra` (whole sections) is added to the configuration, `after_stage`
+/// to the actions of each day, `env` to the environment of each program.
 struct WeekPool : Pool {
   explicit WeekPool(const std::string& archive_mode, bool cumulative = false,
-                    Store store = Store::no)
+                    Store store = Store::no, const std::string& extra = "")
       : m_store(store) {
     for (const char* name : {"collect", "work", "src", "staging"}) {
       make_dir(name);
@@ -112,7 +118,7 @@ struct WeekPool : Pool {
               collect_table(dir / "collect", dir_item(src(), "incr", archive_mode),
                             cumulative ? "cumulative = true" : "") +
               local_stage_table(dir / "staging", "host1", dir / "collect") +
-              (store == Store::image ? store_table : ""));
+              (store == Store::image ? store_table : "") + extra);
   }
 
   [[nodiscard]] fs::path src() const { return dir / "src"; }
@@ -121,19 +127,26 @@ struct WeekPool : Pool {
   void run_day(const std::string& day) const {
     RunOptions options;
     options.env = {"CBACK_TODAY=" + day, "CBACK_IO=posix"};
-    const auto result = cback(m_store == Store::image ? Args{"collect", "stage", "store"}
-                                                      : Args{"collect", "stage"},
-                              options);
+    options.env.insert(options.env.end(), env.begin(), env.end());
+    Args actions =
+        m_store == Store::image ? Args{"collect", "stage", "store"} : Args{"collect", "stage"};
+    actions.insert(actions.end(), after_stage.begin(), after_stage.end());
+    const auto result = cback(actions, options);
     INFO(result.err << logged());
     REQUIRE(result.exit_code == 0);
   }
 
   RunResult restore(const Args& arguments) const {
-    return run(cback_command(config, log_file(), arguments, tool_binary("cback-restore")));
+    RunOptions options;
+    options.env = env;
+    return run(cback_command(config, log_file(), arguments, tool_binary("cback-restore")), options);
   }
 
   /// The first `count` days of the week: changed, collected and staged.
   void run_days(std::size_t count) const;
+
+  Args after_stage;
+  std::vector<std::string> env;
 
 private:
   Store m_store;
@@ -467,17 +480,11 @@ TEST_CASE("A day written by the original (GNU tar, no manifest) restores", "[res
   check_same(snapshot(to / src.relative_path()), snapshot(src));
 }
 
-TEST_CASE("Hostile archive members never write outside the restore directory",
-          "[restore][hostile]") {
-  if (!python_available()) {
-    CBACK_REQUIRE_PART("python3");
-    return;
-  }
-  HandStaged pool;
-  const fs::path outside = pool.make_dir("outside");
-  const fs::path archive = pool.day_dir() / "evil.tar";
-  // A symlink member pointing out, then a file through it; members with
-  // "..", absolute names; an absolute symlink.
+/// A tar archive whose members try to write outside the restore
+/// directory: a symlink member pointing to `outside`, then a file through
+/// it; members with "..", absolute names; an absolute symlink and a file
+/// through it; a hard link out. Needs python3.
+void write_hostile_tar(const fs::path& archive, const fs::path& outside) {
   const std::string script = fmt::format(R"(
 import io, tarfile
 t = tarfile.open("{0}", "w", format=tarfile.PAX_FORMAT)
@@ -496,21 +503,43 @@ t.close()
 )",
                                          archive.string(), outside.string());
   REQUIRE(python(script) == 0);
+}
+
+/// What extracting "/" of write_hostile_tar's archive into `to` must have
+/// done: the harmless members written, nothing outside, each attack named
+/// in the `log`.
+void check_hostile_refused(const fs::path& pool_dir, const fs::path& to, const fs::path& outside,
+                           const std::string& log);
+
+TEST_CASE("Hostile archive members never write outside the restore directory",
+          "[restore][hostile]") {
+  if (!python_available()) {
+    CBACK_REQUIRE_PART("python3");
+    return;
+  }
+  HandStaged pool;
+  const fs::path outside = pool.make_dir("outside");
+  const fs::path archive = pool.day_dir() / "evil.tar";
+  write_hostile_tar(archive, outside);
 
   const fs::path to = pool.dir / "to";
   const auto result = pool.restore({"extract", "--date", "2026-11-30", "--to", to.string(), "/"});
   INFO(result.out << result.err << pool.logged());
   CHECK(result.exit_code == 6);
+  check_hostile_refused(pool.dir.path(), to, outside, pool.logged());
+}
+
+void check_hostile_refused(const fs::path& pool_dir, const fs::path& to, const fs::path& outside,
+                           const std::string& log) {
   CHECK(read_file(to / "evil/ok.txt") == "fine");
   CHECK(fs::is_symlink(to / "evil/out"));
   CHECK(fs::is_symlink(to / "evil/abs-link"));
   CHECK(fs::read_symlink(to / "evil/abs-link") == "/etc");
   CHECK(fs::is_empty(outside));
-  CHECK_FALSE(fs::exists(pool.dir / "escaped"));
+  CHECK_FALSE(fs::exists(pool_dir / "escaped"));
   CHECK_FALSE(fs::exists("/evil/absolute"));
   CHECK_FALSE(fs::exists("/etc/passwd-cback-test"));
   CHECK(read_file("/etc/passwd") != "through an absolute link");
-  const std::string log = pool.logged();
   CHECK(contains(log, "evil/out/pwned"));
   CHECK(contains(log, "evil/abs-link/passwd"));
   CHECK(contains(log, "evil/hard"));
@@ -586,6 +615,284 @@ TEST_CASE("A day collected by the original cback3 and staged by cback restores",
   auto& attributed = expected.at("x.txt");
   attributed.replace(attributed.find("[hello]"), 7, "[]");
   check_same(snapshot(to / pool.src().relative_path()), expected);
+}
+
+} // namespace
+} // namespace cback::test
+
+namespace cback::test {
+namespace {
+
+/// The [extensions] and [amazons3] sections that upload each staged day
+/// to s3://BUCKET/pool on the gateway.
+std::string amazons3_tables(const Gateway& gw, const std::string& bucket) {
+  return extensions_table("amazons3", 201) +
+         fmt::format("[amazons3]\ns3_bucket = \"{}/pool\"\nendpoint_url = \"{}\"\n"
+                     "region = \"us-east-1\"\n\n",
+                     bucket, gw.endpoint);
+}
+
+/// The byte count of the last "Read N bytes from the …" line of `log`.
+std::uint64_t last_read(const std::string& log) {
+  const auto at = log.rfind("Read ");
+  REQUIRE(at != std::string::npos);
+  return std::stoull(log.substr(at + 5));
+}
+
+TEST_CASE("A week uploaded by the amazons3 extension restores from the bucket as from staging",
+          "[restore][s3]") {
+  const auto gw = gateway();
+  CBACK_REQUIRE_PART(gw);
+  const std::string bucket = new_bucket();
+  REQUIRE(gw->aws({"s3", "mb", "s3://" + bucket}).exit_code == 0);
+  WeekPool pool("tarzst", false, Store::no, amazons3_tables(*gw, bucket));
+  pool.after_stage = {"amazons3"};
+  pool.env = gw->key_env();
+  // Monday's archive is several zstd frames: one file of it needs one.
+  write(pool.src() / "big.bin", random_bytes(12 << 20, 7));
+  const auto snapshots = run_week(pool);
+  const std::string from = "s3://" + bucket + "/pool";
+
+  check_every_day(pool, snapshots, from, "s3");
+  // days and find say from the bucket what they say from staging.
+  const auto days = pool.restore({"days", "--from", from});
+  INFO(days.out << days.err << pool.logged());
+  REQUIRE(days.exit_code == 0);
+  CHECK(days.out == pool.restore({"days"}).out);
+  CHECK(contains(days.out, "full"));
+  const auto found = pool.restore({"find", "--from", from, "**/c.txt"});
+  REQUIRE(found.exit_code == 0);
+  // Monday's dir/deep/c.txt and Tuesday's c.txt, each with its deletion.
+  CHECK(lines_of(found.out).size() == 4);
+  CHECK(found.out == pool.restore({"find", "**/c.txt"}).out);
+  REQUIRE(pool.restore({"verify", "--from", from}).exit_code == 0);
+
+  // One small file reads the index and the frame that holds it, not the
+  // whole archive.
+  const std::string monday_name =
+      collect::archive_file_name(pool.src().string(), config::ArchiveMode::tarzst);
+  const auto monday_size = fs::file_size(pool.dir / "staging/2026/11/30/host1" / monday_name);
+  const fs::path one = pool.dir / "one";
+  const auto single = pool.restore({"extract", "--from", from, "--date", k_week[0], "--to",
+                                    one.string(), (pool.src() / "a.txt").string()});
+  REQUIRE(single.exit_code == 0);
+  CHECK(read_file(one / pool.src().relative_path() / "a.txt") == "monday a");
+  CHECK(last_read(pool.logged()) < monday_size / 2);
+
+  // An object overwritten with other bytes: verify names it, extract
+  // refuses it before writing anything.
+  const std::string name = "2026/12/01/host1/" + monday_name;
+  std::string bytes = read_file(pool.dir / "staging" / name);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
+  write(pool.dir / "damaged", bytes);
+  REQUIRE(gw->aws({"s3", "cp", (pool.dir / "damaged").string(), "s3://" + bucket + "/pool/" + name})
+              .exit_code == 0);
+  const auto verified = pool.restore({"verify", "--from", from});
+  CHECK(verified.exit_code == 6);
+  CHECK(contains(verified.out, "DAMAGED  " + name));
+  CHECK(contains(pool.logged(), name));
+  const auto refused = pool.restore({"extract", "--from", from, "--date", k_week[1], "--to",
+                                     (pool.dir / "r").string(), pool.src().string()});
+  CHECK(refused.exit_code == 6);
+  CHECK(contains(refused.out + refused.err, name));
+  CHECK_FALSE(fs::exists(pool.dir / "r" / pool.src().relative_path()));
+  CHECK(pool.restore({"verify", "--from", from, "--date", k_week[0]}).exit_code == 0);
+}
+
+TEST_CASE("Keys and members from a bucket never lead out of the restore directory",
+          "[restore][s3][hostile]") {
+  const auto gw = gateway();
+  CBACK_REQUIRE_PART(gw);
+  if (!python_available()) {
+    CBACK_REQUIRE_PART("python3");
+    return;
+  }
+  HandStaged pool;
+  const fs::path outside = pool.make_dir("outside");
+  write_hostile_tar(pool.day_dir() / "evil.tar", outside);
+  const std::string bucket = new_bucket();
+  const std::string root = "s3://" + bucket + "/h/";
+  REQUIRE(gw->aws({"s3", "mb", "s3://" + bucket}).exit_code == 0);
+  REQUIRE(gw->aws({"s3", "cp", "--recursive", (pool.dir / "staging").string(), root}).exit_code ==
+          0);
+  // Keys whose names would be "..", "." or empty: a peer "..", an archive
+  // below the peer's parent, one with an empty name.
+  const std::string evil = (pool.day_dir() / "evil.tar").string();
+  for (const std::string key :
+       {"2026/11/30/../peer/evil.tar", "2026/11/30/./evil.tar",
+        "2026/11/30/host1/../../../../evil.tar", "2026/11/30/host1//x.tar"}) {
+    REQUIRE(gw->aws({"s3", "cp", evil, root + key}).exit_code == 0);
+  }
+
+  // No configuration names the endpoint: the AWS CLI's variable does.
+  RunOptions options;
+  options.env = gw->key_env();
+  options.env.push_back("AWS_ENDPOINT_URL=" + gw->endpoint);
+  const auto restore = [&](const Args& arguments) {
+    return run(cback_command(pool.config, pool.log_file(), arguments, tool_binary("cback-restore")),
+               options);
+  };
+  const auto days = restore({"days", "--from", root});
+  INFO(days.out << days.err << pool.logged());
+  REQUIRE(days.exit_code == 0);
+  CHECK(contains(days.out, "host1"));
+  CHECK_FALSE(contains(days.out, ".."));
+  CHECK(contains(pool.logged(), "Passing over " + root + "2026/11/30/../"));
+  CHECK(contains(pool.logged(), "Passing over " + root + "2026/11/30/./"));
+  CHECK(contains(pool.logged(), "Passing over " + root + "2026/11/30/host1/../"));
+  CHECK(contains(pool.logged(), "Passing over " + root + "2026/11/30/host1//"));
+
+  const fs::path to = pool.dir / "to";
+  const auto result =
+      restore({"extract", "--from", root, "--date", "2026-11-30", "--to", to.string(), "/"});
+  INFO(result.out << result.err << pool.logged());
+  CHECK(result.exit_code == 6);
+  check_hostile_refused(pool.dir.path(), to, outside, pool.logged());
+  CHECK_FALSE(fs::exists(pool.dir / "peer"));
+}
+
+} // namespace
+} // namespace cback::test
+
+namespace cback::test {
+namespace {
+
+// An S3 server that lies, for cback-restore --from s3://: its one day
+// holds a manifest of 100 bytes, and then, by its mode, "endless": every
+// listing page says there is another with the same token; "huge-page": a
+// listing page of 32 MiB; "long-range": a ranged GET answered with 64 MiB.
+// It checks no signature. Writes its port to the file it is given.
+constexpr const char* k_lying_s3 = R"(
+import http.server, sys, urllib.parse
+mode, port_file = sys.argv[1], sys.argv[2]
+levels = {"": "2026/", "2026/": "2026/11/", "2026/11/": "2026/11/30/",
+          "2026/11/30/": "2026/11/30/host1/"}
+class Lying(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args):
+        pass
+    def answer(self, code, body, headers={}):
+        self.send_response(code)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_HEAD(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "100")
+        self.send_header("ETag", "\"e\"")
+        self.end_headers()
+    def do_GET(self):
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        if "list-type" not in query:
+            return self.answer(206, b"x" * (64 << 20),
+                               {"Content-Range": "bytes 0-99/100", "ETag": "\"e\""})
+        if query.get("max-keys") == ["0"]:
+            return self.answer(200, b"<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>")
+        if mode == "endless":
+            return self.answer(200, b"<ListBucketResult><IsTruncated>true</IsTruncated>"
+                               b"<NextContinuationToken>again</NextContinuationToken>"
+                               b"<CommonPrefixes><Prefix>2026/</Prefix></CommonPrefixes></ListBucketResult>")
+        if mode == "huge-page":
+            return self.answer(200, b"<ListBucketResult>" + b" " * (32 << 20) + b"</ListBucketResult>")
+        prefix = query.get("prefix", [""])[0]
+        if prefix in levels:
+            inner = "<CommonPrefixes><Prefix>" + levels[prefix] + "</Prefix></CommonPrefixes>"
+        else:
+            inner = ("<Contents><Key>" + prefix + "cback.manifest</Key><Size>100</Size>"
+                     "<ETag>\"e\"</ETag></Contents>")
+        self.answer(200, ("<ListBucketResult><IsTruncated>false</IsTruncated>" + inner +
+                          "</ListBucketResult>").encode())
+server = http.server.HTTPServer(("127.0.0.1", 0), Lying)
+with open(port_file + ".partial", "w") as out:
+    out.write(str(server.server_address[1]))
+import os
+os.rename(port_file + ".partial", port_file)
+server.serve_forever()
+)";
+
+/// The lying server in `mode`, stopped when this goes.
+class LyingS3 {
+public:
+  LyingS3(const fs::path& dir, const std::string& mode) {
+    const fs::path script = dir / "lying_s3.py";
+    write(script, k_lying_s3);
+    const fs::path port_file = dir / ("port-" + mode);
+    m_pid = spawn_quiet({"/usr/bin/python3", script.string(), mode, port_file.string()}, {});
+    for (int i = 0; i < 100 && !fs::exists(port_file); ++i) {
+      ::usleep(100'000);
+    }
+    m_endpoint = "http://127.0.0.1:" + read_file(port_file);
+  }
+  ~LyingS3() {
+    ::kill(m_pid, SIGTERM);
+    ::waitpid(m_pid, nullptr, 0);
+  }
+  LyingS3(const LyingS3&) = delete;
+  LyingS3& operator=(const LyingS3&) = delete;
+  [[nodiscard]] const std::string& endpoint() const { return m_endpoint; }
+
+private:
+  pid_t m_pid = -1;
+  std::string m_endpoint;
+};
+
+TEST_CASE("A lying S3 server cannot make a restore read without end", "[restore][s3][hostile]") {
+  if (!python_available()) {
+    CBACK_REQUIRE_PART("python3");
+    return;
+  }
+  HandStaged pool;
+  const std::pair<std::string, std::string> cases[] = {
+      {"endless", "repeats its continuation token"},
+      {"huge-page", "longer than it can be"},
+      {"long-range", "longer than it can be"},
+  };
+  for (const auto& [mode, message] : cases) {
+    INFO(mode);
+    const LyingS3 server(pool.dir.path(), mode);
+    RunOptions options;
+    options.env = {"AWS_ACCESS_KEY_ID=lying", "AWS_SECRET_ACCESS_KEY=lying",
+                   "AWS_ENDPOINT_URL=" + server.endpoint(), "AWS_CONFIG_FILE=/nonexistent",
+                   "AWS_SHARED_CREDENTIALS_FILE=/nonexistent"};
+    const auto result =
+        run(cback_command(pool.config, pool.log_file(), {"days", "--from", "s3://lying-bucket"},
+                          tool_binary("cback-restore")),
+            options);
+    INFO(result.out << result.err);
+    CHECK(result.exit_code == 6);
+    const std::string log = pool.logged();
+    CHECK(contains(log, message));
+    CHECK(contains(log, "s3://lying-bucket/"));
+  }
+}
+
+TEST_CASE("An object the extension stored encrypted is refused, naming it", "[restore][s3]") {
+  const auto gw = gateway();
+  CBACK_REQUIRE_PART(gw);
+  HandStaged pool;
+  write(pool.day_dir() / "etc-like.tar", "not read");
+  const std::string bucket = new_bucket();
+  REQUIRE(gw->aws({"s3", "mb", "s3://" + bucket}).exit_code == 0);
+  // What amazons3 with `encrypt` records: the staged file's size, which is
+  // not the object's.
+  const std::string key = "s3://" + bucket + "/2026/11/30/host1/etc-like.tar";
+  REQUIRE(gw->aws({"s3", "cp", "--metadata", "cback-source=5000:1",
+                   (pool.day_dir() / "etc-like.tar").string(), key})
+              .exit_code == 0);
+  RunOptions options;
+  options.env = gw->key_env();
+  options.env.push_back("AWS_ENDPOINT_URL=" + gw->endpoint);
+  const auto result = run(cback_command(pool.config, pool.log_file(),
+                                        {"extract", "--from", "s3://" + bucket, "--date",
+                                         "2026-11-30", "--to", (pool.dir / "to").string(), "/"},
+                                        tool_binary("cback-restore")),
+                          options);
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 6);
+  CHECK(contains(pool.logged(), key + " is encrypted"));
+  CHECK_FALSE(fs::exists(pool.dir / "to"));
 }
 
 } // namespace

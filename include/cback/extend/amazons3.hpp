@@ -7,6 +7,8 @@
 
 #include <cback/s3/credentials.hpp>
 
+#include <string_view>
+
 namespace cback {
 struct Context;
 }
@@ -15,6 +17,12 @@ struct Config;
 }
 
 namespace cback::extend {
+
+/// The metadata (x-amz-meta-NAME) every object the extension uploads
+/// carries: "SIZE:MTIME_NS" of the staged file. An encrypted object cannot
+/// be compared with its staged file (each encryption differs), so a re-run
+/// recognises it by this; a restore knows it is encrypted by its size.
+inline constexpr std::string_view k_source_metadata = "cback-source";
 
 /// Chooses the day as store does (today, yesterday, tomorrow without
 /// cback.amazons3; --full: today) and requires it complete as store does

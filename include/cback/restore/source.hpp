@@ -18,6 +18,14 @@
 #include <string_view>
 #include <vector>
 
+namespace cback::core {
+class Logger;
+}
+namespace cback::s3 {
+class Client;
+struct Location;
+} // namespace cback::s3
+
 namespace cback::restore {
 
 enum class SourceEntryKind { file, directory, other };
@@ -68,5 +76,19 @@ std::unique_ptr<Source> open_directory_source(const std::filesystem::path& root)
 /// ("/dev/srN"), read through libisofs: the tree of its newest session,
 /// which holds every day written to it.
 std::unique_ptr<Source> open_image_source(std::string_view target);
+
+/// What the amazons3 extension uploaded below `location`:
+/// BUCKET[/PREFIX]/YYYY/MM/DD/<peer>/<file>, each directory listed when
+/// asked (one level, ListObjectsV2 with a delimiter) and each file read
+/// by ranged GETs of exactly the bytes asked for, through `client`. The
+/// bucket is not trusted: a key whose name below its level could not be a
+/// path component ("", ".", "..", or holding '/') is left out with a
+/// warning on `log` naming it, so it never reaches a restore's paths; an
+/// object that changes while it is read is an error naming it. An object
+/// the extension stored encrypted (its size differs from the size of the
+/// staged file it records) is refused when opened: a restore does not
+/// decrypt. `log` must outlive the source and its files.
+std::unique_ptr<Source> open_s3_source(std::unique_ptr<s3::Client> client, s3::Location location,
+                                       core::Logger& log);
 
 } // namespace cback::restore

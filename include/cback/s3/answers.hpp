@@ -29,7 +29,8 @@ struct ObjectEntry {
 /// One page of ListObjectsV2.
 struct ObjectsPage {
   std::vector<ObjectEntry> objects;
-  std::string next_token; ///< empty when this is the last page
+  std::vector<std::string> prefixes; ///< CommonPrefixes, when listed with a delimiter
+  std::string next_token;            ///< empty when this is the last page
 };
 ObjectsPage parse_objects_page(std::string_view body);
 

@@ -60,6 +60,10 @@ struct ClientOptions {
   std::chrono::milliseconds first_pause{250};       ///< doubled after each retry
   std::chrono::milliseconds connect_timeout{10000}; ///< to open a connection
   std::chrono::seconds stall_timeout{60};           ///< no byte moving for this long
+  /// Entries one listing may hold, all its pages together: more is an
+  /// error naming the bucket and prefix, so that no server can make a
+  /// listing grow without end.
+  std::size_t max_listed = 4'000'000;
 };
 
 /// What HEAD says of an object.
@@ -67,6 +71,18 @@ struct ObjectHead {
   std::int64_t size = 0;
   std::string etag;                            ///< with its quotes
   std::map<std::string, std::string> metadata; ///< x-amz-meta-NAME, NAME in lower case
+};
+
+/// One level of a bucket below a prefix.
+struct Level {
+  std::vector<ObjectEntry> objects;  ///< the keys with no '/' after the prefix
+  std::vector<std::string> prefixes; ///< "PREFIX" + name + "/" of each level below
+};
+
+/// What a ranged GET read.
+struct RangeRead {
+  std::size_t bytes = 0;
+  std::string etag; ///< of the object read, with its quotes (empty when the server gave none)
 };
 
 /// What a new object is stored with.
@@ -111,6 +127,17 @@ public:
 
   /// Every object whose key starts with `prefix` (all pages of ListObjectsV2).
   std::vector<ObjectEntry> list_objects(const std::string& bucket, const std::string& prefix);
+  /// The objects just below `prefix` (empty, or ending in '/') and the
+  /// levels under it (ListObjectsV2 with the delimiter '/', all pages).
+  Level list_level(const std::string& bucket, const std::string& prefix);
+  /// The bytes [offset, offset + out.size()) of an object, read into `out`
+  /// by one GET with an HTTP Range. The answer must be exactly that range:
+  /// a server sending more than `out` holds, less, or another range is an
+  /// error naming the object. Every other answer's body (XML, an error
+  /// document) is read into memory up to a fixed bound, past which the
+  /// request fails, as do its headers.
+  RangeRead get_range(const std::string& bucket, const std::string& key, std::uint64_t offset,
+                      std::span<std::byte> out);
   /// Every unfinished multipart upload whose key starts with `prefix`.
   std::vector<UploadEntry> list_uploads(const std::string& bucket, const std::string& prefix);
   /// Every part an unfinished upload holds.

@@ -28,6 +28,15 @@ TEST_CASE("Listings are read page by page", "[s3][answers]") {
   CHECK(objects.objects[0].size == 12);
   CHECK(objects.objects[1].etag == "\"def-2\"");
   CHECK(objects.next_token == "t2");
+  CHECK(objects.prefixes.empty());
+
+  const auto level = parse_objects_page(R"(<ListBucketResult><IsTruncated>false</IsTruncated>
+<Contents><Key>pool/2026/11/24/host/etc.tar</Key><Size>3</Size><ETag>"e"</ETag></Contents>
+<CommonPrefixes><Prefix>pool/2026/11/24/host/sub/</Prefix></CommonPrefixes>
+</ListBucketResult>)");
+  REQUIRE(level.prefixes.size() == 1);
+  CHECK(level.prefixes[0] == "pool/2026/11/24/host/sub/");
+  CHECK(level.next_token.empty());
 
   const auto uploads = parse_uploads_page(R"(<ListMultipartUploadsResult>
 <IsTruncated>false</IsTruncated>
