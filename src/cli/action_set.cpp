@@ -1,7 +1,7 @@
 #include <cback/cli/action_set.hpp>
 
 #include <cback/core/error.hpp>
-#include <cback/extend/registry.hpp>
+#include <cback/extend/runners.hpp>
 
 #include <fmt/format.h>
 
@@ -47,7 +47,7 @@ FunctionMap function_map(const config::Config& config, std::vector<std::string>&
       warnings.push_back(fmt::format(
           "Extended action [{}] replaces the built-in action of the same name.", action.name));
     }
-    functions[action.name] = extension->run;
+    functions[action.name] = extend::runner_of(*extension);
   }
   return functions;
 }

@@ -97,12 +97,15 @@ void add_library_versions(DiagnosticValues& values) {
   values.emplace_back("libburn", triple(major, minor, micro));
   iso_lib_version(&major, &minor, &micro);
   values.emplace_back("libisofs", triple(major, minor, micro));
-  values.emplace_back("libssh", ssh_version(0));
 #ifdef CBACK_HAS_URING_VERSION
   values.emplace_back("liburing",
                       fmt::format("{}.{}", io_uring_major_version(), io_uring_minor_version()));
 #endif
-  // No run-time version calls: the versions these were built with.
+  // No run-time version calls: the versions these were built with. For
+  // libssh that keeps it out of the programs that only read backups
+  // (cback-restore links only the libraries it calls).
+  values.emplace_back("libssh",
+                      triple(LIBSSH_VERSION_MAJOR, LIBSSH_VERSION_MINOR, LIBSSH_VERSION_MICRO));
   values.emplace_back("spdlog", triple(SPDLOG_VER_MAJOR, SPDLOG_VER_MINOR, SPDLOG_VER_PATCH));
   values.emplace_back("toml++", triple(TOML_LIB_MAJOR, TOML_LIB_MINOR, TOML_LIB_PATCH));
   values.emplace_back("zstd", ZSTD_versionString());

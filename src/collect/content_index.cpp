@@ -108,11 +108,22 @@ LineResult parse_mode(std::string_view line, ContentIndex& index) {
   return {};
 }
 
+// The first line: "cback-index 1" or "cback-index 2".
+tl::expected<int, std::string> parse_magic(std::string_view text) {
+  for (int version = 1; version <= k_content_index_version; ++version) {
+    if (text == fmt::format("{} {}", k_magic, version)) {
+      return version;
+    }
+  }
+  return tl::make_unexpected(
+      fmt::format("not a cback content index (version 1 to {})", k_content_index_version));
+}
+
 LineResult parse_header(std::size_t line, std::string_view text, ContentIndex& index) {
   switch (line) {
   case 0:
-    if (text != fmt::format("{} {}", k_magic, k_content_index_version)) {
-      return refuse(fmt::format("not a cback content index (version {})", k_content_index_version));
+    if (auto version = parse_magic(text); !version) {
+      return refuse(std::move(version.error()));
     }
     return {};
   case 1: {
@@ -185,20 +196,34 @@ std::optional<IndexEntry> parse_entry_fields(std::string_view rest) {
       *offset};
 }
 
-LineResult parse_entry(std::string_view rest, ContentIndex& index) {
+// The entry of record "entry <fields>" (`rest` after "entry "), checked on
+// its own and against the offset of the entry before it, if any.
+tl::expected<IndexEntry, std::string> parse_checked_entry(std::string_view rest,
+                                                          const std::uint64_t* previous_offset) {
   auto entry = parse_entry_fields(rest);
   if (!entry) {
-    return refuse("not a valid entry record");
+    return tl::make_unexpected("not a valid entry record");
   }
   if (!safe_member_name(entry->path)) {
-    return refuse("an entry path that is empty, absolute or has an empty, \".\" or \"..\" part");
+    return tl::make_unexpected(
+        "an entry path that is empty, absolute or has an empty, \".\" or \"..\" part");
   }
   if (entry->type != IndexEntryType::file && entry->size != 0) {
-    return refuse("a size on an entry that is not a file");
+    return tl::make_unexpected("a size on an entry that is not a file");
   }
   if (entry->offset % k_tar_block != 0 ||
-      (!index.entries.empty() && entry->offset <= index.entries.back().offset)) {
-    return refuse("an entry offset that is not on a tar block after the previous entry");
+      (previous_offset != nullptr && entry->offset <= *previous_offset)) {
+    return tl::make_unexpected(
+        "an entry offset that is not on a tar block after the previous entry");
+  }
+  return std::move(*entry);
+}
+
+LineResult parse_entry(std::string_view rest, ContentIndex& index) {
+  auto entry =
+      parse_checked_entry(rest, index.entries.empty() ? nullptr : &index.entries.back().offset);
+  if (!entry) {
+    return refuse(std::move(entry.error()));
   }
   index.entries.push_back(std::move(*entry));
   return {};
@@ -216,30 +241,45 @@ LineResult parse_record(std::string_view line, ContentIndex& index) {
   return refuse("not a valid record");
 }
 
-} // namespace
-
-std::string encode_content_index(const ContentIndex& index) {
-  std::string out = fmt::format("{} {}\n", k_magic, k_content_index_version);
-  out += fmt::format("archive {}\n", core::escape_field(index.archive));
-  out += fmt::format("item {}\n", core::escape_field(index.item));
-  out += index.kind == ArchiveKind::full ? "kind full\n"
-         : index.cumulative              ? "kind incremental cumulative\n"
-                                         : "kind incremental\n";
-  out += fmt::format("mode {}\n", k_mode_names.at(static_cast<std::size_t>(index.mode)));
-  for (const auto& frame : index.frames) {
-    out += fmt::format("frame {} {}\n", frame.compressed_offset, frame.offset);
-  }
-  for (const auto& entry : index.entries) {
-    out += fmt::format("entry {} {} {:o} {} {} {} {} {}\n",
-                       k_type_names.at(static_cast<std::size_t>(entry.type)), entry.size,
-                       entry.mode, entry.uid, entry.gid, entry.mtime, entry.offset,
-                       core::escape_field(entry.path));
-  }
-  out += fmt::format("end {}\n", index.frames.size() + index.entries.size());
-  return out;
+// The line of one entry.
+std::string entry_line(const IndexEntry& entry) {
+  return fmt::format("entry {} {} {:o} {} {} {} {} {}\n",
+                     k_type_names.at(static_cast<std::size_t>(entry.type)), entry.size, entry.mode,
+                     entry.uid, entry.gid, entry.mtime, entry.offset,
+                     core::escape_field(entry.path));
 }
 
-tl::expected<ContentIndex, std::string> decode_content_index(std::string_view text) {
+// "block <count> <bytes> <first offset> <min path>\t<max path>": the paths
+// escaped, so neither holds a tab.
+tl::expected<IndexBlock, std::string> parse_block(std::string_view rest) {
+  std::array<std::string_view, 3> fields;
+  for (auto& field : fields) {
+    const auto taken = take_field(rest);
+    if (!taken) {
+      return tl::make_unexpected("not a valid block record");
+    }
+    field = *taken;
+  }
+  const auto tab = rest.find('\t');
+  const auto count = parse_number<std::size_t>(fields[0]);
+  const auto size = parse_number<std::size_t>(fields[1]);
+  const auto first_offset = parse_number<std::uint64_t>(fields[2]);
+  auto min_path = core::unescape_field(rest.substr(0, tab));
+  auto max_path =
+      tab == std::string_view::npos ? std::nullopt : core::unescape_field(rest.substr(tab + 1));
+  if (!count || !size || !first_offset || !min_path || !max_path || *count == 0 ||
+      *min_path > *max_path) {
+    return tl::make_unexpected("not a valid block record");
+  }
+  return IndexBlock{0, *count, 0, *size, *first_offset, std::move(*min_path), std::move(*max_path)};
+}
+
+// The shortest line an entry can have: "entry dir 0 0 0 0 0 0 x\n". A
+// block's count is checked against it before anything is sized by it.
+constexpr std::size_t k_shortest_entry_line = 24;
+
+// A version 1 index: the records in one pass.
+tl::expected<ContentIndex, std::string> decode_version_1(std::string_view text) {
   ContentIndex index;
   const detail::RecordText format{
       .what = "content index",
@@ -254,6 +294,265 @@ tl::expected<ContentIndex, std::string> decode_content_index(std::string_view te
     return tl::make_unexpected("a tarzst archive's index without frames");
   }
   return index;
+}
+
+std::string line_error(std::size_t line, std::string_view why) {
+  return fmt::format("line {}: {}", line, why);
+}
+
+// The head of a version 2 index: the header lines, the frames and the
+// block table, up to the first entry (or the end line). Gives where the
+// head ends and its number of lines.
+tl::expected<std::pair<std::size_t, std::size_t>, std::string>
+read_head(std::string_view text, ContentIndex& index, std::vector<IndexBlock>& blocks) {
+  constexpr std::size_t k_header_lines = 5;
+  std::size_t at = 0;
+  std::size_t line = 0;
+  while (true) {
+    const auto newline = text.find('\n', at);
+    if (newline == std::string_view::npos) {
+      return tl::make_unexpected(at == text.size()
+                                     ? std::string("the content index is incomplete (no end line)")
+                                     : line_error(line + 1, "no final newline"));
+    }
+    const auto current = text.substr(at, newline - at);
+    if (line >= k_header_lines && (current.starts_with("entry ") || current.starts_with("end "))) {
+      return std::pair{at, line};
+    }
+    ++line;
+    LineResult checked;
+    if (line <= k_header_lines) {
+      checked = parse_header(line - 1, current, index);
+    } else if (current.starts_with("block ")) {
+      auto block = parse_block(current.substr(6));
+      if (block) {
+        blocks.push_back(std::move(*block));
+      } else {
+        checked = refuse(std::move(block.error()));
+      }
+    } else if (!blocks.empty() && current.starts_with("frame ")) {
+      checked = refuse("a frame record after the blocks");
+    } else {
+      checked = parse_record(current, index);
+    }
+    if (!checked) {
+      return tl::make_unexpected(line_error(line, checked.error()));
+    }
+    at = newline + 1;
+  }
+}
+
+// Places the blocks in the text after the head, which ends at `head_end`,
+// and checks that they cover every entry line up to the end line, whose
+// count is the number of records.
+tl::expected<std::size_t, std::string> place_blocks(std::string_view text, std::size_t head_end,
+                                                    std::size_t frames,
+                                                    std::vector<IndexBlock>& blocks) {
+  if (!text.ends_with('\n')) {
+    return tl::make_unexpected("the content index has no final newline");
+  }
+  const auto last_line = text.rfind('\n', text.size() - 2);
+  const std::size_t end_at = last_line == std::string_view::npos ? 0 : last_line + 1;
+  const auto end_line = text.substr(end_at, text.size() - 1 - end_at);
+  if (!end_line.starts_with("end ") || end_at < head_end) {
+    return tl::make_unexpected("the content index is incomplete (no end line)");
+  }
+  std::size_t at = head_end;
+  std::size_t place = 0;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    auto& block = blocks[i];
+    // Whole lines: a block ends with a newline (and so the next one starts
+    // a line).
+    if (block.text_size > end_at - at || block.count > block.text_size / k_shortest_entry_line ||
+        text[at + block.text_size - 1] != '\n' ||
+        (i > 0 && block.first_offset <= blocks[i - 1].first_offset)) {
+      return tl::make_unexpected(
+          fmt::format("block {}: its size, count or first offset does not fit the entries", i + 1));
+    }
+    block.first = place;
+    block.text_offset = at;
+    place += block.count;
+    at += block.text_size;
+  }
+  if (at != end_at) {
+    return tl::make_unexpected("the blocks do not cover the entries");
+  }
+  if (parse_number<std::size_t>(end_line.substr(4)) != frames + blocks.size() + place) {
+    return tl::make_unexpected("the end line's count does not match the records");
+  }
+  return place;
+}
+
+} // namespace
+
+std::string encode_content_index(const ContentIndex& index) {
+  std::string out = fmt::format("{} {}\n", k_magic, k_content_index_version);
+  out += fmt::format("archive {}\n", core::escape_field(index.archive));
+  out += fmt::format("item {}\n", core::escape_field(index.item));
+  out += index.kind == ArchiveKind::full ? "kind full\n"
+         : index.cumulative              ? "kind incremental cumulative\n"
+                                         : "kind incremental\n";
+  out += fmt::format("mode {}\n", k_mode_names.at(static_cast<std::size_t>(index.mode)));
+  for (const auto& frame : index.frames) {
+    out += fmt::format("frame {} {}\n", frame.compressed_offset, frame.offset);
+  }
+  // The block table, then the entries it describes.
+  std::string entries;
+  std::size_t blocks = 0;
+  for (std::size_t first = 0; first < index.entries.size(); first += k_index_block_entries) {
+    const std::size_t end = std::min(index.entries.size(), first + k_index_block_entries);
+    const std::size_t size_before = entries.size();
+    std::string_view min_path = index.entries[first].path;
+    std::string_view max_path = min_path;
+    for (std::size_t i = first; i < end; ++i) {
+      entries += entry_line(index.entries[i]);
+      min_path = std::min<std::string_view>(min_path, index.entries[i].path);
+      max_path = std::max<std::string_view>(max_path, index.entries[i].path);
+    }
+    out += fmt::format("block {} {} {} {}\t{}\n", end - first, entries.size() - size_before,
+                       index.entries[first].offset, core::escape_field(min_path),
+                       core::escape_field(max_path));
+    ++blocks;
+  }
+  out += entries;
+  out += fmt::format("end {}\n", index.frames.size() + blocks + index.entries.size());
+  return out;
+}
+
+tl::expected<PartialIndex, std::string> PartialIndex::open(std::string text) {
+  PartialIndex opened;
+  const auto first_line = std::string_view(text).substr(0, text.find('\n'));
+  const auto version = parse_magic(first_line);
+  if (!version) {
+    return tl::make_unexpected(line_error(1, version.error()));
+  }
+  if (*version == 1) {
+    auto whole = decode_version_1(text);
+    if (!whole) {
+      return tl::make_unexpected(std::move(whole.error()));
+    }
+    opened.m_index = std::move(*whole);
+    return opened;
+  }
+  auto head = read_head(text, opened.m_index, opened.m_blocks);
+  if (!head) {
+    return tl::make_unexpected(std::move(head.error()));
+  }
+  const auto entries =
+      place_blocks(text, head->first, opened.m_index.frames.size(), opened.m_blocks);
+  if (!entries) {
+    return tl::make_unexpected(std::move(entries.error()));
+  }
+  if (opened.m_index.mode == config::ArchiveMode::tarzst && opened.m_index.frames.empty()) {
+    return tl::make_unexpected("a tarzst archive's index without frames");
+  }
+  opened.m_index.entries.resize(*entries);
+  opened.m_block_decoded.assign(opened.m_blocks.size(), false);
+  opened.m_head_lines = head->second;
+  opened.m_text = std::move(text);
+  return opened;
+}
+
+tl::expected<void, std::string> PartialIndex::decode_block(std::size_t block, Places& places) {
+  const IndexBlock& described = m_blocks[block];
+  if (m_block_decoded[block]) {
+    places.emplace_back(described.first, described.count);
+    return {};
+  }
+  const std::uint64_t* next_offset =
+      block + 1 < m_blocks.size() ? &m_blocks[block + 1].first_offset : nullptr;
+  auto text = std::string_view(m_text).substr(described.text_offset, described.text_size);
+  std::string_view min_path;
+  std::string_view max_path;
+  std::size_t place = described.first;
+  std::size_t line = m_head_lines + place;
+  while (!text.empty()) {
+    ++line;
+    const auto newline = text.find('\n');
+    const auto current = text.substr(0, newline);
+    text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+    if (place == described.first + described.count || !current.starts_with("entry ")) {
+      return tl::make_unexpected(line_error(line, "not an entry of the block that holds it"));
+    }
+    auto entry = parse_checked_entry(
+        current.substr(6), place == described.first ? nullptr : &m_index.entries[place - 1].offset);
+    if (entry && ((place == described.first && entry->offset != described.first_offset) ||
+                  (next_offset != nullptr && entry->offset >= *next_offset))) {
+      entry = tl::make_unexpected(std::string("an entry offset outside its block"));
+    }
+    if (!entry) {
+      return tl::make_unexpected(line_error(line, entry.error()));
+    }
+    m_index.entries[place] = std::move(*entry);
+    const std::string_view path = m_index.entries[place].path;
+    min_path = place == described.first ? path : std::min(min_path, path);
+    max_path = place == described.first ? path : std::max(max_path, path);
+    ++place;
+  }
+  if (place != described.first + described.count || min_path != described.min_path ||
+      max_path != described.max_path) {
+    return tl::make_unexpected(line_error(
+        line, fmt::format("block {} does not hold the entries its record says", block + 1)));
+  }
+  m_block_decoded[block] = true;
+  places.emplace_back(described.first, described.count);
+  return {};
+}
+
+tl::expected<PartialIndex::Places, std::string>
+PartialIndex::decode_below(std::string_view member) {
+  if (m_blocks.empty()) {
+    return Places{{0, m_index.entries.size()}}; // version 1 or no entries: all decoded
+  }
+  // An entry at or below `member` is `member` or starts with `member/`:
+  // its path (a directory's with a final '/') is at least `member` and
+  // less than `member` followed by '0', the byte after '/'.
+  const std::string after = std::string(member) + "0";
+  Places places;
+  for (std::size_t i = 0; i < m_blocks.size(); ++i) {
+    if (member.empty() || (m_blocks[i].max_path >= member && m_blocks[i].min_path < after)) {
+      if (auto done = decode_block(i, places); !done) {
+        return tl::make_unexpected(std::move(done.error()));
+      }
+    }
+  }
+  return places;
+}
+
+tl::expected<PartialIndex::Places, std::string> PartialIndex::decode_at(std::size_t place) {
+  if (m_blocks.empty()) {
+    return Places{{0, m_index.entries.size()}};
+  }
+  const auto after = std::upper_bound(
+      m_blocks.begin(), m_blocks.end(), place,
+      [](std::size_t wanted, const IndexBlock& block) { return wanted < block.first; });
+  Places places;
+  const auto block = static_cast<std::size_t>(std::prev(after) - m_blocks.begin());
+  if (auto done = decode_block(block, places); !done) {
+    return tl::make_unexpected(std::move(done.error()));
+  }
+  return places;
+}
+
+bool PartialIndex::decoded(std::size_t place) const {
+  if (m_blocks.empty()) {
+    return true;
+  }
+  const auto after = std::upper_bound(
+      m_blocks.begin(), m_blocks.end(), place,
+      [](std::size_t wanted, const IndexBlock& block) { return wanted < block.first; });
+  return m_block_decoded[static_cast<std::size_t>(std::prev(after) - m_blocks.begin())];
+}
+
+tl::expected<ContentIndex, std::string> decode_content_index(std::string_view text) {
+  auto partial = PartialIndex::open(std::string(text));
+  if (!partial) {
+    return tl::make_unexpected(std::move(partial.error()));
+  }
+  if (auto all = partial->decode_below(""); !all) {
+    return tl::make_unexpected(std::move(all.error()));
+  }
+  return std::move(partial->index());
 }
 
 tl::expected<ContentIndex, std::string> load_content_index(const std::filesystem::path& path) {

@@ -26,6 +26,15 @@ struct ArchiveWork {
 
 using WorkKey = std::tuple<Day, std::string, std::string>; ///< day, peer, archive name
 
+/// The frames decompressed to check them, by archive path.
+using CheckedArchives = std::map<std::string, CheckedFrames>;
+
+// How much of the frames checked before the extraction is kept for it
+// rather than decompressed again: one small file costs one frame's
+// decompression, not two; a large selection is decompressed twice, in
+// bounded memory.
+constexpr std::uint64_t k_keep_checked = 64ULL << 20;
+
 std::vector<std::string> peers_of(const History& history, const ExtractRequest& request) {
   std::set<std::string> peers;
   for (const auto& day : history.days()) {
@@ -84,9 +93,9 @@ std::map<WorkKey, ArchiveWork> work_of(const Tree& selected) {
 class Extraction {
 public:
   Extraction(History& history, const ExtractRequest& request, core::Logger& log,
-             const core::StopFlag& stop, std::size_t total)
+             const core::StopFlag& stop, std::size_t total, const CheckedArchives& checked)
       : m_history(history), m_log(log), m_stop(stop), m_writer(request.to, request.overwrite),
-        m_progress(request.progress), m_total(total) {}
+        m_progress(request.progress), m_total(total), m_checked(checked) {}
 
   /// Throws when, without --overwrite, a path to restore is taken.
   void refuse_taken(const Tree& selected);
@@ -113,6 +122,7 @@ private:
   core::ProgressPrinter m_progress;
   core::ProgressClock m_clock;
   std::size_t m_total;
+  const CheckedArchives& m_checked;
   ExtractReport m_report;
 };
 
@@ -198,14 +208,17 @@ void Extraction::frames(const ArchiveWork& work, const collect::ContentIndex& in
   constexpr std::uint64_t k_read_on = 8 << 20;
   const auto& path = work.archive->path;
   const auto file = m_history.source().open(path);
-  const auto& entries = m_history.entries(*work.archive);
+  const auto checked = m_checked.find(path);
+  const CheckedFrames none;
+  const CheckedFrames& kept = checked == m_checked.end() ? none : checked->second;
   std::unique_ptr<ArchiveReader> reader;
   std::uint64_t base = 0;
   std::uint64_t last = 0;
   std::map<std::string, std::string> links;
   for (const auto& [place, member] : work.members) {
     m_stop.check();
-    const std::uint64_t offset = entries[place].offset;
+    const collect::IndexEntry& wanted = m_history.entry(*work.archive, place);
+    const std::uint64_t offset = wanted.offset;
     archive_entry* entry = nullptr;
     while (reader && offset > last && offset - last <= k_read_on) {
       archive_entry* next = reader->next();
@@ -219,15 +232,16 @@ void Extraction::frames(const ArchiveWork& work, const collect::ContentIndex& in
       }
     }
     if (entry == nullptr) {
-      reader = std::make_unique<ArchiveReader>(frame_stream(*file, index, offset, path), path);
+      reader =
+          std::make_unique<ArchiveReader>(frame_stream(*file, index, offset, path, kept), path);
       base = offset;
       entry = reader->next();
       last = offset;
     }
-    if (entry == nullptr || index_entry_of(entry, 0).path != entries[place].path) {
+    if (entry == nullptr || index_entry_of(entry, 0).path != wanted.path) {
       throw Error(ExitCode::action,
                   fmt::format("The content index of [{}] does not match the archive at [{}].", path,
-                              core::escape_field(entries[place].path)));
+                              core::escape_field(wanted.path)));
     }
     write(*reader, entry, member, links);
     show_progress(false);
@@ -317,16 +331,24 @@ ExtractReport dry_run(const Tree& selected, const ExtractRequest& request, std::
 
 // The frames that hold the wanted entries, each from its header to the next
 // entry's (the last one to the end of the archive), decompressed once to
-// check them before anything of them is written.
-void check_wanted_frames(History& history, const ArchiveWork& work) {
-  const auto& entries = history.entries(*work.archive);
+// check them before anything of them is written; kept in `checked` within
+// k_keep_checked bytes.
+void check_wanted_frames(History& history, const ArchiveWork& work, CheckedArchives& checked) {
+  const std::size_t count = history.entry_count(*work.archive);
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
   for (const auto& [place, member] : work.members) {
-    const std::uint64_t end = place + 1 < entries.size() ? entries[place + 1].offset : UINT64_MAX;
-    ranges.emplace_back(entries[place].offset, end);
+    const std::uint64_t end =
+        place + 1 < count ? history.entry(*work.archive, place + 1).offset : UINT64_MAX;
+    ranges.emplace_back(history.entry(*work.archive, place).offset, end);
   }
   const auto file = history.source().open(work.archive->path);
-  check_frames(*file, *history.index(*work.archive), ranges, work.archive->path);
+  std::uint64_t kept = 0;
+  for (const auto& [path, frames] : checked) {
+    kept += frames.bytes;
+  }
+  auto& keep = checked[work.archive->path];
+  check_frames(*file, *history.index(*work.archive), ranges, work.archive->path, &keep,
+               k_keep_checked - std::min(kept, k_keep_checked));
 }
 
 } // namespace
@@ -335,13 +357,14 @@ ExtractReport extract(History& history, const ExtractRequest& request, core::Log
                       const core::StopFlag& stop, std::ostream& out) {
   const Tree selected = selection(history, request);
   const auto work = work_of(selected);
+  CheckedArchives checked;
   // Every archive is proved before a byte of it is trusted: read whole
   // against the manifest's SHA-256, or, read by frames, its size and each
   // frame that will be read by the frame's checksum.
   for (const auto& [key, item] : work) {
     if (Extraction::by_frames(history, *item.archive)) {
       history.check_size(*item.archive);
-      check_wanted_frames(history, item);
+      check_wanted_frames(history, item, checked);
     } else {
       history.check(*item.archive);
     }
@@ -349,7 +372,7 @@ ExtractReport extract(History& history, const ExtractRequest& request, core::Log
   if (request.dry_run) {
     return dry_run(selected, request, out);
   }
-  Extraction extraction(history, request, log, stop, selected.size());
+  Extraction extraction(history, request, log, stop, selected.size(), checked);
   if (request.overwrite == Overwrite::no) {
     extraction.refuse_taken(selected);
   }

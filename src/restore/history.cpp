@@ -151,14 +151,8 @@ History::Listing& History::listing(const CatalogArchive& archive) {
   }
   Listing listing;
   if (archive.index_path) {
-    // The index's own entries, their directories' names trimmed in place:
-    // a copy of a 100 000-entry index costs as much as reading it.
+    // The index's blocks of entries are decoded when asked for.
     listing.index = load_index(archive);
-    for (auto& entry : listing.index->entries) {
-      while (entry.path.size() > 1 && entry.path.ends_with('/')) {
-        entry.path.pop_back();
-      }
-    }
     return m_listings.emplace(archive.path, std::move(listing)).first->second;
   }
   // Listed and checked against the manifest in one read: nothing read from
@@ -187,30 +181,93 @@ History::Listing& History::listing(const CatalogArchive& archive) {
   return m_listings.emplace(archive.path, std::move(listing)).first->second;
 }
 
-const std::vector<collect::IndexEntry>& History::entries(const CatalogArchive& archive) {
-  const Listing& found = listing(archive);
-  return found.index ? found.index->entries : found.entries;
+namespace {
+
+// Checks what an index call gave, trims the directories' names of the
+// entries it decoded (in place: a copy of a 100 000-entry index costs as
+// much as decoding it) and gives their places.
+collect::PartialIndex::Places
+decoded_places(collect::PartialIndex& index,
+               tl::expected<collect::PartialIndex::Places, std::string> decoded,
+               const std::string& path) {
+  if (!decoded) {
+    throw Error(ExitCode::action,
+                fmt::format("The content index [{}] is damaged: {}", path, decoded.error()));
+  }
+  auto& entries = index.index().entries;
+  for (const auto& [first, count] : *decoded) {
+    for (std::size_t i = first; i < first + count; ++i) {
+      auto& name = entries[i].path;
+      while (name.size() > 1 && name.ends_with('/')) {
+        name.pop_back();
+      }
+    }
+  }
+  return std::move(*decoded);
 }
 
-std::unique_ptr<collect::ContentIndex> History::load_index(const CatalogArchive& archive) {
+} // namespace
+
+const std::vector<collect::IndexEntry>& History::entries(const CatalogArchive& archive) {
+  Listing& found = listing(archive);
+  if (!found.index) {
+    return found.entries;
+  }
+  decoded_places(*found.index, found.index->decode_below(""), *archive.index_path);
+  return found.index->index().entries;
+}
+
+const collect::IndexEntry& History::entry(const CatalogArchive& archive, std::size_t place) {
+  Listing& found = listing(archive);
+  if (!found.index) {
+    return found.entries.at(place);
+  }
+  if (!found.index->decoded(place)) {
+    decoded_places(*found.index, found.index->decode_at(place), *archive.index_path);
+  }
+  return found.index->index().entries.at(place);
+}
+
+std::size_t History::entry_count(const CatalogArchive& archive) {
+  const Listing& found = listing(archive);
+  return found.index ? found.index->index().entries.size() : found.entries.size();
+}
+
+collect::PartialIndex::Places History::places_below(const CatalogArchive& archive,
+                                                    const std::vector<std::string>& wanted) {
+  Listing& found = listing(archive);
+  if (!found.index) {
+    return {{0, found.entries.size()}};
+  }
+  // The blocks of each wanted member, each block once and in order.
+  std::set<std::pair<std::size_t, std::size_t>> places;
+  for (const auto& member : wanted) {
+    const auto some =
+        decoded_places(*found.index, found.index->decode_below(member), *archive.index_path);
+    places.insert(some.begin(), some.end());
+  }
+  return {places.begin(), places.end()};
+}
+
+std::unique_ptr<collect::PartialIndex> History::load_index(const CatalogArchive& archive) {
   const std::string& path = *archive.index_path;
-  const std::string text = read_small_file(m_source, path, k_index_limit);
+  std::string text = read_small_file(m_source, path, k_index_limit);
   if (archive.index_listed) {
     check_file_size(path, text.size(), *archive.index_listed);
     if (core::sha256(text) != archive.index_listed->sha256) {
       digest_mismatch(path);
     }
   }
-  auto decoded = collect::decode_content_index(text);
-  if (!decoded) {
+  auto opened = collect::PartialIndex::open(std::move(text));
+  if (!opened) {
     throw Error(ExitCode::action,
-                fmt::format("The content index [{}] is damaged: {}", path, decoded.error()));
+                fmt::format("The content index [{}] is damaged: {}", path, opened.error()));
   }
-  return std::make_unique<collect::ContentIndex>(std::move(*decoded));
+  return std::make_unique<collect::PartialIndex>(std::move(*opened));
 }
 
 const collect::ContentIndex* History::index(const CatalogArchive& archive) {
-  return archive.index_path ? listing(archive).index.get() : nullptr;
+  return archive.index_path ? &listing(archive).index->index() : nullptr;
 }
 
 void History::check_size(const CatalogArchive& archive) const {
@@ -281,10 +338,14 @@ void History::replay(const std::string& key, const std::vector<const PeerDay*>& 
     }
     if (step.archive) {
       const auto [peer_day, archive] = archives.at(step.day);
-      const auto& entries = this->entries(*archive);
-      for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (wanted_member(entries[i].path, wanted)) {
-          item[entries[i].path] = Pick{peer_day, archive, i};
+      const auto places = places_below(*archive, wanted);
+      const Listing& decoded = listing(*archive);
+      const auto& entries = decoded.index ? decoded.index->index().entries : decoded.entries;
+      for (const auto& [first, count] : places) {
+        for (std::size_t i = first; i < first + count; ++i) {
+          if (wanted_member(entries[i].path, wanted)) {
+            item[entries[i].path] = Pick{peer_day, archive, i};
+          }
         }
       }
     }

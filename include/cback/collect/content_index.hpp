@@ -12,10 +12,12 @@
 
 #include <cback/config/model.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <tl/expected.hpp>
@@ -27,7 +29,10 @@ namespace cback::collect {
 /// The suffix added to an archive's file name: "etc.tar.zst.index".
 inline constexpr std::string_view k_content_index_suffix = ".index";
 
-inline constexpr int k_content_index_version = 1;
+/// The version collect writes; version 1 (no block table) is still read.
+inline constexpr int k_content_index_version = 2;
+/// How many entries version 2 puts in one block.
+inline constexpr std::size_t k_index_block_entries = 256;
 
 enum class IndexEntryType { file, directory, symlink, hardlink, other };
 
@@ -67,8 +72,57 @@ struct ContentIndex {
 };
 
 std::string encode_content_index(const ContentIndex& index);
-/// Parses encode_content_index's output; the error says which line and why.
+/// Parses encode_content_index's output (or a version 1 index) whole; the
+/// error says which line and why.
 tl::expected<ContentIndex, std::string> decode_content_index(std::string_view text);
+
+/// A run of consecutive entries of a version 2 index, as its block table
+/// describes it.
+struct IndexBlock {
+  std::size_t first = 0;          ///< the place of its first entry
+  std::size_t count = 0;          ///< entries
+  std::size_t text_offset = 0;    ///< of its first line in the index text
+  std::size_t text_size = 0;      ///< of its lines
+  std::uint64_t first_offset = 0; ///< the archive offset of its first entry
+  std::string min_path, max_path; ///< its smallest and largest path, as stored
+};
+
+/// An index decoded a block of entries at a time, so that finding one
+/// path decodes the header, the frames, the block table and the one or two
+/// blocks whose path range holds it, not every entry. A version 1 index
+/// (no block table) is decoded whole when opened. Every block is checked
+/// as it is decoded; a damaged one is refused then, naming its line.
+class PartialIndex {
+public:
+  /// Decodes the header, frames and block table of `text`, which it keeps.
+  static tl::expected<PartialIndex, std::string> open(std::string text);
+
+  /// The index; the entries of blocks not decoded yet are empty records
+  /// (entries.size() is always the number of entries).
+  [[nodiscard]] const ContentIndex& index() const noexcept { return m_index; }
+  [[nodiscard]] ContentIndex& index() noexcept { return m_index; }
+
+  /// Runs of entries, as the places [first, first + count).
+  using Places = std::vector<std::pair<std::size_t, std::size_t>>;
+  /// Decodes every block that can hold `member` or an entry below it ("":
+  /// every block) and gives their places: all the entries at or below
+  /// `member` are in them.
+  tl::expected<Places, std::string> decode_below(std::string_view member);
+  /// Decodes the block that holds the entry at `place` (< entries.size())
+  /// and gives its places.
+  tl::expected<Places, std::string> decode_at(std::size_t place);
+  /// Whether the entry at `place` is decoded.
+  [[nodiscard]] bool decoded(std::size_t place) const;
+
+private:
+  tl::expected<void, std::string> decode_block(std::size_t block, Places& places);
+
+  std::string m_text;
+  ContentIndex m_index;
+  std::vector<IndexBlock> m_blocks; ///< empty for version 1: all decoded
+  std::vector<bool> m_block_decoded;
+  std::size_t m_head_lines = 0; ///< lines before the first entry
+};
 /// Reads and parses an index file; the error names the path.
 tl::expected<ContentIndex, std::string> load_content_index(const std::filesystem::path& path);
 

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <cback/actions/action.hpp>
 #include <cback/config/model.hpp>
 
 #include <optional>
@@ -12,10 +11,28 @@ namespace cback::extend {
 
 /// A built-in extension (docs/compatibility.md, "Extensions"): sysinfo, mysql, postgresql,
 /// subversion, mbox, encrypt, split, capacity, amazons3.
+///
+/// This table only names them: the configuration's rules check names
+/// without linking every extension (and the libraries each one needs) into
+/// every program. runner_of() gives the function that runs one.
+enum class Builtin {
+  sysinfo,
+  mysql,
+  postgresql,
+  subversion,
+  mbox,
+  encrypt,
+  split,
+  capacity,
+  amazons3,
+  command,
+  python_bridge,
+};
+
 struct BuiltinExtension {
   std::string_view name;
   int suggested_index;
-  actions::ActionFunction run;
+  Builtin id;
 };
 
 std::span<const BuiltinExtension> builtin_extensions();

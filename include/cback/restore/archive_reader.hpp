@@ -60,7 +60,7 @@ private:
 
   std::unique_ptr<ByteStream> m_stream;
   std::string m_name;
-  std::vector<std::byte> m_buffer;
+  std::unique_ptr<std::byte[]> m_buffer; ///< k_block bytes
   archive* m_archive = nullptr;
   std::exception_ptr m_stream_error;
 };

@@ -42,11 +42,16 @@ public:
   [[nodiscard]] const std::vector<PeerDay>& days() const noexcept { return m_days; }
   [[nodiscard]] std::chrono::weekday starting_day() const { return starting_day_of(m_config); }
 
-  /// The archive's entries in archive order. Throws cback::Error naming a
-  /// damaged archive or index.
+  /// The archive's entries in archive order, all of them. Throws
+  /// cback::Error naming a damaged archive or index.
   const std::vector<collect::IndexEntry>& entries(const CatalogArchive& archive);
+  /// The entry at `place` of the archive (< entry_count), decoding only the
+  /// block of the index that holds it.
+  const collect::IndexEntry& entry(const CatalogArchive& archive, std::size_t place);
+  std::size_t entry_count(const CatalogArchive& archive);
   /// The archive's content index, when it has one (checked against the
-  /// manifest and decoded the first time). Throws cback::Error naming a
+  /// manifest the first time): its header and frames; its entries are
+  /// those entries()/entry() decoded so far. Throws cback::Error naming a
   /// damaged index.
   const collect::ContentIndex* index(const CatalogArchive& archive);
   VersionKind kind_of(const PeerDay& day, const CatalogArchive& archive);
@@ -72,10 +77,14 @@ private:
   /// final '/'), or, without an index, as read from the archive.
   struct Listing {
     std::vector<collect::IndexEntry> entries; ///< without an index only
-    std::unique_ptr<collect::ContentIndex> index;
+    std::unique_ptr<collect::PartialIndex> index;
   };
   Listing& listing(const CatalogArchive& archive);
-  std::unique_ptr<collect::ContentIndex> load_index(const CatalogArchive& archive);
+  std::unique_ptr<collect::PartialIndex> load_index(const CatalogArchive& archive);
+  /// The places of the entries of the archive that can be at or below one
+  /// of `wanted`, their index blocks decoded.
+  collect::PartialIndex::Places places_below(const CatalogArchive& archive,
+                                             const std::vector<std::string>& wanted);
   void replay(const std::string& key, const std::vector<const PeerDay*>& days, Day date,
               const std::vector<std::string>& wanted, Tree& tree);
 

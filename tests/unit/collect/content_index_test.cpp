@@ -3,6 +3,7 @@
 #include "support/temp_dir.hpp"
 
 #include <fstream>
+#include <random>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -28,13 +29,50 @@ ContentIndex sample() {
   return index;
 }
 
-// The sample's text with `from` (a whole line) replaced by `to`.
+// The sample's text with the last `from` replaced by `to`; an edit of the
+// entries keeps the block record's size in step, so that the entry itself
+// is what is refused.
 std::string edited(std::string_view from, std::string_view to) {
   auto text = encode_content_index(sample());
-  const auto at = text.find(from);
+  const auto at = text.rfind(from);
   REQUIRE(at != std::string::npos);
   text.replace(at, from.size(), to);
+  const std::string block = "block 5 261 ";
+  const auto table = text.find(block);
+  if (table != std::string::npos && at > table) {
+    const auto size = 261 + static_cast<long>(to.size()) - static_cast<long>(from.size());
+    text.replace(table, block.size(), "block 5 " + std::to_string(size) + " ");
+  }
   return text;
+}
+
+// The sample as version 1 wrote it: no block table.
+constexpr std::string_view k_version_1 =
+    "cback-index 1\n"
+    "archive home.tar.zst\n"
+    "item /home\n"
+    "kind incremental cumulative\n"
+    "mode tarzst\n"
+    "frame 0 0\n"
+    "frame 1200 4194304\n"
+    "entry dir 0 755 0 0 1764547200 0 home/\n"
+    "entry file 12 644 1000 1000 1764547201 1536 home/anna/a\\x09b\\x0ac\\\\d\n"
+    "entry symlink 0 777 1000 1000 -5 3072 home/anna/\xff\xfe\n"
+    "entry hardlink 0 644 1000 1000 1764547201 4608 home/anna/link\n"
+    "entry other 0 4710 0 0 0 5120 home/fifo\n"
+    "end 7\n";
+
+// An index of `count` files "d<i / 100>/f<i>", in archive order.
+ContentIndex many(std::size_t count) {
+  ContentIndex index;
+  index.archive = "many.tar.zst";
+  index.item = "/many";
+  index.frames = {{0, 0}};
+  for (std::size_t i = 0; i < count; ++i) {
+    index.entries.push_back({"d" + std::to_string(1000 + i / 100) + "/f" + std::to_string(i),
+                             IndexEntryType::file, i, 0644, 0, 0, 0, 512 * (i + 1)});
+  }
+  return index;
 }
 
 TEST_CASE("A content index reads back as it was written", "[collect][index]") {
@@ -55,19 +93,30 @@ TEST_CASE("A content index reads back as it was written", "[collect][index]") {
 TEST_CASE("The content index format is one line per record with escaped paths",
           "[collect][index]") {
   CHECK(encode_content_index(sample()) ==
-        "cback-index 1\n"
+        "cback-index 2\n"
         "archive home.tar.zst\n"
         "item /home\n"
         "kind incremental cumulative\n"
         "mode tarzst\n"
         "frame 0 0\n"
         "frame 1200 4194304\n"
+        "block 5 261 0 home/\thome/fifo\n"
         "entry dir 0 755 0 0 1764547200 0 home/\n"
         "entry file 12 644 1000 1000 1764547201 1536 home/anna/a\\x09b\\x0ac\\\\d\n"
         "entry symlink 0 777 1000 1000 -5 3072 home/anna/\xff\xfe\n"
         "entry hardlink 0 644 1000 1000 1764547201 4608 home/anna/link\n"
         "entry other 0 4710 0 0 0 5120 home/fifo\n"
-        "end 7\n");
+        "end 8\n");
+}
+
+TEST_CASE("A version 1 content index (no block table) is still read", "[collect][index]") {
+  const auto decoded = decode_content_index(k_version_1);
+  REQUIRE(decoded.has_value());
+  CHECK(*decoded == sample());
+  auto partial = PartialIndex::open(std::string(k_version_1));
+  REQUIRE(partial.has_value());
+  CHECK(partial->index() == sample());
+  CHECK(partial->decode_below("home/fifo").value() == PartialIndex::Places{{0, 5}});
 }
 
 TEST_CASE("A damaged or hostile content index is refused with the line at fault",
@@ -78,12 +127,14 @@ TEST_CASE("A damaged or hostile content index is refused with the line at fault"
     return decoded.error();
   };
   const auto good = encode_content_index(sample());
-  CHECK(error("cback-manifest 2 x\n") == "line 1: not a cback content index (version 1)");
-  CHECK(error("cback-index 2\n") == "line 1: not a cback content index (version 1)");
+  CHECK(error("cback-manifest 2 x\n") == "line 1: not a cback content index (version 1 to 2)");
+  CHECK(error("cback-index 3\n") == "line 1: not a cback content index (version 1 to 2)");
   CHECK(error(good.substr(0, good.size() - 6)) == "the content index is incomplete (no end line)");
-  CHECK(error(good.substr(0, good.size() - 1)) == "line 13: no final newline");
-  CHECK(error(good + "entry file 0 644 0 0 0 6144 x\n") == "line 14: text after the end line");
-  CHECK(error(edited("end 7", "end 6")) == "line 13: the count does not match the 7 records");
+  CHECK(error(good.substr(0, good.size() - 1)) == "the content index has no final newline");
+  CHECK(error(good.substr(0, 40)) == "line 3: no final newline");
+  CHECK(error(good + "entry file 0 644 0 0 0 6144 x\n") ==
+        "the content index is incomplete (no end line)");
+  CHECK(error(edited("end 8", "end 7")) == "the end line's count does not match the records");
   CHECK(error(edited("archive home.tar.zst", "archive ../home.tar.zst")) ==
         "line 2: not a valid archive name");
   CHECK(error(edited("archive home.tar.zst", "archive ")) == "line 2: not a valid archive name");
@@ -100,30 +151,156 @@ TEST_CASE("A damaged or hostile content index is refused with the line at fault"
         "line 7: not a valid frame record");
   CHECK(error(edited("mode tarzst", "mode targz")) ==
         "line 6: a frame record in an archive that is not tarzst");
-  CHECK(error("cback-index 1\narchive a.tar.zst\nitem /a\nkind full\nmode tarzst\nend 0\n") ==
+  CHECK(error("cback-index 2\narchive a.tar.zst\nitem /a\nkind full\nmode tarzst\nend 0\n") ==
         "a tarzst archive's index without frames");
-  CHECK(error(edited("end 7", "frame 9000 9999999\nend 8")) ==
-        "line 13: a frame record after the entries");
-  CHECK(error(edited("entry dir", "entry socket")) == "line 8: not a valid entry record");
+  CHECK(error(good.substr(0, good.size() - 6) + "frame 9000 9999999\nend 9\n") ==
+        "the blocks do not cover the entries");
+  CHECK(error(edited("entry dir", "entry socket")) == "line 9: not a valid entry record");
   CHECK(error(edited("0 755 0 0 1764547200 0 home/", "0 755 0 0 1764547200 0")) ==
-        "line 8: not a valid entry record");
-  CHECK(error(edited("0 755 0 0", "0 759 0 0")) == "line 8: not a valid entry record");
-  CHECK(error(edited("0 755 0 0", "0 17755 0 0")) == "line 8: not a valid entry record");
-  CHECK(error(edited("0 755 0 0", "0 755 -1 0")) == "line 8: not a valid entry record");
+        "line 9: not a valid entry record");
+  CHECK(error(edited("0 755 0 0", "0 759 0 0")) == "line 9: not a valid entry record");
+  CHECK(error(edited("0 755 0 0", "0 17755 0 0")) == "line 9: not a valid entry record");
+  CHECK(error(edited("0 755 0 0", "0 755 -1 0")) == "line 9: not a valid entry record");
   CHECK(error(edited("entry dir 0", "entry dir 9")) ==
-        "line 8: a size on an entry that is not a file");
+        "line 9: a size on an entry that is not a file");
   CHECK(error(edited("1764547201 1536", "1764547201 1537")) ==
-        "line 9: an entry offset that is not on a tar block after the previous entry");
+        "line 10: an entry offset that is not on a tar block after the previous entry");
   CHECK(error(edited("1764547201 1536", "1764547201 0")) ==
-        "line 9: an entry offset that is not on a tar block after the previous entry");
-  CHECK(error(edited("entry other", "bogus other")) == "line 12: not a valid record");
+        "line 10: an entry offset that is not on a tar block after the previous entry");
+  CHECK(error(edited("entry other", "bogus other")) ==
+        "line 13: not an entry of the block that holds it");
+  // Version 1 refuses the same damage at the same entry.
+  CHECK(error(std::string(k_version_1).replace(k_version_1.find("entry dir"), 9, "entry socket")) ==
+        "line 8: not a valid entry record");
   for (const auto* path : {"/etc/passwd", "home/../../etc", "..", "home//x", "./home", "home/.",
                            "home\\x00x", "home/anna\\"}) {
     INFO(path);
     const auto text = edited("home/fifo", path);
     const auto decoded = decode_content_index(text);
     REQUIRE_FALSE(decoded.has_value());
-    CHECK(decoded.error().starts_with("line 12: "));
+    CHECK(decoded.error().starts_with("line 13: "));
+  }
+}
+
+TEST_CASE("A damaged or hostile block table is refused", "[collect][index]") {
+  const auto error = [](const std::string& text) {
+    const auto decoded = decode_content_index(text);
+    REQUIRE_FALSE(decoded.has_value());
+    return decoded.error();
+  };
+  const std::string_view table = "block 5 261 0 home/\thome/fifo";
+  const auto with_table = [&](std::string_view record) { return edited(table, record); };
+  CHECK(error(with_table("block 5 261 0 home/")) == "line 8: not a valid block record");
+  CHECK(error(with_table("block 0 261 0 home/\thome/fifo")) == "line 8: not a valid block record");
+  CHECK(error(with_table("block 5 261 0 home/fifo\thome/")) == "line 8: not a valid block record");
+  CHECK(error(with_table("block 5 x 0 home/\thome/fifo")) == "line 8: not a valid block record");
+  // Sizes and counts that do not fit the text: refused before anything is
+  // read or sized by them.
+  for (const auto* record : {"block 5 262 0 home/\thome/fifo", "block 5 260 0 home/\thome/fifo",
+                             "block 5 99999999999 0 home/\thome/fifo",
+                             "block 18446744073709551615 261 0 home/\thome/fifo",
+                             "block 5 18446744073709551615 0 home/\thome/fifo"}) {
+    INFO(record);
+    CHECK_FALSE(decode_content_index(with_table(record)).has_value());
+  }
+  CHECK(error(with_table("block 4 261 0 home/\thome/fifo")) ==
+        "the end line's count does not match the records");
+  CHECK(error(with_table("block 5 261 512 home/\thome/fifo")) ==
+        "line 9: an entry offset outside its block");
+  CHECK(error(with_table("block 5 261 0 home/\thome/zz")) ==
+        "line 13: block 1 does not hold the entries its record says");
+  CHECK(error(with_table("block 5 261 0 a\tz\nframe 1 1")) ==
+        "line 9: a frame record after the blocks");
+  CHECK(error(with_table("block 1 39 0 home/\thome/\nblock 4 222 0 a\tz")) ==
+        "block 2: its size, count or first offset does not fit the entries");
+}
+
+TEST_CASE("A version 2 index decodes only the blocks that can hold a path", "[collect][index]") {
+  const auto index = many(1000);
+  const auto text = encode_content_index(index);
+  auto partial = PartialIndex::open(text);
+  REQUIRE(partial.has_value());
+  REQUIRE(partial->index().entries.size() == 1000);
+  CHECK(partial->index().entries[300].path.empty());
+
+  // d1003/f300 is the 301st entry: in the second block, [256, 512).
+  const auto places = partial->decode_below("d1003/f300");
+  REQUIRE(places.has_value());
+  CHECK(*places == PartialIndex::Places{{256, 256}});
+  CHECK(partial->index().entries[300] == index.entries[300]);
+  CHECK(partial->decoded(511));
+  CHECK_FALSE(partial->decoded(512));
+  CHECK(partial->index().entries[600].path.empty());
+  // A directory's entries span blocks: d1002 is entries 200 to 299.
+  CHECK(partial->decode_below("d1002").value() == PartialIndex::Places{{0, 256}, {256, 256}});
+  CHECK(partial->decode_at(999).value() == PartialIndex::Places{{768, 232}});
+  CHECK(partial->index().entries[999] == index.entries[999]);
+  CHECK(partial->decode_below("nothing").value().empty());
+
+  // Everything decoded is the whole index.
+  REQUIRE(partial->decode_below("").has_value());
+  CHECK(partial->index() == index);
+  CHECK(decode_content_index(text).value() == index);
+}
+
+TEST_CASE("A damaged block is refused when it is decoded, naming its line", "[collect][index]") {
+  auto text = encode_content_index(many(1000));
+  // The same length, in the third block: entry 600's mode.
+  const auto at = text.find(" 644 0 0 0 307712 ");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 4, " 999");
+  auto partial = PartialIndex::open(text);
+  REQUIRE(partial.has_value());
+  CHECK(partial->decode_below("d1003").has_value());
+  const auto damaged = partial->decode_below("d1006/f600");
+  REQUIRE_FALSE(damaged.has_value());
+  // 5 header lines, 1 frame, 4 blocks, then entry 600.
+  CHECK(damaged.error() == "line 611: not a valid entry record");
+  CHECK_FALSE(decode_content_index(text).has_value());
+}
+
+TEST_CASE("Any damage to an index is refused or read, never read out of bounds",
+          "[collect][index]") {
+  // Random byte changes, cuts and insertions: each text opens and decodes
+  // or is refused; under the sanitizers an out-of-bounds read fails here.
+  const auto good = encode_content_index(many(600));
+  std::mt19937 random(7);
+  const std::string bytes = "0123456789 \t\n\\/.-abxblockentryend";
+  for (int round = 0; round < 3000; ++round) {
+    std::string text = good;
+    for (int change = 0; change < 1 + round % 3; ++change) {
+      const auto at = random() % text.size();
+      switch (random() % 3) {
+      case 0:
+        text[at] = bytes[random() % bytes.size()];
+        break;
+      case 1:
+        text.erase(at, 1 + random() % 40);
+        break;
+      default:
+        text.insert(at, 1, bytes[random() % bytes.size()]);
+      }
+      if (text.empty()) {
+        text = "x";
+      }
+    }
+    auto partial = PartialIndex::open(text);
+    if (!partial) {
+      CHECK_FALSE(partial.error().empty());
+      continue;
+    }
+    const auto size = partial->index().entries.size();
+    for (const auto* member : {"d1003/f333", "d1005", ""}) {
+      const auto places = partial->decode_below(member);
+      if (places) {
+        for (const auto& [first, count] : *places) {
+          CHECK(first + count <= size);
+        }
+      }
+    }
+    if (size > 0) {
+      (void)partial->decode_at(size - 1);
+    }
   }
 }
 

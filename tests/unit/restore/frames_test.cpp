@@ -9,6 +9,7 @@
 #include <cback/core/stop.hpp>
 #include <cback/restore/archive_reader.hpp>
 #include <cback/restore/commands.hpp>
+#include <cback/restore/frame_stream.hpp>
 #include <cback/restore/source.hpp>
 
 #include "support/random_bytes.hpp"
@@ -21,6 +22,7 @@
 #include <zstd.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace cback::restore {
@@ -33,7 +35,7 @@ constexpr std::size_t k_file_size = 20000;
 constexpr std::size_t k_frame = 256 << 10;
 
 // An uncompressed pax archive of srv/file-N (random content) in memory.
-std::string make_tar() {
+std::string make_tar(std::size_t files = k_files, std::size_t file_size = k_file_size) {
   std::string tar;
   archive* writer = archive_write_new();
   archive_write_set_format_pax_restricted(writer);
@@ -43,8 +45,8 @@ std::string make_tar() {
     return static_cast<la_ssize_t>(size);
   };
   REQUIRE(archive_write_open(writer, &tar, nullptr, append, nullptr) == ARCHIVE_OK);
-  for (std::size_t i = 0; i < k_files; ++i) {
-    const std::string content = test::random_bytes(k_file_size, i);
+  for (std::size_t i = 0; i < files; ++i) {
+    const std::string content = test::random_bytes(file_size, i);
     archive_entry* entry = archive_entry_new();
     archive_entry_set_pathname(entry, fmt::format("srv/file-{}", i).c_str());
     archive_entry_set_filetype(entry, AE_IFREG);
@@ -119,9 +121,10 @@ struct FramedDay {
   core::Logger log;
   core::StopFlag stop;
 
+  /// `text`: the index file as written, when not `index` encoded.
   FramedDay(const std::string& archive, const std::string& listed,
-            const collect::ContentIndex& index)
-      : index_text(collect::encode_content_index(index)) {
+            const collect::ContentIndex& index, std::optional<std::string> text = std::nullopt)
+      : index_text(text ? std::move(*text) : collect::encode_content_index(index)) {
     fs::create_directories(day);
     write_file(day / "srv.tar.zst", archive);
     write_file(day / "srv.tar.zst.index", index_text);
@@ -171,6 +174,87 @@ TEST_CASE("A framed archive whose frames were damaged is refused by name", "[res
   FramedDay day(damaged, archive, index);
   CHECK_THROWS_WITH(day.extract({"/srv"}),
                     Catch::Contains("srv.tar.zst") && Catch::Contains("damaged"));
+}
+
+TEST_CASE("A small entry is decompressed once: extracted from what the frame check kept",
+          "[restore][frames]") {
+  const auto [archive, index] = framed(make_tar());
+  // An entry well inside one frame, from its header to the next entry's.
+  std::size_t place = 0;
+  for (std::size_t i = 1; i + 1 < index.entries.size(); ++i) {
+    const auto frame = index.frames[index.entries[i].offset / k_frame];
+    if (index.entries[i].offset >= frame.offset + 1024 &&
+        index.entries[i + 1].offset + 1024 <= frame.offset + k_frame) {
+      place = i;
+      break;
+    }
+  }
+  REQUIRE(place > 0);
+  const std::string member = index.entries[place].path;
+  FramedDay day(archive, archive, index);
+  const auto report = day.extract({"/" + member});
+  CHECK(report.entries == 1);
+  const std::size_t number = std::stoul(member.substr(member.find('-') + 1));
+  CHECK(test::read_file(day.dir / "to" / member) == test::random_bytes(k_file_size, number));
+  // The frame is read once, in two 256 KiB blocks (the frame's compressed
+  // bytes and the first byte of the next frame): decompressing it again
+  // to extract would read at least one block more.
+  const std::uint64_t small = fs::file_size(day.day / "cback.manifest") + day.index_text.size();
+  INFO("read " << day.source->bytes_read() << " of " << archive.size());
+  CHECK(day.source->bytes_read() <= small + 2 * (256 << 10));
+}
+
+TEST_CASE("Frames kept by the check give the bytes of the archive, then read on",
+          "[restore][frames]") {
+  const std::string tar = make_tar();
+  const auto [archive, index] = framed(tar);
+  StringFile file(archive);
+  const std::uint64_t first = index.entries[20].offset;
+  const std::uint64_t end = index.entries[23].offset;
+  CheckedFrames kept;
+  CHECK(check_frames(file, index, {{first, end}}, "srv.tar.zst", &kept, 1 << 20) >= 1);
+  REQUIRE(kept.runs.size() == 1);
+  CHECK(kept.bytes == end - first);
+  // From inside the kept range on past its end, into frames read anew.
+  const std::uint64_t from = first + 700;
+  const auto stream = frame_stream(file, index, from, "srv.tar.zst", kept);
+  std::string read(3 * k_frame, '\0');
+  std::size_t done = 0;
+  while (done < read.size()) {
+    const std::size_t got =
+        stream->read(std::as_writable_bytes(std::span(read.data() + done, read.size() - done)));
+    if (got == 0) {
+      break;
+    }
+    done += got;
+  }
+  CHECK(read == tar.substr(from, read.size()));
+
+  // Nothing is kept past the limit.
+  CheckedFrames none;
+  check_frames(file, index, {{first, end}}, "srv.tar.zst", &none, end - first - 1);
+  CHECK(none.runs.empty());
+  CHECK(none.bytes == 0);
+}
+
+TEST_CASE("A restore decodes only the index blocks that can hold the path", "[restore][frames]") {
+  const auto [archive, index] = framed(make_tar(600, 100));
+  // A damaged entry in the last of the index's three blocks, listed as it
+  // is in the manifest: only decoding that block can tell.
+  std::string text = collect::encode_content_index(index);
+  const auto line = text.find(" 644 0 0 1700000000 ", text.find("srv/file-549\n"));
+  REQUIRE(line != std::string::npos);
+  text.replace(line, 4, " 999");
+  {
+    FramedDay day(archive, archive, index, text);
+    const auto report = day.extract({"/srv/file-5"});
+    CHECK(report.entries == 1);
+    CHECK(test::read_file(day.dir / "to/srv/file-5") == test::random_bytes(100, 5));
+  }
+  FramedDay day(archive, archive, index, text);
+  CHECK_THROWS_WITH(day.extract({"/srv/file-550"}),
+                    Catch::Contains("srv.tar.zst.index] is damaged: line ") &&
+                        Catch::Contains("not a valid entry record"));
 }
 
 } // namespace
