@@ -248,18 +248,6 @@ void require_sections(const Context& context) {
 
 } // namespace
 
-s3::SettingsRequest amazons3_settings_request(const config::Config& config) {
-  s3::SettingsRequest request;
-  if (config.amazons3) {
-    request.profile = config.amazons3->profile;
-    request.region = config.amazons3->region;
-    request.endpoint_url = config.amazons3->endpoint_url;
-  }
-  request.home = s3::aws_home(config.options ? config.options->backup_user : std::nullopt,
-                              s3::process_environment());
-  return request;
-}
-
 void run_amazons3(Context& context) {
   require_sections(context);
   const auto& config = context.config;
