@@ -2,13 +2,14 @@
 // many connections driven by one thread pull their files byte-equal; a
 // server that stops answering fails its peer on io_timeout while the others
 // finish; a stop request ends every transfer; a file shorter than listed
-// fails naming it.
+// fails naming it; a listing without end is cut off at the listing limit.
 
 #include <cback/core/digest.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/stop.hpp>
 #include <cback/peer/sftp_connection.hpp>
 
+#include "support/hostile_sshd.hpp"
 #include "support/parts.hpp"
 #include "support/random_bytes.hpp"
 #include "support/stage_pool.hpp"
@@ -313,6 +314,29 @@ TEST_CASE("A stop request ends every SFTP transfer in flight", "[stage][sftp]") 
     REQUIRE(outcome.error);
     CHECK(outcome.error->code() == cback::ExitCode::interrupted);
   }
+}
+
+TEST_CASE("A listing without end fails the peer at the listing limit", "[stage][sftp]") {
+  const auto sshd = test_sshd();
+  CBACK_REQUIRE_PART(sshd);
+  const TempDir dir;
+  auto hostile = HostileSshd::start(*sshd, dir / "hostile", "endless", "-");
+  CBACK_REQUIRE_PART(hostile);
+  auto endpoint = endpoint_of(*sshd, "endless");
+  endpoint.port = hostile->port();
+  endpoint.known_hosts_file = hostile->known_hosts().string();
+  asio::io_context context;
+  SftpConnection connection(context, endpoint, SftpSettings{});
+  std::vector<Outcome> outcomes;
+  run_all(context, {[&]() -> asio::awaitable<void> {
+            co_await connection.open();
+            static_cast<void>(co_await connection.list("/collect"));
+          }},
+          outcomes);
+  REQUIRE(outcomes[0].error);
+  CHECK(outcomes[0].error->code() == cback::ExitCode::action);
+  CHECK_THAT(outcomes[0].error->what(), Catch::Contains("Peer [endless]"));
+  CHECK_THAT(outcomes[0].error->what(), Catch::Contains("lists more than 100000 entries"));
 }
 
 } // namespace cback::test
