@@ -3,6 +3,7 @@
 #include <cback/core/error.hpp>
 
 #include <asio/experimental/awaitable_operators.hpp>
+#include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <libssh/libssh.h>
@@ -30,6 +31,8 @@ using Clock = std::chrono::steady_clock;
 constexpr auto k_slice = std::chrono::milliseconds(100);
 // The most bytes taken from the channel per read.
 constexpr std::size_t k_read_size = 64 * 1024;
+// The most bytes a connection takes before it lets the others run.
+constexpr std::size_t k_yield_after = 1024 * 1024;
 
 std::uint32_t id_of(const sftp::Reply& reply) {
   return std::visit(
@@ -121,6 +124,7 @@ asio::awaitable<void> SftpConnection::wait_socket(ssh_session_struct* session) {
   if (ready_now(session)) {
     co_return;
   }
+  m_unyielded = 0;
   m_timer.expires_after(k_slice);
   const int fd = ssh_get_fd(session);
   if (fd < 0) { // no socket yet (name lookup)
@@ -214,6 +218,13 @@ asio::awaitable<void> SftpConnection::pump() {
   if (got > 0) {
     m_decoder.commit(static_cast<std::size_t>(got));
     m_quiet_since = Clock::now();
+    m_unyielded += static_cast<std::size_t>(got);
+    if (m_unyielded >= k_yield_after) {
+      // A connection whose data keeps coming never waits: it lets the
+      // others (and their timers) run every k_yield_after bytes.
+      m_unyielded = 0;
+      co_await asio::post(m_context, asio::use_awaitable);
+    }
     co_return;
   }
   if (got == SSH_EOF || ssh_channel_is_closed(m_channel.get()) != 0) {

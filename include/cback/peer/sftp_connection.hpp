@@ -103,6 +103,7 @@ private:
   std::string m_doing; ///< the operation in progress, for messages
   std::string m_path;
   std::chrono::steady_clock::time_point m_quiet_since;
+  std::size_t m_unyielded = 0; ///< bytes taken since the loop last ran others
 };
 
 } // namespace cback::peer
