@@ -26,6 +26,17 @@ add_library(cback_asio INTERFACE)
 target_include_directories(cback_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
 target_compile_definitions(cback_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED ASIO_HAS_IO_URING)
 target_link_libraries(cback_asio INTERFACE PkgConfig::URING Threads::Threads)
+# Asio 1.22 enables co_await under clang only with <experimental/coroutine>,
+# which libstdc++ lacks; clang 14 has C++20's <coroutine>, which Asio uses
+# once told that the compiler supports coroutines.
+# clang 14's -fsanitize=function (part of UBSan) cannot compile coroutines
+# ("Cannot represent a difference across sections"): the files with
+# coroutines go without that one check.
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  target_compile_definitions(cback_asio INTERFACE ASIO_HAS_CO_AWAIT)
+  set_source_files_properties(${PROJECT_SOURCE_DIR}/src/peer/sftp_connection.cpp
+                              PROPERTIES COMPILE_OPTIONS -fno-sanitize=function)
+endif()
 
 # tl::expected is header-only; Debian's package may lack a CMake config.
 find_path(TL_EXPECTED_INCLUDE_DIR tl/expected.hpp REQUIRED)

@@ -3,7 +3,7 @@
 #   1. the Release build with warnings as errors, its Debian packages
 #      (tools/package.sh): unit, integration and package tests (ctest)
 #   2. a clang build with ASan+UBSan: the unit tests (ctest), and each
-#      configuration-reader libFuzzer target, briefly
+#      libFuzzer target (configuration readers, SFTP decoder), briefly
 # Under CI=true a part a test needs that cannot be found or started is a
 # failure, never a silent skip.
 set -euo pipefail
@@ -41,7 +41,7 @@ step "tests (Release)"
 step "build (clang: ASan+UBSan unit tests, libFuzzer targets)"
 CC=clang CXX=clang++ cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCBACK_WERROR=ON \
   -DCBACK_SANITIZE=ON -DCBACK_FUZZ=ON -DCBACK_BENCH=OFF >/dev/null
-cmake --build build/sanitize -j"$jobs" --target cback_unit_tests fuzz_config_xml fuzz_config_toml
+cmake --build build/sanitize -j"$jobs" --target cback_unit_tests fuzz_config_xml fuzz_config_toml fuzz_index fuzz_sftp
 
 step "tests (ASan+UBSan)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -54,7 +54,8 @@ for target in build/sanitize/tests/fuzz/fuzz_*; do
   name=$(basename "$target")
   corpus=build/sanitize/corpus/$name
   mkdir -p "$corpus"
-  cp -n tests/fuzz/corpus/"${name#fuzz_config_}"/* "$corpus"/ 2>/dev/null || true
+  seeds=${name#fuzz_}
+  cp -n tests/fuzz/corpus/"${seeds#config_}"/* "$corpus"/ 2>/dev/null || true
   "$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$corpus" >"build/sanitize/$name.log" 2>&1 || {
     tail -50 "build/sanitize/$name.log"; echo "fuzz target $name failed" >&2; exit 1; }
   grep -E 'stat::number_of_executed_units' "build/sanitize/$name.log" | sed "s/^/$name: /"

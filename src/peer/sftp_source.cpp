@@ -32,10 +32,6 @@ using File = std::unique_ptr<sftp_file_struct, FileCloser>;
 using Dir = std::unique_ptr<sftp_dir_struct, DirCloser>;
 using Attributes = std::unique_ptr<sftp_attributes_struct, AttributesFree>;
 
-// A collect dir holds a few files a day; a server that lists more (or never
-// ends its listing) is refused before it exhausts memory.
-constexpr std::size_t k_listing_limit = 100'000;
-
 // Pipelined reads of one open file: up to `depth` requests are sent ahead,
 // and their answers are taken in order. A short answer (a server that caps
 // reads, or a file that shrank) would leave a gap before the answers

@@ -30,16 +30,6 @@ struct KeyFree {
 };
 using KeyPtr = std::unique_ptr<ssh_key_struct, KeyFree>;
 
-struct ChannelFree {
-  void operator()(ssh_channel channel) const {
-    if (ssh_channel_is_open(channel) != 0) {
-      ssh_channel_close(channel);
-    }
-    ssh_channel_free(channel);
-  }
-};
-using ChannelPtr = std::unique_ptr<ssh_channel_struct, ChannelFree>;
-
 std::string address(const SshEndpoint& endpoint) {
   return fmt::format("{}:{}", endpoint.host, endpoint.port);
 }
@@ -47,62 +37,6 @@ std::string address(const SshEndpoint& endpoint) {
 Error failure(const SshEndpoint& endpoint, std::string_view what) {
   return Error(ExitCode::action, fmt::format("Peer [{}]: {}", endpoint.peer_name, what));
 }
-
-// The handshake (connect, key exchange, authentication) runs in libssh's
-// non-blocking mode: each step is called again whenever the socket is ready
-// in the direction libssh waits for, and at least every 100 ms, so that a
-// stop request and connect_timeout end an attempt at once whatever the
-// server does. In blocking mode libssh waits in its own poll() for the
-// whole timeout, where a stop request cannot reach it.
-class Handshake {
-public:
-  Handshake(ssh_session session, const SshEndpoint& endpoint, const core::StopFlag* stop)
-      : m_session(session), m_endpoint(endpoint), m_stop(stop) {}
-
-  /// Calls `step` until it returns something other than `again`; returns
-  /// that. Throws cback::Error(interrupted) on a stop request and
-  /// cback::Error(action), "`doing`: timed out", once the step has taken
-  /// connect_timeout. Each step (connecting, authenticating) has the whole
-  /// timeout, as each blocking libssh call had: with hundreds of peers
-  /// starting at once, a loaded server may take most of it for each.
-  template <typename Step>
-  int run(int again, std::string_view doing, const Step& step) {
-    const auto deadline = std::chrono::steady_clock::now() + m_endpoint.connect_timeout;
-    for (;;) {
-      const int result = step();
-      if (result != again) {
-        return result;
-      }
-      if (m_stop != nullptr) {
-        m_stop->check();
-      }
-      if (std::chrono::steady_clock::now() >= deadline) {
-        throw failure(m_endpoint, fmt::format("{}: timed out after {} s (connect_timeout).", doing,
-                                              m_endpoint.connect_timeout.count()));
-      }
-      wait();
-    }
-  }
-
-private:
-  // Before the socket exists (name lookup) there is nothing to wait on.
-  void wait() const {
-    constexpr int k_slice_ms = 100;
-    pollfd entry{ssh_get_fd(m_session), POLLIN, 0};
-    if ((ssh_get_poll_flags(m_session) & SSH_WRITE_PENDING) != 0) {
-      entry.events |= POLLOUT;
-    }
-    if (entry.fd < 0) {
-      ::poll(nullptr, 0, k_slice_ms);
-      return;
-    }
-    ::poll(&entry, 1, k_slice_ms);
-  }
-
-  ssh_session m_session;
-  const SshEndpoint& m_endpoint;
-  const core::StopFlag* m_stop;
-};
 
 // Options come in this order so that precedence is: the endpoint's explicit
 // values, then ~/.ssh/config (and /etc/ssh/ssh_config), then libssh's
@@ -214,29 +148,29 @@ void verify_host_key(ssh_session session, const SshEndpoint& endpoint) {
 // Key authentication only: the configured identity file alone, or else
 // libssh's automatic choice (agent, then the default keys and any
 // IdentityFile of ~/.ssh/config). Passwords are never tried.
-void authenticate(ssh_session session, const SshEndpoint& endpoint, Handshake& handshake) {
-  int result = SSH_AUTH_DENIED;
-  std::string keys;
-  if (endpoint.identity_file) {
-    ssh_key raw = nullptr;
-    if (ssh_pki_import_privkey_file(endpoint.identity_file->c_str(), nullptr, nullptr, nullptr,
-                                    &raw) != SSH_OK) {
-      throw failure(endpoint, fmt::format("cannot read the SSH key {} (missing, unreadable or "
-                                          "protected by a passphrase).",
-                                          *endpoint.identity_file));
-    }
-    const KeyPtr key(raw);
-    keys = "the key " + *endpoint.identity_file;
-    result = handshake.run(SSH_AUTH_AGAIN, "authenticating with " + keys,
-                           [&] { return ssh_userauth_publickey(session, nullptr, key.get()); });
-  } else {
-    keys = "the default keys (agent, ~/.ssh/id_*)";
-    result = handshake.run(SSH_AUTH_AGAIN, "authenticating with " + keys,
-                           [&] { return ssh_userauth_publickey_auto(session, nullptr, nullptr); });
+KeyPtr load_identity(const SshEndpoint& endpoint) {
+  if (!endpoint.identity_file) {
+    return nullptr;
   }
-  if (result == SSH_AUTH_SUCCESS) {
-    return;
+  ssh_key raw = nullptr;
+  if (ssh_pki_import_privkey_file(endpoint.identity_file->c_str(), nullptr, nullptr, nullptr,
+                                  &raw) != SSH_OK) {
+    throw failure(endpoint, fmt::format("cannot read the SSH key {} (missing, unreadable or "
+                                        "protected by a passphrase).",
+                                        *endpoint.identity_file));
   }
+  return KeyPtr(raw);
+}
+
+std::string keys_tried(const SshEndpoint& endpoint) {
+  return endpoint.identity_file ? "the key " + *endpoint.identity_file
+                                : std::string("the default keys (agent, ~/.ssh/id_*)");
+}
+
+/// Throws the error for an authentication that ended in `result` (not
+/// success, not again).
+[[noreturn]] void authentication_failed(ssh_session session, const SshEndpoint& endpoint,
+                                        int result) {
   if (result == SSH_AUTH_ERROR) {
     throw failure(endpoint, fmt::format("authentication with {} failed: {}", address(endpoint),
                                         ssh_get_error(session)));
@@ -245,8 +179,8 @@ void authenticate(ssh_session session, const SshEndpoint& endpoint, Handshake& h
   ssh_options_get(session, SSH_OPTIONS_USER, &user);
   const std::string user_name = user != nullptr ? user : "?";
   ssh_string_free_char(user);
-  throw failure(endpoint,
-                fmt::format("{} refused {} for user {}.", address(endpoint), keys, user_name));
+  throw failure(endpoint, fmt::format("{} refused {} for user {}.", address(endpoint),
+                                      keys_tried(endpoint), user_name));
 }
 
 /// Splits a byte stream into lines for a LineSink; a last line without a
@@ -328,6 +262,13 @@ std::optional<std::string> expand_home(const std::optional<std::string>& path,
 
 } // namespace
 
+void ChannelFree::operator()(ssh_channel channel) const noexcept {
+  if (ssh_channel_is_open(channel) != 0) {
+    ssh_channel_close(channel);
+  }
+  ssh_channel_free(channel);
+}
+
 SshEndpoint endpoint_for(const config::Config& config, const config::Peer& peer) {
   const config::Options no_options;
   const auto& options = config.options ? *config.options : no_options;
@@ -357,26 +298,135 @@ SshSession::SshSession(SshSession&&) noexcept = default;
 SshSession& SshSession::operator=(SshSession&&) noexcept = default;
 SshSession::~SshSession() = default;
 
-SshSession SshSession::connect(const SshEndpoint& endpoint, const core::StopFlag* stop) {
-  SessionPtr session(ssh_new());
-  if (!session) {
+struct SshHandshake::State {
+  enum class Step { connecting, authenticating, done };
+
+  SshEndpoint endpoint;
+  SessionPtr session;
+  Step step = Step::connecting;
+  std::chrono::steady_clock::time_point step_started = std::chrono::steady_clock::now();
+  KeyPtr key;
+
+  void start_authenticating() {
+    verify_host_key(session.get(), endpoint);
+    key = load_identity(endpoint);
+    step = Step::authenticating;
+    step_started = std::chrono::steady_clock::now();
+  }
+
+  int authenticate() const {
+    return key ? ssh_userauth_publickey(session.get(), nullptr, key.get())
+               : ssh_userauth_publickey_auto(session.get(), nullptr, nullptr);
+  }
+};
+
+SshHandshake::SshHandshake(const SshEndpoint& endpoint) : m_state(std::make_unique<State>()) {
+  m_state->endpoint = endpoint;
+  m_state->session.reset(ssh_new());
+  if (!m_state->session) {
     throw failure(endpoint, "cannot create an SSH session (out of memory).");
   }
-  configure(session.get(), endpoint);
-  ssh_set_blocking(session.get(), 0);
-  Handshake handshake(session.get(), endpoint, stop);
-  const auto connecting = fmt::format("cannot connect to {}", address(endpoint));
-  if (handshake.run(SSH_AGAIN, connecting, [&] { return ssh_connect(session.get()); }) != SSH_OK) {
-    throw failure(endpoint, fmt::format("{}: {}", connecting, ssh_get_error(session.get())));
+  configure(m_state->session.get(), endpoint);
+  ssh_set_blocking(m_state->session.get(), 0);
+}
+
+SshHandshake::SshHandshake(SshHandshake&&) noexcept = default;
+SshHandshake& SshHandshake::operator=(SshHandshake&&) noexcept = default;
+SshHandshake::~SshHandshake() = default;
+
+bool SshHandshake::advance() {
+  auto& state = *m_state;
+  if (state.step == State::Step::connecting) {
+    const int result = ssh_connect(state.session.get());
+    if (result == SSH_AGAIN) {
+      return false;
+    }
+    if (result != SSH_OK) {
+      throw failure(state.endpoint,
+                    fmt::format("{}: {}", step(), ssh_get_error(state.session.get())));
+    }
+    state.start_authenticating();
   }
-  verify_host_key(session.get(), endpoint);
-  authenticate(session.get(), endpoint, handshake);
-  ssh_set_blocking(session.get(), 1);
+  if (state.step == State::Step::authenticating) {
+    const int result = state.authenticate();
+    if (result == SSH_AUTH_AGAIN) {
+      return false;
+    }
+    if (result != SSH_AUTH_SUCCESS) {
+      authentication_failed(state.session.get(), state.endpoint, result);
+    }
+    state.key.reset();
+    state.step = State::Step::done;
+  }
+  return true;
+}
+
+std::string SshHandshake::step() const {
+  return m_state->step == State::Step::connecting
+             ? fmt::format("cannot connect to {}", address(m_state->endpoint))
+             : "authenticating with " + keys_tried(m_state->endpoint);
+}
+
+bool SshHandshake::timed_out(std::chrono::steady_clock::time_point now) const {
+  return now - m_state->step_started >= m_state->endpoint.connect_timeout;
+}
+
+Error SshHandshake::timeout_error() const {
+  return failure(m_state->endpoint, fmt::format("{}: timed out after {} s (connect_timeout).",
+                                                step(), m_state->endpoint.connect_timeout.count()));
+}
+
+ssh_session_struct* SshHandshake::native() const {
+  return m_state->session.get();
+}
+
+SshSession SshHandshake::finish() && {
+  return SshSession(std::make_unique<SshSession::State>(
+      SshSession::State{std::move(m_state->endpoint), std::move(m_state->session)}));
+}
+
+namespace {
+
+// Waits until the socket is ready in the direction libssh waits for, or
+// 100 ms have passed. Before the socket exists (name lookup) there is
+// nothing to wait on.
+void wait_for_socket(ssh_session session) {
+  constexpr int k_slice_ms = 100;
+  pollfd entry{ssh_get_fd(session), POLLIN, 0};
+  if ((ssh_get_poll_flags(session) & SSH_WRITE_PENDING) != 0) {
+    entry.events |= POLLOUT;
+  }
+  if (entry.fd < 0) {
+    ::poll(nullptr, 0, k_slice_ms);
+    return;
+  }
+  ::poll(&entry, 1, k_slice_ms);
+}
+
+} // namespace
+
+// The handshake is driven here by a thread that waits on the socket in
+// slices of 100 ms, so a stop request and connect_timeout end an attempt
+// at once whatever the server does. In blocking mode libssh waits in its
+// own poll() for the whole timeout, where a stop request cannot reach it.
+SshSession SshSession::connect(const SshEndpoint& endpoint, const core::StopFlag* stop) {
+  SshHandshake handshake(endpoint);
+  while (!handshake.advance()) {
+    if (stop != nullptr) {
+      stop->check();
+    }
+    if (handshake.timed_out(std::chrono::steady_clock::now())) {
+      throw handshake.timeout_error();
+    }
+    wait_for_socket(handshake.native());
+  }
+  auto session = std::move(handshake).finish();
+  ssh_set_blocking(session.native(), 1);
   // From now on a blocking libssh call that sees no progress for this long
   // fails (channel opening, SFTP requests).
   const long io_timeout = static_cast<long>(endpoint.io_timeout.count());
-  ssh_options_set(session.get(), SSH_OPTIONS_TIMEOUT, &io_timeout);
-  return SshSession(std::make_unique<State>(State{endpoint, std::move(session)}));
+  ssh_options_set(session.native(), SSH_OPTIONS_TIMEOUT, &io_timeout);
+  return session;
 }
 
 ssh_session_struct* SshSession::native() const {

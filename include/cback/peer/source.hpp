@@ -8,6 +8,7 @@
 
 #include <cback/core/buffer_pool.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -21,6 +22,10 @@ inline constexpr const char* k_stage_indicator = "cback.stage";
 /// The most cback reads of a small file from a peer (the manifest), whatever
 /// the transport.
 inline constexpr std::uint64_t k_small_file_limit = std::uint64_t{64} << 20;
+/// The most entries cback takes from a remote collect dir's listing: a
+/// collect dir holds a few files a day, and a server whose listing never
+/// ends must not exhaust memory.
+inline constexpr std::size_t k_listing_limit = 100'000;
 
 /// One entry of a collect directory as listed.
 struct SourceEntry {

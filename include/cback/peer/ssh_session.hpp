@@ -6,6 +6,7 @@
 // is by key only, never by password.
 
 #include <cback/config/model.hpp>
+#include <cback/core/error.hpp>
 #include <cback/core/stop.hpp>
 
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <string_view>
 
 struct ssh_session_struct; // libssh's ssh_session
+struct ssh_channel_struct; // libssh's ssh_channel
 
 namespace cback::peer {
 
@@ -40,6 +42,13 @@ struct SshEndpoint {
 /// The endpoint of `peer`: its fields, then the <options> defaults, then the
 /// backup user's ~/.ssh/config (libssh reads it), then the built-in defaults.
 SshEndpoint endpoint_for(const config::Config& config, const config::Peer& peer);
+
+/// Closes (if open) and frees a libssh channel.
+struct ChannelFree {
+  void operator()(ssh_channel_struct* channel) const noexcept;
+};
+/// One channel of an SshSession (exec, SFTP); freed before its session.
+using ChannelPtr = std::unique_ptr<ssh_channel_struct, ChannelFree>;
 
 /// Output of a remote command, line by line, as it arrives.
 using LineSink = std::function<void(std::string_view line, bool from_stderr)>;
@@ -76,8 +85,42 @@ public:
   const SshEndpoint& endpoint() const;
 
 private:
+  friend class SshHandshake;
   struct State;
   explicit SshSession(std::unique_ptr<State> state);
+  std::unique_ptr<State> m_state;
+};
+
+/// The steps of connecting (TCP connect, key exchange, host key check, key
+/// authentication) in libssh's non-blocking mode, for a caller to drive:
+/// SshSession::connect waits on the socket from a thread, an event loop
+/// (peer/sftp_connection.hpp) waits for the socket's readiness with many
+/// handshakes at once. Each step may take connect_timeout.
+class SshHandshake {
+public:
+  /// Creates the session with the endpoint's options. Throws cback::Error.
+  explicit SshHandshake(const SshEndpoint& endpoint);
+  SshHandshake(SshHandshake&&) noexcept;
+  SshHandshake& operator=(SshHandshake&&) noexcept;
+  ~SshHandshake();
+
+  /// Takes the handshake as far as it goes without waiting: true once
+  /// authenticated; false while libssh waits for the server (the socket,
+  /// once ssh_get_fd gives one, in the direction ssh_get_poll_flags says).
+  /// Throws cback::Error(ExitCode::action) as SshSession::connect does.
+  bool advance();
+  /// Whether the step in progress began connect_timeout or more before `now`.
+  [[nodiscard]] bool timed_out(std::chrono::steady_clock::time_point now) const;
+  /// The error naming the peer and the step that timed out.
+  [[nodiscard]] Error timeout_error() const;
+  [[nodiscard]] ssh_session_struct* native() const;
+  /// The authenticated session, still in non-blocking mode. Contract:
+  /// advance() returned true.
+  [[nodiscard]] SshSession finish() &&;
+
+private:
+  [[nodiscard]] std::string step() const;
+  struct State;
   std::unique_ptr<State> m_state;
 };
 
