@@ -25,16 +25,12 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view k_indicator = "cback.amazons3";
-constexpr std::size_t k_default_part_size = std::size_t{8} << 20;
 
 s3::ClientOptions client_options(const Context& context) {
-  const auto& s3_config = *context.config.amazons3;
   s3::ClientOptions options;
   options.settings =
       s3::resolve_settings(amazons3_settings_request(context.config), s3::process_environment());
-  if (s3_config.bandwidth_limit) {
-    options.bandwidth_limit = s3_config.bandwidth_limit->bytes;
-  }
+  options.bandwidth_limit = amazons3_bandwidth_limit(context.config);
   return options;
 }
 
@@ -102,13 +98,8 @@ public:
             std::string prefix)
       : m_context(context), m_client(client), m_location(std::move(location)),
         m_day(std::move(day)), m_prefix(std::move(prefix)),
-        m_remote(list_remote(client, m_location, m_prefix)) {
-    const auto& s3_config = *context.config.amazons3;
-    m_tuning.part_size = s3_config.part_size ? static_cast<std::size_t>(s3_config.part_size->bytes)
-                                             : k_default_part_size;
-    m_tuning.parallel_parts = static_cast<unsigned>(s3_config.parallel_parts);
-    m_tuning.put.storage_class = s3_config.storage_class.value_or("");
-  }
+        m_remote(list_remote(client, m_location, m_prefix)),
+        m_tuning(amazons3_tuning(context.config)) {}
 
   s3::UploadTotals run(const std::vector<StagedObject>& objects) {
     s3::Uploader uploader(m_client, m_location.bucket, m_tuning, m_context.log);
@@ -258,6 +249,27 @@ s3::SettingsRequest amazons3_settings_request(const config::Config& config) {
   request.home = s3::aws_home(config.options ? config.options->backup_user : std::nullopt,
                               s3::process_environment());
   return request;
+}
+
+s3::UploadTuning amazons3_tuning(const config::Config& config) {
+  s3::UploadTuning tuning;
+  if (!config.amazons3) {
+    return tuning;
+  }
+  const auto& s3_config = *config.amazons3;
+  if (s3_config.part_size) {
+    tuning.part_size = static_cast<std::size_t>(s3_config.part_size->bytes);
+  }
+  tuning.parallel_parts = static_cast<unsigned>(s3_config.parallel_parts);
+  tuning.put.storage_class = s3_config.storage_class.value_or("");
+  return tuning;
+}
+
+std::optional<double> amazons3_bandwidth_limit(const config::Config& config) {
+  if (!config.amazons3 || !config.amazons3->bandwidth_limit) {
+    return std::nullopt;
+  }
+  return config.amazons3->bandwidth_limit->bytes;
 }
 
 void run_amazons3(Context& context) {

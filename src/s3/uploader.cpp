@@ -39,7 +39,10 @@ struct Uploader::Object {
 Uploader::Uploader(Client& client, std::string bucket, UploadTuning tuning, core::Logger& log)
     : m_client(client), m_bucket(std::move(bucket)), m_tuning(std::move(tuning)), m_log(log),
       m_buffers(std::max(1U, m_tuning.parallel_parts), m_tuning.part_size),
-      m_senders(std::max(1U, m_tuning.parallel_parts)) {}
+      m_senders(std::max(1U, m_tuning.parallel_parts)) {
+  m_log.debug("Sending to s3://{}: parts of {} bytes, {} in flight.", m_bucket, m_tuning.part_size,
+              std::max(1U, m_tuning.parallel_parts));
+}
 
 Uploader::~Uploader() {
   try {

@@ -496,6 +496,52 @@ TEST_CASE("cback-amazons3-sync finds its keys where the extension does", "[amazo
   }
 }
 
+TEST_CASE("cback-amazons3-sync -c sends objects as the extension's settings say",
+          "[amazons3][sync]") {
+  const auto gw = gateway();
+  CBACK_REQUIRE_PART(gw);
+  S3Pool pool(*gw);
+  pool.make_bucket();
+  auto& dir = pool.store.dir;
+  const auto source = dir.path() / "source";
+  dir.write("source/big.bin", pattern(6 * 1024 * 1024, 'c'));
+  const auto config = dir.write(
+      "sync.toml", toml_head(dir / "work") +
+                       local_stage_table(dir / "staging", "peer1", dir / "collect") +
+                       fmt::format("[amazons3]\ns3_bucket = \"{}\"\nendpoint_url = \"{}\"\n"
+                                   "part_size = \"5 MB\"\nparallel_parts = 2\n"
+                                   "bandwidth_limit = \"512 MB\"\n",
+                                   pool.bucket, gw->endpoint));
+  const auto sync = [&](const std::string& prefix, Args switches) {
+    Args argv{tool_binary("cback-amazons3-sync"), "-d", "-l", (dir / "sync.log").string()};
+    argv.insert(argv.end(), switches.begin(), switches.end());
+    argv.push_back(source.string());
+    argv.push_back("s3://" + pool.bucket + "/" + prefix);
+    return run(argv, pool.aws_options());
+  };
+  const auto etag = [&](const std::string& key) {
+    const auto result = pool.aws({"s3api", "head-object", "--bucket", pool.bucket, "--key", key,
+                                  "--query", "ETag", "--output", "text"});
+    REQUIRE(result.exit_code == 0);
+    return result.out;
+  };
+
+  // 6 MiB in parts of 5 MiB: a multipart object of two parts.
+  const auto configured = sync("configured", {"-c", config.string()});
+  INFO(configured.err << read_file(dir / "sync.log"));
+  REQUIRE(configured.exit_code == 0);
+  CHECK(etag("configured/big.bin").find("-2\"") != std::string::npos);
+  const std::string logged = read_file(dir / "sync.log");
+  CHECK(logged.find("parts of 5242880 bytes, 2 in flight") != std::string::npos);
+  CHECK(logged.find("at most 536870912 bytes a second") != std::string::npos);
+  // A second run plans with the same part size: the ETags match, nothing goes.
+  CHECK(sync("configured", {"-c", config.string()}).out.find("upload:") == std::string::npos);
+
+  // Without -c, the default part size (8 MiB) makes it a single PUT.
+  REQUIRE(sync("default", {"--endpoint-url", gw->endpoint}).exit_code == 0);
+  CHECK(etag("default/big.bin").find('-') == std::string::npos);
+}
+
 TEST_CASE("cback-amazons3-sync prints the bytes sent on a terminal", "[amazons3][sync]") {
   const auto gw = gateway();
   CBACK_REQUIRE_PART(gw);
