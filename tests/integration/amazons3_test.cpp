@@ -121,6 +121,17 @@ parallel_parts = 3
                                      bucket, gw.endpoint, extra));
   }
 
+  /// Runs cback-amazons3-sync -d with `switches` from store.dir/source to
+  /// s3://BUCKET/`prefix`, logging to store.dir/sync.log, with the keys in
+  /// the environment.
+  [[nodiscard]] RunResult sync(const std::string& prefix, const Args& switches) const {
+    Args argv{tool_binary("cback-amazons3-sync"), "-d", "-l", (store.dir / "sync.log").string()};
+    argv.insert(argv.end(), switches.begin(), switches.end());
+    argv.push_back((store.dir.path() / "source").string());
+    argv.push_back("s3://" + bucket + "/" + prefix);
+    return run(argv, aws_options());
+  }
+
   /// Every key of the bucket, one a line, sorted (aws s3api list-objects-v2).
   std::string keys(const std::string& query = "Contents[].Key") const {
     const auto result =
@@ -509,17 +520,9 @@ TEST_CASE("cback-amazons3-sync -c sends objects as the extension's settings say"
   S3Pool pool(*gw);
   pool.make_bucket();
   auto& dir = pool.store.dir;
-  const auto source = dir.path() / "source";
   dir.write("source/big.bin", pattern(6 * 1024 * 1024, 'c'));
   const auto config =
       pool.sync_config("part_size = \"5 MB\"\nparallel_parts = 2\nbandwidth_limit = \"512 MB\"\n");
-  const auto sync = [&](const std::string& prefix, Args switches) {
-    Args argv{tool_binary("cback-amazons3-sync"), "-d", "-l", (dir / "sync.log").string()};
-    argv.insert(argv.end(), switches.begin(), switches.end());
-    argv.push_back(source.string());
-    argv.push_back("s3://" + pool.bucket + "/" + prefix);
-    return run(argv, pool.aws_options());
-  };
   const auto etag = [&](const std::string& key) {
     const auto result = pool.aws({"s3api", "head-object", "--bucket", pool.bucket, "--key", key,
                                   "--query", "ETag", "--output", "text"});
@@ -528,7 +531,7 @@ TEST_CASE("cback-amazons3-sync -c sends objects as the extension's settings say"
   };
 
   // 6 MiB in parts of 5 MiB: a multipart object of two parts.
-  const auto configured = sync("configured", {"-c", config.string()});
+  const auto configured = pool.sync("configured", {"-c", config.string()});
   INFO(configured.err << read_file(dir / "sync.log"));
   REQUIRE(configured.exit_code == 0);
   CHECK(etag("configured/big.bin").find("-2\"") != std::string::npos);
@@ -536,10 +539,10 @@ TEST_CASE("cback-amazons3-sync -c sends objects as the extension's settings say"
   CHECK(logged.find("parts of 5242880 bytes, 2 in flight") != std::string::npos);
   CHECK(logged.find("at most 536870912 bytes a second") != std::string::npos);
   // A second run plans with the same part size: the ETags match, nothing goes.
-  CHECK(sync("configured", {"-c", config.string()}).out.find("upload:") == std::string::npos);
+  CHECK(pool.sync("configured", {"-c", config.string()}).out.find("upload:") == std::string::npos);
 
   // Without -c, the default part size (8 MiB) makes it a single PUT.
-  REQUIRE(sync("default", {"--endpoint-url", gw->endpoint}).exit_code == 0);
+  REQUIRE(pool.sync("default", {"--endpoint-url", gw->endpoint}).exit_code == 0);
   CHECK(etag("default/big.bin").find('-') == std::string::npos);
 }
 
@@ -550,7 +553,6 @@ TEST_CASE("Small files packed into shared buffers each reach their own object in
   S3Pool pool(*gw);
   pool.make_bucket();
   auto& dir = pool.store.dir;
-  const auto source = dir.path() / "source";
   // One buffer of 5 MiB: the small files fill it several times over, with
   // sizes on and off the packing alignment, an empty one, and a multipart
   // file among them that needs the buffer to itself.
@@ -569,13 +571,7 @@ TEST_CASE("Small files packed into shared buffers each reach their own object in
     dir.write("source/" + name, content);
   }
   const auto config = pool.sync_config("part_size = \"5 MB\"\nparallel_parts = 1\n");
-  const auto sync = [&] {
-    return run({tool_binary("cback-amazons3-sync"), "-d", "-l", (dir / "sync.log").string(), "-c",
-                config.string(), source.string(), "s3://" + pool.bucket + "/packed"},
-               pool.aws_options());
-  };
-
-  const auto first = sync();
+  const auto first = pool.sync("packed", {"-c", config.string()});
   INFO(first.err << read_file(dir / "sync.log"));
   REQUIRE(first.exit_code == 0);
   // One buffer, yet several small PUTs in flight.
@@ -587,7 +583,7 @@ TEST_CASE("Small files packed into shared buffers each reach their own object in
     CHECK((read_file(read_back / name) == content));
   }
   // The server's ETags are the files' MD5s: a second run finds nothing to send.
-  CHECK(sync().out.find("upload:") == std::string::npos);
+  CHECK(pool.sync("packed", {"-c", config.string()}).out.find("upload:") == std::string::npos);
 }
 
 TEST_CASE("cback-amazons3-sync prints the bytes sent on a terminal", "[amazons3][sync]") {
