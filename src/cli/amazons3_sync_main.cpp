@@ -33,7 +33,8 @@ constexpr std::string_view k_usage = R"(
  a local directory, then verifies that every file is there with its size.
  Keys come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws; with -c,
  as the amazons3 extension finds them (its profile, region, endpoint_url,
- and the backup user's ~/.aws when run as root).
+ and the backup user's ~/.aws when run as root), and its part_size,
+ parallel_parts, bandwidth_limit and storage_class apply.
 
    -h, --help            Display this usage/help listing
    -V, --version         Display version information
@@ -102,19 +103,21 @@ int run(core::Logger& log, Invocation& invocation, core::StopFlag& stop) {
   request.target = s3::parse_location(invocation.options.actions[1]);
   request.progress = run_flags(invocation.options).progress;
   s3::SettingsRequest settings;
+  s3::ClientOptions options;
   if (invocation.options.given.config) {
     const auto config = load_configuration(log, invocation.options.config);
     if (!config) {
       return static_cast<int>(ExitCode::config);
     }
     settings = extend::amazons3_settings_request(*config);
+    request.tuning = extend::amazons3_tuning(*config);
+    options.bandwidth_limit = extend::amazons3_bandwidth_limit(*config);
   } else {
     settings.home = s3::aws_home(std::nullopt, s3::process_environment());
   }
   if (invocation.endpoint_url) {
     settings.endpoint_url = invocation.endpoint_url;
   }
-  s3::ClientOptions options;
   options.settings = s3::resolve_settings(settings, s3::process_environment());
   s3::Client client(std::move(options), log, &stop);
   s3::sync(client, request, log, std::cout);

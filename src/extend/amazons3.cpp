@@ -25,16 +25,12 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view k_indicator = "cback.amazons3";
-constexpr std::size_t k_default_part_size = std::size_t{8} << 20;
 
 s3::ClientOptions client_options(const Context& context) {
-  const auto& s3_config = *context.config.amazons3;
   s3::ClientOptions options;
   options.settings =
       s3::resolve_settings(amazons3_settings_request(context.config), s3::process_environment());
-  if (s3_config.bandwidth_limit) {
-    options.bandwidth_limit = s3_config.bandwidth_limit->bytes;
-  }
+  options.bandwidth_limit = amazons3_bandwidth_limit(context.config);
   return options;
 }
 
@@ -102,13 +98,8 @@ public:
             std::string prefix)
       : m_context(context), m_client(client), m_location(std::move(location)),
         m_day(std::move(day)), m_prefix(std::move(prefix)),
-        m_remote(list_remote(client, m_location, m_prefix)) {
-    const auto& s3_config = *context.config.amazons3;
-    m_tuning.part_size = s3_config.part_size ? static_cast<std::size_t>(s3_config.part_size->bytes)
-                                             : k_default_part_size;
-    m_tuning.parallel_parts = static_cast<unsigned>(s3_config.parallel_parts);
-    m_tuning.put.storage_class = s3_config.storage_class.value_or("");
-  }
+        m_remote(list_remote(client, m_location, m_prefix)),
+        m_tuning(amazons3_tuning(context.config)) {}
 
   s3::UploadTotals run(const std::vector<StagedObject>& objects) {
     s3::Uploader uploader(m_client, m_location.bucket, m_tuning, m_context.log);

@@ -278,6 +278,7 @@ struct Client::Impl {
       : options(std::move(given)), log(logger), stop(stop_flag) {
     if (options.bandwidth_limit && *options.bandwidth_limit > 0) {
       pacer.emplace(*options.bandwidth_limit);
+      log.debug("S3 requests send at most {:.0f} bytes a second in all.", *options.bandwidth_limit);
     }
   }
 

@@ -6,10 +6,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace cback::s3 {
@@ -17,6 +19,23 @@ namespace {
 
 // S3 numbers parts 1..10000.
 constexpr int k_max_parts = 10000;
+
+// Sending threads per buffer. A part fills a buffer, so parallel_parts of
+// them are in flight whatever the threads; small objects share buffers,
+// and then what bounds the requests in flight is the threads. Each small
+// PUT waits most of its time on the server, so more of them in flight
+// keep it busy: several a buffer, with a ceiling on the connections one
+// upload opens.
+constexpr unsigned k_threads_per_buffer = 4;
+constexpr unsigned k_max_threads = 64;
+
+// Where a small object starts in a shared buffer: a cache line apart, so
+// no two sending threads read one line.
+constexpr std::size_t k_slice_alignment = 64;
+
+std::size_t aligned(std::size_t offset) {
+  return (offset + k_slice_alignment - 1) / k_slice_alignment * k_slice_alignment;
+}
 
 } // namespace
 
@@ -36,10 +55,19 @@ struct Uploader::Object {
   std::atomic<int> holds{1};
 };
 
+unsigned Uploader::sending_threads(const UploadTuning& tuning) {
+  return std::clamp(tuning.parallel_parts * k_threads_per_buffer, 1U,
+                    std::max(k_max_threads, tuning.parallel_parts));
+}
+
 Uploader::Uploader(Client& client, std::string bucket, UploadTuning tuning, core::Logger& log)
     : m_client(client), m_bucket(std::move(bucket)), m_tuning(std::move(tuning)), m_log(log),
       m_buffers(std::max(1U, m_tuning.parallel_parts), m_tuning.part_size),
-      m_senders(std::max(1U, m_tuning.parallel_parts)) {}
+      m_senders(sending_threads(m_tuning)) {
+  m_log.debug("Sending to s3://{}: parts of {} bytes, {} in flight; up to {} requests in flight.",
+              m_bucket, m_tuning.part_size, std::max(1U, m_tuning.parallel_parts),
+              sending_threads(m_tuning));
+}
 
 Uploader::~Uploader() {
   try {
@@ -63,11 +91,10 @@ void Uploader::post(Task task) {
   });
 }
 
-// Fills `buffer` from the source up to part_size bytes; false at its end
-// (nothing read).
-bool Uploader::fill(core::Buffer& buffer, const ObjectSource& source) {
+// Fills `space` from the source; returns how much it read, less than the
+// space only at the source's end.
+std::size_t Uploader::fill(std::span<std::byte> space, const ObjectSource& source) {
   std::size_t filled = 0;
-  auto space = buffer.space().first(m_tuning.part_size);
   while (filled < space.size()) {
     const ssize_t got = ::read(source.fd, space.data() + filled, space.size() - filled);
     if (got < 0) {
@@ -82,9 +109,51 @@ bool Uploader::fill(core::Buffer& buffer, const ObjectSource& source) {
     }
     filled += static_cast<std::size_t>(got);
   }
-  buffer.resize(filled);
   m_bytes_read += filled;
-  return filled > 0;
+  return filled;
+}
+
+// Reads a regular file that fits in what is left of the buffer being
+// packed in behind the objects already there. None, with nothing read,
+// when there is no such buffer, the source is not a regular file (a pipe
+// from an encrypt command: its size is known only at its end) or it does
+// not fit.
+std::optional<Uploader::Slice> Uploader::read_packed(const ObjectSource& source) {
+  if (!m_packing) {
+    return std::nullopt;
+  }
+  const std::size_t room = m_tuning.part_size - m_packed;
+  struct stat status {};
+  if (::fstat(source.fd, &status) != 0 || !S_ISREG(status.st_mode) ||
+      static_cast<std::uint64_t>(status.st_size) >= room) {
+    return std::nullopt;
+  }
+  const off_t start = ::lseek(source.fd, 0, SEEK_CUR);
+  if (start < 0) {
+    return std::nullopt;
+  }
+  const std::size_t got = fill({m_packing->data() + m_packed, room}, source);
+  if (got == room) {
+    // It grew while being read and may not fit: it is read again from
+    // where it started, into a buffer of its own.
+    m_bytes_read -= got;
+    if (::lseek(source.fd, start, SEEK_SET) != start) {
+      throw Error(ExitCode::action, fmt::format("Cannot read [{}] to upload it: {}", source.name,
+                                                std::strerror(errno)));
+    }
+    return std::nullopt;
+  }
+  Slice slice{m_packing, m_packed, got};
+  m_packed = std::min(aligned(m_packed + got), m_tuning.part_size);
+  return slice;
+}
+
+// Reads up to part_size bytes of the source into a buffer of its own,
+// waiting while every buffer is in use.
+Uploader::Slice Uploader::read_part(const ObjectSource& source) {
+  auto buffer = std::make_shared<core::Buffer>(std::move(*m_buffers.acquire()));
+  const std::size_t got = fill(buffer->space().first(m_tuning.part_size), source);
+  return {std::move(buffer), 0, got};
 }
 
 bool Uploader::upload(ObjectSource source) {
@@ -97,10 +166,19 @@ bool Uploader::upload(ObjectSource source) {
   object->put = m_tuning.put;
   object->put.metadata.insert(source.metadata.begin(), source.metadata.end());
 
-  auto first = m_buffers.acquire();
-  fill(*first, source);
-  object->size = first->size();
-  if (first->size() < m_tuning.part_size) {
+  auto first = read_packed(source);
+  if (!first) {
+    // Dropped before waiting for a buffer: once its objects are sent, it
+    // may be the one that comes free.
+    m_packing.reset();
+    first = read_part(source);
+    if (first->size < m_tuning.part_size) {
+      m_packing = first->buffer;
+      m_packed = std::min(aligned(first->size), m_tuning.part_size);
+    }
+  }
+  object->size = first->size;
+  if (first->size < m_tuning.part_size) {
     if (source.after_read) {
       source.after_read();
     }
@@ -126,8 +204,8 @@ bool Uploader::upload(ObjectSource source) {
   int number = 1;
   post_part(object, number, std::move(*first));
   while (!m_failed) {
-    auto buffer = m_buffers.acquire();
-    if (!fill(*buffer, source)) {
+    auto slice = read_part(source);
+    if (slice.size == 0) {
       break;
     }
     if (++number > k_max_parts) {
@@ -135,9 +213,9 @@ bool Uploader::upload(ObjectSource source) {
                   fmt::format("[{}] needs more than {} parts of {} bytes: raise part_size.",
                               source.name, k_max_parts, m_tuning.part_size));
     }
-    object->size += buffer->size();
-    const bool last = buffer->size() < m_tuning.part_size;
-    post_part(object, number, std::move(*buffer));
+    object->size += slice.size;
+    const bool last = slice.size < m_tuning.part_size;
+    post_part(object, number, std::move(slice));
     if (last) {
       break;
     }
@@ -153,9 +231,9 @@ bool Uploader::upload(ObjectSource source) {
   return true;
 }
 
-void Uploader::post_single(const std::shared_ptr<Object>& object, core::Buffer buffer) {
-  post([this, object, buffer = std::make_shared<core::Buffer>(std::move(buffer))] {
-    const auto body = buffer->bytes();
+void Uploader::post_single(const std::shared_ptr<Object>& object, Slice slice) {
+  post([this, object, slice = std::move(slice)]() mutable {
+    const auto body = slice.bytes();
     const Md5Digest digest = md5(body);
     const std::string expected = single_etag(digest);
     const std::string etag = m_client.put_object(m_bucket, object->key, body, digest, object->put);
@@ -168,7 +246,7 @@ void Uploader::post_single(const std::shared_ptr<Object>& object, core::Buffer b
     if (m_on_sent) {
       m_on_sent(body.size());
     }
-    buffer->release();
+    slice.buffer.reset();
     // The answer's ETag is the MD5 the server computed of what it stored,
     // which is what was sent: a HEAD would tell no more. Without one, ask.
     if (etag.empty()) {
@@ -180,16 +258,17 @@ void Uploader::post_single(const std::shared_ptr<Object>& object, core::Buffer b
   });
 }
 
-void Uploader::post_part(const std::shared_ptr<Object>& object, int number, core::Buffer buffer) {
+void Uploader::post_part(const std::shared_ptr<Object>& object, int number, Slice slice) {
   ++object->holds;
-  post([this, object, number, buffer = std::make_shared<core::Buffer>(std::move(buffer))] {
-    const auto body = buffer->bytes();
+  post([this, object, number, slice = std::move(slice)]() mutable {
+    const auto body = slice.bytes();
     const Md5Digest digest = md5(body);
     const std::string expected = single_etag(digest);
     const auto held = object->held.find(number);
+    const auto size = body.size();
     std::string etag;
     if (held != object->held.end() && held->second.etag == expected &&
-        held->second.size == static_cast<std::int64_t>(body.size())) {
+        held->second.size == static_cast<std::int64_t>(size)) {
       etag = expected;
       ++m_parts_reused;
     } else {
@@ -200,12 +279,12 @@ void Uploader::post_part(const std::shared_ptr<Object>& object, int number, core
             fmt::format("S3 stored part {} of [{}] with ETag {}, but it was sent with MD5 {}.",
                         number, object->name, etag, expected));
       }
-      m_bytes_sent += body.size();
+      m_bytes_sent += size;
     }
+    slice.buffer.reset();
     if (m_on_sent) {
-      m_on_sent(body.size());
+      m_on_sent(size);
     }
-    buffer->release();
     {
       const std::lock_guard lock(object->mutex);
       const auto index = static_cast<std::size_t>(number - 1);
@@ -251,6 +330,7 @@ void Uploader::verify(const Object& object, const std::string& expected_etag) {
 }
 
 UploadTotals Uploader::finish() {
+  m_packing.reset();
   m_senders.wait();
   return {m_objects, m_bytes_read, m_bytes_sent, m_parts_reused};
 }

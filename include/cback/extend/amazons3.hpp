@@ -6,7 +6,9 @@
 // by the native S3 client (cback::s3), then marked with cback.amazons3.
 
 #include <cback/s3/credentials.hpp>
+#include <cback/s3/uploader.hpp>
 
+#include <optional>
 #include <string_view>
 
 namespace cback {
@@ -41,5 +43,13 @@ void run_amazons3(Context& context);
 /// backup_user when running as root (s3::aws_home). Shared by the
 /// extension and cback-amazons3-sync -c.
 s3::SettingsRequest amazons3_settings_request(const config::Config& config);
+
+/// How objects are sent under `config`'s [amazons3]: part_size (8 MiB
+/// without one), parallel_parts and storage_class. Shared by the extension
+/// and cback-amazons3-sync -c; the defaults without an [amazons3] section.
+s3::UploadTuning amazons3_tuning(const config::Config& config);
+
+/// [amazons3] bandwidth_limit in bytes per second; none without one.
+std::optional<double> amazons3_bandwidth_limit(const config::Config& config);
 
 } // namespace cback::extend

@@ -2,12 +2,17 @@
 
 // Streams objects into a bucket with several requests in flight and a fixed
 // memory bound (docs/ARCHITECTURE.md, "S3"). The caller's thread reads each
-// source once, in order, into buffers of part_size bytes from a pool of
-// parallel_parts buffers; parallel_parts threads send them. A source that
-// ends before one buffer is full goes as a single PUT, any other as a
-// multipart upload of part_size parts (the last one shorter). Reading waits
-// while every buffer is being sent, so memory stays parallel_parts ×
-// part_size however large the objects are.
+// source once, in order, into a pool of parallel_parts buffers of
+// part_size bytes; sending threads send them. A source that ends before
+// part_size bytes goes as a single PUT, any other as a multipart upload of
+// part_size parts (the last one shorter). Small objects share buffers: one
+// that fits in what is left of the buffer the previous small object went
+// to is read in behind it, so a buffer holds as many small objects as fit
+// and several of them are in flight at once. A part takes a buffer of its
+// own. Reading waits while every buffer is in use, so memory stays
+// parallel_parts × part_size however many and however large the objects
+// are; at most parallel_parts parts, and at most sending_threads()
+// requests, are in flight.
 //
 // Every body carries its MD5 (Content-MD5) and its SHA-256 (signed), so the
 // server refuses a damaged one. After an object is complete, HEAD must show
@@ -24,7 +29,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace cback::core {
@@ -35,7 +42,7 @@ namespace cback::s3 {
 
 struct UploadTuning {
   std::size_t part_size = std::size_t{8} << 20; ///< at least 5 MiB (S3's smallest part)
-  unsigned parallel_parts = 4;                  ///< requests in flight, buffers in memory
+  unsigned parallel_parts = 4;                  ///< buffers in memory, parts in flight
   PutOptions put;                               ///< storage class and metadata of every object
 };
 
@@ -62,6 +69,9 @@ struct UploadTotals {
 class Uploader {
 public:
   Uploader(Client& client, std::string bucket, UploadTuning tuning, core::Logger& log);
+  /// The sending threads for `tuning`: up to that many small objects are
+  /// in flight at once.
+  static unsigned sending_threads(const UploadTuning& tuning);
   /// Waits for the requests in flight (their errors are dropped: call
   /// finish() to see them).
   ~Uploader();
@@ -86,9 +96,22 @@ public:
 
 private:
   struct Object;
-  bool fill(core::Buffer& buffer, const ObjectSource& source);
-  void post_part(const std::shared_ptr<Object>& object, int number, core::Buffer buffer);
-  void post_single(const std::shared_ptr<Object>& object, core::Buffer buffer);
+  /// Bytes of a pool buffer that one body is read into: a whole buffer for
+  /// a part, a stretch of a shared one for a small object. The buffer goes
+  /// back to the pool when the last slice of it is sent.
+  struct Slice {
+    std::shared_ptr<core::Buffer> buffer;
+    std::size_t offset = 0;
+    std::size_t size = 0;
+    [[nodiscard]] std::span<const std::byte> bytes() const {
+      return {buffer->data() + offset, size};
+    }
+  };
+  std::size_t fill(std::span<std::byte> space, const ObjectSource& source);
+  std::optional<Slice> read_packed(const ObjectSource& source);
+  Slice read_part(const ObjectSource& source);
+  void post_part(const std::shared_ptr<Object>& object, int number, Slice slice);
+  void post_single(const std::shared_ptr<Object>& object, Slice slice);
   void release(const std::shared_ptr<Object>& object);
   void complete(Object& object);
   void verify(const Object& object, const std::string& expected_etag);
@@ -100,6 +123,10 @@ private:
   UploadTuning m_tuning;
   core::Logger& m_log;
   core::BufferPool m_buffers;
+  /// The buffer small objects are being packed into, and how much of it
+  /// they fill (the reading thread's alone); before m_buffers goes.
+  std::shared_ptr<core::Buffer> m_packing;
+  std::size_t m_packed = 0;
   SentCallback m_on_sent;
   std::atomic<bool> m_failed{false};
   std::atomic<std::uint64_t> m_objects{0};
