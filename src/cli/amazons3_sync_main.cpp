@@ -101,7 +101,8 @@ int run(core::Logger& log, Invocation& invocation, core::StopFlag& stop) {
   auto& request = invocation.request;
   request.source = invocation.options.actions[0];
   request.target = s3::parse_location(invocation.options.actions[1]);
-  request.progress = run_flags(invocation.options).progress;
+  ProgressScreen screen(log, run_flags(invocation.options));
+  request.progress = &screen.board();
   s3::SettingsRequest settings;
   s3::ClientOptions options;
   if (invocation.options.given.config) {

@@ -87,14 +87,6 @@ core::PathResolver path_resolver(const config::Config& config) {
 
 // Live lines on a terminal; elsewhere a job's line goes to the log now and
 // then (docs/manual.md, "On a terminal").
-core::ProgressSettings progress_settings(const core::RunFlags& flags) {
-  core::ProgressSettings settings;
-  settings.display =
-      flags.progress ? core::ProgressDisplay::live : core::ProgressDisplay::log_lines;
-  settings.columns = core::terminal_columns(STDOUT_FILENO, settings.columns);
-  return settings;
-}
-
 // The actions the run got to: all of them, or those up to the one that
 // failed.
 std::vector<std::string> actions_run(const ActionPlan& plan, std::string_view failed) {
@@ -129,12 +121,8 @@ int run_actions(core::Logger& log, const Options& options, const config::Config&
   const core::RunFlags flags = run_flags(options);
   const core::LazyOutputs outputs = config::lazy_outputs_of(config);
   io::RunBackend io(io_options(config), log);
-  core::ProgressBoard progress(std::cout, progress_settings(flags),
-                               [&log](const std::string& line) { log.info("{}", line); });
-  std::optional<core::SharedScreen> shared;
-  if (progress.live()) {
-    shared.emplace(log, progress);
-  }
+  ProgressScreen screen(log, flags);
+  core::ProgressBoard& progress = screen.board();
   Context context{flags, config, log, runner, stop, perf, outputs, io, progress};
   const core::Stopwatch watch;
   // The table comes at the end, also after a failed action: what was

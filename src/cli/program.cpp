@@ -3,6 +3,8 @@
 #include <cback/cli/diagnostics.hpp>
 #include <cback/config/load.hpp>
 
+#include <unistd.h>
+
 #include <clocale>
 #include <iostream>
 
@@ -129,6 +131,26 @@ std::optional<config::Config> load_configuration(core::Logger& log, const std::s
     log_configuration_error(log, error);
   }
   return std::nullopt;
+}
+
+namespace {
+
+core::ProgressSettings progress_settings(const core::RunFlags& flags) {
+  core::ProgressSettings settings;
+  settings.display =
+      flags.progress ? core::ProgressDisplay::live : core::ProgressDisplay::log_lines;
+  settings.columns = core::terminal_columns(STDOUT_FILENO, settings.columns);
+  return settings;
+}
+
+} // namespace
+
+ProgressScreen::ProgressScreen(core::Logger& log, const core::RunFlags& flags)
+    : m_board(std::cout, progress_settings(flags),
+              [&log](const std::string& line) { log.info("{}", line); }) {
+  if (m_board.live()) {
+    m_shared.emplace(log, m_board);
+  }
 }
 
 } // namespace cback::cli

@@ -95,7 +95,11 @@ public:
   Extraction(History& history, const ExtractRequest& request, core::Logger& log,
              const core::StopFlag& stop, std::size_t total, const CheckedArchives& checked)
       : m_history(history), m_log(log), m_stop(stop), m_writer(request.to, request.overwrite),
-        m_progress(request.progress), m_total(total), m_checked(checked) {}
+        m_total(total), m_checked(checked) {
+    if (request.progress != nullptr) {
+      m_progress = request.progress->start("extract");
+    }
+  }
 
   /// Throws when, without --overwrite, a path to restore is taken.
   void refuse_taken(const Tree& selected);
@@ -119,17 +123,19 @@ private:
   core::Logger& m_log;
   const core::StopFlag& m_stop;
   TreeWriter m_writer;
-  core::ProgressPrinter m_progress;
-  core::ProgressClock m_clock;
+  core::ProgressJob m_progress;
   std::size_t m_total;
   const CheckedArchives& m_checked;
   ExtractReport m_report;
 };
 
 void Extraction::show_progress(bool last) {
-  if (m_progress.enabled() && m_clock.due(last)) {
-    m_progress.print(fmt::format("Restored {} of {} entries, {}", m_report.entries, m_total,
-                                 core::display_bytes(static_cast<double>(m_writer.bytes()))));
+  if (!m_progress.active()) {
+    return;
+  }
+  m_progress.update(m_writer.bytes(), fmt::format("{} of {} entries", m_report.entries, m_total));
+  if (last) {
+    m_progress.finish(core::FinalLine::keep);
   }
 }
 

@@ -86,29 +86,25 @@ void verify(Client& client, const SyncRequest& request, const std::vector<std::s
   }
 }
 
-// The progress lines of an upload: the bytes every sending thread has
-// sent, against the total planned.
+// The upload's line on the run's progress board: the bytes every sending
+// thread has sent, against the total planned.
 class SentProgress {
 public:
-  explicit SentProgress(std::uint64_t total) : m_printer(true), m_total(total) {}
+  SentProgress(core::ProgressBoard& board, std::uint64_t total)
+      : m_job(board.start("sent", total)), m_total(total) {}
+  ~SentProgress() { m_job.finish(m_sent >= m_total ? core::FinalLine::keep : core::FinalLine::drop); }
+  SentProgress(const SentProgress&) = delete;
+  SentProgress& operator=(const SentProgress&) = delete;
 
   void add(std::uint64_t bytes) {
     const std::lock_guard lock(m_mutex);
     m_sent += bytes;
-    if (m_clock.due(m_sent >= m_total)) {
-      m_printer.print(fmt::format("sent {} of {}, {}/s", text(m_sent), text(m_total),
-                                  text(m_clock.rate(m_sent))));
-    }
+    m_job.update(m_sent);
   }
 
 private:
-  static std::string text(std::uint64_t bytes) {
-    return core::display_bytes(static_cast<double>(bytes));
-  }
-
-  core::ProgressPrinter m_printer;
   std::mutex m_mutex;
-  core::ProgressClock m_clock;
+  core::ProgressJob m_job;
   std::uint64_t m_total;
   std::uint64_t m_sent = 0;
 };
@@ -195,8 +191,8 @@ SyncPlan sync(Client& client, const SyncRequest& request, core::Logger& log, std
     // Before the uploader: its sending threads may call it until they stop.
     std::optional<SentProgress> progress;
     Uploader uploader(client, request.target.bucket, request.tuning, log);
-    if (request.progress && !plan.upload.empty()) {
-      progress.emplace(total_size(request, plan.upload));
+    if (request.progress != nullptr && !plan.upload.empty()) {
+      progress.emplace(*request.progress, total_size(request, plan.upload));
       uploader.on_sent([&progress](std::uint64_t bytes) { progress->add(bytes); });
     }
     for (const auto& file : plan.upload) {

@@ -278,7 +278,8 @@ int extract_command(const Run& run) {
   }
   request.overwrite = switches.overwrite ? restore::Overwrite::yes : restore::Overwrite::no;
   request.dry_run = switches.dry_run;
-  request.progress = cback::cli::run_flags(run.invocation.options).progress;
+  cback::cli::ProgressScreen screen(run.log, cback::cli::run_flags(run.invocation.options));
+  request.progress = &screen.board();
   const auto source = open_source(run);
   restore::History history(*source, run.config);
   const auto report = restore::extract(history, request, run.log, run.stop, std::cout);

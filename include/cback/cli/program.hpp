@@ -5,12 +5,14 @@
 // taken out, -h/-V/-D answered before any logging, a usage error printed
 // after the usage text, the log set up from the switches, start and end
 // lines in it, the stop handlers, one report of an error that ends the run,
-// and the configuration loaded with each of its problems logged.
+// the configuration loaded with each of its problems logged, and the run's
+// progress board.
 
 #include <cback/cli/options.hpp>
 #include <cback/config/model.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/log.hpp>
+#include <cback/core/progress.hpp>
 #include <cback/core/stop.hpp>
 
 #include <functional>
@@ -67,5 +69,22 @@ void log_configuration_error(core::Logger& log, const std::exception& error);
 /// reading or handling configuration: ...") and nothing returned when it is
 /// invalid or unreadable.
 std::optional<config::Config> load_configuration(core::Logger& log, const std::string& path);
+
+/// The run's progress board on stdout: lines redrawn in place when the
+/// switches ask for progress (not quiet, stdout a terminal), sharing the
+/// terminal with the log while it lives; otherwise a job's line goes to the
+/// log (INFO) now and then.
+class ProgressScreen {
+public:
+  ProgressScreen(core::Logger& log, const core::RunFlags& flags);
+  ProgressScreen(const ProgressScreen&) = delete;
+  ProgressScreen& operator=(const ProgressScreen&) = delete;
+
+  [[nodiscard]] core::ProgressBoard& board() noexcept { return m_board; }
+
+private:
+  core::ProgressBoard m_board;
+  std::optional<core::SharedScreen> m_shared;
+};
 
 } // namespace cback::cli

@@ -11,9 +11,6 @@
 // Anywhere else (cron, a pipe) there are no control characters: each job
 // sends a plain line to the log now and then. docs/ARCHITECTURE.md,
 // "Progress", describes the layout.
-//
-// ProgressPrinter and ProgressClock are the older one-line-per-second
-// printer, kept for the callers that print their own lines.
 
 #include <cback/core/clock.hpp>
 
@@ -155,40 +152,6 @@ private:
 
   ProgressBoard* m_board = nullptr;
   std::uint64_t m_id = 0;
-};
-
-/// Prints whole lines on stdout, one thread at a time; prints nothing when
-/// disabled (quiet, or stdout is not a terminal: RunFlags::progress).
-class ProgressPrinter {
-public:
-  explicit ProgressPrinter(bool enabled) : m_enabled(enabled) {}
-
-  [[nodiscard]] bool enabled() const noexcept { return m_enabled; }
-  /// Writes `line` and a newline, and flushes.
-  void print(const std::string& line);
-
-private:
-  bool m_enabled;
-  std::mutex m_mutex;
-};
-
-/// The clock of one task's progress (one archive, one peer), used from one
-/// thread at a time.
-class ProgressClock {
-public:
-  using Clock = std::chrono::steady_clock;
-
-  /// True when a line is due: the first time, a second after the last line,
-  /// or for the task's last line (`last`). Remembers a due line as printed.
-  bool due(bool last);
-  /// Seconds since the task began.
-  [[nodiscard]] double elapsed_seconds() const;
-  /// `bytes` spread over elapsed_seconds(); 0 before any time has passed.
-  [[nodiscard]] std::uint64_t rate(std::uint64_t bytes) const;
-
-private:
-  Clock::time_point m_start = Clock::now();
-  Clock::time_point m_last{};
 };
 
 } // namespace cback::core

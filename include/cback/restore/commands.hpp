@@ -16,6 +16,10 @@
 #include <string>
 #include <vector>
 
+namespace cback::core {
+class ProgressBoard;
+}
+
 namespace cback::restore {
 
 /// `days`: one line per archive of each day and peer, with its kind and size.
@@ -44,7 +48,7 @@ struct ExtractRequest {
   std::vector<std::string> paths; ///< original absolute paths
   Overwrite overwrite = Overwrite::no;
   bool dry_run = false;
-  bool progress = false; ///< progress lines on the terminal
+  core::ProgressBoard* progress = nullptr; ///< the extract's line goes there; may be null
 };
 
 struct ExtractReport {

@@ -18,6 +18,10 @@ class Logger;
 class StopFlag;
 } // namespace cback::core
 
+namespace cback::core {
+class ProgressBoard;
+}
+
 namespace cback::s3 {
 
 struct SyncRequest {
@@ -27,7 +31,7 @@ struct SyncRequest {
   bool upload_only = false;     ///< -u: keep objects whose file is gone
   bool ignore_encoding = false; ///< -w: names need not be UTF-8
   bool dry_run = false;         ///< print what would change, change nothing
-  bool progress = false;        ///< a line a second of the bytes sent (a terminal)
+  core::ProgressBoard* progress = nullptr; ///< the upload's line goes there; may be null
   UploadTuning tuning;
 };
 
@@ -49,8 +53,8 @@ SyncPlan plan_sync(const SyncRequest& request, const std::vector<std::string>& f
                    const std::vector<ObjectEntry>& objects);
 
 /// Plans, prints the plan to `out` (one "upload: FILE" or "delete: URL"
-/// line each), carries it out (with `progress`, a line a second on stdout
-/// of the bytes sent, their total and the rate) (not with verify_only or dry_run), then
+/// line each), carries it out (with `progress`, a line on that board of the
+/// bytes sent, their total and the rate) (not with verify_only or dry_run), then
 /// verifies that every file has an object of its size (not with dry_run).
 /// Throws Error(action) naming every missing or wrong-size object.
 SyncPlan sync(Client& client, const SyncRequest& request, core::Logger& log, std::ostream& out);

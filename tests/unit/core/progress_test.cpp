@@ -207,14 +207,5 @@ TEST_CASE("The log's screen lines go above the progress lines while the board sh
         std::vector<std::string>{"Collecting /etc.", "A file vanished.", "After the board."});
 }
 
-TEST_CASE("A progress line is due first, then a second later, and always last",
-          "[core][progress]") {
-  ProgressClock clock;
-  CHECK(clock.due(false));
-  CHECK_FALSE(clock.due(false));
-  CHECK(clock.due(true));
-  CHECK(clock.elapsed_seconds() >= 0.0);
-}
-
 } // namespace
 } // namespace cback::core
