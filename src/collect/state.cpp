@@ -562,8 +562,7 @@ LoadedState load_state(const std::string& path) {
 }
 
 StateWriter::StateWriter(std::filesystem::path path, const StateFile* base)
-    : m_path(std::move(path)), m_base(base),
-      m_encoder(std::make_unique<detail::StateEncoder>()) {
+    : m_path(std::move(path)), m_base(base), m_encoder(std::make_unique<detail::StateEncoder>()) {
   if (m_base == nullptr) {
     diverge();
   }
@@ -623,14 +622,16 @@ void StateWriter::commit() {
     const int fd = m_file->fd();
     struct ::stat st {};
     if (::fstat(fd, &st) != 0) {
-      throw Error(ExitCode::action, fmt::format("Cannot read back [{}]: {}",
-                                                m_file->partial_path().string(), errno_text(errno)));
+      throw Error(ExitCode::action,
+                  fmt::format("Cannot read back [{}]: {}", m_file->partial_path().string(),
+                              errno_text(errno)));
     }
     const auto size = static_cast<std::size_t>(st.st_size);
     void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) {
-      throw Error(ExitCode::action, fmt::format("Cannot map [{}]: {}",
-                                                m_file->partial_path().string(), errno_text(errno)));
+      throw Error(
+          ExitCode::action,
+          fmt::format("Cannot map [{}]: {}", m_file->partial_path().string(), errno_text(errno)));
     }
     m_encoder->sort({static_cast<const std::byte*>(map), size});
     ::munmap(map, size);

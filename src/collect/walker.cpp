@@ -498,7 +498,7 @@ bool path_less(std::string_view a, std::string_view b) noexcept {
     std::memcpy(&y, b.data() + i, 8);
     if (x != y) {
       const auto bit = std::endian::native == std::endian::little ? std::countr_zero(x ^ y)
-                                                                   : std::countl_zero(x ^ y);
+                                                                  : std::countl_zero(x ^ y);
       i += static_cast<std::size_t>(bit) / 8;
       break;
     }

@@ -92,7 +92,9 @@ class SentProgress {
 public:
   SentProgress(core::ProgressBoard& board, std::uint64_t total)
       : m_job(board.start("sent", total)), m_total(total) {}
-  ~SentProgress() { m_job.finish(m_sent >= m_total ? core::FinalLine::keep : core::FinalLine::drop); }
+  ~SentProgress() {
+    m_job.finish(m_sent >= m_total ? core::FinalLine::keep : core::FinalLine::drop);
+  }
   SentProgress(const SentProgress&) = delete;
   SentProgress& operator=(const SentProgress&) = delete;
 

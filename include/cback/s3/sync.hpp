@@ -27,10 +27,10 @@ namespace cback::s3 {
 struct SyncRequest {
   std::filesystem::path source;
   Location target;
-  bool verify_only = false;     ///< -v: change nothing, only verify
-  bool upload_only = false;     ///< -u: keep objects whose file is gone
-  bool ignore_encoding = false; ///< -w: names need not be UTF-8
-  bool dry_run = false;         ///< print what would change, change nothing
+  bool verify_only = false;                ///< -v: change nothing, only verify
+  bool upload_only = false;                ///< -u: keep objects whose file is gone
+  bool ignore_encoding = false;            ///< -w: names need not be UTF-8
+  bool dry_run = false;                    ///< print what would change, change nothing
   core::ProgressBoard* progress = nullptr; ///< the upload's line goes there; may be null
   UploadTuning tuning;
 };
