@@ -13,6 +13,7 @@
 
 #include <cback/restore/source.hpp>
 
+#include <cback/core/beneath.hpp>
 #include <cback/core/error.hpp>
 #include <cback/core/field_escape.hpp>
 #include <cback/core/log.hpp>
@@ -37,13 +38,6 @@ struct Bucket {
   core::Logger& log;
   std::atomic<std::uint64_t> bytes_read{0};
 };
-
-// A name a key may give a directory entry: one path component that goes
-// nowhere but into its own level.
-bool usable_name(std::string_view name) {
-  return !name.empty() && name != "." && name != ".." &&
-         name.find_first_of(std::string_view("/\0", 2)) == std::string_view::npos;
-}
 
 // The size of the staged file an object was uploaded from, when the
 // extension recorded it ("SIZE:MTIME_NS").
@@ -167,7 +161,7 @@ private:
     if (below) {
       name = name.substr(level.size(), name.size() - level.size() - tail.size());
     }
-    if (!below || !usable_name(name)) {
+    if (!below || !core::is_plain_name(name)) {
       m_bucket->log.warning("Passing over {}: not a file or directory name below {}.",
                             core::escape_field(m_bucket->location.url(key)),
                             core::escape_field(m_bucket->location.url(level)));
