@@ -103,10 +103,12 @@ void run_loop(Run& run, int peers) {
             auto& connection = *connections[static_cast<std::size_t>(i)];
             co_await connection.open();
             cback::core::Sha256 sha;
-            co_await connection.read(run.path, 0, run.size, [&](std::span<const std::byte> bytes) {
-              sha.update(bytes.data(), bytes.size());
-              return true;
-            });
+            co_await connection.read(
+                run.path, 0, run.size,
+                [&](std::span<const std::byte> bytes) -> asio::awaitable<bool> {
+                  sha.update(bytes.data(), bytes.size());
+                  co_return true;
+                });
             run.done(sha);
           } catch (const std::exception& error) {
             fmt::print(stderr, "peer {}: {}\n", i, error.what());

@@ -35,6 +35,8 @@ target_link_libraries(cback_asio INTERFACE PkgConfig::URING Threads::Threads)
 if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   target_compile_definitions(cback_asio INTERFACE ASIO_HAS_CO_AWAIT)
   set_source_files_properties(${PROJECT_SOURCE_DIR}/src/peer/sftp_connection.cpp
+                              ${PROJECT_SOURCE_DIR}/src/peer/loop_transfer.cpp
+                              ${PROJECT_SOURCE_DIR}/src/actions/stage_run.cpp
                               PROPERTIES COMPILE_OPTIONS -fno-sanitize=function)
 endif()
 

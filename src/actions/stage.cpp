@@ -150,7 +150,8 @@ void run_stage(Context& context) {
   plan.backend = &context.io.get();
   log_order(plan, log);
   PeerStarts starts;
-  plan.make_source = starts.wrap(std::move(plan.make_source));
+  plan.starts = &starts;
+  plan.remote_on_loop = context.config.stage->transport == config::StageTransport::sftp;
   const core::Stopwatch watch;
   const auto outcome = detail::stage_all(context, plan);
   context.perf.add_stage_wall("stage", watch.elapsed());

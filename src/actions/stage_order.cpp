@@ -129,17 +129,12 @@ std::string bounding_text(const BoundingPeer& bounding) {
                      core::display_bytes(rate));
 }
 
-SourceMaker PeerStarts::wrap(SourceMaker inner) {
-  return [this, inner = std::move(inner)](Context& context, const config::Peer& peer) {
-    {
-      const auto elapsed = std::chrono::steady_clock::now() - m_begin;
-      const std::lock_guard lock(m_mutex);
-      m_started.emplace(
-          peer.name, static_cast<std::uint64_t>(
-                         std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
-    }
-    return inner(context, peer);
-  };
+void PeerStarts::note(const std::string& peer) {
+  const auto elapsed = std::chrono::steady_clock::now() - m_begin;
+  const std::lock_guard lock(m_mutex);
+  m_started.emplace(peer,
+                    static_cast<std::uint64_t>(
+                        std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
 }
 
 std::map<std::string, std::uint64_t> PeerStarts::started_ms() const {

@@ -5,9 +5,21 @@
 #include <cback/core/error.hpp>
 #include <cback/core/progress.hpp>
 #include <cback/core/thread_pool.hpp>
+#include <cback/peer/loop_transfer.hpp>
+#include <cback/peer/sftp_connection.hpp>
 #include <cback/peer/transfer.hpp>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -142,6 +154,34 @@ peer::PeerStatus not_ready(Context& context, const StagePlan& plan, const config
   return status;
 }
 
+peer::TransferSettings transfer_settings(Context& context, const StagePlan& plan,
+                                         const config::Peer& peer, Progress& progress,
+                                         peer::SharedLimit* shared_limit) {
+  peer::TransferSettings settings;
+  settings.backend = plan.backend;
+  settings.ownership = plan.outputs.ownership();
+  settings.stop = &context.stop;
+  settings.bandwidth_limit = plan.bandwidth_limit;
+  settings.shared_limit = shared_limit;
+  settings.progress = progress.for_peer(peer.name);
+  return settings;
+}
+
+peer::PeerStatus staged(core::Logger& log, const config::Peer& peer,
+                        const peer::TransferResult& result) {
+  log.info("Staged {} files for peer [{}] ({} sent, {} already staged, {} resumed).", result.files,
+           peer.name, core::display_bytes(static_cast<double>(result.sent)), result.files_skipped,
+           result.files_resumed);
+  return {peer.name, peer::PeerState::staged, result.files, result.bytes, result.sent, 0, ""};
+}
+
+peer::PeerStatus failed(core::Logger& log, const config::Peer& peer,
+                        const peer::TransferResult& result, const char* what) {
+  log.error("Error staging [{}]: {}", peer.name, what);
+  return {peer.name, peer::PeerState::failed, result.files, result.bytes, result.sent, 0, what};
+}
+
+// A peer on the calling thread, through the source plan.make_source gives.
 peer::PeerStatus stage_one(Context& context, const StagePlan& plan, const config::Peer& peer,
                            Progress& progress, peer::SharedLimit* shared_limit) {
   auto& log = context.log;
@@ -154,37 +194,20 @@ peer::PeerStatus stage_one(Context& context, const StagePlan& plan, const config
     source->open();
     if (!source->collect_indicator_present()) {
       status = not_ready(context, plan, peer);
-      status.duration_ms = milliseconds(Clock::now() - start);
-      return status;
+    } else {
+      log.debug("Found collect indicator.");
+      const auto settings = transfer_settings(context, plan, peer, progress, shared_limit);
+      peer::transfer_peer(*source, plan.daily_dir / peer.name, settings, log, result);
+      source->write_stage_indicator();
+      status = staged(log, peer, result);
     }
-    log.debug("Found collect indicator.");
-    peer::TransferSettings settings;
-    settings.backend = plan.backend;
-    settings.ownership = plan.outputs.ownership();
-    settings.stop = &context.stop;
-    settings.bandwidth_limit = plan.bandwidth_limit;
-    settings.shared_limit = shared_limit;
-    settings.progress = progress.for_peer(peer.name);
-    peer::transfer_peer(*source, plan.daily_dir / peer.name, settings, log, result);
-    source->write_stage_indicator();
-    log.info("Staged {} files for peer [{}] ({} sent, {} already staged, {} resumed).",
-             result.files, peer.name, core::display_bytes(static_cast<double>(result.sent)),
-             result.files_skipped, result.files_resumed);
-    status = peer::PeerStatus{
-        peer.name, peer::PeerState::staged, result.files, result.bytes, result.sent, 0, ""};
   } catch (const Error& error) {
     if (error.code() == ExitCode::interrupted) {
       throw;
     }
-    log.error("Error staging [{}]: {}", peer.name, error.what());
-    status = peer::PeerStatus{
-        peer.name,   peer::PeerState::failed, result.files, result.bytes, result.sent, 0,
-        error.what()};
+    status = failed(log, peer, result, error.what());
   } catch (const std::exception& error) {
-    log.error("Error staging [{}]: {}", peer.name, error.what());
-    status = peer::PeerStatus{
-        peer.name,   peer::PeerState::failed, result.files, result.bytes, result.sent, 0,
-        error.what()};
+    status = failed(log, peer, result, error.what());
   }
   status.duration_ms = milliseconds(Clock::now() - start);
   return status;
@@ -199,12 +222,203 @@ void record_perf(Context& context, const peer::PeerStatus& status) {
   context.perf.add("stage", status.peer, sample);
 }
 
+// The peers' memory on the event loop: each peer in flight has two
+// buffers (one filling, one being written), of at most 1 MiB and at least
+// 64 KiB, all of them together about this much.
+constexpr std::size_t k_loop_buffer_memory = std::size_t{64} << 20;
+// Threads that open, hash, write, sync and rename the loop's files.
+constexpr unsigned k_file_workers = 4;
+// Connections being set up at once on one loop: key exchanges are the
+// costly part of a connection, and a burst of hundreds of them against
+// the same server would be refused (sshd's MaxStartups).
+constexpr unsigned k_handshakes_per_loop = 16;
+
+// A count of handshakes in progress on one loop, with its waiters.
+class HandshakeGate {
+public:
+  explicit HandshakeGate(asio::io_context& context) : m_wake(context) {}
+
+  asio::awaitable<void> enter() {
+    while (m_inside >= k_handshakes_per_loop) {
+      m_wake.expires_at(asio::steady_timer::time_point::max());
+      asio::error_code ignored;
+      co_await m_wake.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    ++m_inside;
+  }
+
+  void leave() {
+    --m_inside;
+    m_wake.cancel_one();
+  }
+
+private:
+  asio::steady_timer m_wake;
+  unsigned m_inside = 0;
+};
+
+struct Loop {
+  asio::io_context context{1};
+  HandshakeGate gate{context};
+};
+
+// Runs the peers of a plan, max_concurrent at a time and in plan order.
+// Lanes (coroutines) take the next peer as each finishes. A remote peer
+// reached over SFTP (plan.remote_on_loop) is driven on the lane's event
+// loop: its connection, transfer and limits are coroutines and timers, and
+// its blocking file steps go to a few worker threads, so the threads do
+// not grow with the peers. Any other peer (local, rcp_command, the unit
+// tests' scripted ones) is staged by stage_one on a thread of its own
+// while the lane waits, as it blocks.
+class Schedule {
+public:
+  Schedule(Context& context, const StagePlan& plan, StatusBook& book, Progress& progress,
+           peer::SharedLimit* shared_limit)
+      : m_context(context), m_plan(plan), m_book(book), m_progress(progress),
+        m_shared_limit(shared_limit), m_workers(k_file_workers) {
+    const auto lanes = std::min<std::size_t>(plan.max_concurrent, plan.peers.size());
+    std::size_t on_loop = 0;
+    for (const auto& peer : plan.peers) {
+      on_loop += runs_on_loop(peer) ? 1 : 0;
+    }
+    const auto on_threads = plan.peers.size() - on_loop;
+    if (on_threads > 0) {
+      m_blocking.emplace(static_cast<unsigned>(std::min(lanes, on_threads)));
+    }
+    const auto in_flight = std::max<std::size_t>(1, std::min(lanes, on_loop));
+    m_buffer_size = std::clamp<std::size_t>(k_loop_buffer_memory / (2 * in_flight),
+                                            std::size_t{64} << 10, std::size_t{1} << 20);
+    // The SSH crypto runs on the loops: two use both cores of a small
+    // machine; more would only contend with the servers and the workers.
+    const auto loops = on_loop == 0 ? 1U : std::clamp(std::thread::hardware_concurrency(), 1U, 2U);
+    for (unsigned i = 0; i < loops; ++i) {
+      m_loops.push_back(std::make_unique<Loop>());
+    }
+    for (std::size_t lane = 0; lane < lanes; ++lane) {
+      auto& loop = *m_loops[lane % m_loops.size()];
+      asio::co_spawn(loop.context, run_lane(loop), asio::detached);
+    }
+  }
+
+  /// Runs every lane to its end: the first loop on this thread, the others
+  /// on threads of their own. Rethrows an interruption once every peer in
+  /// flight has stopped.
+  void run() {
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < m_loops.size(); ++i) {
+      threads.emplace_back([this, i] { m_loops[i]->context.run(); });
+    }
+    m_loops.front()->context.run();
+    for (auto& thread : threads) {
+      thread.join();
+    }
+    if (m_failure) {
+      std::rethrow_exception(m_failure);
+    }
+  }
+
+private:
+  [[nodiscard]] bool runs_on_loop(const config::Peer& peer) const {
+    return m_plan.remote_on_loop && peer.type == config::PeerType::remote;
+  }
+
+  asio::awaitable<void> run_lane(Loop& loop) {
+    try {
+      for (;;) {
+        m_context.stop.check();
+        const auto index = m_next.fetch_add(1);
+        if (index >= m_plan.peers.size()) {
+          break;
+        }
+        const auto& peer = m_plan.peers[index];
+        if (m_plan.starts != nullptr) {
+          m_plan.starts->note(peer.name);
+        }
+        peer::PeerStatus status;
+        if (runs_on_loop(peer)) {
+          status = co_await stage_remote(loop, peer);
+        } else {
+          status = co_await peer::on_worker(*m_blocking, [this, &peer] {
+            return stage_one(m_context, m_plan, peer, m_progress, m_shared_limit);
+          });
+        }
+        co_await peer::on_worker(m_workers, [this, index, &status] {
+          record_perf(m_context, status);
+          m_book.record(index, std::move(status));
+          return true;
+        });
+      }
+    } catch (...) {
+      // An interruption, or a failure outside any peer's (out of
+      // memory): the lane ends, and run() rethrows the first.
+      const std::lock_guard lock(m_mutex);
+      if (!m_failure) {
+        m_failure = std::current_exception();
+      }
+    }
+  }
+
+  asio::awaitable<peer::PeerStatus> stage_remote(Loop& loop, const config::Peer& peer) {
+    auto& log = m_context.log;
+    log.info("Staging peer [{}].", peer.name);
+    const auto start = Clock::now();
+    peer::PeerStatus status;
+    peer::TransferResult result;
+    try {
+      const auto& collect_dir = peer.collect_dir;
+      peer::SftpConnection connection(loop.context, stage_endpoint(m_context.config, peer),
+                                      stage_sftp_settings(m_context));
+      co_await loop.gate.enter();
+      std::exception_ptr refused;
+      try {
+        co_await connection.open();
+      } catch (...) {
+        refused = std::current_exception();
+      }
+      loop.gate.leave();
+      if (refused) {
+        std::rethrow_exception(refused);
+      }
+      if (!co_await connection.stat(collect_dir + "/" + peer::k_collect_indicator)) {
+        status = not_ready(m_context, m_plan, peer);
+      } else {
+        log.debug("Found collect indicator.");
+        auto settings = transfer_settings(m_context, m_plan, peer, m_progress, m_shared_limit);
+        settings.buffer_count = 2;
+        settings.buffer_size = m_buffer_size;
+        co_await peer::transfer_peer(connection, collect_dir, m_plan.daily_dir / peer.name,
+                                     settings, m_workers, log, result);
+        co_await connection.create_empty(collect_dir + "/" + peer::k_stage_indicator);
+        status = staged(log, peer, result);
+      }
+    } catch (const Error& error) {
+      if (error.code() == ExitCode::interrupted) {
+        throw;
+      }
+      status = failed(log, peer, result, error.what());
+    } catch (const std::exception& error) {
+      status = failed(log, peer, result, error.what());
+    }
+    status.duration_ms = milliseconds(Clock::now() - start);
+    co_return status;
+  }
+
+  Context& m_context;
+  const StagePlan& m_plan;
+  StatusBook& m_book;
+  Progress& m_progress;
+  peer::SharedLimit* m_shared_limit;
+  core::ThreadPool m_workers;
+  std::optional<core::ThreadPool> m_blocking;
+  std::size_t m_buffer_size = 0;
+  std::vector<std::unique_ptr<Loop>> m_loops;
+  std::atomic<std::size_t> m_next{0};
+  std::mutex m_mutex;
+  std::exception_ptr m_failure;
+};
+
 } // namespace
 
-// Each worker thread takes the next peer in plan order. A peer's work is
-// blocking (libssh, file writes) and independent of the others, so a
-// thread per peer in flight is the simplest schedule that lets a slow or
-// dead peer hold up only its own thread.
 StageOutcome stage_all(Context& context, const StagePlan& plan) {
   StatusBook book(plan, context.log);
   Progress progress(context.progress, plan.progress);
@@ -212,15 +426,8 @@ StageOutcome stage_all(Context& context, const StagePlan& plan) {
   if (plan.total_bandwidth_limit) {
     shared_limit.emplace(*plan.total_bandwidth_limit);
   }
-  // An interruption (the one Error stage_one lets through) ends the run:
-  // for_each_index rethrows it once every peer in flight has stopped.
-  core::for_each_index(plan.peers.size(), plan.max_concurrent, [&](std::size_t i) {
-    context.stop.check();
-    auto status =
-        stage_one(context, plan, plan.peers[i], progress, shared_limit ? &*shared_limit : nullptr);
-    record_perf(context, status);
-    book.record(i, std::move(status));
-  });
+  Schedule schedule(context, plan, book, progress, shared_limit ? &*shared_limit : nullptr);
+  schedule.run();
   return {book.statuses(), book.error()};
 }
 

@@ -4,6 +4,7 @@
 // per-peer work (src/actions/stage_run.cpp).
 
 #include <cback/actions/stage.hpp>
+#include <cback/actions/stage_order.hpp>
 #include <cback/config/model.hpp>
 #include <cback/core/outputs.hpp>
 #include <cback/io/backend.hpp>
@@ -32,6 +33,10 @@ struct StagePlan {
   unsigned max_concurrent = 1;                 ///< peers at once
   io::Backend* backend = nullptr;
   SourceMaker make_source = actions::make_source; ///< each peer's source, not yet opened
+  /// Remote peers are reached over SFTP on the event loop (not through
+  /// make_source): [stage] transport = "sftp" in a run.
+  bool remote_on_loop = false;
+  PeerStarts* starts = nullptr; ///< notes when each peer begins; may be null
 };
 
 struct StageOutcome {
@@ -39,9 +44,10 @@ struct StageOutcome {
   std::string record_error;               ///< why the last status record write failed
 };
 
-/// Stages every peer of `plan`, max_concurrent at a time, each on its own
-/// thread and through the source plan.make_source gives it; a peer's
-/// failure never stops the others. Writes the status
+/// Stages every peer of `plan`, max_concurrent at a time in plan order:
+/// remote SFTP peers on the event loop when plan.remote_on_loop, the
+/// others each on a thread through the source plan.make_source gives it.
+/// A peer's failure never stops the others. Writes the status
 /// record before the first peer (replacing an earlier run's) and after
 /// each peer; a failed write is logged and reported in the outcome, not
 /// thrown. Throws cback::Error(action) before staging anything when the

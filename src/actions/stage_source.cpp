@@ -22,6 +22,16 @@ peer::SshEndpoint stage_endpoint(const config::Config& config, const config::Pee
   return endpoint;
 }
 
+peer::SftpSettings stage_sftp_settings(Context& context) {
+  const auto& stage = *context.config.stage;
+  peer::SftpSettings settings;
+  settings.request_size = static_cast<std::size_t>(stage.sftp_request_size);
+  settings.requests_in_flight = static_cast<unsigned>(stage.sftp_requests_in_flight);
+  settings.io_timeout = std::chrono::seconds(stage.io_timeout);
+  settings.stop = &context.stop;
+  return settings;
+}
+
 namespace {
 
 // As the original: the peer's rcp_command or the options'; the peer's
@@ -54,13 +64,8 @@ std::unique_ptr<peer::PeerSource> make_source(Context& context, const config::Pe
   if (stage.transport == config::StageTransport::command) {
     return std::make_unique<peer::CommandSource>(command_endpoint(config, peer), context.runner);
   }
-  peer::SftpSettings settings;
-  settings.request_size = static_cast<std::size_t>(stage.sftp_request_size);
-  settings.requests_in_flight = static_cast<unsigned>(stage.sftp_requests_in_flight);
-  settings.io_timeout = std::chrono::seconds(stage.io_timeout);
-  settings.stop = &context.stop;
   return std::make_unique<peer::SftpSource>(stage_endpoint(config, peer), peer.collect_dir,
-                                            settings);
+                                            stage_sftp_settings(context));
 }
 
 } // namespace cback::actions

@@ -349,6 +349,25 @@ asio::awaitable<std::vector<SourceEntry>> SftpConnection::list(std::string path)
   co_return entries;
 }
 
+asio::awaitable<std::optional<std::string>> SftpConnection::read_small(std::string path) {
+  const auto attributes = co_await stat(path);
+  if (!attributes) {
+    co_return std::nullopt;
+  }
+  const auto size = attributes->size.value_or(0);
+  if (size > k_small_file_limit) {
+    throw failure(fmt::format("the file has {} bytes, more than the {} cback reads of it", size,
+                              k_small_file_limit));
+  }
+  std::string content;
+  co_await read(std::move(path), 0, size,
+                [&content](std::span<const std::byte> bytes) -> asio::awaitable<bool> {
+                  content.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+                  co_return true;
+                });
+  co_return content;
+}
+
 asio::awaitable<void> SftpConnection::create_empty(std::string path) {
   begin("unable to write", path);
   const auto id = next_id();
@@ -405,9 +424,11 @@ public:
     m_requests.pop_front();
     const auto bytes = data_of(reply, request);
     m_received += bytes.size();
-    if (!sink(bytes)) {
+    if (!co_await sink(bytes)) {
       co_return false;
     }
+    // The time the sink took was the consumer's, not the server's.
+    m_connection.m_quiet_since = Clock::now();
     if (bytes.size() < request.length) {
       co_await drain();
       m_next = m_received;

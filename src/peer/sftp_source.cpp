@@ -302,8 +302,7 @@ void SftpSource::write_stage_indicator() {
 }
 
 std::string SftpSource::describe() const {
-  return fmt::format("peer [{}] ({}@{}:{})", m_endpoint.peer_name, m_endpoint.user, m_endpoint.host,
-                     m_collect_dir);
+  return describe_peer(m_endpoint, m_collect_dir);
 }
 
 } // namespace cback::peer

@@ -269,6 +269,11 @@ void ChannelFree::operator()(ssh_channel channel) const noexcept {
   ssh_channel_free(channel);
 }
 
+std::string describe_peer(const SshEndpoint& endpoint, std::string_view collect_dir) {
+  return fmt::format("peer [{}] ({}@{}:{})", endpoint.peer_name, endpoint.user, endpoint.host,
+                     collect_dir);
+}
+
 SshEndpoint endpoint_for(const config::Config& config, const config::Peer& peer) {
   const config::Options no_options;
   const auto& options = config.options ? *config.options : no_options;

@@ -96,10 +96,10 @@ void run_all(asio::io_context& context, std::vector<std::function<asio::awaitabl
 /// piece arrives on `thread`.
 cback::peer::ByteSink append_to(std::string& text,
                                 std::thread::id thread = std::this_thread::get_id()) {
-  return [&text, thread](std::span<const std::byte> bytes) {
+  return [&text, thread](std::span<const std::byte> bytes) -> asio::awaitable<bool> {
     CHECK(std::this_thread::get_id() == thread);
     text.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    return true;
+    co_return true;
   };
 }
 
@@ -297,16 +297,17 @@ TEST_CASE("A stop request ends every SFTP transfer in flight", "[stage][sftp]") 
       auto& connection = *connections[i];
       co_await connection.open();
       bool counted = false;
-      co_await connection.read(collect + "/big.tar", 0, 4'000'000, [&](std::span<const std::byte>) {
-        // Once every peer has data in flight, stop.
-        if (!counted) {
-          counted = true;
-          if (++receiving == static_cast<int>(outcomes.size())) {
-            stop.request();
-          }
-        }
-        return true;
-      });
+      co_await connection.read(collect + "/big.tar", 0, 4'000'000,
+                               [&](std::span<const std::byte>) -> asio::awaitable<bool> {
+                                 // Once every peer has data in flight, stop.
+                                 if (!counted) {
+                                   counted = true;
+                                   if (++receiving == static_cast<int>(outcomes.size())) {
+                                     stop.request();
+                                   }
+                                 }
+                                 co_return true;
+                               });
     });
   }
   run_all(context, std::move(works), outcomes);

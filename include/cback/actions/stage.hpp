@@ -14,6 +14,7 @@
 
 #include <cback/actions/staging_layout.hpp>
 #include <cback/config/model.hpp>
+#include <cback/peer/sftp_source.hpp>
 #include <cback/peer/source.hpp>
 #include <cback/peer/ssh_session.hpp>
 
@@ -36,6 +37,10 @@ std::vector<config::Peer> stage_peers(const config::Config& config);
 /// How stage reaches the remote `peer` over SSH: peer::endpoint_for with
 /// the [stage] settings (host key policy, compression, timeouts).
 peer::SshEndpoint stage_endpoint(const config::Config& config, const config::Peer& peer);
+
+/// How stage reads over SFTP: the [stage] request size, requests in flight
+/// and io_timeout, and the run's stop flag.
+peer::SftpSettings stage_sftp_settings(Context& context);
 
 /// Whether a peer that is not ready is only logged at INFO (docs/compatibility.md,
 /// "Stage"): `all` always; `weekly` on a full run or the week's first day;

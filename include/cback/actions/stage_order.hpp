@@ -70,16 +70,13 @@ std::optional<BoundingPeer> bounding_peer(const std::vector<peer::PeerStatus>& s
 /// began, its own stage taking 11.5 s (700.00 MB sent, 60.87 MB/s)."
 std::string bounding_text(const BoundingPeer& bounding);
 
-/// When each peer's stage began: the time its source was asked for,
-/// through the SourceMaker that wrap() returns (any run loop asks for a
-/// peer's source as it takes the peer). Thread-safe.
+/// When each peer's stage began: the time the run took it. Thread-safe.
 class PeerStarts {
 public:
   PeerStarts() : m_begin(std::chrono::steady_clock::now()) {}
 
-  /// `inner`, noting the first time each peer's source is asked for. The
-  /// returned maker refers to this object, which must outlive it.
-  [[nodiscard]] SourceMaker wrap(SourceMaker inner);
+  /// Notes that `peer` begins now, unless it began before.
+  void note(const std::string& peer);
   /// Milliseconds from construction to each peer's start.
   [[nodiscard]] std::map<std::string, std::uint64_t> started_ms() const;
 

@@ -36,9 +36,11 @@
 
 namespace cback::peer {
 
-/// Receives a file's bytes in order; the span is valid during the call
-/// only. Returns false to abandon the transfer.
-using ByteSink = std::function<bool(std::span<const std::byte> bytes)>;
+/// Receives a file's bytes in order; the span is valid until the call
+/// completes. Completes with false to abandon the transfer. While it runs
+/// (writing, pacing) the connection takes nothing, and that time does not
+/// count towards io_timeout.
+using ByteSink = std::function<asio::awaitable<bool>(std::span<const std::byte> bytes)>;
 
 class SftpConnection {
 public:
@@ -63,8 +65,13 @@ public:
   /// abandoned the transfer.
   asio::awaitable<bool> read(std::string path, std::uint64_t offset, std::uint64_t size,
                              ByteSink sink);
+  /// The content of the small file `path` (at most k_small_file_limit
+  /// bytes), or nothing if it does not exist.
+  asio::awaitable<std::optional<std::string>> read_small(std::string path);
   /// Creates `path` empty (mode 0644), or truncates it.
   asio::awaitable<void> create_empty(std::string path);
+
+  [[nodiscard]] const SshEndpoint& endpoint() const { return m_endpoint; }
 
 private:
   struct Request;

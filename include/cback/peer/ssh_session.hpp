@@ -43,6 +43,9 @@ struct SshEndpoint {
 /// backup user's ~/.ssh/config (libssh reads it), then the built-in defaults.
 SshEndpoint endpoint_for(const config::Config& config, const config::Peer& peer);
 
+/// "peer [name] (user@host:collect_dir)", how messages name a remote peer.
+std::string describe_peer(const SshEndpoint& endpoint, std::string_view collect_dir);
+
 /// Closes (if open) and frees a libssh channel.
 struct ChannelFree {
   void operator()(ssh_channel_struct* channel) const noexcept;
