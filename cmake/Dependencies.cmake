@@ -37,6 +37,7 @@ if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   set_source_files_properties(${PROJECT_SOURCE_DIR}/src/peer/sftp_connection.cpp
                               ${PROJECT_SOURCE_DIR}/src/peer/loop_transfer.cpp
                               ${PROJECT_SOURCE_DIR}/src/actions/stage_run.cpp
+                              ${PROJECT_SOURCE_DIR}/src/bench_stage/measure.cpp
                               PROPERTIES COMPILE_OPTIONS -fno-sanitize=function)
 endif()
 

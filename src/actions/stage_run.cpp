@@ -175,8 +175,21 @@ peer::PeerStatus staged(core::Logger& log, const config::Peer& peer,
   return {peer.name, peer::PeerState::staged, result.files, result.bytes, result.sent, 0, ""};
 }
 
+// The status of a peer whose stage threw `thrown`; an interruption is not
+// the peer's failure and goes on up.
 peer::PeerStatus failed(core::Logger& log, const config::Peer& peer,
-                        const peer::TransferResult& result, const char* what) {
+                        const peer::TransferResult& result, const std::exception_ptr& thrown) {
+  std::string what;
+  try {
+    std::rethrow_exception(thrown);
+  } catch (const Error& error) {
+    if (error.code() == ExitCode::interrupted) {
+      throw;
+    }
+    what = error.what();
+  } catch (const std::exception& error) {
+    what = error.what();
+  }
   log.error("Error staging [{}]: {}", peer.name, what);
   return {peer.name, peer::PeerState::failed, result.files, result.bytes, result.sent, 0, what};
 }
@@ -201,13 +214,8 @@ peer::PeerStatus stage_one(Context& context, const StagePlan& plan, const config
       source->write_stage_indicator();
       status = staged(log, peer, result);
     }
-  } catch (const Error& error) {
-    if (error.code() == ExitCode::interrupted) {
-      throw;
-    }
-    status = failed(log, peer, result, error.what());
-  } catch (const std::exception& error) {
-    status = failed(log, peer, result, error.what());
+  } catch (...) {
+    status = failed(log, peer, result, std::current_exception());
   }
   status.duration_ms = milliseconds(Clock::now() - start);
   return status;
@@ -391,13 +399,8 @@ private:
         co_await connection.create_empty(collect_dir + "/" + peer::k_stage_indicator);
         status = staged(log, peer, result);
       }
-    } catch (const Error& error) {
-      if (error.code() == ExitCode::interrupted) {
-        throw;
-      }
-      status = failed(log, peer, result, error.what());
-    } catch (const std::exception& error) {
-      status = failed(log, peer, result, error.what());
+    } catch (...) {
+      status = failed(log, peer, result, std::current_exception());
     }
     status.duration_ms = milliseconds(Clock::now() - start);
     co_return status;

@@ -4,9 +4,10 @@
 #include <cback/core/error.hpp>
 #include <cback/peer/command_source.hpp>
 #include <cback/peer/local_source.hpp>
-#include <cback/peer/sftp_source.hpp>
 
 #include <fmt/format.h>
+
+#include <stdexcept>
 
 #include <unistd.h>
 
@@ -60,12 +61,10 @@ std::unique_ptr<peer::PeerSource> make_source(Context& context, const config::Pe
   if (peer.type == config::PeerType::local) {
     return std::make_unique<peer::LocalSource>(peer.name, peer.collect_dir);
   }
-  const auto& stage = *config.stage;
-  if (stage.transport == config::StageTransport::command) {
-    return std::make_unique<peer::CommandSource>(command_endpoint(config, peer), context.runner);
+  if (config.stage->transport != config::StageTransport::command) {
+    throw std::logic_error("stage reaches SFTP peers on its event loop, not through a source");
   }
-  return std::make_unique<peer::SftpSource>(stage_endpoint(config, peer), peer.collect_dir,
-                                            stage_sftp_settings(context));
+  return std::make_unique<peer::CommandSource>(command_endpoint(config, peer), context.runner);
 }
 
 } // namespace cback::actions

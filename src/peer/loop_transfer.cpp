@@ -110,18 +110,14 @@ private:
 
 } // namespace
 
-asio::awaitable<void> transfer_peer(SftpConnection& connection, std::string collect_dir,
-                                    std::filesystem::path target_dir,
-                                    const TransferSettings& settings, core::ThreadPool& workers,
-                                    core::Logger& log, TransferResult& result) {
-  const auto peer = describe_peer(connection.endpoint(), collect_dir);
-  const auto path_of = [&collect_dir](std::string_view name) {
-    return collect_dir + "/" + std::string(name);
-  };
-  const auto digests = detail::parse_digests(
-      co_await connection.read_small(path_of(collect::k_manifest_file_name)), peer);
-  const auto entries =
-      detail::select_entries(co_await connection.list(collect_dir), digests, peer, log);
+namespace {
+
+// Stages `entries` (checked) with the manifest's `digests`.
+asio::awaitable<void>
+stage_entries(SftpConnection& connection, const std::string& collect_dir, const std::string& peer,
+              const std::vector<SourceEntry>& entries, const detail::Digests& digests,
+              const std::filesystem::path& target_dir, const TransferSettings& settings,
+              core::ThreadPool& workers, core::Logger& log, TransferResult& result) {
   detail::FileStager stager(peer, target_dir, settings, log);
   for (const auto& entry : entries) {
     if (settings.stop != nullptr) {
@@ -135,7 +131,7 @@ asio::awaitable<void> transfer_peer(SftpConnection& connection, std::string coll
     }
     Receiver receiver(stager, *file, settings, workers, result);
     bool finished = co_await connection.read(
-        path_of(entry.name), file->offset, entry.size,
+        collect_dir + "/" + entry.name, file->offset, entry.size,
         [&receiver](std::span<const std::byte> bytes) { return receiver.take(bytes); });
     finished = finished && co_await receiver.flush();
     co_await on_worker(workers, [&] {
@@ -147,6 +143,32 @@ asio::awaitable<void> transfer_peer(SftpConnection& connection, std::string coll
     stager.sync_dir();
     return true;
   });
+}
+
+} // namespace
+
+asio::awaitable<void> transfer_peer(SftpConnection& connection, std::string collect_dir,
+                                    std::filesystem::path target_dir,
+                                    const TransferSettings& settings, core::ThreadPool& workers,
+                                    core::Logger& log, TransferResult& result) {
+  const auto peer = describe_peer(connection.endpoint(), collect_dir);
+  const auto digests =
+      detail::parse_digests(co_await connection.read_small(
+                                collect_dir + "/" + std::string(collect::k_manifest_file_name)),
+                            peer);
+  const auto entries =
+      detail::select_entries(co_await connection.list(collect_dir), digests, peer, log);
+  co_await stage_entries(connection, collect_dir, peer, entries, digests, target_dir, settings,
+                         workers, log, result);
+}
+
+asio::awaitable<void> transfer_files(SftpConnection& connection, std::string collect_dir,
+                                     std::vector<SourceEntry> entries,
+                                     std::filesystem::path target_dir,
+                                     const TransferSettings& settings, core::ThreadPool& workers,
+                                     core::Logger& log, TransferResult& result) {
+  co_await stage_entries(connection, collect_dir, describe_peer(connection.endpoint(), collect_dir),
+                         entries, {}, target_dir, settings, workers, log, result);
 }
 
 } // namespace cback::peer

@@ -386,7 +386,7 @@ struct SftpConnection::Request {
   std::uint32_t length = 0;
 };
 
-// Pipelined reads of one open file, the rules of SftpSource's pipeline: up
+// Pipelined reads of one open file: up
 // to requests_in_flight requests are sent ahead and their answers taken in
 // order; a short answer (a server that caps reads, or a file that shrank)
 // would leave a gap before the answers already requested, so those are

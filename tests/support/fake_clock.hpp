@@ -3,7 +3,7 @@
 // A core::Clock for tests: time stands still but for advance() and the
 // sleeps of the code under test, which are recorded (and make time move at
 // once); `on_sleep` runs after each. now() may be read from another thread
-// (a watchdog's) while the test advances it.
+// while the test advances it.
 
 #include <cback/core/clock.hpp>
 

@@ -14,7 +14,7 @@
 
 #include <cback/actions/staging_layout.hpp>
 #include <cback/config/model.hpp>
-#include <cback/peer/sftp_source.hpp>
+#include <cback/peer/sftp_settings.hpp>
 #include <cback/peer/source.hpp>
 #include <cback/peer/ssh_session.hpp>
 
@@ -47,8 +47,10 @@ peer::SftpSettings stage_sftp_settings(Context& context);
 /// `daily` on the other days; `none` never.
 bool ignores_failure(std::optional<config::IgnoreFailures> mode, bool full_or_start_of_week);
 
-/// Makes the source that reads `peer` (not yet opened): local, SFTP, or
-/// the rcp_command with [stage] transport = "command".
+/// Makes the source that reads `peer` (not yet opened): a local peer, or a
+/// remote one with [stage] transport = "command" (its rcp_command). Remote
+/// peers over SFTP are staged on the event loop (actions/stage_run.cpp),
+/// never through a source: asking for one is a logic error.
 std::unique_ptr<peer::PeerSource> make_source(Context& context, const config::Peer& peer);
 
 /// What the stage calls to reach a peer: make_source in a run; any other

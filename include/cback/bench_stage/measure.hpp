@@ -1,8 +1,8 @@
 #pragma once
 
 // What cback-bench stage measures: one file of a remote peer's collect
-// directory read through peer::SftpSource and staged by peer::transfer_peer
-// into a temporary directory (written, hashed, fsynced, renamed, as stage
+// directory read through peer::SftpConnection and staged as stage does
+// (peer::transfer_files) into a temporary directory (written, hashed, fsynced, renamed, as stage
 // does), once for each SFTP setting, on a fresh connection each time; and
 // the round trip of a small SFTP request. The peer is only read: nothing
 // is written into its collect directory.

@@ -3,7 +3,7 @@
 // The time that code which waits or measures timeouts reads and sleeps by:
 // the steady clock in a run; a test gives one that moves only when it is
 // told to (or slept on), so that it never sleeps for real. Used by the
-// pacer (bandwidth limits, cback-bench) and the peer watchdog.
+// pacer (bandwidth limits, cback-bench).
 
 #include <chrono>
 

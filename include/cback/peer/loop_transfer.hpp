@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace cback::peer {
 
@@ -72,5 +73,14 @@ asio::awaitable<void> transfer_peer(SftpConnection& connection, std::string coll
                                     std::filesystem::path target_dir,
                                     const TransferSettings& settings, core::ThreadPool& workers,
                                     core::Logger& log, TransferResult& result);
+
+/// Stages exactly `entries` of that collect directory, as listed by the
+/// caller (who checked them: plain names, each read up to its size), with
+/// no manifest: what cback-bench stage measures.
+asio::awaitable<void> transfer_files(SftpConnection& connection, std::string collect_dir,
+                                     std::vector<SourceEntry> entries,
+                                     std::filesystem::path target_dir,
+                                     const TransferSettings& settings, core::ThreadPool& workers,
+                                     core::Logger& log, TransferResult& result);
 
 } // namespace cback::peer

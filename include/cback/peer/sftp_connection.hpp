@@ -17,7 +17,7 @@
 // end before the next starts.
 
 #include <cback/peer/sftp_protocol.hpp>
-#include <cback/peer/sftp_source.hpp>
+#include <cback/peer/sftp_settings.hpp>
 #include <cback/peer/source.hpp>
 #include <cback/peer/ssh_session.hpp>
 
@@ -44,7 +44,7 @@ using ByteSink = std::function<asio::awaitable<bool>(std::span<const std::byte> 
 
 class SftpConnection {
 public:
-  /// `settings` as for SftpSource: request_size is clamped to [1 KiB,
+  /// request_size is clamped to [1 KiB,
   /// 64 KiB], requests_in_flight to at least 1.
   SftpConnection(asio::io_context& context, SshEndpoint endpoint, SftpSettings settings);
   ~SftpConnection();

@@ -1,10 +1,11 @@
 #pragma once
 
-// Where a peer's backup comes from: its collect directory, reached on this
-// machine (LocalSource), over SFTP (SftpSource) or with the configured
-// rcp_command (CommandSource). The stage action talks to a peer only
-// through this interface, so the transfer, verification and resume logic
-// (peer/transfer.hpp) is written once for every transport.
+// Where a peer's backup comes from when staging it blocks a thread: its
+// collect directory, reached on this machine (LocalSource) or with the
+// configured rcp_command (CommandSource). Remote peers over SFTP are read
+// by peer::SftpConnection on the event loop (peer/loop_transfer.hpp); the
+// transfer, verification and resume steps (peer/transfer.hpp) are the same
+// for all.
 
 #include <cback/core/buffer_pool.hpp>
 
