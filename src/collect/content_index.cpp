@@ -480,14 +480,21 @@ tl::expected<PartialIndex, std::string> PartialIndex::open(std::string text) {
   if (!entries) {
     return tl::make_unexpected(std::move(entries.error()));
   }
-  if (opened.m_index.mode == config::ArchiveMode::tarzst && opened.m_index.frames.empty()) {
-    return tl::make_unexpected("a tarzst archive's index without frames");
+  if (auto laid_out = opened.lay_out(*entries, head->second); !laid_out) {
+    return tl::make_unexpected(std::move(laid_out.error()));
   }
-  opened.m_index.entries.resize(*entries);
-  opened.m_block_decoded.assign(opened.m_blocks.size(), false);
-  opened.m_head_lines = head->second;
   opened.m_text = std::move(text);
   return opened;
+}
+
+tl::expected<void, std::string> PartialIndex::lay_out(std::size_t entries, std::size_t head_lines) {
+  if (m_index.mode == config::ArchiveMode::tarzst && m_index.frames.empty()) {
+    return tl::make_unexpected("a tarzst archive's index without frames");
+  }
+  m_index.entries.resize(entries);
+  m_block_decoded.assign(m_blocks.size(), false);
+  m_head_lines = head_lines;
+  return {};
 }
 
 tl::expected<PartialIndex, std::string>
@@ -522,17 +529,15 @@ PartialIndex::open_head(std::string head, std::uint64_t file_size, ReadAt read) 
   if (!laid) {
     return tl::make_unexpected(std::move(laid.error()));
   }
-  if (opened.m_index.mode == config::ArchiveMode::tarzst && opened.m_index.frames.empty()) {
-    return tl::make_unexpected("a tarzst archive's index without frames");
+  if (auto laid_out = opened.lay_out(*laid, read_to->second); !laid_out) {
+    return tl::make_unexpected(std::move(laid_out.error()));
   }
-  opened.m_index.entries.resize(*laid);
-  opened.m_block_decoded.assign(opened.m_blocks.size(), false);
-  opened.m_head_lines = read_to->second;
   opened.m_read = std::move(read);
   return opened;
 }
 
-tl::expected<void, std::string> PartialIndex::decode_block(std::size_t block, Places& places) {
+tl::expected<void, std::string> PartialIndex::decode_block(std::size_t block, Places& places,
+                                                           std::optional<std::string_view> given) {
   const IndexBlock& described = m_blocks[block];
   if (m_block_decoded[block]) {
     places.emplace_back(described.first, described.count);
@@ -543,12 +548,13 @@ tl::expected<void, std::string> PartialIndex::decode_block(std::size_t block, Pl
   // Opened whole, the index was checked whole against the manifest; opened
   // by its head, each block is read now and checked against its digest.
   std::string read;
-  if (m_text.empty()) {
+  if (m_text.empty() && !given) {
     read = m_read(described.text_offset, described.text_size);
   }
-  auto text = m_text.empty()
-                  ? std::string_view(read)
-                  : std::string_view(m_text).substr(described.text_offset, described.text_size);
+  auto text = !m_text.empty()
+                  ? std::string_view(m_text).substr(described.text_offset, described.text_size)
+              : given ? *given
+                      : std::string_view(read);
   if (m_text.empty() && (!described.sha256 || text.size() != described.text_size ||
                          core::sha256(text) != *described.sha256)) {
     return tl::make_unexpected(line_error(
@@ -606,13 +612,48 @@ PartialIndex::decode_below(std::string_view member) {
   // its path (a directory's with a final '/') is at least `member` and
   // less than `member` followed by '0', the byte after '/'.
   const std::string after = std::string(member) + "0";
-  Places places;
+  std::vector<std::size_t> wanted;
   for (std::size_t i = 0; i < m_blocks.size(); ++i) {
     if (member.empty() || (m_blocks[i].max_path >= member && m_blocks[i].min_path < after)) {
-      if (auto done = decode_block(i, places); !done) {
+      wanted.push_back(i);
+    }
+  }
+  return decode_blocks(wanted);
+}
+
+// Opened by its head, blocks next to one another that are still to be
+// decoded are read in one piece: one read for a path's few blocks, and
+// one for all of them (find), rather than a read per block, which from a
+// bucket is a request per block.
+tl::expected<PartialIndex::Places, std::string>
+PartialIndex::decode_blocks(const std::vector<std::size_t>& wanted) {
+  Places places;
+  for (std::size_t at = 0; at < wanted.size();) {
+    std::size_t end = at + 1;
+    std::string run;
+    std::size_t run_start = 0;
+    if (m_text.empty() && !m_block_decoded[wanted[at]]) {
+      while (end < wanted.size() && wanted[end] == wanted[end - 1] + 1 &&
+             !m_block_decoded[wanted[end]]) {
+        ++end;
+      }
+      const IndexBlock& last = m_blocks[wanted[end - 1]];
+      run_start = m_blocks[wanted[at]].text_offset;
+      run = m_read(run_start, last.text_offset + last.text_size - run_start);
+    }
+    for (std::size_t i = at; i < end; ++i) {
+      std::optional<std::string_view> given;
+      if (m_text.empty() && !m_block_decoded[wanted[i]]) {
+        // A run read short gives the blocks past its end fewer bytes, which
+        // their digests refuse.
+        const auto offset = std::min(m_blocks[wanted[i]].text_offset - run_start, run.size());
+        given = std::string_view(run).substr(offset, m_blocks[wanted[i]].text_size);
+      }
+      if (auto done = decode_block(wanted[i], places, given); !done) {
         return tl::make_unexpected(std::move(done.error()));
       }
     }
+    at = end;
   }
   return places;
 }

@@ -280,6 +280,11 @@ tl::expected<collect::PartialIndex, std::string>
 History::open_index_head(const std::string& path, const collect::ManifestArchive& listed) {
   std::shared_ptr<SourceFile> file = m_source.open(path);
   check_file_size(path, file->size(), listed);
+  if (listed.size > k_index_limit) {
+    throw Error(ExitCode::action, fmt::format("The content index [{}] is {} bytes, more than an "
+                                              "index can be.",
+                                              path, listed.size));
+  }
   std::string head = read_part(*file, 0, static_cast<std::size_t>(listed.head->size));
   if (head.size() != listed.head->size || core::sha256(head) != listed.head->sha256) {
     throw Error(ExitCode::action,

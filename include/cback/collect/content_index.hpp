@@ -141,7 +141,12 @@ public:
   [[nodiscard]] bool decoded(std::size_t place) const;
 
 private:
-  tl::expected<void, std::string> decode_block(std::size_t block, Places& places);
+  /// Sizes the entries and marks the blocks undecoded, once the head is read.
+  tl::expected<void, std::string> lay_out(std::size_t entries, std::size_t head_lines);
+  tl::expected<Places, std::string> decode_blocks(const std::vector<std::size_t>& wanted);
+  /// `given`: the block's bytes, read with others (opened by its head).
+  tl::expected<void, std::string> decode_block(std::size_t block, Places& places,
+                                               std::optional<std::string_view> given = {});
 
   std::string m_text; ///< the whole index; empty when opened by its head
   ReadAt m_read;      ///< reads a block when opened by its head
