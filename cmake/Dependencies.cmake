@@ -11,6 +11,9 @@ find_package(fmt REQUIRED CONFIG)
 find_package(spdlog REQUIRED CONFIG)
 find_package(pugixml REQUIRED CONFIG)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+# libcurl's headers only: the S3 client loads the library itself when the
+# first client is made (s3/libcurl.hpp), so that no program maps it and
+# what it pulls in at start-up; the Debian package depends on it by name.
 find_package(CURL REQUIRED)
 find_package(tl-expected QUIET CONFIG)
 
@@ -46,7 +49,7 @@ find_path(TL_EXPECTED_INCLUDE_DIR tl/expected.hpp REQUIRED)
 
 add_library(cback_deps INTERFACE)
 add_library(cback::deps ALIAS cback_deps)
-target_include_directories(cback_deps SYSTEM INTERFACE ${TL_EXPECTED_INCLUDE_DIR})
+target_include_directories(cback_deps SYSTEM INTERFACE ${TL_EXPECTED_INCLUDE_DIR} ${CURL_INCLUDE_DIRS})
 target_link_libraries(cback_deps INTERFACE
   cback_asio
   zstd::libzstd_shared
@@ -58,7 +61,6 @@ target_link_libraries(cback_deps INTERFACE
   pugixml::pugixml
   PkgConfig::PCRE2
   OpenSSL::Crypto
-  CURL::libcurl
   PkgConfig::BURN PkgConfig::ISOFS PkgConfig::ISOBURN
   Threads::Threads
   ${CMAKE_DL_LIBS})

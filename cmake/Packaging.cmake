@@ -112,6 +112,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 set(CPACK_DEBIAN_CBACK_PACKAGE_NAME cback)
+# dpkg-shlibdeps does not see libcurl: the S3 client loads it on first use
+# (s3/libcurl.hpp). 7.75 brought the SigV4 signing the client relies on.
+set(CPACK_DEBIAN_CBACK_PACKAGE_DEPENDS "libcurl4 (>= 7.75.0)")
 set(CPACK_DEBIAN_CBACK_PACKAGE_RECOMMENDS "openssh-client")
 set(CPACK_DEBIAN_CBACK_PACKAGE_SUGGESTS
   "gnupg, default-mta | mail-transport-agent, default-mysql-client | mariadb-client, postgresql-client, subversion, grepmail, bzip2, zstd, cedar-backup3")

@@ -57,7 +57,9 @@ collect::ManifestArchive write_index_file(const std::filesystem::path& dir,
   core::AtomicFile file(dir / name);
   file.write(text);
   file.commit();
-  return collect::ManifestArchive{name, text.size(), core::sha256(text)};
+  const auto head = std::string_view(text).substr(0, collect::content_index_head_size(text));
+  return collect::ManifestArchive{name, text.size(), core::sha256(text),
+                                  collect::ManifestIndexHead{head.size(), core::sha256(head)}};
 }
 
 /// Writes the archives of one item as its entries come: one per unit,

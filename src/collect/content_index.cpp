@@ -108,7 +108,7 @@ LineResult parse_mode(std::string_view line, ContentIndex& index) {
   return {};
 }
 
-// The first line: "cback-index 1" or "cback-index 2".
+// The first line: "cback-index <version>", 1 to 3.
 tl::expected<int, std::string> parse_magic(std::string_view text) {
   for (int version = 1; version <= k_content_index_version; ++version) {
     if (text == fmt::format("{} {}", k_magic, version)) {
@@ -249,29 +249,32 @@ std::string entry_line(const IndexEntry& entry) {
                      core::escape_field(entry.path));
 }
 
-// "block <count> <bytes> <first offset> <min path>\t<max path>": the paths
-// escaped, so neither holds a tab.
-tl::expected<IndexBlock, std::string> parse_block(std::string_view rest) {
-  std::array<std::string_view, 3> fields;
-  for (auto& field : fields) {
+// "block <count> <bytes> <first offset> [<sha256>] <min path>\t<max path>"
+// (the digest of the block's lines from version 3 on): the paths escaped,
+// so neither holds a tab.
+tl::expected<IndexBlock, std::string> parse_block(std::string_view rest, int version) {
+  std::array<std::string_view, 4> fields;
+  for (std::size_t i = 0; i < (version >= 3 ? 4U : 3U); ++i) {
     const auto taken = take_field(rest);
     if (!taken) {
       return tl::make_unexpected("not a valid block record");
     }
-    field = *taken;
+    fields[i] = *taken;
   }
   const auto tab = rest.find('\t');
   const auto count = parse_number<std::size_t>(fields[0]);
   const auto size = parse_number<std::size_t>(fields[1]);
   const auto first_offset = parse_number<std::uint64_t>(fields[2]);
+  const auto digest = version >= 3 ? core::digest_from_hex(fields[3]) : std::nullopt;
   auto min_path = core::unescape_field(rest.substr(0, tab));
   auto max_path =
       tab == std::string_view::npos ? std::nullopt : core::unescape_field(rest.substr(tab + 1));
   if (!count || !size || !first_offset || !min_path || !max_path || *count == 0 ||
-      *min_path > *max_path) {
+      *min_path > *max_path || (version >= 3 && !digest)) {
     return tl::make_unexpected("not a valid block record");
   }
-  return IndexBlock{0, *count, 0, *size, *first_offset, std::move(*min_path), std::move(*max_path)};
+  return IndexBlock{
+      0, *count, 0, *size, *first_offset, std::move(*min_path), std::move(*max_path), digest};
 }
 
 // The shortest line an entry can have: "entry dir 0 0 0 0 0 0 x\n". A
@@ -300,16 +303,25 @@ std::string line_error(std::size_t line, std::string_view why) {
   return fmt::format("line {}: {}", line, why);
 }
 
-// The head of a version 2 index: the header lines, the frames and the
-// block table, up to the first entry (or the end line). Gives where the
-// head ends and its number of lines.
+// Whether `text` is the whole index or its head alone.
+enum class Holds { whole, head };
+
+// The head of a version 2 or 3 index: the header lines, the frames and the
+// block table, up to the first entry (or the end line), or to the end of
+// `text` when it holds the head alone. Gives where the head ends and its
+// number of lines.
 tl::expected<std::pair<std::size_t, std::size_t>, std::string>
-read_head(std::string_view text, ContentIndex& index, std::vector<IndexBlock>& blocks) {
+read_head(std::string_view text, Holds holds, int version, ContentIndex& index,
+          std::vector<IndexBlock>& blocks) {
   constexpr std::size_t k_header_lines = 5;
   std::size_t at = 0;
   std::size_t line = 0;
   while (true) {
     const auto newline = text.find('\n', at);
+    if (newline == std::string_view::npos && holds == Holds::head && at == text.size() &&
+        line >= k_header_lines) {
+      return std::pair{at, line};
+    }
     if (newline == std::string_view::npos) {
       return tl::make_unexpected(at == text.size()
                                      ? std::string("the content index is incomplete (no end line)")
@@ -324,7 +336,7 @@ read_head(std::string_view text, ContentIndex& index, std::vector<IndexBlock>& b
     if (line <= k_header_lines) {
       checked = parse_header(line - 1, current, index);
     } else if (current.starts_with("block ")) {
-      auto block = parse_block(current.substr(6));
+      auto block = parse_block(current.substr(6), version);
       if (block) {
         blocks.push_back(std::move(*block));
       } else {
@@ -342,6 +354,42 @@ read_head(std::string_view text, ContentIndex& index, std::vector<IndexBlock>& b
   }
 }
 
+// Places the blocks one after another from `head_end`, where the head
+// ends, and checks that they end at `end_at`, where the end line starts.
+// `text` is the whole index, or empty when only the head was read (then a
+// block's last byte is checked when it is read, by its digest). Gives the
+// number of entries.
+tl::expected<std::size_t, std::string> lay_blocks(std::string_view text, std::uint64_t head_end,
+                                                  std::uint64_t end_at,
+                                                  std::vector<IndexBlock>& blocks) {
+  std::uint64_t at = head_end;
+  std::size_t place = 0;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    auto& block = blocks[i];
+    // Whole lines: a block ends with a newline (and so the next one starts
+    // a line).
+    if (block.text_size > end_at - at || block.count > block.text_size / k_shortest_entry_line ||
+        (!text.empty() && text[at + block.text_size - 1] != '\n') ||
+        (i > 0 && block.first_offset <= blocks[i - 1].first_offset)) {
+      return tl::make_unexpected(
+          fmt::format("block {}: its size, count or first offset does not fit the entries", i + 1));
+    }
+    block.first = place;
+    block.text_offset = static_cast<std::size_t>(at);
+    place += block.count;
+    at += block.text_size;
+  }
+  if (at != end_at) {
+    return tl::make_unexpected("the blocks do not cover the entries");
+  }
+  return place;
+}
+
+// The end line of an index with these records.
+std::string end_line_of(std::size_t frames, std::size_t blocks, std::size_t entries) {
+  return fmt::format("end {}\n", frames + blocks + entries);
+}
+
 // Places the blocks in the text after the head, which ends at `head_end`,
 // and checks that they cover every entry line up to the end line, whose
 // count is the number of records.
@@ -357,27 +405,8 @@ tl::expected<std::size_t, std::string> place_blocks(std::string_view text, std::
   if (!end_line.starts_with("end ") || end_at < head_end) {
     return tl::make_unexpected("the content index is incomplete (no end line)");
   }
-  std::size_t at = head_end;
-  std::size_t place = 0;
-  for (std::size_t i = 0; i < blocks.size(); ++i) {
-    auto& block = blocks[i];
-    // Whole lines: a block ends with a newline (and so the next one starts
-    // a line).
-    if (block.text_size > end_at - at || block.count > block.text_size / k_shortest_entry_line ||
-        text[at + block.text_size - 1] != '\n' ||
-        (i > 0 && block.first_offset <= blocks[i - 1].first_offset)) {
-      return tl::make_unexpected(
-          fmt::format("block {}: its size, count or first offset does not fit the entries", i + 1));
-    }
-    block.first = place;
-    block.text_offset = at;
-    place += block.count;
-    at += block.text_size;
-  }
-  if (at != end_at) {
-    return tl::make_unexpected("the blocks do not cover the entries");
-  }
-  if (parse_number<std::size_t>(end_line.substr(4)) != frames + blocks.size() + place) {
+  const auto place = lay_blocks(text, head_end, end_at, blocks);
+  if (place && parse_number<std::size_t>(end_line.substr(4)) != frames + blocks.size() + *place) {
     return tl::make_unexpected("the end line's count does not match the records");
   }
   return place;
@@ -409,14 +438,22 @@ std::string encode_content_index(const ContentIndex& index) {
       min_path = std::min<std::string_view>(min_path, index.entries[i].path);
       max_path = std::max<std::string_view>(max_path, index.entries[i].path);
     }
-    out += fmt::format("block {} {} {} {}\t{}\n", end - first, entries.size() - size_before,
-                       index.entries[first].offset, core::escape_field(min_path),
-                       core::escape_field(max_path));
+    const auto lines = std::string_view(entries).substr(size_before);
+    out += fmt::format("block {} {} {} {} {}\t{}\n", end - first, lines.size(),
+                       index.entries[first].offset, core::to_hex(core::sha256(lines)),
+                       core::escape_field(min_path), core::escape_field(max_path));
     ++blocks;
   }
   out += entries;
-  out += fmt::format("end {}\n", index.frames.size() + blocks + index.entries.size());
+  out += end_line_of(index.frames.size(), blocks, index.entries.size());
   return out;
+}
+
+std::size_t content_index_head_size(std::string_view encoded) {
+  // Escaped fields hold no newline, so a line that starts with "entry " or
+  // "end " is one.
+  const auto entry = encoded.find("\nentry ");
+  return (entry != std::string_view::npos ? entry : encoded.find("\nend ")) + 1;
 }
 
 tl::expected<PartialIndex, std::string> PartialIndex::open(std::string text) {
@@ -434,7 +471,7 @@ tl::expected<PartialIndex, std::string> PartialIndex::open(std::string text) {
     opened.m_index = std::move(*whole);
     return opened;
   }
-  auto head = read_head(text, opened.m_index, opened.m_blocks);
+  auto head = read_head(text, Holds::whole, *version, opened.m_index, opened.m_blocks);
   if (!head) {
     return tl::make_unexpected(std::move(head.error()));
   }
@@ -443,17 +480,64 @@ tl::expected<PartialIndex, std::string> PartialIndex::open(std::string text) {
   if (!entries) {
     return tl::make_unexpected(std::move(entries.error()));
   }
-  if (opened.m_index.mode == config::ArchiveMode::tarzst && opened.m_index.frames.empty()) {
-    return tl::make_unexpected("a tarzst archive's index without frames");
+  if (auto laid_out = opened.lay_out(*entries, head->second); !laid_out) {
+    return tl::make_unexpected(std::move(laid_out.error()));
   }
-  opened.m_index.entries.resize(*entries);
-  opened.m_block_decoded.assign(opened.m_blocks.size(), false);
-  opened.m_head_lines = head->second;
   opened.m_text = std::move(text);
   return opened;
 }
 
-tl::expected<void, std::string> PartialIndex::decode_block(std::size_t block, Places& places) {
+tl::expected<void, std::string> PartialIndex::lay_out(std::size_t entries, std::size_t head_lines) {
+  if (m_index.mode == config::ArchiveMode::tarzst && m_index.frames.empty()) {
+    return tl::make_unexpected("a tarzst archive's index without frames");
+  }
+  m_index.entries.resize(entries);
+  m_block_decoded.assign(m_blocks.size(), false);
+  m_head_lines = head_lines;
+  return {};
+}
+
+tl::expected<PartialIndex, std::string>
+PartialIndex::open_head(std::string head, std::uint64_t file_size, ReadAt read) {
+  PartialIndex opened;
+  const auto first_line = std::string_view(head).substr(0, head.find('\n'));
+  const auto version = parse_magic(first_line);
+  if (!version || *version < 3) {
+    return tl::make_unexpected(
+        line_error(1, fmt::format("not a cback content index version {} or later", 3)));
+  }
+  auto read_to = read_head(head, Holds::head, *version, opened.m_index, opened.m_blocks);
+  if (!read_to) {
+    return tl::make_unexpected(std::move(read_to.error()));
+  }
+  if (read_to->first != head.size()) {
+    return tl::make_unexpected(line_error(read_to->second + 1, "an entry or end line in the head"));
+  }
+  // The blocks end where the end line starts; its length depends on the
+  // count it gives, from the blocks' counts (a count that does not fit its
+  // block's bytes is refused below). The end line itself is not read: the
+  // head's and the blocks' digests cover every other byte.
+  std::size_t entries = 0;
+  for (const auto& block : opened.m_blocks) {
+    entries += block.count;
+  }
+  const auto end_line = end_line_of(opened.m_index.frames.size(), opened.m_blocks.size(), entries);
+  if (file_size < head.size() + end_line.size()) {
+    return tl::make_unexpected("the content index is shorter than its head and end line");
+  }
+  const auto laid = lay_blocks({}, head.size(), file_size - end_line.size(), opened.m_blocks);
+  if (!laid) {
+    return tl::make_unexpected(std::move(laid.error()));
+  }
+  if (auto laid_out = opened.lay_out(*laid, read_to->second); !laid_out) {
+    return tl::make_unexpected(std::move(laid_out.error()));
+  }
+  opened.m_read = std::move(read);
+  return opened;
+}
+
+tl::expected<void, std::string> PartialIndex::decode_block(std::size_t block, Places& places,
+                                                           std::optional<std::string_view> given) {
   const IndexBlock& described = m_blocks[block];
   if (m_block_decoded[block]) {
     places.emplace_back(described.first, described.count);
@@ -461,7 +545,27 @@ tl::expected<void, std::string> PartialIndex::decode_block(std::size_t block, Pl
   }
   const std::uint64_t* next_offset =
       block + 1 < m_blocks.size() ? &m_blocks[block + 1].first_offset : nullptr;
-  auto text = std::string_view(m_text).substr(described.text_offset, described.text_size);
+  // Opened whole, the index was checked whole against the manifest; opened
+  // by its head, each block is read now and checked against its digest.
+  std::string read;
+  if (m_text.empty() && !given) {
+    read = m_read(described.text_offset, described.text_size);
+  }
+  auto text = !m_text.empty()
+                  ? std::string_view(m_text).substr(described.text_offset, described.text_size)
+              : given ? *given
+                      : std::string_view(read);
+  if (m_text.empty() && (!described.sha256 || text.size() != described.text_size ||
+                         core::sha256(text) != *described.sha256)) {
+    return tl::make_unexpected(line_error(
+        m_head_lines + described.first + 1,
+        fmt::format("block {}'s lines do not match the SHA-256 of its record", block + 1)));
+  }
+  if (!text.ends_with('\n')) {
+    return tl::make_unexpected(
+        line_error(m_head_lines + described.first + described.count,
+                   fmt::format("block {} does not end with a whole line", block + 1)));
+  }
   std::string_view min_path;
   std::string_view max_path;
   std::size_t place = described.first;
@@ -508,13 +612,48 @@ PartialIndex::decode_below(std::string_view member) {
   // its path (a directory's with a final '/') is at least `member` and
   // less than `member` followed by '0', the byte after '/'.
   const std::string after = std::string(member) + "0";
-  Places places;
+  std::vector<std::size_t> wanted;
   for (std::size_t i = 0; i < m_blocks.size(); ++i) {
     if (member.empty() || (m_blocks[i].max_path >= member && m_blocks[i].min_path < after)) {
-      if (auto done = decode_block(i, places); !done) {
+      wanted.push_back(i);
+    }
+  }
+  return decode_blocks(wanted);
+}
+
+// Opened by its head, blocks next to one another that are still to be
+// decoded are read in one piece: one read for a path's few blocks, and
+// one for all of them (find), rather than a read per block, which from a
+// bucket is a request per block.
+tl::expected<PartialIndex::Places, std::string>
+PartialIndex::decode_blocks(const std::vector<std::size_t>& wanted) {
+  Places places;
+  for (std::size_t at = 0; at < wanted.size();) {
+    std::size_t end = at + 1;
+    std::string run;
+    std::size_t run_start = 0;
+    if (m_text.empty() && !m_block_decoded[wanted[at]]) {
+      while (end < wanted.size() && wanted[end] == wanted[end - 1] + 1 &&
+             !m_block_decoded[wanted[end]]) {
+        ++end;
+      }
+      const IndexBlock& last = m_blocks[wanted[end - 1]];
+      run_start = m_blocks[wanted[at]].text_offset;
+      run = m_read(run_start, last.text_offset + last.text_size - run_start);
+    }
+    for (std::size_t i = at; i < end; ++i) {
+      std::optional<std::string_view> given;
+      if (m_text.empty() && !m_block_decoded[wanted[i]]) {
+        // A run read short gives the blocks past its end fewer bytes, which
+        // their digests refuse.
+        const auto offset = std::min(m_blocks[wanted[i]].text_offset - run_start, run.size());
+        given = std::string_view(run).substr(offset, m_blocks[wanted[i]].text_size);
+      }
+      if (auto done = decode_block(wanted[i], places, given); !done) {
         return tl::make_unexpected(std::move(done.error()));
       }
     }
+    at = end;
   }
   return places;
 }

@@ -5,6 +5,7 @@
 
 #include "record_text.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -35,6 +36,22 @@ std::optional<ManifestArchive> parse_archive(std::string_view rest) {
   return ManifestArchive{std::move(*name), *size, *digest};
 }
 
+// "<size> <sha256> <index name>": the head of an index listed before it,
+// once.
+bool parse_head(std::string_view rest, Manifest& manifest) {
+  auto head = parse_archive(rest);
+  if (!head) {
+    return false;
+  }
+  const auto index = std::find_if(manifest.indexes.begin(), manifest.indexes.end(),
+                                  [&](const auto& listed) { return listed.name == head->name; });
+  if (index == manifest.indexes.end() || index->head || head->size > index->size) {
+    return false;
+  }
+  index->head = ManifestIndexHead{head->size, head->sha256};
+  return true;
+}
+
 // "<first>\t<second>", both escaped.
 std::optional<std::pair<std::string, std::string>> parse_pair(std::string_view rest) {
   const auto tab = rest.find('\t');
@@ -57,6 +74,9 @@ bool parse_record(std::string_view line, int version, Manifest& manifest) {
     return false;
   }
   const auto rest = line;
+  if (*kind == "head" && version >= 4) {
+    return parse_head(rest, manifest);
+  }
   if (*kind == "archive" || (*kind == "index" && version >= 3)) {
     auto archive = parse_archive(rest);
     if (archive) {
@@ -80,7 +100,7 @@ bool parse_record(std::string_view line, int version, Manifest& manifest) {
   return true;
 }
 
-// "cback-manifest <version> <date>": the version (1 to 3) and the date.
+// "cback-manifest <version> <date>": the version (1 to 4) and the date.
 std::optional<int> parse_first_line(std::string_view line, Manifest& manifest) {
   if (!line.starts_with(k_magic)) {
     return std::nullopt;
@@ -107,6 +127,14 @@ std::string encode_manifest(const Manifest& manifest) {
                          core::escape_field(file.name));
     }
   }
+  std::size_t heads = 0;
+  for (const auto& index : manifest.indexes) {
+    if (index.head) {
+      out += fmt::format("head {} {} {}\n", index.head->size, core::to_hex(index.head->sha256),
+                         core::escape_field(index.name));
+      ++heads;
+    }
+  }
   for (const auto& failure : manifest.failed_items) {
     out += fmt::format("failed {}\t{}\n", core::escape_field(failure.path),
                        core::escape_field(failure.message));
@@ -119,7 +147,7 @@ std::string encode_manifest(const Manifest& manifest) {
     out += fmt::format("deleted {}\t{}\n", core::escape_field(deletion.item),
                        core::escape_field(deletion.path));
   }
-  const auto count = manifest.archives.size() + manifest.indexes.size() +
+  const auto count = manifest.archives.size() + manifest.indexes.size() + heads +
                      manifest.failed_items.size() + manifest.problems.size() +
                      manifest.deleted.size();
   out += fmt::format("end {}\n", count);
@@ -135,7 +163,7 @@ tl::expected<Manifest, std::string> decode_manifest(std::string_view text) {
                                     const auto first = parse_first_line(line, manifest);
                                     if (!first) {
                                       return tl::make_unexpected(
-                                          "not a cback manifest (version 1 to 3)");
+                                          "not a cback manifest (version 1 to 4)");
                                     }
                                     version = *first;
                                     return {};

@@ -24,13 +24,15 @@ namespace cback::collect::detail {
 
 class ArchiveSink;
 
-/// Uncompressed bytes per frame. 4 MiB: a restore of one small file reads
-/// and decompresses at most one frame of it (a few MiB of a disc) rather
-/// than the archive; each frame gives a worker enough to do that handing
-/// chunks over costs nothing next to compressing them; and the ratio stays
-/// within about one percent of one long frame, since the default levels'
-/// match windows (1 to 8 MiB) are no longer than a frame.
-inline constexpr std::size_t k_zstd_frame_size = std::size_t{4} << 20;
+/// Uncompressed bytes per frame. 1 MiB: a restore of one small file reads
+/// and decompresses one frame of it (about half a MiB of a disc) rather
+/// than the archive, and on a cold cache reading that frame is a good part
+/// of the restore's time (4 MiB frames cost it about 15 ms more,
+/// docs/performance.md, "Restore"); each frame still gives a worker some
+/// milliseconds of work, so handing chunks over costs nothing next to
+/// compressing them; and the ratio stays within a fraction of a percent of
+/// 4 MiB frames (0.2 % on the benchmark's mixed tree at level 3).
+inline constexpr std::size_t k_zstd_frame_size = std::size_t{1} << 20;
 
 class ZstdFrameWriter {
 public:

@@ -178,9 +178,21 @@ std::string read_small_file(const Source& source, const std::string& path, std::
                                               core::escape_field(path), source.describe(),
                                               file->size(), path.substr(path.rfind('/') + 1)));
   }
-  std::string text(static_cast<std::size_t>(file->size()), '\0');
-  const auto got = file->read_at(0, std::as_writable_bytes(std::span(text.data(), text.size())));
-  text.resize(got);
+  return read_part(*file, 0, static_cast<std::size_t>(file->size()));
+}
+
+std::string read_part(SourceFile& file, std::uint64_t offset, std::size_t size) {
+  std::string text(size, '\0');
+  std::size_t filled = 0;
+  while (filled < size) {
+    const auto got = file.read_at(
+        offset + filled, std::as_writable_bytes(std::span(text.data() + filled, size - filled)));
+    if (got == 0) {
+      break;
+    }
+    filled += got;
+  }
+  text.resize(filled);
   return text;
 }
 

@@ -251,19 +251,50 @@ collect::PartialIndex::Places History::places_below(const CatalogArchive& archiv
 
 std::unique_ptr<collect::PartialIndex> History::load_index(const CatalogArchive& archive) {
   const std::string& path = *archive.index_path;
-  std::string text = read_small_file(m_source, path, k_index_limit);
-  if (archive.index_listed) {
-    check_file_size(path, text.size(), *archive.index_listed);
-    if (core::sha256(text) != archive.index_listed->sha256) {
-      digest_mismatch(path);
-    }
-  }
-  auto opened = collect::PartialIndex::open(std::move(text));
+  const auto& listed = archive.index_listed;
+  auto opened = listed && listed->head ? open_index_head(path, *listed)
+                                       : open_whole_index(path, listed ? &*listed : nullptr);
   if (!opened) {
     throw Error(ExitCode::action,
                 fmt::format("The content index [{}] is damaged: {}", path, opened.error()));
   }
   return std::make_unique<collect::PartialIndex>(std::move(*opened));
+}
+
+tl::expected<collect::PartialIndex, std::string>
+History::open_whole_index(const std::string& path, const collect::ManifestArchive* listed) {
+  std::string text = read_small_file(m_source, path, k_index_limit);
+  if (listed != nullptr) {
+    check_file_size(path, text.size(), *listed);
+    if (core::sha256(text) != listed->sha256) {
+      digest_mismatch(path);
+    }
+  }
+  return collect::PartialIndex::open(std::move(text));
+}
+
+// The head alone is read and checked against the manifest, and each block
+// when it is first decoded, against its digest in the head: one path of a
+// large index costs its head and a block or two, not the whole file.
+tl::expected<collect::PartialIndex, std::string>
+History::open_index_head(const std::string& path, const collect::ManifestArchive& listed) {
+  std::shared_ptr<SourceFile> file = m_source.open(path);
+  check_file_size(path, file->size(), listed);
+  if (listed.size > k_index_limit) {
+    throw Error(ExitCode::action, fmt::format("The content index [{}] is {} bytes, more than an "
+                                              "index can be.",
+                                              path, listed.size));
+  }
+  std::string head = read_part(*file, 0, static_cast<std::size_t>(listed.head->size));
+  if (head.size() != listed.head->size || core::sha256(head) != listed.head->sha256) {
+    throw Error(ExitCode::action,
+                fmt::format("The content index [{}] is damaged: the SHA-256 of its head is not "
+                            "the manifest's.",
+                            path));
+  }
+  return collect::PartialIndex::open_head(
+      std::move(head), listed.size,
+      [file](std::uint64_t offset, std::size_t size) { return read_part(*file, offset, size); });
 }
 
 const collect::ContentIndex* History::index(const CatalogArchive& archive) {

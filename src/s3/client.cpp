@@ -6,8 +6,8 @@
 #include <cback/core/pacer.hpp>
 #include <cback/core/stop.hpp>
 #include <cback/s3/checksums.hpp>
+#include <cback/s3/libcurl.hpp>
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -30,19 +30,14 @@ constexpr std::size_t k_headers_limit = 256 << 10;
 constexpr std::size_t k_text_limit = 16 << 20;
 
 struct CurlDelete {
-  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
+  void operator()(CURL* handle) const noexcept { libcurl().easy_cleanup(handle); }
 };
 using CurlHandle = std::unique_ptr<CURL, CurlDelete>;
 
 struct HeaderListDelete {
-  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+  void operator()(curl_slist* list) const noexcept { libcurl().slist_free_all(list); }
 };
 using HeaderList = std::unique_ptr<curl_slist, HeaderListDelete>;
-
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 bool unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -140,7 +135,7 @@ std::size_t write_body(char* data, std::size_t size, std::size_t count, void* us
   auto& response = *sink.response;
   const std::size_t length = size * count;
   long status = 0;
-  curl_easy_getinfo(sink.curl, CURLINFO_RESPONSE_CODE, &status);
+  libcurl().easy_getinfo(sink.curl, CURLINFO_RESPONSE_CODE, &status);
   if (!sink.into.empty() && (status == 200 || status == 206)) {
     if (length > sink.into.size() - response.filled) {
       response.too_long = true;
@@ -288,11 +283,11 @@ struct Client::Impl {
       if (!idle.empty()) {
         CurlHandle handle = std::move(idle.back());
         idle.pop_back();
-        curl_easy_reset(handle.get());
+        libcurl().easy_reset(handle.get());
         return handle;
       }
     }
-    CurlHandle handle(curl_easy_init());
+    CurlHandle handle(libcurl().easy_init());
     if (!handle) {
       throw Error(ExitCode::action, "Cannot set up a libcurl handle.");
     }
@@ -335,6 +330,7 @@ struct Client::Impl {
                    Response& response) {
     CurlHandle handle = take_handle();
     CURL* curl = handle.get();
+    const Libcurl& api = libcurl();
     const auto& settings = options.settings;
     const std::string sigv4 = fmt::format("aws:amz:{}:s3", settings.region);
     std::vector<std::string> lines = request.headers;
@@ -344,48 +340,46 @@ struct Client::Impl {
     }
     curl_slist* raw = nullptr;
     for (const auto& line : lines) {
-      raw = curl_slist_append(raw, line.c_str());
+      raw = api.slist_append(raw, line.c_str());
     }
     const HeaderList headers(raw);
     Upload upload{request.body, 0, &pacer_mutex, pacer ? &*pacer : nullptr, stop};
     BodySink sink{curl, &response, request.into};
 
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
-    curl_easy_setopt(curl, CURLOPT_USERNAME, settings.credentials.access_key_id.c_str());
-    curl_easy_setopt(curl, CURLOPT_PASSWORD, settings.credentials.secret_access_key.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(options.connect_timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
-                     static_cast<long>(options.stall_timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &write_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &write_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &progress);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, stop);
+    api.easy_setopt(curl, CURLOPT_URL, url.c_str());
+    api.easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
+    api.easy_setopt(curl, CURLOPT_USERNAME, settings.credentials.access_key_id.c_str());
+    api.easy_setopt(curl, CURLOPT_PASSWORD, settings.credentials.secret_access_key.c_str());
+    api.easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+    api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                    static_cast<long>(options.connect_timeout.count()));
+    api.easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    api.easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.stall_timeout.count()));
+    api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, &write_body);
+    api.easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+    api.easy_setopt(curl, CURLOPT_HEADERFUNCTION, &write_header);
+    api.easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+    api.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    api.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &progress);
+    api.easy_setopt(curl, CURLOPT_XFERINFODATA, stop);
     if (request.method == "PUT") {
-      curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(curl, CURLOPT_READFUNCTION, &read_body);
-      curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
-      curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
-                       static_cast<curl_off_t>(request.body.size()));
+      api.easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+      api.easy_setopt(curl, CURLOPT_READFUNCTION, &read_body);
+      api.easy_setopt(curl, CURLOPT_READDATA, &upload);
+      api.easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     } else if (request.method == "POST") {
-      curl_easy_setopt(curl, CURLOPT_POST, 1L);
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(request.body.size()));
+      api.easy_setopt(curl, CURLOPT_POST, 1L);
+      api.easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+      api.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                      static_cast<curl_off_t>(request.body.size()));
     } else if (request.method == "HEAD") {
-      curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+      api.easy_setopt(curl, CURLOPT_NOBODY, 1L);
     } else if (request.method != "GET") {
-      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      api.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
-    const CURLcode code = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    const CURLcode code = api.easy_perform(curl);
+    api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
     if (code == CURLE_OK) {
       give_back(std::move(handle)); // keeps its connection for the next request
     }
@@ -432,7 +426,7 @@ struct Client::Impl {
       }
       std::string failure;
       if (code != CURLE_OK) {
-        failure = curl_easy_strerror(code);
+        failure = libcurl().easy_strerror(code);
       } else {
         const auto answer = parse_error(response.body);
         if (!retryable(response.status, answer)) {
@@ -509,7 +503,7 @@ struct Client::Impl {
 
 Client::Client(ClientOptions options, core::Logger& log, const core::StopFlag* stop)
     : m_impl(std::make_unique<Impl>(std::move(options), log, stop)) {
-  global_init();
+  libcurl(); // loads libcurl now: a missing library fails here, not at the first request
 }
 
 Client::~Client() = default;

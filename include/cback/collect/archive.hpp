@@ -2,7 +2,7 @@
 
 // Writes one collect archive: a pax tar stream (libarchive, pax_restricted)
 // of a list of walker entries, compressed with zstd (tarzst: independent
-// 4 MiB frames compressed on worker threads), gzip (targz), bzip2 (tarbz2)
+// 1 MiB frames compressed on worker threads), gzip (targz), bzip2 (tarbz2)
 // or not at all (tar). File contents are read
 // through the io backend (many small files in flight, large files streamed)
 // and the encoded bytes are written through it to TARGET.partial, which is

@@ -8,13 +8,18 @@
 // indexes to find a path, and reads only the frames that hold an entry to
 // extract it. Collect writes the index after the archive; the manifest
 // lists it with its size and SHA-256 like an archive, so stage and store
-// carry and check it. The format is docs/manifest.md, "Content index".
+// carry and check it, and with the size and SHA-256 of its head, so that
+// a restore can read the head and the blocks it needs alone. The format
+// is docs/manifest.md, "Content index".
 
 #include <cback/config/model.hpp>
+#include <cback/core/digest.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,9 +34,10 @@ namespace cback::collect {
 /// The suffix added to an archive's file name: "etc.tar.zst.index".
 inline constexpr std::string_view k_content_index_suffix = ".index";
 
-/// The version collect writes; version 1 (no block table) is still read.
-inline constexpr int k_content_index_version = 2;
-/// How many entries version 2 puts in one block.
+/// The version collect writes; versions 1 (no block table) and 2 (no
+/// block digests) are still read.
+inline constexpr int k_content_index_version = 3;
+/// How many entries versions 2 and 3 put in one block.
 inline constexpr std::size_t k_index_block_entries = 256;
 
 enum class IndexEntryType { file, directory, symlink, hardlink, other };
@@ -75,16 +81,22 @@ std::string encode_content_index(const ContentIndex& index);
 /// Parses encode_content_index's output (or a version 1 index) whole; the
 /// error says which line and why.
 tl::expected<ContentIndex, std::string> decode_content_index(std::string_view text);
+/// The bytes of the head of an index encode_content_index wrote: its lines
+/// before the first entry (or the end line). The manifest lists its size
+/// and SHA-256, so that a restore can trust the head, and through its
+/// block digests each block, without reading the rest.
+std::size_t content_index_head_size(std::string_view encoded);
 
-/// A run of consecutive entries of a version 2 index, as its block table
-/// describes it.
+/// A run of consecutive entries of a version 2 or 3 index, as its block
+/// table describes it.
 struct IndexBlock {
-  std::size_t first = 0;          ///< the place of its first entry
-  std::size_t count = 0;          ///< entries
-  std::size_t text_offset = 0;    ///< of its first line in the index text
-  std::size_t text_size = 0;      ///< of its lines
-  std::uint64_t first_offset = 0; ///< the archive offset of its first entry
-  std::string min_path, max_path; ///< its smallest and largest path, as stored
+  std::size_t first = 0;              ///< the place of its first entry
+  std::size_t count = 0;              ///< entries
+  std::size_t text_offset = 0;        ///< of its first line in the index text
+  std::size_t text_size = 0;          ///< of its lines
+  std::uint64_t first_offset = 0;     ///< the archive offset of its first entry
+  std::string min_path, max_path;     ///< its smallest and largest path, as stored
+  std::optional<core::Digest> sha256; ///< of its lines; version 3
 };
 
 /// An index decoded a block of entries at a time, so that finding one
@@ -92,10 +104,24 @@ struct IndexBlock {
 /// blocks whose path range holds it, not every entry. A version 1 index
 /// (no block table) is decoded whole when opened. Every block is checked
 /// as it is decoded; a damaged one is refused then, naming its line.
+/// Opened by its head (version 3), a block is also read only then, and
+/// its bytes checked against its digest first.
 class PartialIndex {
 public:
   /// Decodes the header, frames and block table of `text`, which it keeps.
   static tl::expected<PartialIndex, std::string> open(std::string text);
+
+  /// Reads `size` bytes of the index file at `offset` (an error names the
+  /// file; the reader throws).
+  using ReadAt = std::function<std::string(std::uint64_t offset, std::size_t size)>;
+  /// Decodes `head`, the head of a version 3 index of `file_size` bytes
+  /// (content_index_head_size; the caller has checked it against the
+  /// manifest), and reads each block through `read` when it is first
+  /// decoded, checking its bytes against the block's SHA-256 before
+  /// anything of it is used. The blocks and the end line must fill the
+  /// file exactly.
+  static tl::expected<PartialIndex, std::string> open_head(std::string head,
+                                                           std::uint64_t file_size, ReadAt read);
 
   /// The index; the entries of blocks not decoded yet are empty records
   /// (entries.size() is always the number of entries).
@@ -115,9 +141,15 @@ public:
   [[nodiscard]] bool decoded(std::size_t place) const;
 
 private:
-  tl::expected<void, std::string> decode_block(std::size_t block, Places& places);
+  /// Sizes the entries and marks the blocks undecoded, once the head is read.
+  tl::expected<void, std::string> lay_out(std::size_t entries, std::size_t head_lines);
+  tl::expected<Places, std::string> decode_blocks(const std::vector<std::size_t>& wanted);
+  /// `given`: the block's bytes, read with others (opened by its head).
+  tl::expected<void, std::string> decode_block(std::size_t block, Places& places,
+                                               std::optional<std::string_view> given = {});
 
-  std::string m_text;
+  std::string m_text; ///< the whole index; empty when opened by its head
+  ReadAt m_read;      ///< reads a block when opened by its head
   ContentIndex m_index;
   std::vector<IndexBlock> m_blocks; ///< empty for version 1: all decoded
   std::vector<bool> m_block_decoded;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,10 +23,22 @@ namespace cback::collect {
 
 inline constexpr std::string_view k_manifest_file_name = "cback.manifest";
 
+/// The head of a content index (collect::content_index_head_size): its
+/// first bytes, up to the entries, which hold each block's SHA-256.
+struct ManifestIndexHead {
+  std::uint64_t size = 0;
+  core::Digest sha256{};
+  bool operator==(const ManifestIndexHead&) const = default;
+};
+
 struct ManifestArchive {
   std::string name; ///< file name in collect_dir, e.g. "etc.tar.gz"
   std::uint64_t size = 0;
   core::Digest sha256{};
+  /// A content index's head, from a version 4 manifest's head record: a
+  /// restore reads and checks the head and the blocks it needs, not the
+  /// whole index.
+  std::optional<ManifestIndexHead> head{};
   bool operator==(const ManifestArchive&) const = default;
 };
 
@@ -39,8 +52,8 @@ struct ManifestDeletion {
 };
 
 /// The version encode_manifest writes; decode_manifest also reads versions
-/// 1 (no deleted records) and 2 (no index records).
-inline constexpr int k_manifest_version = 3;
+/// 1 (no deleted records), 2 (no index records) and 3 (no head records).
+inline constexpr int k_manifest_version = 4;
 
 struct Manifest {
   std::string date;                      ///< the collect's day, YYYY-MM-DD

@@ -68,5 +68,8 @@ std::vector<PeerDay> read_catalog(const Source& source);
 /// The whole of a small file of the source (a manifest, an index), refused
 /// past `limit` bytes. Throws cback::Error naming it.
 std::string read_small_file(const Source& source, const std::string& path, std::uint64_t limit);
+/// `size` bytes of `file` from `offset`, fewer only where the file ends.
+/// Throws cback::Error naming the file on an I/O error.
+std::string read_part(SourceFile& file, std::uint64_t offset, std::size_t size);
 
 } // namespace cback::restore

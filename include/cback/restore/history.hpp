@@ -81,6 +81,10 @@ private:
   };
   Listing& listing(const CatalogArchive& archive);
   std::unique_ptr<collect::PartialIndex> load_index(const CatalogArchive& archive);
+  tl::expected<collect::PartialIndex, std::string>
+  open_whole_index(const std::string& path, const collect::ManifestArchive* listed);
+  tl::expected<collect::PartialIndex, std::string>
+  open_index_head(const std::string& path, const collect::ManifestArchive& listed);
   /// The places of the entries of the archive that can be at or below one
   /// of `wanted`, their index blocks decoded.
   collect::PartialIndex::Places places_below(const CatalogArchive& archive,

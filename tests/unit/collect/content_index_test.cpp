@@ -1,10 +1,14 @@
 #include <cback/collect/content_index.hpp>
+#include <cback/core/digest.hpp>
 
 #include "support/temp_dir.hpp"
 
 #include <fstream>
 #include <random>
+#include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -29,11 +33,28 @@ ContentIndex sample() {
   return index;
 }
 
-// The sample's text with the last `from` replaced by `to`; an edit of the
-// entries keeps the block record's size in step, so that the entry itself
-// is what is refused.
+// `text` (encoded) as version 2 wrote it: the same, without the blocks'
+// digests.
+std::string as_version_2(std::string text) {
+  text.replace(0, 13, "cback-index 2");
+  for (auto at = text.find("\nblock "); at != std::string::npos;
+       at = text.find("\nblock ", at + 1)) {
+    // "block <count> <bytes> <first offset> <sha256> ": the fourth field.
+    auto field = at + 1;
+    for (int i = 0; i < 4; ++i) {
+      field = text.find(' ', field) + 1;
+    }
+    text.erase(field, 65);
+  }
+  return text;
+}
+
+// The sample's version 2 text with the last `from` replaced by `to`; an
+// edit of the entries keeps the block record's size in step, so that the
+// entry itself is what is refused. (Version 3 checks the same records the
+// same way; what it adds, the blocks' digests, is checked below.)
 std::string edited(std::string_view from, std::string_view to) {
-  auto text = encode_content_index(sample());
+  auto text = as_version_2(encode_content_index(sample()));
   const auto at = text.rfind(from);
   REQUIRE(at != std::string::npos);
   text.replace(at, from.size(), to);
@@ -46,21 +67,24 @@ std::string edited(std::string_view from, std::string_view to) {
   return text;
 }
 
-// The sample as version 1 wrote it: no block table.
-constexpr std::string_view k_version_1 =
-    "cback-index 1\n"
-    "archive home.tar.zst\n"
-    "item /home\n"
-    "kind incremental cumulative\n"
-    "mode tarzst\n"
-    "frame 0 0\n"
-    "frame 1200 4194304\n"
+// The sample's text: its header lines after the magic line (frames
+// included), and its entry lines.
+constexpr std::string_view k_header = "archive home.tar.zst\n"
+                                      "item /home\n"
+                                      "kind incremental cumulative\n"
+                                      "mode tarzst\n"
+                                      "frame 0 0\n"
+                                      "frame 1200 4194304\n";
+constexpr std::string_view k_entries =
     "entry dir 0 755 0 0 1764547200 0 home/\n"
     "entry file 12 644 1000 1000 1764547201 1536 home/anna/a\\x09b\\x0ac\\\\d\n"
     "entry symlink 0 777 1000 1000 -5 3072 home/anna/\xff\xfe\n"
     "entry hardlink 0 644 1000 1000 1764547201 4608 home/anna/link\n"
-    "entry other 0 4710 0 0 0 5120 home/fifo\n"
-    "end 7\n";
+    "entry other 0 4710 0 0 0 5120 home/fifo\n";
+
+// The sample as version 1 wrote it: no block table.
+const std::string k_version_1 =
+    "cback-index 1\n" + std::string(k_header) + std::string(k_entries) + "end 7\n";
 
 // An index of `count` files "d<i / 100>/f<i>", in archive order.
 ContentIndex many(std::size_t count) {
@@ -92,28 +116,21 @@ TEST_CASE("A content index reads back as it was written", "[collect][index]") {
 
 TEST_CASE("The content index format is one line per record with escaped paths",
           "[collect][index]") {
-  CHECK(encode_content_index(sample()) ==
-        "cback-index 2\n"
-        "archive home.tar.zst\n"
-        "item /home\n"
-        "kind incremental cumulative\n"
-        "mode tarzst\n"
-        "frame 0 0\n"
-        "frame 1200 4194304\n"
-        "block 5 261 0 home/\thome/fifo\n"
-        "entry dir 0 755 0 0 1764547200 0 home/\n"
-        "entry file 12 644 1000 1000 1764547201 1536 home/anna/a\\x09b\\x0ac\\\\d\n"
-        "entry symlink 0 777 1000 1000 -5 3072 home/anna/\xff\xfe\n"
-        "entry hardlink 0 644 1000 1000 1764547201 4608 home/anna/link\n"
-        "entry other 0 4710 0 0 0 5120 home/fifo\n"
-        "end 8\n");
+  const std::string head = "cback-index 3\n" + std::string(k_header) + "block 5 261 0 " +
+                           core::to_hex(core::sha256(k_entries)) + " home/\thome/fifo\n";
+  const auto text = encode_content_index(sample());
+  CHECK(text == head + std::string(k_entries) + "end 8\n");
+  CHECK(content_index_head_size(text) == head.size());
+  CHECK(as_version_2(text) == "cback-index 2\n" + std::string(k_header) +
+                                  "block 5 261 0 home/\thome/fifo\n" + std::string(k_entries) +
+                                  "end 8\n");
 }
 
 TEST_CASE("A version 1 content index (no block table) is still read", "[collect][index]") {
   const auto decoded = decode_content_index(k_version_1);
   REQUIRE(decoded.has_value());
   CHECK(*decoded == sample());
-  auto partial = PartialIndex::open(std::string(k_version_1));
+  auto partial = PartialIndex::open(k_version_1);
   REQUIRE(partial.has_value());
   CHECK(partial->index() == sample());
   CHECK(partial->decode_below("home/fifo").value() == PartialIndex::Places{{0, 5}});
@@ -126,9 +143,9 @@ TEST_CASE("A damaged or hostile content index is refused with the line at fault"
     REQUIRE_FALSE(decoded.has_value());
     return decoded.error();
   };
-  const auto good = encode_content_index(sample());
-  CHECK(error("cback-manifest 2 x\n") == "line 1: not a cback content index (version 1 to 2)");
-  CHECK(error("cback-index 3\n") == "line 1: not a cback content index (version 1 to 2)");
+  const auto good = as_version_2(encode_content_index(sample()));
+  CHECK(error("cback-manifest 2 x\n") == "line 1: not a cback content index (version 1 to 3)");
+  CHECK(error("cback-index 4\n") == "line 1: not a cback content index (version 1 to 3)");
   CHECK(error(good.substr(0, good.size() - 6)) == "the content index is incomplete (no end line)");
   CHECK(error(good.substr(0, good.size() - 1)) == "the content index has no final newline");
   CHECK(error(good.substr(0, 40)) == "line 3: no final newline");
@@ -300,6 +317,118 @@ TEST_CASE("Any damage to an index is refused or read, never read out of bounds",
     }
     if (size > 0) {
       (void)partial->decode_at(size - 1);
+    }
+  }
+}
+
+// An index opened by its head over `file`, whose reads are recorded.
+struct HeadOpened {
+  std::string file;
+  std::vector<std::pair<std::uint64_t, std::size_t>> reads;
+
+  explicit HeadOpened(std::string text) : file(std::move(text)) {}
+
+  tl::expected<PartialIndex, std::string> open(std::size_t head_size) {
+    return open(head_size, file.size());
+  }
+  tl::expected<PartialIndex, std::string> open(std::size_t head_size, std::uint64_t file_size) {
+    return PartialIndex::open_head(
+        file.substr(0, head_size), file_size, [this](std::uint64_t offset, std::size_t size) {
+          reads.emplace_back(offset, size);
+          return offset >= file.size() ? std::string() : file.substr(offset, size);
+        });
+  }
+};
+
+TEST_CASE("A version 3 index opened by its head reads and checks only the blocks it decodes",
+          "[collect][index]") {
+  const auto index = many(1000);
+  HeadOpened opened(encode_content_index(index));
+  const auto head_size = content_index_head_size(opened.file);
+  auto partial = opened.open(head_size);
+  REQUIRE(partial.has_value());
+  CHECK(partial->index().frames == index.frames);
+  REQUIRE(partial->index().entries.size() == 1000);
+  CHECK(opened.reads.empty());
+
+  // d1003/f300 is in the second block only: one read, of that block.
+  CHECK(partial->decode_below("d1003/f300").value() == PartialIndex::Places{{256, 256}});
+  REQUIRE(opened.reads.size() == 1);
+  CHECK(opened.reads[0].first > head_size);
+  CHECK(opened.reads[0].second < opened.file.size() / 3);
+  CHECK(partial->index().entries[300] == index.entries[300]);
+  CHECK(partial->decode_below("d1003/f300").has_value());
+  CHECK(opened.reads.size() == 1); // decoded once
+  // The rest: the first block, then the third and fourth in one read.
+  REQUIRE(partial->decode_below("").has_value());
+  CHECK(opened.reads.size() == 3);
+  CHECK(partial->index() == index);
+  HeadOpened all(opened.file);
+  REQUIRE(all.open(head_size)->decode_below("").has_value());
+  CHECK(all.reads == decltype(all.reads){{head_size, opened.file.size() - head_size - 9}});
+  // Opened whole, the same text reads the same.
+  CHECK(decode_content_index(opened.file).value() == index);
+}
+
+TEST_CASE("A damaged or hostile index opened by its head is refused", "[collect][index]") {
+  const auto good = encode_content_index(many(1000));
+  const auto head_size = content_index_head_size(good);
+  const auto error_of = [&](tl::expected<PartialIndex, std::string> opened) {
+    REQUIRE_FALSE(opened.has_value());
+    return opened.error();
+  };
+
+  SECTION("a block whose bytes are not those its digest says") {
+    // The same length, in the third block: entry 600's mode; a check of
+    // the entry alone would find it too, but the digest comes first.
+    HeadOpened opened(good);
+    const auto at = opened.file.find(" 644 0 0 0 307712 ");
+    opened.file.replace(at, 4, " 645");
+    auto partial = opened.open(head_size);
+    REQUIRE(partial.has_value());
+    CHECK(partial->decode_below("d1003").has_value());
+    CHECK(partial->decode_below("d1006/f600").error() ==
+          "line 523: block 3's lines do not match the SHA-256 of its record");
+    CHECK(partial->index().entries[600].path.empty());
+  }
+  SECTION("a file that ends inside a block") {
+    HeadOpened opened(good.substr(0, good.size() - 100));
+    auto partial = opened.open(head_size, good.size());
+    REQUIRE(partial.has_value());
+    CHECK(partial->decode_below("d1009").error() ==
+          "line 779: block 4's lines do not match the SHA-256 of its record");
+  }
+  SECTION("a size that does not fit the blocks and the end line") {
+    HeadOpened opened(good);
+    CHECK(error_of(opened.open(head_size, good.size() + 1)) ==
+          "the blocks do not cover the entries");
+    CHECK(error_of(opened.open(head_size, good.size() - 1)) ==
+          "block 4: its size, count or first offset does not fit the entries");
+    CHECK(error_of(opened.open(head_size, head_size)) ==
+          "the content index is shorter than its head and end line");
+  }
+  SECTION("a head that is not a whole version 3 head") {
+    HeadOpened opened(good);
+    CHECK(error_of(opened.open(head_size - 1)) == "line 10: no final newline");
+    CHECK(error_of(opened.open(head_size + 10)).starts_with("line 11: "));
+    const auto first_entry = opened.file.find('\n', head_size) + 1;
+    CHECK(error_of(opened.open(first_entry)) == "line 11: an entry or end line in the head");
+    HeadOpened version_2(as_version_2(good));
+    CHECK(error_of(version_2.open(content_index_head_size(version_2.file))) ==
+          "line 1: not a cback content index version 3 or later");
+  }
+  SECTION("a block record without a valid digest") {
+    auto text = good;
+    const auto record = text.find("block 256 ");
+    const auto digest = text.find(' ', text.find(' ', text.find(' ', record + 6) + 1) + 1) + 1;
+    for (const auto* bad : {"zz", "", "0"}) {
+      INFO(bad);
+      auto changed = text;
+      changed.replace(digest, 64, bad);
+      HeadOpened opened(changed);
+      CHECK(error_of(opened.open(content_index_head_size(changed))) ==
+            "line 7: not a valid block record");
+      CHECK(decode_content_index(changed).error() == "line 7: not a valid block record");
     }
   }
 }

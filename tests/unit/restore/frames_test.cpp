@@ -109,6 +109,11 @@ void write_file(const fs::path& path, const std::string& data) {
   std::ofstream(path, std::ios::binary) << data;
 }
 
+/// How the manifest lists an index: with its head, as collect writes it
+/// (a restore reads the head and the blocks it needs), or whole only, as
+/// a version 3 manifest did (a restore reads and checks the whole index).
+enum class Listed { with_head, whole };
+
 /// A staging tree of one day holding `archive` (framed, as srv.tar.zst) and
 /// its index, both listed in the day's manifest with the digests of
 /// `listed` (the archive as it was written).
@@ -123,7 +128,8 @@ struct FramedDay {
 
   /// `text`: the index file as written, when not `index` encoded.
   FramedDay(const std::string& archive, const std::string& listed,
-            const collect::ContentIndex& index, std::optional<std::string> text = std::nullopt)
+            const collect::ContentIndex& index, std::optional<std::string> text = std::nullopt,
+            Listed how = Listed::with_head)
       : index_text(text ? std::move(*text) : collect::encode_content_index(index)) {
     fs::create_directories(day);
     write_file(day / "srv.tar.zst", archive);
@@ -132,6 +138,11 @@ struct FramedDay {
     manifest.date = "2026-11-30";
     manifest.archives = {{"srv.tar.zst", listed.size(), core::sha256(listed)}};
     manifest.indexes = {{"srv.tar.zst.index", index_text.size(), core::sha256(index_text)}};
+    if (how == Listed::with_head) {
+      const auto head =
+          std::string_view(index_text).substr(0, collect::content_index_head_size(index_text));
+      manifest.indexes[0].head = collect::ManifestIndexHead{head.size(), core::sha256(head)};
+    }
     collect::write_manifest(day / "cback.manifest", manifest);
     source = open_directory_source(dir / "staging");
   }
@@ -251,10 +262,57 @@ TEST_CASE("A restore decodes only the index blocks that can hold the path", "[re
     CHECK(report.entries == 1);
     CHECK(test::read_file(day.dir / "to/srv/file-5") == test::random_bytes(100, 5));
   }
-  FramedDay day(archive, archive, index, text);
-  CHECK_THROWS_WITH(day.extract({"/srv/file-550"}),
+  // Listed with its head, the block is refused by its digest when read;
+  // listed whole, the whole index was checked, and the entry is refused.
+  FramedDay by_head(archive, archive, index, text);
+  CHECK_THROWS_WITH(by_head.extract({"/srv/file-550"}),
+                    Catch::Contains("srv.tar.zst.index] is damaged: line ") &&
+                        Catch::Contains("block 3's lines do not match the SHA-256 of its record"));
+  FramedDay whole(archive, archive, index, text, Listed::whole);
+  CHECK_THROWS_WITH(whole.extract({"/srv/file-550"}),
                     Catch::Contains("srv.tar.zst.index] is damaged: line ") &&
                         Catch::Contains("not a valid entry record"));
+}
+
+TEST_CASE("A restore reads an index's head and the blocks it needs, not the whole index",
+          "[restore][frames]") {
+  const auto [archive, index] = framed(make_tar(3000, 10));
+  const auto text = collect::encode_content_index(index);
+  REQUIRE(text.size() > 100000);
+  FramedDay by_head(archive, archive, index);
+  CHECK(by_head.extract({"/srv/file-2500"}).entries == 1);
+  CHECK(test::read_file(by_head.dir / "to/srv/file-2500") == test::random_bytes(10, 2500));
+  FramedDay whole(archive, archive, index, std::nullopt, Listed::whole);
+  CHECK(whole.extract({"/srv/file-2500"}).entries == 1);
+  // The same manifest and frames, the head, and the blocks whose path range
+  // can hold the path (names sort as bytes: srv/file-2500 lies between
+  // srv/file-0 and srv/file-99, so a few blocks of the twelve do): less
+  // than half of the index.
+  INFO("read " << by_head.source->bytes_read() << " and " << whole.source->bytes_read()
+               << " of an index of " << text.size());
+  CHECK(by_head.source->bytes_read() + text.size() / 2 < whole.source->bytes_read());
+}
+
+TEST_CASE("An index whose head is not the manifest's is refused before any of it is used",
+          "[restore][frames][hostile]") {
+  const auto [archive, index] = framed(make_tar(600, 100));
+  std::string text = collect::encode_content_index(index);
+  // A block record's range widened (the same length): only the head's
+  // digest can tell.
+  const auto at = text.find("srv/file-99\n");
+  REQUIRE(at < collect::content_index_head_size(text));
+  text.replace(at, 11, "srv/file-zz");
+  const auto listed = collect::encode_content_index(index);
+  FramedDay day(archive, archive, index, text);
+  // The manifest lists the head as collect wrote it.
+  collect::Manifest manifest = collect::load_manifest(day.day / "cback.manifest").value();
+  const auto head = std::string_view(listed).substr(0, collect::content_index_head_size(listed));
+  manifest.indexes[0].sha256 = core::sha256(listed);
+  manifest.indexes[0].head = collect::ManifestIndexHead{head.size(), core::sha256(head)};
+  collect::write_manifest(day.day / "cback.manifest", manifest);
+  CHECK_THROWS_WITH(day.extract({"/srv/file-5"}),
+                    "The content index [2026/11/30/host1/srv.tar.zst.index] is damaged: the "
+                    "SHA-256 of its head is not the manifest's.");
 }
 
 } // namespace
