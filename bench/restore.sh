@@ -103,13 +103,21 @@ run_day() {
     { say "cback $* failed on $day; see $dir/cback.log"; exit 1; }
 }
 
-# cold: the page cache dropped, then the measuring wrapper (python3 and
-# bench/read_bytes.py) run once, so that its own cold start (about 0.8 s of
-# CPU and seconds of wall time under load, more than the one-file restore
-# itself) is not counted in the row: the command measured starts cold.
+# The measuring wrapper runs inside every timed row, so it must start in a
+# few ms: Debian's python3 without site packages and ignoring PYTHON*
+# variables. A python3 that compiles its modules at every start (a PATH
+# python with PYTHONDONTWRITEBYTECODE set) took 0.3 s here, five times the
+# one-file restore it wrapped.
+wrapper=(python3 -E -S bench/read_bytes.py)
+if [[ -x /usr/bin/python3 ]]; then
+  wrapper=(/usr/bin/python3 -E -S bench/read_bytes.py)
+fi
+# cold: the page cache dropped, then the measuring wrapper run once, so
+# that its own cold start is not counted in the row: the command measured
+# starts cold.
 cold() {
   sync && echo 3 >/proc/sys/vm/drop_caches
-  python3 bench/read_bytes.py /dev/null true
+  "${wrapper[@]}" /dev/null true
 }
 # measure ID CMD...: wall seconds and the bytes CMD read through read calls
 # (rchar: the image, archives and files, not the program's own pages).
@@ -120,7 +128,7 @@ measure() {
   local id=$1 times reads
   shift
   times=$(mktemp) reads=$(mktemp)
-  /usr/bin/time -o "$times" -f '%e %U %S' -- python3 bench/read_bytes.py "$reads" "$@" \
+  /usr/bin/time -o "$times" -f '%e %U %S' -- "${wrapper[@]}" "$reads" "$@" \
     >"$logs/restore-$id.log" 2>&1 ||
     { say "$id failed; see $logs/restore-$id.log"; tail -n 5 "$logs/restore-$id.log"; exit 1; }
   read -r "r_wall[$id]" user system < <(tail -n 1 "$times")
