@@ -84,8 +84,8 @@ public:
   /// Makes the renames durable.
   void sync_dir() const;
 
-  /// Buffers for this peer's transfer, `count` of `size` bytes, made at
-  /// the first call.
+  /// The peer's buffers (settings.buffer_count of settings.buffer_size
+  /// bytes), made at the first call.
   core::BufferPool& pool();
 
   /// The peer's bandwidth limit: how long to wait after `bytes` more came
@@ -95,10 +95,8 @@ public:
   /// limit, looking at the stop flag.
   void pace(std::int64_t bytes);
 
-  [[nodiscard]] const std::string& peer() const { return m_peer; }
-  [[noreturn]] void fail(const std::string& message) const;
-
 private:
+  [[noreturn]] void fail(const std::string& message) const;
   core::UniqueFd already_staged(const SourceEntry& entry, const collect::ManifestArchive* archive);
   std::uint64_t open_partial(const SourceEntry& entry, const std::string& partial,
                              core::UniqueFd& fd);

@@ -32,6 +32,9 @@ asio::awaitable<void> pace(detail::FileStager& stager, const TransferSettings& s
     const auto& clock = core::Clock::steady();
     wait = std::max<Seconds>(wait, settings.shared_limit->reserve(bytes) - clock.now());
   }
+  if (wait <= Seconds{0}) {
+    co_return;
+  }
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (wait > Seconds{0} && !stopped(settings)) {
     const auto slice = std::min(wait, k_pace_slice);

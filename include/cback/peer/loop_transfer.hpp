@@ -11,7 +11,6 @@
 #include <cback/peer/sftp_connection.hpp>
 #include <cback/peer/transfer.hpp>
 
-#include <asio/any_io_executor.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/awaitable.hpp>
@@ -66,8 +65,8 @@ asio::awaitable<std::invoke_result_t<Function>> on_worker(core::ThreadPool& work
 }
 
 /// Stages every file of the collect directory `collect_dir` of the peer
-/// behind `connection` (open) into `target_dir`, as transfer_peer does;
-/// `peer` names it in messages. settings.buffer_count buffers of
+/// behind `connection` (open) into `target_dir`, as transfer_peer does.
+/// settings.buffer_count buffers of
 /// settings.buffer_size are the peer's memory. Throws as transfer_peer.
 asio::awaitable<void> transfer_peer(SftpConnection& connection, std::string collect_dir,
                                     std::filesystem::path target_dir,
