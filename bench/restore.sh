@@ -103,38 +103,32 @@ run_day() {
     { say "cback $* failed on $day; see $dir/cback.log"; exit 1; }
 }
 
-# The measuring wrapper runs inside every timed row, so it must start in a
-# few ms: Debian's python3 without site packages and ignoring PYTHON*
-# variables. A python3 that compiles its modules at every start (a PATH
-# python with PYTHONDONTWRITEBYTECODE set) took 0.3 s here, five times the
-# one-file restore it wrapped.
+# The measuring wrapper: Debian's python3 without site packages and
+# ignoring PYTHON* variables, so that it starts in a few ms (a PATH python
+# with PYTHONDONTWRITEBYTECODE set compiled its modules at every start, 0.3
+# s here). It takes its figures around the command alone.
 wrapper=(python3 -E -S bench/read_bytes.py)
 if [[ -x /usr/bin/python3 ]]; then
   wrapper=(/usr/bin/python3 -E -S bench/read_bytes.py)
 fi
-# cold: the page cache dropped, then the measuring wrapper run once, so
-# that its own cold start is not counted in the row: the command measured
-# starts cold.
+# cold: the page cache dropped; the command measured starts cold.
 cold() {
   sync && echo 3 >/proc/sys/vm/drop_caches
-  "${wrapper[@]}" /dev/null true
 }
-# measure ID CMD...: wall seconds and the bytes CMD read through read calls
-# (rchar: the image, archives and files, not the program's own pages).
-# Also the CPU seconds (user + system) of CMD and its children: on a loaded
+# measure ID CMD...: wall seconds, the bytes CMD read through read calls
+# (rchar: the image, archives and files, not the program's own pages) and
+# the CPU seconds (user + system) of CMD and its children, all taken by the
+# wrapper around CMD alone: its own start does not count. On a loaded
 # machine the wall time is mostly waiting for a core, the CPU time is not.
 declare -A r_wall r_read r_cpu
 measure() {
-  local id=$1 times reads
+  local id=$1 figures
   shift
-  times=$(mktemp) reads=$(mktemp)
-  /usr/bin/time -o "$times" -f '%e %U %S' -- "${wrapper[@]}" "$reads" "$@" \
-    >"$logs/restore-$id.log" 2>&1 ||
+  figures=$(mktemp)
+  "${wrapper[@]}" "$figures" "$@" >"$logs/restore-$id.log" 2>&1 ||
     { say "$id failed; see $logs/restore-$id.log"; tail -n 5 "$logs/restore-$id.log"; exit 1; }
-  read -r "r_wall[$id]" user system < <(tail -n 1 "$times")
-  r_cpu[$id]=$(awk -v u="$user" -v s="$system" 'BEGIN { printf "%.2f", u + s }')
-  r_read[$id]=$(cat "$reads")
-  rm -f "$times" "$reads"
+  read -r "r_read[$id]" "r_wall[$id]" "r_cpu[$id]" <"$figures"
+  rm -f "$figures"
   printf '%-34s %7s s wall %7s s cpu %9s MB read\n' "$id" "${r_wall[$id]}" "${r_cpu[$id]}" \
     "$(mb "${r_read[$id]}")"
 }
