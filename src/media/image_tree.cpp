@@ -120,7 +120,7 @@ std::unique_ptr<ImageTree> ImageTree::open(const std::filesystem::path& path, co
                                   : "no volume descriptor where its newest session should start "
                                     "(not a disc image, or a damaged one)"));
   }
-  IsoImageRef image = load_image(drive, log);
+  IsoImageRef image = load_image(drive, log, TreeCache::small);
   auto impl = std::unique_ptr<Impl>(
       new Impl{path.string(), std::move(fd), std::move(drive), std::move(image), {}});
   return std::unique_ptr<ImageTree>(new ImageTree(std::move(impl)));

@@ -76,7 +76,7 @@ void collect_files(IsoDir* dir, const std::string& prefix, std::map<std::string,
 
 } // namespace
 
-IsoImageRef load_image(Drive& drive, core::Logger& log) {
+IsoImageRef load_image(Drive& drive, core::Logger& log, TreeCache cache) {
   burn::isoburn_read_opts* raw = nullptr;
   if (burn::isoburn_ropt_new(&raw, 0) <= 0) {
     throw Error(ExitCode::action, "Cannot allocate read options (libisoburn).");
@@ -84,6 +84,12 @@ IsoImageRef load_image(Drive& drive, core::Logger& log) {
   ReadOpts opts(raw);
   // ACLs and xattrs are not backed up: the archives carry what matters.
   burn::isoburn_ropt_set_extensions(opts.get(), isoburn_ropt_noacl | isoburn_ropt_noea);
+  if (cache == TreeCache::small) {
+    // 4 tiles of 32 blocks (64 KiB, libisoburn's read size) instead of 32.
+    constexpr int k_tiles = 4;
+    constexpr int k_tile_blocks = 32;
+    burn::isoburn_ropt_set_data_cache(opts.get(), k_tiles, k_tile_blocks, 0);
+  }
   IsoImage* image = nullptr;
   if (burn::isoburn_read_image(drive.handle(), opts.get(), &image) <= 0 || image == nullptr) {
     std::string why;

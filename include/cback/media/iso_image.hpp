@@ -30,7 +30,12 @@ using IsoImageRef = std::unique_ptr<IsoImage, IsoImageDeleter>;
 /// The tree of the newest session on the medium (empty for a blank
 /// medium or one grabbed as blank), with the recorded MD5s. Throws
 /// cback::Error(action) naming the device when the tree cannot be read.
-IsoImageRef load_image(Drive& drive, core::Logger& log);
+/// `cache`: libisoburn's own read cache for the tree, 2 MiB for a drive;
+/// a small one for a `stdio:` file or device, which the operating system
+/// caches (filling 2 MiB of fresh memory costs a one-file restore more than
+/// reading its tree).
+enum class TreeCache { drive, small };
+IsoImageRef load_image(Drive& drive, core::Logger& log, TreeCache cache = TreeCache::drive);
 
 void set_volume_id(IsoImage* image, const std::string& volume_id);
 
