@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 
 #include <fmt/format.h>
@@ -468,6 +470,9 @@ tl::expected<PartialIndex, std::string> PartialIndex::open(std::string text) {
     if (!whole) {
       return tl::make_unexpected(std::move(whole.error()));
     }
+    opened.m_entry_count = whole->entries.size();
+    opened.m_entries.push_back(std::move(whole->entries));
+    whole->entries.clear();
     opened.m_index = std::move(*whole);
     return opened;
   }
@@ -491,7 +496,11 @@ tl::expected<void, std::string> PartialIndex::lay_out(std::size_t entries, std::
   if (m_index.mode == config::ArchiveMode::tarzst && m_index.frames.empty()) {
     return tl::make_unexpected("a tarzst archive's index without frames");
   }
-  m_index.entries.resize(entries);
+  // Each block's entries are kept in a vector of their own, made when the
+  // block is decoded: one path of a 100 000-entry index costs its block,
+  // not 8 MB of empty records.
+  m_entry_count = entries;
+  m_entries.assign(std::max<std::size_t>(m_blocks.size(), 1), {});
   m_block_decoded.assign(m_blocks.size(), false);
   m_head_lines = head_lines;
   return {};
@@ -566,6 +575,8 @@ tl::expected<void, std::string> PartialIndex::decode_block(std::size_t block, Pl
         line_error(m_head_lines + described.first + described.count,
                    fmt::format("block {} does not end with a whole line", block + 1)));
   }
+  std::vector<IndexEntry> decoded;
+  decoded.reserve(described.count);
   std::string_view min_path;
   std::string_view max_path;
   std::size_t place = described.first;
@@ -578,8 +589,8 @@ tl::expected<void, std::string> PartialIndex::decode_block(std::size_t block, Pl
     if (place == described.first + described.count || !current.starts_with("entry ")) {
       return tl::make_unexpected(line_error(line, "not an entry of the block that holds it"));
     }
-    auto entry = parse_checked_entry(
-        current.substr(6), place == described.first ? nullptr : &m_index.entries[place - 1].offset);
+    auto entry =
+        parse_checked_entry(current.substr(6), decoded.empty() ? nullptr : &decoded.back().offset);
     if (entry && ((place == described.first && entry->offset != described.first_offset) ||
                   (next_offset != nullptr && entry->offset >= *next_offset))) {
       entry = tl::make_unexpected(std::string("an entry offset outside its block"));
@@ -587,8 +598,8 @@ tl::expected<void, std::string> PartialIndex::decode_block(std::size_t block, Pl
     if (!entry) {
       return tl::make_unexpected(line_error(line, entry.error()));
     }
-    m_index.entries[place] = std::move(*entry);
-    const std::string_view path = m_index.entries[place].path;
+    decoded.push_back(std::move(*entry));
+    const std::string_view path = decoded.back().path;
     min_path = place == described.first ? path : std::min(min_path, path);
     max_path = place == described.first ? path : std::max(max_path, path);
     ++place;
@@ -598,6 +609,7 @@ tl::expected<void, std::string> PartialIndex::decode_block(std::size_t block, Pl
     return tl::make_unexpected(line_error(
         line, fmt::format("block {} does not hold the entries its record says", block + 1)));
   }
+  m_entries[block] = std::move(decoded);
   m_block_decoded[block] = true;
   places.emplace_back(described.first, described.count);
   return {};
@@ -606,7 +618,7 @@ tl::expected<void, std::string> PartialIndex::decode_block(std::size_t block, Pl
 tl::expected<PartialIndex::Places, std::string>
 PartialIndex::decode_below(std::string_view member) {
   if (m_blocks.empty()) {
-    return Places{{0, m_index.entries.size()}}; // version 1 or no entries: all decoded
+    return Places{{0, m_entry_count}}; // version 1 or no entries: all decoded
   }
   // An entry at or below `member` is `member` or starts with `member/`:
   // its path (a directory's with a final '/') is at least `member` and
@@ -660,27 +672,58 @@ PartialIndex::decode_blocks(const std::vector<std::size_t>& wanted) {
 
 tl::expected<PartialIndex::Places, std::string> PartialIndex::decode_at(std::size_t place) {
   if (m_blocks.empty()) {
-    return Places{{0, m_index.entries.size()}};
+    return Places{{0, m_entry_count}};
   }
-  const auto after = std::upper_bound(
-      m_blocks.begin(), m_blocks.end(), place,
-      [](std::size_t wanted, const IndexBlock& block) { return wanted < block.first; });
   Places places;
-  const auto block = static_cast<std::size_t>(std::prev(after) - m_blocks.begin());
-  if (auto done = decode_block(block, places); !done) {
+  if (auto done = decode_block(block_of(place), places); !done) {
     return tl::make_unexpected(std::move(done.error()));
   }
   return places;
 }
 
-bool PartialIndex::decoded(std::size_t place) const {
-  if (m_blocks.empty()) {
-    return true;
-  }
+std::size_t PartialIndex::block_of(std::size_t place) const {
   const auto after = std::upper_bound(
       m_blocks.begin(), m_blocks.end(), place,
       [](std::size_t wanted, const IndexBlock& block) { return wanted < block.first; });
-  return m_block_decoded[static_cast<std::size_t>(std::prev(after) - m_blocks.begin())];
+  return static_cast<std::size_t>(std::prev(after) - m_blocks.begin());
+}
+
+bool PartialIndex::decoded(std::size_t place) const {
+  return m_blocks.empty() || m_block_decoded[block_of(place)];
+}
+
+const IndexEntry& PartialIndex::entry(std::size_t place) const {
+  if (m_blocks.empty()) {
+    return m_entries.front().at(place);
+  }
+  const std::size_t block = block_of(place);
+  if (!m_block_decoded[block]) {
+    throw std::logic_error("an index entry read before its block was decoded");
+  }
+  return m_entries[block].at(place - m_blocks[block].first);
+}
+
+std::span<IndexEntry> PartialIndex::entries_of(std::pair<std::size_t, std::size_t> run) {
+  if (m_blocks.empty()) {
+    return std::span(m_entries.front()).subspan(run.first, run.second);
+  }
+  const std::size_t block = block_of(run.first);
+  if (!m_block_decoded[block] || m_blocks[block].first != run.first ||
+      m_blocks[block].count != run.second) {
+    throw std::logic_error("index entries asked for by a run that is not a decoded block");
+  }
+  return m_entries[block];
+}
+
+tl::expected<ContentIndex, std::string> PartialIndex::whole() && {
+  if (auto all = decode_below(""); !all) {
+    return tl::make_unexpected(std::move(all.error()));
+  }
+  m_index.entries.reserve(m_entry_count);
+  for (auto& block : m_entries) {
+    std::move(block.begin(), block.end(), std::back_inserter(m_index.entries));
+  }
+  return std::move(m_index);
 }
 
 tl::expected<ContentIndex, std::string> decode_content_index(std::string_view text) {
@@ -688,10 +731,7 @@ tl::expected<ContentIndex, std::string> decode_content_index(std::string_view te
   if (!partial) {
     return tl::make_unexpected(std::move(partial.error()));
   }
-  if (auto all = partial->decode_below(""); !all) {
-    return tl::make_unexpected(std::move(all.error()));
-  }
-  return std::move(partial->index());
+  return std::move(*partial).whole();
 }
 
 tl::expected<ContentIndex, std::string> load_content_index(const std::filesystem::path& path) {

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <ctime>
 #include <ostream>
+#include <span>
+#include <vector>
 
 namespace cback::restore {
 namespace {
@@ -74,24 +76,26 @@ FindResult find_versions(History& history, const FindRequest& request, std::ostr
       }
     }
     for (const auto& archive : day.archives) {
-      const std::vector<collect::IndexEntry>* entries = nullptr;
+      std::vector<std::span<const collect::IndexEntry>> runs;
       try {
-        entries = &history.entries(archive);
+        runs = history.entries(archive);
       } catch (const Error& error) {
         // One damaged archive does not hide the versions in the others.
         result.damaged.emplace_back(error.what());
         continue;
       }
       std::string path; // one buffer for every entry's absolute path
-      for (const auto& entry : *entries) {
-        path.assign("/").append(entry.path);
-        if (!matches(request, path)) {
-          continue;
+      for (const auto& run : runs) {
+        for (const auto& entry : run) {
+          path.assign("/").append(entry.path);
+          if (!matches(request, path)) {
+            continue;
+          }
+          out << fmt::format("{}  {}  {}  {}  {}  {:04o}  {}  {}\n", day_text(day.day), day.peer,
+                             archive.name, type_text(entry.type), entry.size, entry.mode,
+                             time_text(entry.mtime), core::escape_field(path));
+          ++lines;
         }
-        out << fmt::format("{}  {}  {}  {}  {}  {:04o}  {}  {}\n", day_text(day.day), day.peer,
-                           archive.name, type_text(entry.type), entry.size, entry.mode,
-                           time_text(entry.mtime), core::escape_field(path));
-        ++lines;
       }
     }
   }

@@ -194,10 +194,9 @@ decoded_places(collect::PartialIndex& index,
     throw Error(ExitCode::action,
                 fmt::format("The content index [{}] is damaged: {}", path, decoded.error()));
   }
-  auto& entries = index.index().entries;
-  for (const auto& [first, count] : *decoded) {
-    for (std::size_t i = first; i < first + count; ++i) {
-      auto& name = entries[i].path;
+  for (const auto& run : *decoded) {
+    for (auto& entry : index.entries_of(run)) {
+      auto& name = entry.path;
       while (name.size() > 1 && name.ends_with('/')) {
         name.pop_back();
       }
@@ -208,13 +207,17 @@ decoded_places(collect::PartialIndex& index,
 
 } // namespace
 
-const std::vector<collect::IndexEntry>& History::entries(const CatalogArchive& archive) {
+std::vector<std::span<const collect::IndexEntry>> History::entries(const CatalogArchive& archive) {
   Listing& found = listing(archive);
   if (!found.index) {
-    return found.entries;
+    return {found.entries};
   }
-  decoded_places(*found.index, found.index->decode_below(""), *archive.index_path);
-  return found.index->index().entries;
+  std::vector<std::span<const collect::IndexEntry>> runs;
+  for (const auto& run :
+       decoded_places(*found.index, found.index->decode_below(""), *archive.index_path)) {
+    runs.emplace_back(found.index->entries_of(run));
+  }
+  return runs;
 }
 
 const collect::IndexEntry& History::entry(const CatalogArchive& archive, std::size_t place) {
@@ -225,12 +228,12 @@ const collect::IndexEntry& History::entry(const CatalogArchive& archive, std::si
   if (!found.index->decoded(place)) {
     decoded_places(*found.index, found.index->decode_at(place), *archive.index_path);
   }
-  return found.index->index().entries.at(place);
+  return found.index->entry(place);
 }
 
 std::size_t History::entry_count(const CatalogArchive& archive) {
   const Listing& found = listing(archive);
-  return found.index ? found.index->index().entries.size() : found.entries.size();
+  return found.index ? found.index->entry_count() : found.entries.size();
 }
 
 collect::PartialIndex::Places History::places_below(const CatalogArchive& archive,
@@ -370,12 +373,14 @@ void History::replay(const std::string& key, const std::vector<const PeerDay*>& 
     if (step.archive) {
       const auto [peer_day, archive] = archives.at(step.day);
       const auto places = places_below(*archive, wanted);
-      const Listing& decoded = listing(*archive);
-      const auto& entries = decoded.index ? decoded.index->index().entries : decoded.entries;
-      for (const auto& [first, count] : places) {
-        for (std::size_t i = first; i < first + count; ++i) {
+      Listing& decoded = listing(*archive);
+      for (const auto& run : places) {
+        const std::span<const collect::IndexEntry> entries =
+            decoded.index ? decoded.index->entries_of(run)
+                          : std::span(decoded.entries).subspan(run.first, run.second);
+        for (std::size_t i = 0; i < entries.size(); ++i) {
           if (wanted_member(entries[i].path, wanted)) {
-            item[entries[i].path] = Pick{peer_day, archive, i};
+            item[entries[i].path] = Pick{peer_day, archive, run.first + i};
           }
         }
       }

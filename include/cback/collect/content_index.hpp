@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -123,10 +124,18 @@ public:
   static tl::expected<PartialIndex, std::string> open_head(std::string head,
                                                            std::uint64_t file_size, ReadAt read);
 
-  /// The index; the entries of blocks not decoded yet are empty records
-  /// (entries.size() is always the number of entries).
+  /// The index's header and frames. Its entries are kept by block, each
+  /// once it is decoded: entry() and entries_of(); `entries` is empty.
   [[nodiscard]] const ContentIndex& index() const noexcept { return m_index; }
-  [[nodiscard]] ContentIndex& index() noexcept { return m_index; }
+  [[nodiscard]] std::size_t entry_count() const noexcept { return m_entry_count; }
+  /// The entry at `place` (< entry_count()), once decoded (std::logic_error
+  /// before).
+  [[nodiscard]] const IndexEntry& entry(std::size_t place) const;
+  /// The entries of one run decode_below or decode_at gave.
+  [[nodiscard]] std::span<IndexEntry> entries_of(std::pair<std::size_t, std::size_t> run);
+  /// Decodes every block and gives the whole index, the entries moved into
+  /// it.
+  tl::expected<ContentIndex, std::string> whole() &&;
 
   /// Runs of entries, as the places [first, first + count).
   using Places = std::vector<std::pair<std::size_t, std::size_t>>;
@@ -147,11 +156,17 @@ private:
   /// `given`: the block's bytes, read with others (opened by its head).
   tl::expected<void, std::string> decode_block(std::size_t block, Places& places,
                                                std::optional<std::string_view> given = {});
+  /// The block that holds the entry at `place` (m_blocks not empty).
+  [[nodiscard]] std::size_t block_of(std::size_t place) const;
 
-  std::string m_text; ///< the whole index; empty when opened by its head
-  ReadAt m_read;      ///< reads a block when opened by its head
-  ContentIndex m_index;
+  std::string m_text;   ///< the whole index; empty when opened by its head
+  ReadAt m_read;        ///< reads a block when opened by its head
+  ContentIndex m_index; ///< without its entries
+  std::size_t m_entry_count = 0;
   std::vector<IndexBlock> m_blocks; ///< empty for version 1: all decoded
+  /// By block, empty until it is decoded; one vector of every entry when
+  /// m_blocks is empty.
+  std::vector<std::vector<IndexEntry>> m_entries;
   std::vector<bool> m_block_decoded;
   std::size_t m_head_lines = 0; ///< lines before the first entry
 };

@@ -13,6 +13,7 @@
 
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -42,17 +43,16 @@ public:
   [[nodiscard]] const std::vector<PeerDay>& days() const noexcept { return m_days; }
   [[nodiscard]] std::chrono::weekday starting_day() const { return starting_day_of(m_config); }
 
-  /// The archive's entries in archive order, all of them. Throws
-  /// cback::Error naming a damaged archive or index.
-  const std::vector<collect::IndexEntry>& entries(const CatalogArchive& archive);
+  /// The archive's entries in archive order, all of them, as runs (an
+  /// index's blocks). Throws cback::Error naming a damaged archive or index.
+  std::vector<std::span<const collect::IndexEntry>> entries(const CatalogArchive& archive);
   /// The entry at `place` of the archive (< entry_count), decoding only the
   /// block of the index that holds it.
   const collect::IndexEntry& entry(const CatalogArchive& archive, std::size_t place);
   std::size_t entry_count(const CatalogArchive& archive);
   /// The archive's content index, when it has one (checked against the
-  /// manifest the first time): its header and frames; its entries are
-  /// those entries()/entry() decoded so far. Throws cback::Error naming a
-  /// damaged index.
+  /// manifest the first time): its header and frames (its entries are
+  /// entries()' and entry()'s). Throws cback::Error naming a damaged index.
   const collect::ContentIndex* index(const CatalogArchive& archive);
   VersionKind kind_of(const PeerDay& day, const CatalogArchive& archive);
 

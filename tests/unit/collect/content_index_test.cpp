@@ -132,8 +132,10 @@ TEST_CASE("A version 1 content index (no block table) is still read", "[collect]
   CHECK(*decoded == sample());
   auto partial = PartialIndex::open(k_version_1);
   REQUIRE(partial.has_value());
-  CHECK(partial->index() == sample());
+  CHECK(partial->entry_count() == 5);
+  CHECK(partial->entry(4) == sample().entries[4]);
   CHECK(partial->decode_below("home/fifo").value() == PartialIndex::Places{{0, 5}});
+  CHECK(std::move(*partial).whole().value() == sample());
 }
 
 TEST_CASE("A damaged or hostile content index is refused with the line at fault",
@@ -237,26 +239,30 @@ TEST_CASE("A version 2 index decodes only the blocks that can hold a path", "[co
   const auto text = encode_content_index(index);
   auto partial = PartialIndex::open(text);
   REQUIRE(partial.has_value());
-  REQUIRE(partial->index().entries.size() == 1000);
-  CHECK(partial->index().entries[300].path.empty());
+  REQUIRE(partial->entry_count() == 1000);
+  CHECK(partial->index().entries.empty());
+  CHECK_FALSE(partial->decoded(300));
+  CHECK_THROWS_AS(partial->entry(300), std::logic_error);
 
   // d1003/f300 is the 301st entry: in the second block, [256, 512).
   const auto places = partial->decode_below("d1003/f300");
   REQUIRE(places.has_value());
   CHECK(*places == PartialIndex::Places{{256, 256}});
-  CHECK(partial->index().entries[300] == index.entries[300]);
+  CHECK(partial->entry(300) == index.entries[300]);
+  CHECK(partial->entries_of({256, 256}).size() == 256);
+  CHECK(partial->entries_of({256, 256})[44] == index.entries[300]);
+  CHECK_THROWS_AS(partial->entries_of({256, 200}), std::logic_error);
   CHECK(partial->decoded(511));
   CHECK_FALSE(partial->decoded(512));
-  CHECK(partial->index().entries[600].path.empty());
+  CHECK_THROWS_AS(partial->entries_of({512, 256}), std::logic_error);
   // A directory's entries span blocks: d1002 is entries 200 to 299.
   CHECK(partial->decode_below("d1002").value() == PartialIndex::Places{{0, 256}, {256, 256}});
   CHECK(partial->decode_at(999).value() == PartialIndex::Places{{768, 232}});
-  CHECK(partial->index().entries[999] == index.entries[999]);
+  CHECK(partial->entry(999) == index.entries[999]);
   CHECK(partial->decode_below("nothing").value().empty());
 
   // Everything decoded is the whole index.
-  REQUIRE(partial->decode_below("").has_value());
-  CHECK(partial->index() == index);
+  CHECK(std::move(*partial).whole().value() == index);
   CHECK(decode_content_index(text).value() == index);
 }
 
@@ -306,7 +312,7 @@ TEST_CASE("Any damage to an index is refused or read, never read out of bounds",
       CHECK_FALSE(partial.error().empty());
       continue;
     }
-    const auto size = partial->index().entries.size();
+    const auto size = partial->entry_count();
     for (const auto* member : {"d1003/f333", "d1005", ""}) {
       const auto places = partial->decode_below(member);
       if (places) {
@@ -348,7 +354,7 @@ TEST_CASE("A version 3 index opened by its head reads and checks only the blocks
   auto partial = opened.open(head_size);
   REQUIRE(partial.has_value());
   CHECK(partial->index().frames == index.frames);
-  REQUIRE(partial->index().entries.size() == 1000);
+  REQUIRE(partial->entry_count() == 1000);
   CHECK(opened.reads.empty());
 
   // d1003/f300 is in the second block only: one read, of that block.
@@ -356,13 +362,12 @@ TEST_CASE("A version 3 index opened by its head reads and checks only the blocks
   REQUIRE(opened.reads.size() == 1);
   CHECK(opened.reads[0].first > head_size);
   CHECK(opened.reads[0].second < opened.file.size() / 3);
-  CHECK(partial->index().entries[300] == index.entries[300]);
+  CHECK(partial->entry(300) == index.entries[300]);
   CHECK(partial->decode_below("d1003/f300").has_value());
   CHECK(opened.reads.size() == 1); // decoded once
   // The rest: the first block, then the third and fourth in one read.
-  REQUIRE(partial->decode_below("").has_value());
+  CHECK(std::move(*partial).whole().value() == index);
   CHECK(opened.reads.size() == 3);
-  CHECK(partial->index() == index);
   HeadOpened all(opened.file);
   REQUIRE(all.open(head_size)->decode_below("").has_value());
   CHECK(all.reads == decltype(all.reads){{head_size, opened.file.size() - head_size - 9}});
@@ -389,7 +394,7 @@ TEST_CASE("A damaged or hostile index opened by its head is refused", "[collect]
     CHECK(partial->decode_below("d1003").has_value());
     CHECK(partial->decode_below("d1006/f600").error() ==
           "line 523: block 3's lines do not match the SHA-256 of its record");
-    CHECK(partial->index().entries[600].path.empty());
+    CHECK_FALSE(partial->decoded(600));
   }
   SECTION("a file that ends inside a block") {
     HeadOpened opened(good.substr(0, good.size() - 100));
